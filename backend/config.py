@@ -1,0 +1,174 @@
+"""Settings: one object, read from the environment and `.env`, passed to every service.
+
+Field names follow the seed's environment variables (`CELERY_BROKER_URL`, `REDIS_URL`, ...) so
+its examples keep working; properties group the derived values by section.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "admin"}
+
+QUEUES = ("high_priority", "question_answering", "document_processing", "user_management")
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; see `.env.example` for what each one means."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- general
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("data")
+    secret_key: str = "change-me"
+    log_level: str = "INFO"
+
+    # --- database
+    database_url: str = ""  # empty: SQLite file under data_dir
+
+    # --- broker and results (seed names)
+    celery_broker_url: str = ""  # empty: derived from REDIS_URL (db 0) or RABBITMQ_URL
+    celery_result_backend: str = ""  # empty: derived from REDIS_URL (db 0)
+    celery_task_always_eager: bool = False
+    redis_url: str = "redis://localhost:6379"
+    redis_db: int = 1  # cache and rate limits
+    rabbitmq_url: str = "amqp://guest:guest@localhost:5672//"
+    use_rabbitmq: bool = False
+    worker_concurrency: int = 4
+
+    # --- vector store
+    qdrant_url: str = ""  # empty: local mode under qdrant_path
+    qdrant_path: Path | None = None  # default: data_dir / "qdrant"
+    qdrant_api_key: str = ""
+    qdrant_collection: str = "chunks"
+
+    # --- embeddings and chunking
+    embedding_quantized: bool = True
+    embedding_threads: int = 0  # 0: all cores
+    chunk_max_tokens: int = 160
+    chunk_overlap_tokens: int = 32
+
+    # --- answering
+    retrieval_top_k: int = 5
+    answer_min_score: float = 0.30
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_seconds: float = 30.0
+
+    # --- limits
+    rate_limit_enabled: bool = True
+    max_queries_per_hour: int = 100
+    max_documents_per_user: int = 50
+    max_upload_mb: int = 50
+    max_pdf_pages: int = 2000
+    max_document_chars: int = 5_000_000
+    extraction_timeout_seconds: int = 120
+    document_soft_time_limit: int = 300
+    document_time_limit: int = 360
+    question_soft_time_limit: int = 60
+    question_time_limit: int = 90
+    sync_wait_seconds: float = 120.0
+    result_expires_seconds: int = 7 * 24 * 3600
+
+    # --- accounts
+    admin_email: str = ""
+    admin_password: str = ""
+    allow_signup: bool = False
+
+    # --- flower
+    flower_url: str = "http://localhost:5555"
+    flower_port: int = 5555
+    flower_user: str = "admin"
+    flower_password: str = Field(default="change-me")
+
+    @field_validator("qdrant_path", mode="before")
+    @classmethod
+    def _empty_path_is_default(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment == "production":
+            for name in ("secret_key", "flower_password"):
+                if getattr(self, name).strip().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"{name.upper()} must be set to a real secret in production.")
+        return self
+
+    # --- derived values
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'qa.db').resolve()}"
+
+    @property
+    def broker_url(self) -> str:
+        """The Celery broker: explicit, RabbitMQ when chosen, else Redis db 0."""
+        if self.celery_broker_url:
+            return self.celery_broker_url
+        if self.use_rabbitmq:
+            return self.rabbitmq_url
+        return redis_db_url(self.redis_url, 0)
+
+    @property
+    def result_backend_url(self) -> str:
+        """Where Celery keeps results; Redis even when RabbitMQ is the broker."""
+        return self.celery_result_backend or redis_db_url(self.redis_url, 0)
+
+    @property
+    def cache_redis_url(self) -> str:
+        """Redis database for rate limits, heartbeats and caches."""
+        return redis_db_url(self.redis_url, self.redis_db)
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def qdrant_local_path(self) -> Path:
+        return self.qdrant_path or self.data_dir / "qdrant"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def visibility_timeout(self) -> int:
+        """Longer than the longest task, so a slow task is not delivered twice."""
+        return max(self.document_time_limit, self.question_time_limit) * 4
+
+
+def redis_db_url(url: str, db: int) -> str:
+    """The same Redis server with the given database number in the path."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for logs and pages."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

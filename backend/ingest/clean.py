@@ -1,0 +1,228 @@
+"""Clean extracted text (unicode, whitespace, PDF line wrapping) and strip HTML/Markdown markup."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+from itertools import pairwise
+
+# Invisible format characters that only get in the way of search; ZWJ/ZWNJ are kept because
+# some scripts and emoji need them.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+_LINE_SEPARATORS = {ord("\u2028"): "\n", ord("\u2029"): "\n\n", ord("\f"): "\n\n", ord("\v"): "\n"}
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_BULLET = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013\u2014]|\(?\d{1,3}[.)]|[a-z][.)])\s")
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
+_SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
+_HEADING_MAX_WORDS = 8
+
+
+def clean_text(text: str) -> str:
+    """Normalise unicode and whitespace, undo PDF line wrapping, keep paragraph breaks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_SEPARATORS)
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = _CONTROL.sub("", text.replace("\t", " "))
+    paragraphs = (_join_lines(block) for block in _BLANK_LINES.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _join_lines(block: str) -> str:
+    """Join the hard-wrapped lines of one paragraph, keeping lines that stand on their own."""
+    lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in block.split("\n")) if line]
+    if not lines:
+        return ""
+    parts = [lines[0]]
+    for previous, line in pairwise(lines):
+        if _is_hyphenated(previous, line):
+            parts[-1] = parts[-1][:-1]
+            parts.append(line)
+        else:
+            parts.append(("\n" if _keeps_break(previous, line) else " ") + line)
+    return "".join(parts)
+
+
+def _is_hyphenated(previous: str, line: str) -> bool:
+    """A word split across lines with a hyphen: 'infor-' + 'mation'."""
+    return bool(_HYPHENATED.search(previous)) and line[0].islower() and not _BULLET.match(line)
+
+
+def _keeps_break(previous: str, line: str) -> bool:
+    """Whether a single line break is structure (list item, heading) rather than wrapping."""
+    if _BULLET.match(line):
+        return True
+    return line[0].isupper() and (bool(_BULLET.match(previous)) or _looks_like_heading(previous))
+
+
+def _looks_like_heading(line: str) -> bool:
+    """A short title-like line without closing punctuation, e.g. 'Early History'."""
+    words = line.split()
+    if len(words) > _HEADING_MAX_WORDS or _SENTENCE_END.search(line):
+        return False
+    if line.isupper() or re.match(r"\d+(?:\.\d+)*\.?\s", line):
+        return True
+    return all(w[0].isupper() or not w[0].isalpha() or len(w) <= 3 for w in words)
+
+
+# --- Markup to plain text -------------------------------------------------------------------
+
+_SKIPPED_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
+)
+_VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+_BLOCK_TAGS = frozenset(
+    """address article aside blockquote caption dd details dialog div dl dt fieldset figcaption
+    figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table
+    tbody tfoot thead title tr ul""".split()
+)
+_CELL_TAGS = frozenset({"td", "th"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would show; blocks become paragraph breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_tag: str | None = None
+        self._skip_depth = 0
+        self._pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skip_tag is not None:
+            self._skip_depth += tag == self._skip_tag
+        elif tag not in _VOID_TAGS and (tag in _SKIPPED_TAGS or _is_hidden(attrs)):
+            self._skip_tag, self._skip_depth = tag, 1
+        else:
+            self._boundary(tag)
+            self._pre_depth += tag == "pre"
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_tag is not None:
+            self._skip_depth -= tag == self._skip_tag
+            if self._skip_depth == 0:
+                self._skip_tag = None
+            return
+        self._boundary(tag)
+        if tag == "pre" and self._pre_depth:
+            self._pre_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_tag is None:
+            self.parts.append(data if self._pre_depth else re.sub(r"\s+", " ", data))
+
+    def _boundary(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _CELL_TAGS:
+            self.parts.append("\t")
+
+
+def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """Elements marked hidden, aria-hidden or display:none are not visible text."""
+    values = dict(attrs)
+    return (
+        "hidden" in values
+        or values.get("aria-hidden") == "true"
+        or bool(_HIDDEN_STYLE.search(values.get("style") or ""))
+    )
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML document (title included; script, style, head metadata not)."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+_FRONT_MATTER = re.compile(
+    r"\A(?:---\n.*?\n(?:---|\.\.\.)|\+\+\+\n.*?\n\+\+\+)[ \t]*(?:\n|\Z)", re.DOTALL
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_ATX_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+_RULE_OR_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+|(?:[-*_]\s*){3,})\s*$")
+_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
+_REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
+_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
+_BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),
+    (re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])"), r"\1"),
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),
+    (re.compile(r"</?[a-zA-Z][^>]*>"), ""),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"\*(?=\S)(.+?)(?<=\S)\*"), r"\1"),
+    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),
+)
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Plain text of a Markdown document: markup removed, link and code text kept."""
+    text = markdown.replace("\r\n", "\n").replace("\r", "\n")
+    text = _HTML_COMMENT.sub("", _FRONT_MATTER.sub("", text))
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        marker = _FENCE.match(line)
+        if fence is not None:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+                out.append("")
+            else:
+                out.append(line)
+        elif marker:
+            fence = marker.group(1)
+            out.append("")
+        elif _SETEXT_UNDERLINE.match(line) and out and out[-1]:
+            out[-1:] = ["", out[-1], ""]
+        else:
+            out.extend(_markdown_line(line))
+    return "\n".join(out)
+
+
+def _markdown_line(line: str) -> list[str]:
+    """One non-code Markdown line as plain-text lines ('' marks a paragraph break)."""
+    if _RULE_OR_UNDERLINE.match(line) or _REFERENCE_DEF.match(line):
+        return [""]
+    if _TABLE_SEPARATOR.match(line) and "|" in line:
+        return [""]
+    line = _BLOCKQUOTE.sub("", line)
+    heading = _ATX_HEADING.match(line)
+    if heading:
+        return ["", _inline(heading.group(1)), ""]
+    item = _LIST_ITEM.match(line)
+    if item:
+        return ["", _inline(line[item.end() :])]
+    if line.lstrip().startswith("|"):
+        cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+        return ["", "\t".join(_inline(cell.strip()) for cell in cells), ""]
+    return [_inline(line)]
+
+
+def _inline(text: str) -> str:
+    """Strip inline Markdown (links, images, emphasis), leaving code spans' text untouched."""
+    pieces = []
+    last = 0
+    for code in _CODE_SPAN.finditer(text):
+        pieces.append(_strip_inline(text[last : code.start()]))
+        pieces.append(code.group(2).strip())
+        last = code.end()
+    pieces.append(_strip_inline(text[last:]))
+    return "".join(pieces)
+
+
+def _strip_inline(text: str) -> str:
+    for pattern, replacement in _INLINE_RULES:
+        text = pattern.sub(replacement, text)
+    return text

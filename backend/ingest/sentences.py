@@ -1,0 +1,83 @@
+"""Rule-based sentence splitting with character offsets back into the text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence: text == source[start:end]."""
+
+    start: int
+    end: int
+    text: str
+
+
+# Abbreviations that are (almost) never the end of a sentence, compared without the final dot.
+# Words like "etc." or "Inc." are left out on purpose: they often do end one.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms mx dr prof st sr jr capt lt sgt cmdr adm hon mt ft pp figs approx cf vs viz
+    al e.g i.e a.k.a""".split()
+)
+# Only when capitalised: in lower case these are ordinary words ("the answer is no.").
+_CAPITALISED_ABBREVIATIONS = frozenset(
+    """No Nos Vol Vols Fig Art Sec Ch Eq Ed Eds Est Gen Col Gov Sen Rep Pres Rev Jan Feb Mar
+    Apr Jun Jul Aug Sep Sept Oct Nov Dec""".split()
+)
+# Punctuation that may end a sentence, with closing quotes/brackets that belong to it.
+_END = re.compile(r"(?:\.{2,}|\u2026|[.!?]+)[\"'\u201d\u2019)\]]*(?=\s|$)")
+_LINES = re.compile(r"[^\n]+")
+_FOLLOWING = re.compile(r"\s*(\S{1,4})")
+_ACRONYM = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
+_WORD_WINDOW = 40
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Split text into sentences; line breaks always end a sentence."""
+    spans: list[Span] = []
+    for line in _LINES.finditer(text):
+        start = line.start()
+        for cut in _cuts(line.group()):
+            _add(spans, text, start, line.start() + cut)
+            start = line.start() + cut
+        _add(spans, text, start, line.end())
+    return spans
+
+
+def _add(spans: list[Span], text: str, start: int, end: int) -> None:
+    """Append text[start:end] trimmed of whitespace, if anything is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append(Span(start, end, text[start:end]))
+
+
+def _cuts(line: str) -> list[int]:
+    """Offsets inside one line right after each sentence-ending punctuation run."""
+    cuts = []
+    for match in _END.finditer(line):
+        following = _FOLLOWING.match(line, match.end())
+        if following and _ends_sentence(line, match.start(), match.group(), following.group(1)):
+            cuts.append(match.end())
+    return cuts
+
+
+def _ends_sentence(line: str, at: int, punct: str, following: str) -> bool:
+    """Decide whether `punct`, found at line[at], ends a sentence before `following`."""
+    first = following.lstrip("\"'\u201c\u2018([")[:1] or following[:1]
+    if first.islower():
+        return False
+    if punct[0] != "." or punct.startswith(".."):
+        return True
+    # Only the word right before the dot matters; a bounded window keeps long lines linear.
+    before = line[max(0, at - _WORD_WINDOW) : at]
+    if not before or before[-1].isspace():
+        return True
+    token = before.split()[-1].lstrip("(\"'\u201c")
+    if token.lower() in _ABBREVIATIONS or token in _CAPITALISED_ABBREVIATIONS:
+        return False
+    return not ((len(token) == 1 and token.isupper()) or _ACRONYM.match(token))

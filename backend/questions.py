@@ -1,0 +1,191 @@
+"""Questions: submit (sender side) and answer from the user's own documents (worker side)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.answering import Answer, Passage, extractive_answer
+from backend.documents import ready_document_count
+from backend.errors import InvalidInput, NotFound, PermissionDenied
+from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
+from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION
+from backend.retrieval.vector_store import Hit
+from backend.runtime import Runtime
+from backend.tasks_ledger import TaskRef, submit_task
+from backend.users import require_active
+
+MAX_QUESTION_CHARS = 2000
+HIGHEST_PRIORITY = 0  # Redis orders 0 first; the queue choice does the rest on RabbitMQ
+
+
+def submit_question(
+    *,
+    session: Session,
+    celery: Celery,
+    user: User,
+    question: str,
+    document_ids: list[int] | None = None,
+    priority: bool = False,
+) -> tuple[Question, TaskRef]:
+    """Record the question and queue it (high_priority for premium users who ask for it)."""
+    require_active(user)
+    text = " ".join((question or "").split())
+    if not text:
+        raise InvalidInput("Please type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidInput(f"Questions are limited to {MAX_QUESTION_CHARS} characters.")
+    if priority and not user.is_premium:
+        raise PermissionDenied(
+            "Urgent questions are a premium feature; your question can be asked normally."
+        )
+    ids = _owned_document_ids(session, user, document_ids)
+    if ready_document_count(session=session, user=user) == 0:
+        raise InvalidInput("You have no processed documents yet; upload a document first.")
+    record = Question(user_id=user.id, text=text, document_ids=ids, priority=priority)
+    session.add(record)
+    session.flush()
+    task = submit_task(
+        session=session,
+        celery=celery,
+        name=PRIORITY_QUESTION if priority else ANSWER_QUESTION,
+        kwargs={"question_id": record.id, "user_id": user.id},
+        user_id=user.id,
+        priority=HIGHEST_PRIORITY if priority else None,
+    )
+    record.task_id = task.task_id
+    session.commit()
+    return record, task
+
+
+def _owned_document_ids(
+    session: Session, user: User, document_ids: list[int] | None
+) -> list[int] | None:
+    if not document_ids:
+        return None
+    ids = sorted(set(document_ids))
+    owned = set(
+        session.scalars(
+            select(Document.id).where(Document.id.in_(ids), Document.owner_id == user.id)
+        )
+    )
+    missing = [i for i in ids if i not in owned]
+    if missing:
+        raise NotFound(f"No such document: {', '.join(map(str, missing))}.")
+    return ids
+
+
+def list_questions(*, session: Session, user: User, limit: int = 50) -> list[Question]:
+    """The user's past questions, newest first."""
+    query = select(Question).where(Question.user_id == user.id)
+    return list(session.scalars(query.order_by(Question.created_at.desc()).limit(limit)))
+
+
+# --- worker side
+
+
+def retrieve(
+    rt: Runtime, *, user_id: int, question: str, document_ids: list[int] | None, limit: int
+) -> tuple[Any, list[Passage]]:
+    """The question's vector and the user's best passages, resolved against the database."""
+    vector = rt.embedder.embed([question])[0]
+    hits = rt.vector_store.search(vector, user_id=user_id, document_ids=document_ids, limit=limit)
+    with rt.session() as session:
+        passages = resolve_hits(session, user_id, hits)
+    return vector, passages
+
+
+def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passage]:
+    """Passages for hits whose document still exists, is ready and belongs to the user."""
+    if not hits:
+        return []
+    doc_ids = {h.document_id for h in hits}
+    rows = session.execute(
+        select(Chunk.id, Chunk.document_id, Chunk.ordinal, Document.filename)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(
+            Chunk.document_id.in_(doc_ids),
+            Document.owner_id == user_id,
+            Document.processing_status == DocumentStatus.READY.value,
+        )
+    ).all()
+    index = {(r.document_id, r.ordinal): (r.id, r.filename) for r in rows}
+    passages = []
+    for hit in hits:
+        found = index.get((hit.document_id, hit.ordinal))
+        if found is not None:
+            chunk_id, filename = found
+            passages.append(
+                Passage(chunk_id, hit.document_id, filename, hit.page, hit.text, hit.score)
+            )
+    return passages
+
+
+def answer_text(
+    rt: Runtime, *, user_id: int, question: str, document_ids: list[int] | None = None
+) -> Answer:
+    """Retrieve and answer in this process (the worker's core, also used by benchmarks)."""
+    vector, passages = retrieve(
+        rt,
+        user_id=user_id,
+        question=question,
+        document_ids=document_ids,
+        limit=rt.settings.retrieval_top_k,
+    )
+    return extractive_answer(
+        question,
+        vector,
+        passages,
+        embedder=rt.embedder,
+        min_score=rt.settings.answer_min_score,
+    )
+
+
+def answer_question(*, rt: Runtime, question_id: int, user_id: int) -> dict[str, Any]:
+    """Answer a recorded question once (a second run returns the stored answer)."""
+    with rt.session() as session:
+        record = session.get(Question, question_id)
+        if record is None or record.user_id != user_id:
+            raise NotFound(f"Question {question_id} no longer exists.")
+        if record.answered_at is not None:
+            return question_result(record)
+        text, document_ids, created = record.text, record.document_ids, record.created_at
+    started = time.perf_counter()
+    answer = answer_text(rt, user_id=user_id, question=text, document_ids=document_ids)
+    compute_ms = (time.perf_counter() - started) * 1000
+    with rt.session() as session:
+        record = session.get(Question, question_id)
+        if record is None:
+            raise NotFound(f"Question {question_id} no longer exists.")
+        record.answer = answer.text
+        record.found = answer.found
+        record.sources = answer.sources
+        record.answered_at = utcnow()
+        record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)
+        result = question_result(record)
+    result["compute_ms"] = round(compute_ms, 1)
+    return result
+
+
+def _elapsed_ms(created: Any, answered: Any, fallback: float) -> float:
+    if created is None:
+        return fallback
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=answered.tzinfo)
+    return round((answered - created).total_seconds() * 1000, 1)
+
+
+def question_result(record: Question) -> dict[str, Any]:
+    """The answer in the API's shape."""
+    return {
+        "question_id": record.id,
+        "question": record.text,
+        "answer": record.answer,
+        "found": record.found,
+        "sources": record.sources or [],
+        "latency_ms": record.latency_ms,
+    }

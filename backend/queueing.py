@@ -1,0 +1,128 @@
+"""The Celery app configuration shared by every process that sends or runs tasks.
+
+Senders (API, dashboard, CLI) build the app with `make_celery` and send tasks by name;
+only `workers/celery_app.py` imports the task modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from backend.config import Settings
+
+
+@dataclass(frozen=True)
+class Route:
+    queue: str
+    routing_key: str
+
+
+EXCHANGE = Exchange("qa", type="direct")
+QUEUE_KEYS = {
+    "high_priority": "qa.priority",
+    "question_answering": "qa.normal",
+    "document_processing": "document.processing",
+    "user_management": "user.management",
+}
+
+PROCESS_DOCUMENT = "workers.tasks.documents.process_document"
+DELETE_DOCUMENT = "workers.tasks.documents.delete_document"
+ANSWER_QUESTION = "workers.tasks.questions.answer_question"
+PRIORITY_QUESTION = "workers.tasks.questions.priority_question"
+BEAT_HEARTBEAT = "workers.tasks.maintenance.beat_heartbeat"
+
+ROUTES: dict[str, str] = {
+    "workers.tasks.documents.*": "document_processing",
+    ANSWER_QUESTION: "question_answering",
+    PRIORITY_QUESTION: "high_priority",
+    "workers.tasks.users.*": "user_management",
+    "workers.tasks.maintenance.*": "user_management",
+    "workers.tasks.webhooks.*": "user_management",
+}
+
+
+def route_for(name: str) -> Route:
+    """The queue and routing key a task name is sent to."""
+    queue = ROUTES.get(name)
+    if queue is None:
+        prefix = name.rsplit(".", 1)[0] + ".*"
+        queue = ROUTES.get(prefix, "question_answering")
+    return Route(queue=queue, routing_key=QUEUE_KEYS[queue])
+
+
+def task_queues() -> tuple[Queue, ...]:
+    """The four queues, high_priority first so a worker consuming several serves it first."""
+    return tuple(
+        Queue(name, EXCHANGE, routing_key=key, max_priority=10) for name, key in QUEUE_KEYS.items()
+    )
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Reliability, serialisation and routing settings for every process."""
+    routes = {
+        pattern: {"queue": queue, "routing_key": QUEUE_KEYS[queue]}
+        for pattern, queue in ROUTES.items()
+    }
+    return {
+        "broker_url": settings.broker_url,
+        "result_backend": settings.result_backend_url,
+        "task_always_eager": settings.celery_task_always_eager,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        "timezone": "UTC",
+        "enable_utc": True,
+        "task_queues": task_queues(),
+        "task_default_queue": "question_answering",
+        "task_default_exchange": EXCHANGE.name,
+        "task_default_routing_key": QUEUE_KEYS["question_answering"],
+        "task_routes": routes,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_track_started": True,
+        "task_send_sent_event": True,
+        "worker_send_task_events": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_max_tasks_per_child": 1000,
+        "worker_max_memory_per_child": 1_500_000,  # KiB; the model and Qdrant need ~600 MB
+        "result_expires": settings.result_expires_seconds,
+        "result_extended": True,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 4,
+        "broker_transport_options": _transport_options(settings),
+        "result_backend_transport_options": {"socket_connect_timeout": 3},
+        "redis_socket_connect_timeout": 3,
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.5,
+            "interval_max": 1,
+        },
+    }
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_url.startswith("amqp"):
+        return {"confirm_publish": True}
+    return {
+        # Poll queues in the declared order, so high_priority is always drained first.
+        "queue_order_strategy": "priority",
+        "priority_steps": list(range(10)),
+        "sep": ":",
+        # A killed worker's unacknowledged task comes back after this many seconds.
+        "visibility_timeout": settings.visibility_timeout,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
+
+
+def make_celery(settings: Settings, name: str = "qa_service") -> Celery:
+    """A Celery app configured from the settings (no task modules imported)."""
+    app = Celery(name)
+    app.conf.update(celery_config(settings))
+    return app

@@ -1,0 +1,202 @@
+"""The one wrapper around Qdrant: collection, tenancy filter, local or server mode."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from backend.config import Settings
+
+DENSE = "dense"
+POINT_NAMESPACE = uuid.UUID("6f1d7c4e-31a2-4bb0-9f58-0c6a7f0d2e11")
+
+
+def point_id(document_id: int, ordinal: int) -> str:
+    """A stable point id, so re-processing a document overwrites instead of duplicating."""
+    return str(uuid.uuid5(POINT_NAMESPACE, f"{document_id}:{ordinal}"))
+
+
+@dataclass(frozen=True)
+class ChunkPoint:
+    document_id: int
+    user_id: int
+    ordinal: int
+    page: int | None
+    text: str
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class Hit:
+    document_id: int
+    ordinal: int
+    page: int | None
+    text: str
+    score: float
+
+
+class VectorStore:
+    """Chunks of every user in one collection; every query is filtered to one user."""
+
+    def __init__(self, client: QdrantClient, *, collection: str, dim: int, local: bool) -> None:
+        self.client = client
+        self.collection = collection
+        self.dim = dim
+        self.local = local
+        # Local mode is a single in-process engine; serialise access from worker threads.
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, dim: int = 384) -> VectorStore:
+        """Server mode when QDRANT_URL is set, else local mode under QDRANT_PATH."""
+        if settings.qdrant_url:
+            client = QdrantClient(
+                url=settings.qdrant_url, api_key=settings.qdrant_api_key or None, timeout=10
+            )
+            return cls(client, collection=settings.qdrant_collection, dim=dim, local=False)
+        path = settings.qdrant_local_path
+        path.mkdir(parents=True, exist_ok=True)
+        client = QdrantClient(path=str(path))
+        return cls(client, collection=settings.qdrant_collection, dim=dim, local=True)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        if self.local:
+            with self._lock:
+                yield
+        else:
+            yield
+
+    def ensure_collection(self) -> None:
+        """Create the collection and its payload indexes if missing."""
+        with self._guard():
+            if self.client.collection_exists(self.collection):
+                return
+            self.client.create_collection(
+                self.collection,
+                vectors_config={
+                    DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)
+                },
+            )
+            if not self.local:
+                self._create_indexes()
+
+    def _create_indexes(self) -> None:
+        self.client.create_payload_index(
+            self.collection,
+            field_name="user_id",
+            field_schema=models.IntegerIndexParams(
+                type=models.IntegerIndexType.INTEGER, lookup=True, range=False
+            ),
+        )
+        self.client.create_payload_index(
+            self.collection, field_name="document_id", field_schema=models.PayloadSchemaType.INTEGER
+        )
+
+    def replace_document(self, document_id: int, points: Sequence[ChunkPoint]) -> None:
+        """Make the document's points exactly these (idempotent)."""
+        with self._guard():
+            self.delete_document(document_id)
+            batch: list[models.PointStruct] = []
+            for point in points:
+                batch.append(self._point(point))
+                if len(batch) >= 256:
+                    self.client.upsert(self.collection, points=batch, wait=True)
+                    batch = []
+            if batch:
+                self.client.upsert(self.collection, points=batch, wait=True)
+
+    @staticmethod
+    def _point(point: ChunkPoint) -> models.PointStruct:
+        payload: dict[str, Any] = {
+            "user_id": point.user_id,
+            "document_id": point.document_id,
+            "ordinal": point.ordinal,
+            "page": point.page,
+            "text": point.text,
+        }
+        return models.PointStruct(
+            id=point_id(point.document_id, point.ordinal),
+            vector={DENSE: point.vector.astype(float).tolist()},
+            payload=payload,
+        )
+
+    def delete_document(self, document_id: int) -> None:
+        """Remove every point of the document."""
+        with self._guard():
+            self.client.delete(
+                self.collection,
+                points_selector=models.FilterSelector(filter=_match("document_id", document_id)),
+                wait=True,
+            )
+
+    def count(self, *, user_id: int | None = None, document_id: int | None = None) -> int:
+        """Points for a user and/or a document (exact)."""
+        conditions: list[models.Condition] = []
+        if user_id is not None:
+            conditions.append(_condition("user_id", user_id))
+        if document_id is not None:
+            conditions.append(_condition("document_id", document_id))
+        with self._guard():
+            result = self.client.count(
+                self.collection, count_filter=models.Filter(must=conditions), exact=True
+            )
+        return int(result.count)
+
+    def search(
+        self,
+        vector: np.ndarray,
+        *,
+        user_id: int,
+        document_ids: Sequence[int] | None = None,
+        limit: int = 5,
+    ) -> list[Hit]:
+        """The user's nearest chunks; never another user's."""
+        conditions: list[models.Condition] = [_condition("user_id", user_id)]
+        if document_ids:
+            conditions.append(
+                models.FieldCondition(
+                    key="document_id", match=models.MatchAny(any=list(document_ids))
+                )
+            )
+        with self._guard():
+            response = self.client.query_points(
+                self.collection,
+                query=vector.astype(float).tolist(),
+                using=DENSE,
+                query_filter=models.Filter(must=conditions),
+                limit=limit,
+                with_payload=True,
+            )
+        return [_hit(p) for p in response.points]
+
+    def close(self) -> None:
+        """Release the client (and the local-mode folder lock)."""
+        with self._guard():
+            self.client.close()
+
+
+def _condition(key: str, value: int) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _match(key: str, value: int) -> models.Filter:
+    return models.Filter(must=[_condition(key, value)])
+
+
+def _hit(point: models.ScoredPoint) -> Hit:
+    payload = point.payload or {}
+    return Hit(
+        document_id=int(payload["document_id"]),
+        ordinal=int(payload["ordinal"]),
+        page=payload.get("page"),
+        text=str(payload.get("text", "")),
+        score=float(point.score),
+    )

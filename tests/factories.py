@@ -1,0 +1,91 @@
+"""Builders for test data and the wipe between tests."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from qdrant_client import models
+from sqlalchemy import text
+
+from backend import documents, questions, tasks_ledger, users
+from backend.db import Base
+from backend.models import Document, User
+from backend.runtime import Runtime
+
+_counter = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_user(rt: Runtime, *, role: str = "user", email: str | None = None) -> User:
+    """A new active account with a known password."""
+    email = email or f"user{next(_counter)}-{time.time_ns()}@example.com"
+    with rt.session() as session:
+        return users.create_user(session=session, email=email, password=PASSWORD, role=role)
+
+
+def upload(rt: Runtime, user: User, filename: str, data: bytes) -> documents.UploadResult:
+    """Upload through the service, as every door does."""
+    with rt.session() as session:
+        fresh = session.get(User, user.id)
+        assert fresh is not None
+        return documents.upload_document(
+            session=session,
+            celery=rt.celery,
+            uploads=rt.uploads,
+            settings=rt.settings,
+            user=fresh,
+            filename=filename,
+            data=data,
+        )
+
+
+def upload_and_wait(rt: Runtime, user: User, filename: str, data: bytes) -> Document:
+    """Upload, wait for the worker, and return the document row as it ended."""
+    result = upload(rt, user, filename, data)
+    if result.task is not None:
+        try:
+            tasks_ledger.wait_for_task(celery=rt.celery, task_id=result.task.task_id, timeout=120)
+        except tasks_ledger.TaskFailed:
+            pass
+    return get_document(rt, result.document.id)
+
+
+def get_document(rt: Runtime, document_id: int) -> Document:
+    with rt.session() as session:
+        doc = session.get(Document, document_id)
+        assert doc is not None
+        return doc
+
+
+def ask_and_wait(rt: Runtime, user: User, question: str, **kwargs: Any) -> dict[str, Any]:
+    """Ask through the queue and wait for the worker's answer."""
+    with rt.session() as session:
+        fresh = session.get(User, user.id)
+        assert fresh is not None
+        _, task = questions.submit_question(
+            session=session, celery=rt.celery, user=fresh, question=question, **kwargs
+        )
+    result = tasks_ledger.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=60)
+    result["task_id"] = task.task_id
+    return result
+
+
+def wipe(rt: Runtime) -> None:
+    """Empty every table, the vector collection and the cache database."""
+    with rt.engine.begin() as conn:
+        if rt.engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+    if "vector_store" in rt.__dict__:
+        store = rt.vector_store
+        store.client.delete(
+            store.collection,
+            points_selector=models.FilterSelector(filter=models.Filter(must=[])),
+            wait=True,
+        )
+    rt.redis.flushdb()

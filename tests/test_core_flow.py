@@ -1,0 +1,320 @@
+"""Upload -> extract -> chunk -> embed -> Qdrant; ask -> retrieve -> answer; on a real worker."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from backend import documents, processing, tasks_ledger
+from backend.answering import NOT_FOUND
+from backend.errors import InvalidInput, NotFound, PermissionDenied
+from backend.models import Chunk, Question, TaskRecord
+from tests import factories, pdfs
+
+pytestmark = [pytest.mark.core, pytest.mark.usefixtures("worker")]
+
+
+def _chunk_rows(rt, document_id):
+    with rt.session() as session:
+        return list(
+            session.scalars(
+                select(Chunk).where(Chunk.document_id == document_id).order_by(Chunk.ordinal)
+            )
+        )
+
+
+def test_article_reaches_ready_with_chunks_and_points(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+
+    assert doc.processing_status == "ready", doc.processing_error
+    assert doc.processing_error is None
+    rows = _chunk_rows(runtime, doc.id)
+    assert doc.chunk_count == len(rows) > 5
+    assert [r.ordinal for r in rows] == list(range(len(rows)))
+    assert all(r.page is None for r in rows)
+    assert runtime.vector_store.count(document_id=doc.id) == len(rows)
+    assert runtime.vector_store.count(user_id=user.id) == len(rows)
+
+
+def test_answer_cites_the_uploaded_article(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+
+    result = factories.ask_and_wait(runtime, user, "Who conquered England in 1066?")
+
+    assert result["found"] is True
+    assert "William" in result["answer"]
+    top = result["sources"][0]
+    assert top["document_id"] == doc.id
+    assert top["filename"] == "Normans.txt"
+    assert "William II of Normandy conquered England" in top["text"]
+    start, end = top["highlight"]
+    assert top["text"][start:end].strip() == result["answer"]
+    with runtime.session() as session:
+        stored = session.scalar(select(Question).where(Question.task_id == result["task_id"]))
+        assert stored is not None and stored.answer == result["answer"]
+        assert stored.latency_ms is not None and stored.latency_ms > 0
+
+
+def test_pdf_keeps_page_numbers_and_cites_the_right_page(runtime):
+    user = factories.make_user(runtime)
+    data = pdfs.text_pdf(
+        [
+            ["The lighthouse keeper lived on the rocky island of Skerra for thirty years."],
+            ["The annual festival of lanterns is held in the harbour town of Velmoor every June."],
+            ["Copper mining ended in the northern valley when the last shaft flooded in 1911."],
+        ]
+    )
+    doc = factories.upload_and_wait(runtime, user, "guide.pdf", data)
+
+    assert doc.processing_status == "ready", doc.processing_error
+    assert doc.page_count == 3
+    assert {r.page for r in _chunk_rows(runtime, doc.id)} == {1, 2, 3}
+    result = factories.ask_and_wait(runtime, user, "Where is the festival of lanterns held?")
+    assert "Velmoor" in result["answer"]
+    assert result["sources"][0]["page"] == 2
+
+
+def test_unrelated_question_says_no_answer_found(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+
+    result = factories.ask_and_wait(
+        runtime, user, "What is the recommended tyre pressure for a mountain bike?"
+    )
+
+    assert result["found"] is False
+    assert result["answer"] == NOT_FOUND
+
+
+def test_users_cannot_reach_each_others_documents_or_tasks(runtime, squad_doc):
+    alice = factories.make_user(runtime)
+    bob = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, alice, squad_doc.name, squad_doc.read_bytes())
+    factories.upload_and_wait(
+        runtime, bob, "bob.txt", b"Bob keeps bees. His hives are near the old mill by the river."
+    )
+
+    result = factories.ask_and_wait(runtime, bob, "Who conquered England in 1066?")
+
+    assert all(s["document_id"] != doc.id for s in result["sources"])
+    assert "William" not in result["answer"]
+    with runtime.session() as session:
+        bob_row = session.get(type(bob), bob.id)
+        with pytest.raises(NotFound):
+            documents.get_document(session=session, user=bob_row, document_id=doc.id)
+        with pytest.raises(NotFound):
+            tasks_ledger.get_task(session=session, user=bob_row, task_id=doc.processing_task_id)
+        with pytest.raises(NotFound):
+            tasks_ledger.retry_task(
+                session=session,
+                celery=runtime.celery,
+                user=bob_row,
+                task_id=doc.processing_task_id,
+            )
+        with pytest.raises(NotFound):
+            tasks_ledger.cancel_task(
+                session=session,
+                celery=runtime.celery,
+                user=bob_row,
+                task_id=doc.processing_task_id,
+            )
+        assert tasks_ledger.list_tasks(session=session, user=bob_row, all_users=True) != []
+        assert all(
+            t.user_id == bob.id
+            for t in tasks_ledger.list_tasks(session=session, user=bob_row, all_users=True)
+        )
+        with pytest.raises(NotFound):
+            from backend.questions import submit_question
+
+            submit_question(
+                session=session,
+                celery=runtime.celery,
+                user=bob_row,
+                question="Anything?",
+                document_ids=[doc.id],
+            )
+
+
+def test_delete_removes_points_chunks_and_file(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    assert runtime.vector_store.count(document_id=doc.id) > 0
+
+    with runtime.session() as session:
+        owner = session.get(type(user), user.id)
+        task = documents.delete_document(
+            session=session, celery=runtime.celery, user=owner, document_id=doc.id
+        )
+    tasks_ledger.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
+
+    assert runtime.vector_store.count(document_id=doc.id) == 0
+    assert _chunk_rows(runtime, doc.id) == []
+    assert not runtime.uploads.exists(doc.sha256)
+
+
+def test_processing_twice_leaves_one_copy(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    before = _chunk_rows(runtime, doc.id)
+
+    processing.process_document(
+        rt=runtime, document_id=doc.id, user_id=user.id, task_id=None, progress=lambda *_: None
+    )
+
+    after = _chunk_rows(runtime, doc.id)
+    assert [(c.ordinal, c.text) for c in after] == [(c.ordinal, c.text) for c in before]
+    assert runtime.vector_store.count(document_id=doc.id) == len(before)
+    assert factories.get_document(runtime, doc.id).chunk_count == len(before)
+
+
+def test_same_file_twice_is_not_duplicated(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    first = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    second = factories.upload(runtime, user, "copy.txt", squad_doc.read_bytes())
+    assert second.duplicate is True
+    assert second.document.id == first.id
+    assert second.task is None
+
+
+@pytest.mark.parametrize(
+    ("name", "maker", "sentence"),
+    [
+        ("locked.pdf", pdfs.encrypted_pdf, "This PDF is encrypted; upload an unencrypted copy."),
+        ("scan.pdf", pdfs.shapes_only_pdf, "no extractable text"),
+        ("broken.pdf", pdfs.garbage_pdf, "damaged"),
+    ],
+)
+def test_bad_files_end_failed_with_a_sentence(runtime, name, maker, sentence):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, name, maker())
+
+    assert doc.processing_status == "failed"
+    assert sentence in (doc.processing_error or "")
+    with runtime.session() as session:
+        record = session.get(TaskRecord, doc.processing_task_id)
+        assert record is not None and record.state == "FAILURE"
+        assert sentence in (record.error or "")
+
+
+def test_pdf_over_the_page_limit_fails_with_the_limit(runtime):
+    user = factories.make_user(runtime)
+    runtime.settings.max_pdf_pages = 2
+    try:
+        doc = factories.upload_and_wait(
+            runtime, user, "long.pdf", pdfs.text_pdf([["a b c d."]] * 4)
+        )
+    finally:
+        runtime.settings.max_pdf_pages = 2000
+    assert doc.processing_status == "failed"
+    assert "4 pages" in doc.processing_error and "limit is 2" in doc.processing_error
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("empty.txt", b"", InvalidInput),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, Exception),
+    ],
+)
+def test_unusable_uploads_are_refused_before_queueing(runtime, name, data, error):
+    user = factories.make_user(runtime)
+    with pytest.raises(error) as caught:
+        factories.upload(runtime, user, name, data)
+    assert name in caught.value.message
+    with runtime.session() as session:
+        assert session.scalar(select(func.count(TaskRecord.task_id))) == 0
+
+
+def test_ledger_records_queue_user_states_and_timings(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    answer = factories.ask_and_wait(runtime, user, "Who was the duke in the battle of Hastings?")
+
+    with runtime.session() as session:
+        upload_rec = session.get(TaskRecord, doc.processing_task_id)
+        ask_rec = session.get(TaskRecord, answer["task_id"])
+    assert upload_rec.queue == "document_processing"
+    assert ask_rec.queue == "question_answering"
+    for rec in (upload_rec, ask_rec):
+        assert rec.user_id == user.id
+        assert rec.state == "SUCCESS"
+        assert rec.queued_at <= rec.started_at <= rec.finished_at
+        assert rec.runtime_ms is not None and rec.runtime_ms > 0
+        assert rec.worker
+    assert f'"document_id": {doc.id}' in upload_rec.args_summary
+
+
+def test_retry_of_a_failed_task_links_to_the_original(runtime):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, "locked.pdf", pdfs.encrypted_pdf())
+    original = doc.processing_task_id
+
+    with runtime.session() as session:
+        owner = session.get(type(user), user.id)
+        ref = tasks_ledger.retry_task(
+            session=session, celery=runtime.celery, user=owner, task_id=original
+        )
+    with pytest.raises(tasks_ledger.TaskFailed):
+        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=ref.task_id, timeout=60)
+
+    with runtime.session() as session:
+        retried = session.get(TaskRecord, ref.task_id)
+        assert retried.retry_of == original
+        assert retried.state == "FAILURE"
+        assert factories.get_document(runtime, doc.id).processing_task_id == ref.task_id
+        owner = session.get(type(user), user.id)
+        with pytest.raises(InvalidInput):
+            tasks_ledger.cancel_task(
+                session=session, celery=runtime.celery, user=owner, task_id=ref.task_id
+            )
+
+
+def test_premium_only_urgent_questions(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    premium = factories.make_user(runtime, role="premium")
+    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    factories.upload_and_wait(runtime, premium, squad_doc.name, squad_doc.read_bytes())
+
+    with pytest.raises(PermissionDenied, match="premium"):
+        factories.ask_and_wait(runtime, user, "Where is Normandy?", priority=True)
+    result = factories.ask_and_wait(runtime, premium, "Where is Normandy?", priority=True)
+
+    with runtime.session() as session:
+        assert session.get(TaskRecord, result["task_id"]).queue == "high_priority"
+
+
+def test_deactivated_users_tasks_are_refused_by_the_worker(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    with runtime.session() as session:
+        session.get(type(user), user.id).is_active = False
+        # A task queued before the deactivation: the worker checks the user again when it runs.
+        ref = tasks_ledger.submit_task(
+            session=session,
+            celery=runtime.celery,
+            name="workers.tasks.documents.process_document",
+            kwargs={"document_id": doc.id, "user_id": user.id},
+            user_id=user.id,
+        )
+    with pytest.raises(tasks_ledger.TaskFailed, match="deactivated"):
+        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=ref.task_id, timeout=60)
+
+
+def test_seed_task_monitor_facade(runtime, squad_doc):
+    from backend.task_monitor import TaskMonitor
+
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, "locked.pdf", pdfs.encrypted_pdf())
+    monitor = TaskMonitor(runtime)
+
+    tasks = monitor.get_user_tasks(user_id=user.id)
+    assert [t["task_id"] for t in tasks] == [doc.processing_task_id]
+    new_id = monitor.retry_task(doc.processing_task_id, user.id)
+    assert new_id != doc.processing_task_id
+    with pytest.raises(tasks_ledger.TaskFailed):
+        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=new_id, timeout=60)
+    analytics = monitor.get_task_analytics(user.id, days=7)
+    assert analytics["total"] == 2
+    assert analytics["by_queue"] == {"document_processing": 2}

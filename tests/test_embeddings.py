@@ -1,0 +1,162 @@
+"""The onnxruntime all-MiniLM-L6-v2 embedder against sentence-transformers' own vectors.
+
+tests/data/minilm_reference.json is written by scripts/make_reference_vectors.py with the real
+sentence-transformers library (torch); these tests need only onnxruntime.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backend.retrieval import embeddings
+from backend.retrieval.embeddings import Embedder, load_embedder, onnx_model_path
+
+REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    data = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    data["matrix"] = np.asarray(data["vectors"], dtype=np.float32)
+    return data
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def fp32(cache_dir: Path) -> Embedder:
+    return load_embedder(cache_dir=cache_dir, quantized=False, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def int8(cache_dir: Path) -> Embedder:
+    return load_embedder(cache_dir=cache_dir, quantized=True)
+
+
+@pytest.fixture(params=["fp32", "int8"])
+def embedder(request: pytest.FixtureRequest) -> Iterator[Embedder]:
+    yield request.getfixturevalue(request.param)
+
+
+def test_reference_file_covers_truncation(reference: dict) -> None:
+    assert reference["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert len(reference["texts"]) == len(reference["vectors"]) >= 20
+    assert max(reference["token_counts_untruncated"]) > 256
+
+
+@pytest.mark.parametrize(("variant", "min_cosine"), [("fp32", 0.999), ("int8", 0.99)])
+def test_matches_sentence_transformers(
+    request: pytest.FixtureRequest, reference: dict, variant: str, min_cosine: float
+) -> None:
+    model: Embedder = request.getfixturevalue(variant)
+    vectors = model.embed(reference["texts"])
+    cosines = (vectors * reference["matrix"]).sum(axis=1)
+    worst = int(np.argmin(cosines))
+    assert cosines[worst] >= min_cosine, (variant, reference["texts"][worst][:60], cosines[worst])
+
+
+def test_shape_dtype_and_unit_norm(embedder: Embedder, reference: dict) -> None:
+    vectors = embedder.embed(reference["texts"])
+    assert embedder.dim == 384
+    assert vectors.shape == (len(reference["texts"]), 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_empty_input(embedder: Embedder) -> None:
+    vectors = embedder.embed([])
+    assert vectors.shape == (0, 384)
+    assert vectors.dtype == np.float32
+
+
+def test_rejects_a_bare_string(embedder: Embedder) -> None:
+    with pytest.raises(TypeError):
+        embedder.embed("not a list")
+
+
+def test_order_preserved_with_mixed_lengths(embedder: Embedder, reference: dict) -> None:
+    texts = reference["texts"]
+    # Shuffled, with duplicates, across several internal batches of different widths.
+    order = np.random.default_rng(7).permutation(len(texts)).tolist() * 3
+    vectors = embedder.embed([texts[i] for i in order])
+    expected = embedder.embed(texts)[order]
+    cosines = (vectors * expected).sum(axis=1)
+    assert cosines.min() > 1 - 1e-5
+
+
+def test_single_text_equals_same_text_in_big_batch(embedder: Embedder, reference: dict) -> None:
+    texts = reference["texts"]
+    big = embedder.embed(texts * 4 + embeddings.benchmark_sentences(60, 30))
+    for index in (0, 3, 5, len(texts) - 1):  # short, tiny, empty and a truncated long text
+        alone = embedder.embed([texts[index]])[0]
+        assert float(alone @ big[index]) > 1 - 1e-5, texts[index][:40]
+
+
+def test_long_texts_are_truncated_to_256_tokens(fp32: Embedder) -> None:
+    base = "alpha beta gamma delta " * 80  # well over 256 word pieces
+    a, b = fp32.embed([base, base + " completely different tail words " * 20])
+    assert float(a @ b) > 1 - 1e-6
+
+
+def test_concurrent_callers_get_the_same_vectors(int8: Embedder, reference: dict) -> None:
+    texts = reference["texts"]
+    expected = int8.embed(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: int8.embed(texts), range(8)))
+    for vectors in results:
+        np.testing.assert_allclose(vectors, expected, atol=1e-5)
+
+
+def test_cached_onnx_file_is_reused(
+    cache_dir: Path, fp32: Embedder, int8: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = [onnx_model_path(cache_dir, quantized=q) for q in (False, True)]
+    before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in paths]
+
+    def must_not_build(quantized: bool) -> None:
+        raise AssertionError(f"rebuilt the {'int8' if quantized else 'fp32'} model")
+
+    monkeypatch.setattr(embeddings, "_build_model", must_not_build)
+    for quantized in (False, True):
+        again = load_embedder(cache_dir=cache_dir, quantized=quantized)
+        assert again.embed(["still works"]).shape == (1, 384)
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in paths] == before
+    assert sorted(p.name for p in cache_dir.glob("*.onnx")) == sorted(p.name for p in paths)
+
+
+def test_cache_name_tells_variant_and_weights(cache_dir: Path) -> None:
+    fp32_path = onnx_model_path(cache_dir, quantized=False)
+    int8_path = onnx_model_path(cache_dir, quantized=True)
+    assert "fp32" in fp32_path.name and "int8" in int8_path.name
+    assert fp32_path.name.split("-")[-1] != int8_path.name.split("-")[-1]
+
+
+def test_measure_throughput_reports_figures(int8: Embedder) -> None:
+    result = embeddings.measure_throughput(int8, sentences=40, words=40)
+    assert result["sentences"] == 40
+    assert result["sentences_per_second"] > 0
+    assert result["seconds"] > 0
+    assert result["peak_rss_mb"] > 50
+
+
+def _build_in_subprocess(cache_dir: str) -> str:
+    return str(embeddings.ensure_onnx_model(Path(cache_dir), quantized=False))
+
+
+def test_concurrent_processes_build_one_file(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        paths = pool.map(_build_in_subprocess, [str(tmp_path)] * 3)
+    assert len(set(paths)) == 1
+    assert [p.name for p in tmp_path.glob("*.onnx")] == [Path(paths[0]).name]
+    assert load_embedder(cache_dir=tmp_path, quantized=False).embed(["ok"]).shape == (1, 384)

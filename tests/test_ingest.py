@@ -1,0 +1,571 @@
+"""The ingest package: extraction, cleaning, sentence splitting and chunking on real files."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
+
+from backend.ingest import (
+    ChunkDraft,
+    ExtractionError,
+    PageText,
+    chunk_pages,
+    clean_text,
+    detect_content_type,
+    extract,
+    split_sentences,
+)
+from tests import pdfs
+
+SQUAD_DOCS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad-dev" / "docs"
+SUPPORTED = "upload a PDF, text, Markdown or HTML file."
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
+
+
+@pytest.fixture(scope="module")
+def count_tokens() -> Callable[[str], int]:
+    from backend.retrieval import model_files
+
+    try:
+        model_files.count_tokens("warm up")
+    except model_files.ModelFilesMissing as exc:
+        pytest.skip(str(exc))
+    return model_files.count_tokens
+
+
+def squad_text(name: str) -> str:
+    path = SQUAD_DOCS / name
+    if not path.exists():
+        pytest.skip("the squad-dev dataset is not beside the project")
+    return path.read_text(encoding="utf-8")
+
+
+def error_message(data: bytes, filename: str, **limits: int) -> str:
+    with pytest.raises(ExtractionError) as caught:
+        extract(data, filename, **limits)
+    return caught.value.message
+
+
+# --- extraction errors: the sentence the user sees ----------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\t "])
+def test_empty_file(data: bytes) -> None:
+    assert error_message(data, "notes.txt") == "The file is empty."
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "looks_like"),
+    [
+        (PNG, "photo.png", "a PNG image"),
+        (PNG, "photo.txt", "a PNG image"),
+        (PNG, "photo.pdf", "a PNG image"),
+        (b"\xff\xd8\xff\xe0" + bytes(40), "scan.jpg", "a JPEG image"),
+        (b"GIF89a" + bytes(40), "anim.gif", "a GIF image"),
+        (gzip.compress(b"hello"), "notes.txt.gz", "a gzip archive"),
+        (b"\x7fELF\x02\x01\x01" + bytes(60), "a.out", "a program (ELF executable)"),
+    ],
+)
+def test_known_binaries_are_refused_by_content(data: bytes, filename: str, looks_like: str) -> None:
+    message = f"This file looks like {looks_like}, which is not supported; {SUPPORTED}"
+    assert error_message(data, filename) == message
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_office_files_are_named() -> None:
+    docx = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    xlsx = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+    assert "looks like a Word document" in error_message(docx, "report.docx")
+    assert "looks like a Word document" in error_message(docx, "report.txt")
+    assert "looks like an Excel spreadsheet" in error_message(xlsx, "sheet.xlsx")
+    assert "looks like a ZIP archive" in error_message(_zip({"a.txt": b"hi"}), "files.zip")
+
+
+def test_unknown_binary_gets_the_generic_sentence() -> None:
+    data = bytes(range(256)) * 8
+    assert error_message(data, "blob.bin") == f"This file type is not supported; {SUPPORTED}"
+
+
+def test_binary_bytes_in_a_text_file() -> None:
+    data = b"Some words here.\x00\x01\x02\x03" * 50
+    assert error_message(data, "notes.txt") == (
+        "This file is not valid text; it contains binary data. "
+        "Save it as plain text (UTF-8) and upload it again."
+    )
+
+
+def test_undecodable_text() -> None:
+    lone_surrogate = b"\xff\xfe" + "Hello ".encode("utf-16-le") + b"\x00\xd8A\x00"
+    assert error_message(lone_surrogate, "notes.txt") == (
+        "The text in this file could not be decoded; save it as UTF-8 text and upload it again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (b"12345 67 -- *** 2024\n", "numbers.txt"),
+        (b"<html><body><script>var words = 'hidden';</script></body></html>", "x.html"),
+        (b"![only an image](pic.png)\n", "readme.md"),
+    ],
+)
+def test_no_words_after_cleaning(data: bytes, filename: str) -> None:
+    assert error_message(data, filename) == "This document has no readable words in it."
+
+
+def test_pdf_named_file_that_is_not_a_pdf() -> None:
+    assert error_message(pdfs.not_a_pdf(), "minutes.pdf") == (
+        "This file is named .pdf but is not a PDF; it may be damaged or renamed. "
+        "Upload the original PDF."
+    )
+
+
+@pytest.mark.parametrize("build", [pdfs.truncated_pdf, pdfs.garbage_pdf])
+def test_damaged_pdf(build: Callable[[], bytes]) -> None:
+    assert error_message(build(), "report.pdf") == "This PDF is damaged and could not be read."
+
+
+def test_encrypted_pdf() -> None:
+    assert error_message(pdfs.encrypted_pdf(), "secret.pdf") == (
+        "This PDF is encrypted; upload an unencrypted copy."
+    )
+
+
+def test_pdf_encryption_we_cannot_decrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    def needs_cryptography(self: PdfReader, password: str) -> None:
+        raise DependencyError("cryptography is required for AES")
+
+    monkeypatch.setattr(PdfReader, "decrypt", needs_cryptography)
+    assert error_message(pdfs.empty_password_pdf(), "aes.pdf") == (
+        "This PDF uses an encryption method we cannot open; upload an unencrypted copy."
+    )
+
+
+def test_pdf_with_empty_user_password_is_read() -> None:
+    extracted = extract(pdfs.empty_password_pdf(), "open.pdf")
+    assert extracted.page_count == 3
+    assert pdfs.PAGE_SENTENCES[1][0] in extracted.pages[1].text
+
+
+def test_pdf_without_text_layer() -> None:
+    assert error_message(pdfs.shapes_only_pdf(), "scan.pdf") == (
+        "This PDF has no extractable text; it may be a scanned image. "
+        "Upload a PDF with a text layer."
+    )
+
+
+def test_pdf_without_pages() -> None:
+    assert error_message(pdfs.no_pages_pdf(), "blank.pdf") == "This PDF has no pages."
+
+
+def test_page_limit() -> None:
+    message = error_message(pdfs.text_pdf(), "long.pdf", max_pages=2)
+    assert message == "This PDF has 3 pages; the limit is 2."
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [(b"A short sentence. " * 100, "long.txt"), (pdfs.text_pdf(), "long.pdf")],
+)
+def test_character_limit(data: bytes, filename: str) -> None:
+    assert error_message(data, filename, max_chars=100) == (
+        "This document has more than 100 characters of text, which is over the limit; "
+        "split it into smaller files and upload them separately."
+    )
+
+
+def test_decompression_bomb_stops_at_the_default_page_limit() -> None:
+    data = pdfs.big_stream_pdf(30_000_000)
+    assert len(data) < 100_000
+    started = time.perf_counter()
+    message = error_message(data, "bomb.pdf")
+    assert message == (
+        "Page 1 of this PDF has more content than we can safely read "
+        "(over 20,000,000 bytes); split the PDF or save a simpler copy."
+    )
+    assert time.perf_counter() - started < 5
+
+
+def test_uncompressed_page_stream_over_the_limit() -> None:
+    data = pdfs.big_stream_pdf(50_000, compress=False)
+    message = error_message(data, "big.pdf", max_page_stream_bytes=10_000)
+    assert message.startswith("Page 1 of this PDF has more content than we can safely read")
+
+
+# --- detection and decoding ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "expected"),
+    [
+        (pdfs.text_pdf(), "report.pdf", "application/pdf"),
+        (pdfs.text_pdf(), "report.txt", "application/pdf"),
+        (b"junk line\n" + pdfs.text_pdf(), "report", "application/pdf"),
+        (b"<!DOCTYPE html><html><body><p>Hi there</p></body></html>", "page.txt", "text/html"),
+        (b"<p>Just a <b>fragment</b></p>", "page.html", "text/html"),
+        (b"No markup at all, just words.", "page.htm", "text/plain"),
+        (b"# Title\n\nSome *text*.", "README.md", "text/markdown"),
+        (b"# Title\n\nSome *text*.", "README.txt", "text/plain"),
+        (b"<html><body>Hi</body></html>", "notes.md", "text/html"),
+        (b"Plain words in a file.", "notes.txt", "text/plain"),
+        (b"name,age\nAlice,30\n", "table.csv", "text/plain"),
+    ],
+)
+def test_detect_content_type(data: bytes, filename: str, expected: str) -> None:
+    assert detect_content_type(data, filename) == expected
+
+
+def test_svg_is_refused() -> None:
+    svg = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>'
+    assert "looks like an SVG image" in error_message(svg, "logo.svg")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Caf\u00e9 costs \u20ac5 \u2014 na\u00efve \u201cquotes\u201d.".encode(),
+        "\ufeffCaf\u00e9 costs \u20ac5 \u2014 na\u00efve \u201cquotes\u201d.".encode(),
+        "Caf\u00e9 costs \u20ac5 \u2014 na\u00efve \u201cquotes\u201d.".encode("utf-16"),
+        "Caf\u00e9 costs \u20ac5 \u2014 na\u00efve \u201cquotes\u201d.".encode("cp1252"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-bom", "cp1252"],
+)
+def test_text_encodings(data: bytes) -> None:
+    extracted = extract(data, "notes.txt")
+    assert extracted.content_type == "text/plain"
+    assert extracted.page_count is None
+    assert extracted.pages == [
+        PageText(None, "Caf\u00e9 costs \u20ac5 \u2014 na\u00efve \u201cquotes\u201d.")
+    ]
+
+
+# --- PDF, HTML and Markdown text ---------------------------------------------------------
+
+
+def test_pdf_pages_keep_their_numbers() -> None:
+    extracted = extract(pdfs.text_pdf(), "lighthouse.pdf")
+    assert extracted.content_type == "application/pdf"
+    assert extracted.page_count == 3
+    assert [page.number for page in extracted.pages] == [1, 2, 3]
+    for page, sentences in zip(extracted.pages, pdfs.PAGE_SENTENCES, strict=True):
+        assert page.text == " ".join(sentences)
+
+
+HTML = b"""<!DOCTYPE html>
+<html><head><title>Harbour News</title>
+<style>body { color: red } .secret-style {}</style>
+<script>var secretScript = "do not index";</script>
+<meta name="description" content="secret meta"></head>
+<body>
+<h1>Storm &amp; Repairs</h1>
+<p>The wall was damaged in
+November.</p><p>It will be rebuilt&nbsp;with granite.</p>
+<noscript>secret noscript</noscript><template><p>secret template</p></template>
+<div hidden>secret hidden</div><p style="display: none">secret invisible</p>
+<svg><text>secret svg</text></svg>
+<ul><li>First item</li><li>Second item</li></ul>
+<table><tr><th>Year</th><th>Cost</th></tr><tr><td>1889</td><td>&pound;400</td></tr></table>
+</body></html>"""
+
+
+def test_html_keeps_visible_text_only() -> None:
+    text = extract(HTML, "news.html").pages[0].text
+    assert "secret" not in text.lower()
+    assert "color" not in text
+    assert text.split("\n\n") == [
+        "Harbour News",
+        "Storm & Repairs",
+        "The wall was damaged in November.",
+        "It will be rebuilt with granite.",
+        "First item",
+        "Second item",
+        "Year Cost",
+        "1889 \u00a3400",
+    ]
+
+
+MARKDOWN = b"""---
+title: Secret front matter
+---
+# Harbour *Report* #
+
+The wall was **damaged** in __November__, see [the council page](http://secret.example/url)
+and ![secret alt text](secret.png) the ~~old~~ new plan_with_underscores.
+Call `rebuild(wall)` or visit <https://harbour.example>.
+
+<!-- secret comment -->
+> Quoted line.
+
+- First item
+- Second item
+
+| Year | Cost |
+|------|-----:|
+| 1889 | 400  |
+
+```python
+print("kept *code*")
+```
+
+Setext Title
+------------
+Last [reference link][ref] here.
+
+[ref]: http://secret.example/ref
+"""
+
+
+def test_markdown_is_stripped_to_plain_text() -> None:
+    text = extract(MARKDOWN, "report.md").pages[0].text
+    assert "secret" not in text.lower()
+    assert not re.search(r"[#\[\]]|\]\(|\*\*|__|~~|^>", text, re.MULTILINE)
+    assert text.split("\n\n") == [
+        "Harbour Report",
+        "The wall was damaged in November, see the council page and the old new "
+        "plan_with_underscores. Call rebuild(wall) or visit https://harbour.example.",
+        "Quoted line.",
+        "First item",
+        "Second item",
+        "Year Cost",
+        "1889 400",
+        'print("kept *code*")',
+        "Setext Title",
+        "Last reference link here.",
+    ]
+
+
+# --- cleaning ------------------------------------------------------------------------------
+
+
+def test_clean_text_joins_pdf_lines_and_keeps_paragraphs() -> None:
+    raw = (
+        "The infor-\nmation was hard-\nwrapped across\r\nseveral   lines.\t Done.\n\n\n"
+        "Second\u00a0para\x07graph with a \ufb01ne ligature.\n"
+        "- first bullet\n- second bullet\n"
+        "Early History\nThe town grew."
+    )
+    assert clean_text(raw) == (
+        "The information was hardwrapped across several lines. Done.\n\n"
+        "Second paragraph with a fine ligature.\n- first bullet\n- second bullet\n"
+        "Early History\nThe town grew."
+    )
+
+
+def test_clean_text_is_idempotent_and_keeps_every_word() -> None:
+    text = squad_text("Normans.txt")
+    cleaned = clean_text(text)
+    assert clean_text(cleaned) == cleaned
+    assert cleaned.split() == text.split()
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mr. Smith met Dr. Jones at St. Mary's. They talked.",
+            ["Mr. Smith met Dr. Jones at St. Mary's.", "They talked."],
+        ),
+        (
+            "Use a tool, e.g. a hammer, i.e. something heavy. Then stop.",
+            ["Use a tool, e.g. a hammer, i.e. something heavy.", "Then stop."],
+        ),
+        (
+            "J. R. R. Tolkien wrote it. The U.S. Army read it. Pi is 3.14 roughly.",
+            ["J. R. R. Tolkien wrote it.", "The U.S. Army read it.", "Pi is 3.14 roughly."],
+        ),
+        (
+            "Apples, pears, etc. are fruit. We ate them etc. Then we left.",
+            ["Apples, pears, etc. are fruit.", "We ate them etc.", "Then we left."],
+        ),
+        (
+            'He said "Stop." Then he left (quietly.) Was it late? Yes! Wait... Go on.',
+            [
+                'He said "Stop."',
+                "Then he left (quietly.)",
+                "Was it late?",
+                "Yes!",
+                "Wait...",
+                "Go on.",
+            ],
+        ),
+        ('"Really?" she asked. It was.', ['"Really?" she asked.', "It was."]),
+        (
+            "A heading without a stop\nThe body starts here.\n\nNext paragraph",
+            ["A heading without a stop", "The body starts here.", "Next paragraph"],
+        ),
+        ("The answer is no. Then we went.", ["The answer is no.", "Then we went."]),
+        ("See Fig. 2 and No. 5 for details.", ["See Fig. 2 and No. 5 for details."]),
+        ("  \n \n", []),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    spans = split_sentences(text)
+    assert [span.text for span in spans] == expected
+    assert all(text[span.start : span.end] == span.text for span in spans)
+
+
+def test_sentence_spans_map_back_onto_a_real_article() -> None:
+    text = clean_text(squad_text("Normans.txt"))
+    spans = split_sentences(text)
+    assert len(spans) > 150
+    assert all(text[span.start : span.end] == span.text for span in spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert "".join(span.text for span in spans).replace(" ", "") == re.sub(r"\s", "", text)
+
+
+# --- chunking ------------------------------------------------------------------------------
+
+
+def chunk_offsets(page_text: str, chunks: list[ChunkDraft]) -> list[tuple[int, int]]:
+    """Where each chunk sits in its page text (chunks are slices of it, in order)."""
+    offsets = []
+    position = 0
+    for chunk in chunks:
+        start = page_text.index(chunk.text, position)
+        offsets.append((start, start + len(chunk.text)))
+        position = start + 1
+    return offsets
+
+
+def assert_well_formed(chunks: list[ChunkDraft], count: Callable[[str], int], limit: int) -> None:
+    assert [chunk.ordinal for chunk in chunks] == list(range(len(chunks)))
+    for chunk in chunks:
+        assert chunk.text.strip() == chunk.text != ""
+        assert chunk.token_count == count(chunk.text) <= limit
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in SQUAD_DOCS.glob("*.txt")) if SQUAD_DOCS.exists() else []
+)
+def test_squad_articles_chunk_within_limits_and_lose_nothing(
+    name: str, count_tokens: Callable[[str], int]
+) -> None:
+    extracted = extract(squad_text(name).encode(), name)
+    page = extracted.pages[0]
+    chunks = chunk_pages(extracted.pages, count_tokens=count_tokens)
+    assert_well_formed(chunks, count_tokens, 160)
+    assert all(chunk.page is None for chunk in chunks)
+    assert 60 < sum(c.token_count for c in chunks) / len(chunks) <= 160
+    covered: set[int] = set()
+    for start, end in chunk_offsets(page.text, chunks):
+        covered.update(range(start, end))
+    for paragraph in page.text.split("\n\n"):
+        for sentence in split_sentences(paragraph):
+            assert any(sentence.text in chunk.text for chunk in chunks), sentence.text
+    assert all(i in covered for i, char in enumerate(page.text) if not char.isspace())
+
+
+def test_overlap_is_trailing_whole_sentences(count_tokens: Callable[[str], int]) -> None:
+    text = clean_text(squad_text("Normans.txt"))
+    chunks = chunk_pages([PageText(None, text)], count_tokens=count_tokens, overlap_tokens=32)
+    offsets = chunk_offsets(text, chunks)
+    starts = {span.start for span in split_sentences(text)}
+    overlaps = 0
+    for (_, previous_end), (start, _) in zip(offsets, offsets[1:], strict=False):
+        assert start in starts
+        if start < previous_end:
+            overlaps += 1
+            assert count_tokens(text[start:previous_end]) - 2 <= 32
+    assert overlaps >= len(chunks) // 3
+
+
+def test_no_overlap_when_zero(count_tokens: Callable[[str], int]) -> None:
+    text = clean_text(squad_text("Normans.txt"))
+    chunks = chunk_pages([PageText(None, text)], count_tokens=count_tokens, overlap_tokens=0)
+    offsets = chunk_offsets(text, chunks)
+    assert all(b[0] >= a[1] for a, b in zip(offsets, offsets[1:], strict=False))
+    assert re.sub(r"\s", "", "".join(c.text for c in chunks)) == re.sub(r"\s", "", text)
+
+
+def test_small_chunks(count_tokens: Callable[[str], int]) -> None:
+    text = clean_text(squad_text("Rhine.txt"))
+    chunks = chunk_pages(
+        [PageText(None, text)], count_tokens=count_tokens, max_tokens=40, overlap_tokens=8
+    )
+    assert_well_formed(chunks, count_tokens, 40)
+
+
+def test_pdf_chunks_carry_their_page(count_tokens: Callable[[str], int]) -> None:
+    extracted = extract(pdfs.text_pdf(), "lighthouse.pdf")
+    chunks = chunk_pages(
+        extracted.pages, count_tokens=count_tokens, max_tokens=24, overlap_tokens=8
+    )
+    assert_well_formed(chunks, count_tokens, 24)
+    for number, sentences in enumerate(pdfs.PAGE_SENTENCES, start=1):
+        for sentence in sentences:
+            assert any(sentence in c.text and c.page == number for c in chunks), sentence
+    for chunk in chunks:
+        assert chunk.page is not None
+        assert chunk.text in extracted.pages[chunk.page - 1].text
+
+
+def test_chunks_end_at_paragraph_boundaries_when_the_paragraph_fits(
+    count_tokens: Callable[[str], int],
+) -> None:
+    first = " ".join(f"Sentence {n} of the first paragraph is here." for n in range(10))
+    second = " ".join(f"Line {n} of the second paragraph follows." for n in range(10))
+    assert 80 < count_tokens(first) < 158 and 158 - count_tokens(first) < count_tokens(second)
+    chunks = chunk_pages(
+        [PageText(1, f"{first}\n\n{second}")], count_tokens=count_tokens, overlap_tokens=0
+    )
+    assert [c.text for c in chunks] == [first, second]
+
+
+def test_long_sentence_is_split_between_words(count_tokens: Callable[[str], int]) -> None:
+    words = [f"word{n}" for n in range(600)]
+    text = " ".join(words)
+    for overlap in (0, 20):
+        chunks = chunk_pages(
+            [PageText(7, text)], count_tokens=count_tokens, max_tokens=60, overlap_tokens=overlap
+        )
+        assert_well_formed(chunks, count_tokens, 60)
+        runs = [[int(word[4:]) for word in chunk.text.split(" ")] for chunk in chunks]
+        for run, following in zip(runs, runs[1:], strict=False):
+            assert run == list(range(run[0], run[-1] + 1))  # whole words, in order
+            assert following[0] <= run[-1] + 1  # nothing skipped between chunks
+            assert (following[0] <= run[-1]) == (overlap > 0)
+        assert runs[0][0] == 0 and runs[-1][-1] == 599
+
+
+def test_unspaced_text_is_cut_within_the_limit(count_tokens: Callable[[str], int]) -> None:
+    text = "\u6e2f\u53e3\u7684\u6d77\u5824\u5728\u5341\u4e00\u6708\u53d7\u635f" * 200
+    chunks = chunk_pages([PageText(None, text)], count_tokens=count_tokens, overlap_tokens=0)
+    assert_well_formed(chunks, count_tokens, 160)
+    assert "".join(c.text for c in chunks) == text
+
+
+def test_empty_pages_and_bad_limits(count_tokens: Callable[[str], int]) -> None:
+    assert chunk_pages([PageText(1, ""), PageText(2, " \n ")], count_tokens=count_tokens) == []
+    with pytest.raises(ValueError):
+        chunk_pages([], count_tokens=count_tokens, max_tokens=2)
+    with pytest.raises(ValueError):
+        chunk_pages([], count_tokens=count_tokens, max_tokens=50, overlap_tokens=50)
+
+
+def test_one_megabyte_chunks_in_seconds(count_tokens: Callable[[str], int]) -> None:
+    article = clean_text(squad_text("Normans.txt"))
+    text = ("\n\n".join([article] * (1_000_000 // len(article) + 1)))[:1_000_000]
+    started = time.perf_counter()
+    chunks = chunk_pages([PageText(None, text)], count_tokens=count_tokens)
+    elapsed = time.perf_counter() - started
+    assert len(chunks) > 1000 and max(c.token_count for c in chunks) <= 160
+    assert elapsed < 10, f"chunking 1 MB took {elapsed:.1f}s"
