@@ -36,7 +36,7 @@ services:
 	bash scripts/ensure_services.sh
 
 lint: install-dev
-	$(VENV)/bin/ruff check backend workers dashboard tests scripts
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy backend workers
 
 test: install-dev services lint

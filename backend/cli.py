@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from backend import documents, questions, tasks_ledger, users
 from backend.config import get_settings
 from backend.errors import ServiceError
@@ -278,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except tasks_ledger.TaskFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        print(f"error: the database is not answering ({type(exc.orig).__name__}).", file=sys.stderr)
         return 1
 
 
