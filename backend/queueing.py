@@ -34,6 +34,7 @@ DELETE_DOCUMENT = "workers.tasks.documents.delete_document"
 ANSWER_QUESTION = "workers.tasks.questions.answer_question"
 PRIORITY_QUESTION = "workers.tasks.questions.priority_question"
 BEAT_HEARTBEAT = "workers.tasks.maintenance.beat_heartbeat"
+BEAT_HEARTBEAT_KEY = "qa:beat:last_heartbeat"  # Redis key (cache db) holding a UNIX time
 
 ROUTES: dict[str, str] = {
     "workers.tasks.documents.*": "document_processing",

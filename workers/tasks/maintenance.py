@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
+from backend.queueing import BEAT_HEARTBEAT_KEY
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
-
-BEAT_HEARTBEAT_KEY = "qa:beat:last_heartbeat"
 
 
 @celery_app.task(name="workers.tasks.maintenance.beat_heartbeat", ignore_result=True)
