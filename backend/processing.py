@@ -8,8 +8,17 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from backend.config import Settings
 from backend.errors import NotFound, ServiceError
-from backend.ingest import ExtractionError, PageText, chunk_pages, clean_text
+from backend.ingest import (
+    Extracted,
+    ExtractionError,
+    PageText,
+    chunk_pages,
+    clean_text,
+    detect_content_type,
+    extract,
+)
 from backend.ingest.sandbox import extract_isolated
 from backend.models import Chunk, Document, DocumentStatus, utcnow
 from backend.retrieval.model_files import count_tokens
@@ -83,13 +92,7 @@ def _run_pipeline(
     settings = rt.settings
     _set_stage(rt, document_id, "extracting", 5, progress)
     data = rt.uploads.read(sha256)
-    extracted = extract_isolated(
-        data,
-        filename,
-        timeout=settings.extraction_timeout_seconds,
-        max_pages=settings.max_pdf_pages,
-        max_chars=settings.max_document_chars,
-    )
+    extracted = read_document(data, filename, settings)
     pages = [PageText(p.number, clean_text(p.text)) for p in extracted.pages]
     _set_stage(rt, document_id, "chunking", 20, progress)
     drafts = chunk_pages(
@@ -140,6 +143,16 @@ def _run_pipeline(
         "pages": extracted.page_count,
         "chunks": len(drafts),
     }
+
+
+def read_document(data: bytes, filename: str, settings: Settings) -> Extracted:
+    """Extract text; PDFs (an untrusted binary parser) run in a killable child process."""
+    options = {"max_pages": settings.max_pdf_pages, "max_chars": settings.max_document_chars}
+    if detect_content_type(data, filename) == "application/pdf":
+        return extract_isolated(
+            data, filename, timeout=settings.extraction_timeout_seconds, **options
+        )
+    return extract(data, filename, **options)
 
 
 def _embed_with_progress(

@@ -13,14 +13,13 @@ from backend.answering import Answer, Passage, extractive_answer
 from backend.documents import ready_document_count
 from backend.errors import InvalidInput, NotFound, PermissionDenied
 from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
-from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION
+from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION, urgent_priority
 from backend.retrieval.vector_store import Hit
 from backend.runtime import Runtime
 from backend.tasks_ledger import TaskRef, submit_task
 from backend.users import require_active
 
 MAX_QUESTION_CHARS = 2000
-HIGHEST_PRIORITY = 0  # Redis orders 0 first; the queue choice does the rest on RabbitMQ
 
 
 def submit_question(
@@ -55,7 +54,7 @@ def submit_question(
         name=PRIORITY_QUESTION if priority else ANSWER_QUESTION,
         kwargs={"question_id": record.id, "user_id": user.id},
         user_id=user.id,
-        priority=HIGHEST_PRIORITY if priority else None,
+        priority=urgent_priority(celery) if priority else None,
     )
     record.task_id = task.task_id
     session.commit()

@@ -122,6 +122,11 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def urgent_priority(celery: Celery) -> int:
+    """The highest message priority: 0 on Redis (lowest number first), 9 on RabbitMQ."""
+    return 9 if str(celery.conf.broker_url).startswith("amqp") else 0
+
+
 def make_celery(settings: Settings, name: str = "qa_service") -> Celery:
     """A Celery app configured from the settings (no task modules imported)."""
     app = Celery(name)
