@@ -1,7 +1,15 @@
-"""Answers from retrieved passages: the extractive answerer (default, offline)."""
+"""Answers from retrieved passages: the extractive answerer (default, offline).
+
+Every sentence of the retrieved passages is scored against the question by meaning (cosine of
+MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
+sentences, so words every candidate shares count little) and by its passage's similarity.
+The best sentence is the answer (with the runner-up when it is nearly as good), passages are
+re-ordered by their best sentence, and a weak best score means "not found".
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -9,19 +17,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.ingest import split_sentences
+from backend.retrieval.sparse import terms
 
 if TYPE_CHECKING:
     from backend.retrieval.embeddings import Embedder
 
 NOT_FOUND = "No answer found in your documents."
 WORD_RE = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    """a an the of in on at to for from by with and or but is are was were be been being do does
-    did what which who whom whose when where why how this that these those it its as into than
-    then there their they them he she his her we our you your i me my not no can could would
-    should will shall may might must has have had about after before during over under between
-    many much more most some any each other such only also very so if""".split()
-)
+LEXICAL_WEIGHT = 1.0
+PASSAGE_WEIGHT = 0.5
+SECOND_SENTENCE_MARGIN = 0.2
+MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class Passage:
     page: int | None
     text: str
     score: float
+    similarity: float = 0.0
 
 
 @dataclass
@@ -41,24 +48,58 @@ class Answer:
     text: str
     found: bool
     sources: list[dict[str, Any]] = field(default_factory=list)
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: int
+    start: int
+    end: int
+    text: str
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words that carry meaning (no stopwords)."""
-    return {w for w in WORD_RE.findall(text.lower()) if w not in STOPWORDS}
+    """The text's meaningful terms (lower-cased, stemmed, no stopwords)."""
+    return set(terms(text))
 
 
-def source_dict(passage: Passage, highlight: tuple[int, int] | None) -> dict[str, Any]:
-    """A citation in the API's shape."""
-    return {
-        "document_id": passage.document_id,
-        "filename": passage.filename,
-        "page": passage.page,
-        "chunk_id": passage.chunk_id,
-        "text": passage.text,
-        "score": round(passage.score, 4),
-        "highlight": list(highlight) if highlight else None,
-    }
+def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
+    """Every sentence of at least three words in the passages, with its place."""
+    out = []
+    for index, passage in enumerate(passages):
+        for span in split_sentences(passage.text):
+            if len(WORD_RE.findall(span.text.lower())) >= MIN_WORDS:
+                out.append(Candidate(index, span.start, span.end, span.text.strip()))
+    return out
+
+
+def score_sentences(
+    question: str,
+    question_vector: np.ndarray,
+    candidates: list[Candidate],
+    passages: list[Passage],
+    embedder: Embedder,
+) -> np.ndarray:
+    """Meaning + distinctive shared words + passage similarity, one score per candidate."""
+    semantic = embedder.embed([c.text for c in candidates]) @ question_vector
+    sentence_terms = [content_words(c.text) for c in candidates]
+    idf = _local_idf(sentence_terms)
+    asked = content_words(question)
+    unseen = math.log(1 + (len(candidates) + 0.5) / 0.5)
+    total = sum(idf.get(t, unseen) for t in asked) or 1.0
+    lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
+    closeness = np.array([passages[c.passage].similarity for c in candidates])
+    return semantic + LEXICAL_WEIGHT * lexical + PASSAGE_WEIGHT * closeness
+
+
+def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    for words in sentence_terms:
+        for word in words:
+            df[word] = df.get(word, 0) + 1
+    n = len(sentence_terms)
+    return {w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in df.items()}
 
 
 def extractive_answer(
@@ -68,35 +109,47 @@ def extractive_answer(
     *,
     embedder: Embedder,
     min_score: float,
-    candidate_passages: int = 3,
+    top_k: int = 5,
 ) -> Answer:
-    """The sentence from the top passages that best answers the question, with citations."""
-    if not passages or passages[0].score < min_score:
-        return Answer(text=NOT_FOUND, found=False, sources=[])
-    candidates = _candidate_sentences(passages[:candidate_passages])
+    """The sentence(s) that best answer the question, with the passages re-ranked as sources."""
+    candidates = candidate_sentences(passages)
     if not candidates:
-        return Answer(text=NOT_FOUND, found=False, sources=[])
-    vectors = embedder.embed([c[2] for c in candidates])
-    semantic = vectors @ question_vector
-    q_words = content_words(question)
-    best_index, best_score = 0, -1.0
-    for i, (p_index, _span, sentence) in enumerate(candidates):
-        overlap = len(q_words & content_words(sentence)) / max(1, len(q_words))
-        score = float(semantic[i]) + 0.35 * overlap + 0.15 * passages[p_index].score
-        if score > best_score:
-            best_index, best_score = i, score
-    p_index, span, sentence = candidates[best_index]
-    sources = [source_dict(p, span if i == p_index else None) for i, p in enumerate(passages)]
-    # The cited passage holding the answer comes first.
-    sources.insert(0, sources.pop(p_index))
-    return Answer(text=sentence, found=True, sources=sources)
+        return Answer(text=NOT_FOUND, found=False)
+    scores = score_sentences(question, question_vector, candidates, passages, embedder)
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    if best < min_score:
+        return Answer(text=NOT_FOUND, found=False, score=best)
+    chosen = [candidates[order[0]]]
+    if len(order) > 1 and best - float(scores[order[1]]) <= SECOND_SENTENCE_MARGIN:
+        runner_up = candidates[order[1]]
+        if runner_up.text != chosen[0].text:
+            chosen.append(runner_up)
+    ranking = _rerank_passages(candidates, scores, len(passages))
+    chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
+    sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
+    return Answer(
+        text=" ".join(c.text for c in chosen), found=True, sources=sources[:top_k], score=best
+    )
 
 
-def _candidate_sentences(passages: list[Passage]) -> list[tuple[int, tuple[int, int], str]]:
-    out = []
-    for p_index, passage in enumerate(passages):
-        for span in split_sentences(passage.text):
-            sentence = span.text.strip()
-            if len(WORD_RE.findall(sentence)) >= 3:
-                out.append((p_index, (span.start, span.end), sentence))
-    return out
+def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:
+    best = dict.fromkeys(range(count), -math.inf)
+    for candidate, score in zip(candidates, scores, strict=True):
+        best[candidate.passage] = max(best[candidate.passage], float(score))
+    return sorted(range(count), key=lambda i: (-best[i], i))
+
+
+def _source(passage: Passage, answer_spans: list[Candidate]) -> dict[str, Any]:
+    spans = [[c.start, c.end] for c in answer_spans]
+    return {
+        "document_id": passage.document_id,
+        "filename": passage.filename,
+        "page": passage.page,
+        "chunk_id": passage.chunk_id,
+        "text": passage.text,
+        "score": round(passage.score, 4),
+        "similarity": round(passage.similarity, 4),
+        "highlight": spans[0] if spans else None,
+        "highlights": spans,
+    }

@@ -59,7 +59,10 @@ class Settings(BaseSettings):
 
     # --- answering
     retrieval_top_k: int = 5
-    answer_min_score: float = 0.30
+    retrieval_mode: Literal["dense", "sparse", "hybrid"] = "hybrid"
+    retrieval_candidates: int = 50
+    rerank_pool: int = 12
+    answer_min_score: float = 0.85
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""

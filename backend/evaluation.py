@@ -28,6 +28,7 @@ from backend.errors import NotFound
 from backend.ingest import split_sentences
 from backend.models import Chunk, Document, User
 from backend.retrieval.bm25 import BM25
+from backend.retrieval.vector_store import SearchMode
 from backend.runtime import Runtime
 
 CONTEXT_CHARS = 20
@@ -58,6 +59,11 @@ def gold_contexts(paragraph: str, answers: Sequence[str]) -> list[str]:
             continue
         start = max(0, at - CONTEXT_CHARS)
         end = min(len(paragraph), at + len(answer.strip()) + CONTEXT_CHARS)
+        # Widen to whole words: a cut word ("e" of "the") would never match normalised text.
+        while start > 0 and not paragraph[start - 1].isspace():
+            start -= 1
+        while end < len(paragraph) and not paragraph[end].isspace():
+            end += 1
         context = normalise(paragraph[start:end])
         if context and context not in out:
             out.append(context)
@@ -66,12 +72,18 @@ def gold_contexts(paragraph: str, answers: Sequence[str]) -> list[str]:
 
 def load_items(folder: Path) -> tuple[list[Path], list[Item]]:
     """The dataset's documents and its questions with their gold contexts."""
+    docs, items, _ = load_items_by_article(folder)
+    return docs, items
+
+
+def load_items_by_article(folder: Path) -> tuple[list[Path], list[Item], list[str]]:
+    """Documents, questions, and each question's article (the document's stem)."""
     docs = sorted((folder / "docs").glob("*.txt"))
     paragraphs = {
         d.stem: [p.strip() for p in d.read_text(encoding="utf-8").split("\n\n") if p.strip()]
         for d in docs
     }
-    items = []
+    items, articles = [], []
     for line in (folder / "qa.jsonl").read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
@@ -80,7 +92,8 @@ def load_items(folder: Path) -> tuple[list[Path], list[Item]]:
         contexts = gold_contexts(paragraph, row["answers"])
         if contexts:
             items.append(Item(row["question"], list(row["answers"]), contexts))
-    return docs, items
+            articles.append(row["article"])
+    return docs, items, articles
 
 
 def hit_rank(texts: Sequence[str], contexts: Sequence[str]) -> int | None:
@@ -149,7 +162,13 @@ def ensure_eval_documents(rt: Runtime, email: str, docs: list[Path], timeout: fl
     return user
 
 
-def run_system(rt: Runtime, user: User, items: list[Item], timeout: float) -> list[dict[str, Any]]:
+def run_system(
+    rt: Runtime,
+    user: User,
+    items: list[Item],
+    timeout: float,
+    retrieval: SearchMode | None = None,
+) -> list[dict[str, Any]]:
     """Ask every question through the queue and score what comes back."""
     rows = []
     for item in items:
@@ -158,7 +177,11 @@ def run_system(rt: Runtime, user: User, items: list[Item], timeout: float) -> li
             fresh = session.get(User, user.id)
             assert fresh is not None
             _, task = questions.submit_question(
-                session=session, celery=rt.celery, user=fresh, question=item.question
+                session=session,
+                celery=rt.celery,
+                user=fresh,
+                question=item.question,
+                retrieval=retrieval,
             )
         result = tasks_ledger.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=timeout)
         latency = (time.perf_counter() - started) * 1000
@@ -210,16 +233,58 @@ def _row(item: Item, texts: list[str], answer: str, found: bool, latency: float)
 def run_eval(
     rt: Runtime, folder: Path, *, sample: int, seed: int, email: str, timeout: float
 ) -> dict[str, Any]:
-    """Upload the dataset's documents, ask its questions, and score every method."""
-    docs, items = load_items(folder)
-    if sample and sample < len(items):
-        items = random.Random(seed).sample(items, sample)
+    """Upload the dataset's documents, ask its questions, and score every method; then ask a
+    second account that lacks two of the documents about those, to measure 'not found'."""
+    docs, items, articles = load_items_by_article(folder)
+    rng = random.Random(seed)
+    chosen = rng.sample(range(len(items)), sample) if 0 < sample < len(items) else range(len(items))
+    asked = [items[i] for i in chosen]
     user = ensure_eval_documents(rt, email, docs, timeout)
     methods = {
-        "system (async, via worker)": summarise(run_system(rt, user, items, timeout)),
-        "bm25 baseline (in-process)": summarise(run_bm25(rt, user, items)),
+        "hybrid + sentence rerank (system)": summarise(run_system(rt, user, asked, timeout)),
+        "dense only (via worker)": summarise(run_system(rt, user, asked, timeout, "dense")),
+        "bm25 baseline (in-process)": summarise(run_bm25(rt, user, asked)),
     }
-    return {"dataset": str(folder), "questions": len(items), "seed": seed, "methods": methods}
+    report: dict[str, Any] = {
+        "dataset": str(folder),
+        "questions": len(asked),
+        "seed": seed,
+        "methods": methods,
+    }
+    if len(docs) >= 4:
+        report["not_found"] = _not_found_check(rt, folder, docs, items, articles, seed, timeout)
+    return report
+
+
+def _not_found_check(
+    rt: Runtime,
+    folder: Path,
+    docs: list[Path],
+    items: list[Item],
+    articles: list[str],
+    seed: int,
+    timeout: float,
+) -> dict[str, Any]:
+    """Hold out two documents; questions about them should get 'not found', others not."""
+    rng = random.Random(seed + 1)
+    held = set(rng.sample([d.stem for d in docs], 2))
+    user = ensure_eval_documents(
+        rt, f"eval-holdout-{seed}@localhost", [d for d in docs if d.stem not in held], timeout
+    )
+    absent = [it for it, a in zip(items, articles, strict=True) if a in held]
+    present = [it for it, a in zip(items, articles, strict=True) if a not in held]
+    absent = rng.sample(absent, min(100, len(absent)))
+    present = rng.sample(present, min(100, len(present)))
+    refused_absent = sum(not r["found"] for r in run_system(rt, user, absent, timeout))
+    refused_present = sum(not r["found"] for r in run_system(rt, user, present, timeout))
+    said = refused_absent + refused_present
+    return {
+        "held_out": sorted(held),
+        "absent_questions": len(absent),
+        "absent_refused": round(refused_absent / max(1, len(absent)), 4),
+        "present_refused": round(refused_present / max(1, len(present)), 4),
+        "precision": round(refused_absent / said, 4) if said else None,
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -232,4 +297,11 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for name, figures in report["methods"].items():
         lines.append(name.ljust(width) + "".join(f"{figures[c]:>12}" for c in cols))
+    nf = report.get("not_found")
+    if nf:
+        lines.append(
+            f"not found: held out {', '.join(nf['held_out'])}; questions about them refused "
+            f"{nf['absent_refused']:.1%}, answerable ones refused {nf['present_refused']:.1%}, "
+            f"precision of 'not found' {nf['precision']}"
+        )
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from backend.ingest import (
 from backend.ingest.sandbox import extract_isolated
 from backend.models import Chunk, Document, DocumentStatus, utcnow
 from backend.retrieval.model_files import count_tokens
+from backend.retrieval.sparse import document_vector
 from backend.retrieval.vector_store import ChunkPoint, point_id
 from backend.runtime import Runtime
 
@@ -107,7 +108,9 @@ def _run_pipeline(
     vectors = _embed_with_progress(rt, document_id, [d.text for d in drafts], progress)
     _set_stage(rt, document_id, "storing", 90, progress)
     points = [
-        ChunkPoint(document_id, user_id, d.ordinal, d.page, d.text, vectors[i])
+        ChunkPoint(
+            document_id, user_id, d.ordinal, d.page, d.text, vectors[i], document_vector(d.text)
+        )
         for i, d in enumerate(drafts)
     ]
     rt.vector_store.replace_document(document_id, points)

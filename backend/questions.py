@@ -14,7 +14,7 @@ from backend.documents import ready_document_count
 from backend.errors import InvalidInput, NotFound, PermissionDenied
 from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
 from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION, urgent_priority
-from backend.retrieval.vector_store import Hit
+from backend.retrieval.vector_store import Hit, SearchMode
 from backend.runtime import Runtime
 from backend.tasks_ledger import TaskRef, submit_task
 from backend.users import require_active
@@ -30,6 +30,7 @@ def submit_question(
     question: str,
     document_ids: list[int] | None = None,
     priority: bool = False,
+    retrieval: SearchMode | None = None,
 ) -> tuple[Question, TaskRef]:
     """Record the question and queue it (high_priority for premium users who ask for it)."""
     require_active(user)
@@ -52,7 +53,8 @@ def submit_question(
         session=session,
         celery=celery,
         name=PRIORITY_QUESTION if priority else ANSWER_QUESTION,
-        kwargs={"question_id": record.id, "user_id": user.id},
+        kwargs={"question_id": record.id, "user_id": user.id}
+        | ({"retrieval": retrieval} if retrieval else {}),
         user_id=user.id,
         priority=urgent_priority(celery) if priority else None,
     )
@@ -88,11 +90,25 @@ def list_questions(*, session: Session, user: User, limit: int = 50) -> list[Que
 
 
 def retrieve(
-    rt: Runtime, *, user_id: int, question: str, document_ids: list[int] | None, limit: int
+    rt: Runtime,
+    *,
+    user_id: int,
+    question: str,
+    document_ids: list[int] | None,
+    limit: int,
+    mode: SearchMode = "hybrid",
 ) -> tuple[Any, list[Passage]]:
     """The question's vector and the user's best passages, resolved against the database."""
     vector = rt.embedder.embed([question])[0]
-    hits = rt.vector_store.search(vector, user_id=user_id, document_ids=document_ids, limit=limit)
+    hits = rt.vector_store.search(
+        vector,
+        user_id=user_id,
+        document_ids=document_ids,
+        limit=limit,
+        query_text=question,
+        mode=mode,
+        candidates=rt.settings.retrieval_candidates,
+    )
     with rt.session() as session:
         passages = resolve_hits(session, user_id, hits)
     return vector, passages
@@ -119,32 +135,50 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
         if found is not None:
             chunk_id, filename = found
             passages.append(
-                Passage(chunk_id, hit.document_id, filename, hit.page, hit.text, hit.score)
+                Passage(
+                    chunk_id,
+                    hit.document_id,
+                    filename,
+                    hit.page,
+                    hit.text,
+                    hit.score,
+                    hit.similarity,
+                )
             )
     return passages
 
 
 def answer_text(
-    rt: Runtime, *, user_id: int, question: str, document_ids: list[int] | None = None
+    rt: Runtime,
+    *,
+    user_id: int,
+    question: str,
+    document_ids: list[int] | None = None,
+    mode: SearchMode | None = None,
 ) -> Answer:
     """Retrieve and answer in this process (the worker's core, also used by benchmarks)."""
+    settings = rt.settings
     vector, passages = retrieve(
         rt,
         user_id=user_id,
         question=question,
         document_ids=document_ids,
-        limit=rt.settings.retrieval_top_k,
+        limit=max(settings.rerank_pool, settings.retrieval_top_k),
+        mode=mode or settings.retrieval_mode,
     )
     return extractive_answer(
         question,
         vector,
         passages,
         embedder=rt.embedder,
-        min_score=rt.settings.answer_min_score,
+        min_score=settings.answer_min_score,
+        top_k=settings.retrieval_top_k,
     )
 
 
-def answer_question(*, rt: Runtime, question_id: int, user_id: int) -> dict[str, Any]:
+def answer_question(
+    *, rt: Runtime, question_id: int, user_id: int, retrieval: SearchMode | None = None
+) -> dict[str, Any]:
     """Answer a recorded question once (a second run returns the stored answer)."""
     with rt.session() as session:
         record = session.get(Question, question_id)
@@ -154,7 +188,9 @@ def answer_question(*, rt: Runtime, question_id: int, user_id: int) -> dict[str,
             return question_result(record)
         text, document_ids, created = record.text, record.document_ids, record.created_at
     started = time.perf_counter()
-    answer = answer_text(rt, user_id=user_id, question=text, document_ids=document_ids)
+    answer = answer_text(
+        rt, user_id=user_id, question=text, document_ids=document_ids, mode=retrieval
+    )
     compute_ms = (time.perf_counter() - started) * 1000
     with rt.session() as session:
         record = session.get(Question, question_id)

@@ -50,7 +50,8 @@ def test_answer_cites_the_uploaded_article(runtime, squad_doc):
     assert top["filename"] == "Normans.txt"
     assert "William II of Normandy conquered England" in top["text"]
     start, end = top["highlight"]
-    assert top["text"][start:end].strip() == result["answer"]
+    assert top["text"][start:end].strip() in result["answer"]
+    assert "William II of Normandy conquered England" in top["text"][start:end]
     with runtime.session() as session:
         stored = session.scalar(select(Question).where(Question.task_id == result["task_id"]))
         assert stored is not None and stored.answer == result["answer"]

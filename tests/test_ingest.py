@@ -484,8 +484,28 @@ def test_overlap_is_trailing_whole_sentences(count_tokens: Callable[[str], int])
         assert start in starts
         if start < previous_end:
             overlaps += 1
-            assert count_tokens(text[start:previous_end]) - 2 <= 32
+            # At least the overlap when sentences allow, never more than half a chunk.
+            assert count_tokens(text[start:previous_end]) - 2 <= 160 // 2
+        else:
+            # No overlap only where the previous chunk ended at a paragraph break.
+            assert "\n\n" in text[previous_end - 1 : start + 1] or start > previous_end
     assert overlaps >= len(chunks) // 3
+
+
+def test_a_fact_across_a_cut_is_whole_in_one_chunk(count_tokens: Callable[[str], int]) -> None:
+    text = clean_text(squad_text("Black_Death.txt"))
+    chunks = chunk_pages([PageText(None, text)], count_tokens=count_tokens, overlap_tokens=32)
+    checked = 0
+    for paragraph in text.split("\n\n"):
+        sentences = [s.text for s in split_sentences(paragraph)]
+        for first, second in zip(sentences, sentences[1:], strict=False):
+            if count_tokens(first) - 2 > 80 or count_tokens(f"{first} {second}") > 160:
+                continue
+            # Neighbouring sentences of one paragraph stand together in some chunk, so an
+            # answer that spans the cut is never lost.
+            assert any(first in c.text and second in c.text for c in chunks), first
+            checked += 1
+    assert checked > 50
 
 
 def test_no_overlap_when_zero(count_tokens: Callable[[str], int]) -> None:

@@ -185,13 +185,17 @@ def _paragraph_end(
 
 
 def _overlap_start(units: list[_Unit], start: int, end: int, overlap: int, budget: int) -> int:
-    """First unit of the next chunk: trailing units of this one totalling at most `overlap`."""
+    """First unit of the next chunk: whole trailing sentences of this one, at least `overlap`
+    tokens when they fit in half the budget, so a fact near the cut is whole in one chunk.
+    A chunk that ended at a paragraph break needs no overlap."""
+    if overlap <= 0 or units[end].paragraph != units[end - 1].paragraph:
+        return end
     new = start + 1
     total = 0
     cut = end
-    while cut - 1 >= new:
+    while cut - 1 >= new and total < overlap:
         tokens = units[cut - 1].tokens
-        if total + tokens > overlap or total + tokens + units[end].tokens > budget:
+        if total + tokens > budget // 2 or total + tokens + units[end].tokens > budget:
             break
         total += tokens
         cut -= 1

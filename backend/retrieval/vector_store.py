@@ -7,14 +7,18 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from qdrant_client import QdrantClient, models
 
 from backend.config import Settings
+from backend.retrieval.sparse import Sparse, query_vector
 
 DENSE = "dense"
+LEXICAL = "lexical"
+RRF_K = 60
+SearchMode = Literal["dense", "sparse", "hybrid"]
 POINT_NAMESPACE = uuid.UUID("6f1d7c4e-31a2-4bb0-9f58-0c6a7f0d2e11")
 
 
@@ -31,15 +35,20 @@ class ChunkPoint:
     page: int | None
     text: str
     vector: np.ndarray
+    sparse: Sparse | None = None
 
 
 @dataclass(frozen=True)
 class Hit:
+    """A retrieved chunk; `score` orders the results, `similarity` is the dense cosine."""
+
     document_id: int
     ordinal: int
     page: int | None
     text: str
     score: float
+    similarity: float = 0.0
+    lexical: float = 0.0
 
 
 class VectorStore:
@@ -84,6 +93,9 @@ class VectorStore:
                 vectors_config={
                     DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)
                 },
+                sparse_vectors_config={
+                    LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)
+                },
             )
             if not self.local:
                 self._create_indexes()
@@ -122,10 +134,13 @@ class VectorStore:
             "page": point.page,
             "text": point.text,
         }
+        vectors: dict[str, Any] = {DENSE: point.vector.astype(float).tolist()}
+        if point.sparse is not None and point.sparse.indices:
+            vectors[LEXICAL] = models.SparseVector(
+                indices=point.sparse.indices, values=point.sparse.values
+            )
         return models.PointStruct(
-            id=point_id(point.document_id, point.ordinal),
-            vector={DENSE: point.vector.astype(float).tolist()},
-            payload=payload,
+            id=point_id(point.document_id, point.ordinal), vector=vectors, payload=payload
         )
 
     def delete_document(self, document_id: int) -> None:
@@ -157,25 +172,86 @@ class VectorStore:
         user_id: int,
         document_ids: Sequence[int] | None = None,
         limit: int = 5,
+        query_text: str = "",
+        mode: SearchMode = "dense",
+        candidates: int = 30,
     ) -> list[Hit]:
-        """The user's nearest chunks; never another user's."""
-        conditions: list[models.Condition] = [_condition("user_id", user_id)]
-        if document_ids:
-            conditions.append(
-                models.FieldCondition(
-                    key="document_id", match=models.MatchAny(any=list(document_ids))
-                )
-            )
+        """The user's best chunks (never another user's): dense, lexical, or both fused (RRF)."""
+        flt = _tenant_filter(user_id, document_ids)
+        if mode == "dense" or (mode == "hybrid" and not query_text):
+            return [_hit(p, similarity=p.score) for p in self._dense(vector, flt, limit)]
+        lexical = self._lexical(query_text, flt, candidates if mode == "hybrid" else limit)
+        if mode == "sparse":
+            return [_hit(p, lexical=p.score) for p in lexical]
+        dense = self._dense(vector, flt, candidates)
+        return self._fuse(vector, dense, lexical)[:limit]
+
+    def _dense(
+        self, vector: np.ndarray, flt: models.Filter, limit: int
+    ) -> list[models.ScoredPoint]:
         with self._guard():
-            response = self.client.query_points(
+            return self.client.query_points(
                 self.collection,
                 query=vector.astype(float).tolist(),
                 using=DENSE,
-                query_filter=models.Filter(must=conditions),
+                query_filter=flt,
                 limit=limit,
                 with_payload=True,
+            ).points
+
+    def _lexical(self, text: str, flt: models.Filter, limit: int) -> list[models.ScoredPoint]:
+        sparse = query_vector(text)
+        if not sparse.indices:
+            return []
+        query = models.SparseVector(indices=sparse.indices, values=sparse.values)
+        with self._guard():
+            return self.client.query_points(
+                self.collection,
+                query=query,
+                using=LEXICAL,
+                query_filter=flt,
+                limit=limit,
+                with_payload=True,
+            ).points
+
+    def _fuse(
+        self,
+        vector: np.ndarray,
+        dense: list[models.ScoredPoint],
+        lexical: list[models.ScoredPoint],
+    ) -> list[Hit]:
+        fused: dict[Any, float] = {}
+        for ranked in (dense, lexical):
+            for rank, point in enumerate(ranked):
+                fused[point.id] = fused.get(point.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        similarity = {p.id: p.score for p in dense}
+        lexical_score = {p.id: p.score for p in lexical}
+        points = {p.id: p for p in (*lexical, *dense)}
+        missing = [pid for pid in fused if pid not in similarity]
+        similarity.update(self._similarities(vector, missing))
+        order = sorted(fused, key=lambda pid: fused[pid], reverse=True)
+        return [
+            _hit(
+                points[pid],
+                score=fused[pid],
+                similarity=similarity.get(pid, 0.0),
+                lexical=lexical_score.get(pid, 0.0),
             )
-        return [_hit(p) for p in response.points]
+            for pid in order
+        ]
+
+    def _similarities(self, vector: np.ndarray, ids: list[Any]) -> dict[Any, float]:
+        """Dense cosine of points found only lexically (vectors are stored normalised)."""
+        if not ids:
+            return {}
+        with self._guard():
+            records = self.client.retrieve(self.collection, ids=ids, with_vectors=[DENSE])
+        out = {}
+        for record in records:
+            stored = record.vector.get(DENSE) if isinstance(record.vector, dict) else None
+            if stored is not None:
+                out[record.id] = float(np.dot(np.asarray(stored, dtype=np.float32), vector))
+        return out
 
     def close(self) -> None:
         """Release the client (and the local-mode folder lock)."""
@@ -191,12 +267,29 @@ def _match(key: str, value: int) -> models.Filter:
     return models.Filter(must=[_condition(key, value)])
 
 
-def _hit(point: models.ScoredPoint) -> Hit:
+def _tenant_filter(user_id: int, document_ids: Sequence[int] | None) -> models.Filter:
+    conditions: list[models.Condition] = [_condition("user_id", user_id)]
+    if document_ids:
+        conditions.append(
+            models.FieldCondition(key="document_id", match=models.MatchAny(any=list(document_ids)))
+        )
+    return models.Filter(must=conditions)
+
+
+def _hit(
+    point: models.ScoredPoint,
+    *,
+    score: float | None = None,
+    similarity: float = 0.0,
+    lexical: float = 0.0,
+) -> Hit:
     payload = point.payload or {}
     return Hit(
         document_id=int(payload["document_id"]),
         ordinal=int(payload["ordinal"]),
         page=payload.get("page"),
         text=str(payload.get("text", "")),
-        score=float(point.score),
+        score=float(point.score if score is None else score),
+        similarity=similarity,
+        lexical=lexical,
     )

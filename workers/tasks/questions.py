@@ -6,6 +6,7 @@ from typing import Any
 
 from backend import questions
 from backend.config import get_settings
+from backend.retrieval.vector_store import SearchMode
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 from workers.tasks import RETRY_OPTIONS, secure_user
@@ -20,16 +21,29 @@ _LIMITS = {
 @celery_app.task(
     bind=True, name="workers.tasks.questions.answer_question", **_LIMITS, **RETRY_OPTIONS
 )
-def answer_question(self: Any, *, question_id: int, user_id: int) -> dict[str, Any]:
+def answer_question(
+    self: Any, *, question_id: int, user_id: int, retrieval: str | None = None
+) -> dict[str, Any]:
     """Answer a question from the user's documents."""
     secure_user(user_id)
-    return questions.answer_question(rt=get_runtime(), question_id=question_id, user_id=user_id)
+    return questions.answer_question(
+        rt=get_runtime(), question_id=question_id, user_id=user_id, retrieval=_mode(retrieval)
+    )
 
 
 @celery_app.task(
     bind=True, name="workers.tasks.questions.priority_question", **_LIMITS, **RETRY_OPTIONS
 )
-def priority_question(self: Any, *, question_id: int, user_id: int) -> dict[str, Any]:
+def priority_question(
+    self: Any, *, question_id: int, user_id: int, retrieval: str | None = None
+) -> dict[str, Any]:
     """Answer an urgent question (routed to high_priority)."""
     secure_user(user_id)
-    return questions.answer_question(rt=get_runtime(), question_id=question_id, user_id=user_id)
+    return questions.answer_question(
+        rt=get_runtime(), question_id=question_id, user_id=user_id, retrieval=_mode(retrieval)
+    )
+
+
+def _mode(value: str | None) -> SearchMode | None:
+    """A retrieval override from the message, if it names a known mode."""
+    return value if value in ("dense", "sparse", "hybrid") else None  # type: ignore[return-value]
