@@ -49,6 +49,7 @@ class Answer:
     found: bool
     sources: list[dict[str, Any]] = field(default_factory=list)
     score: float = 0.0
+    answerer: str = "extractive"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def extractive_answer(
     embedder: Embedder,
     min_score: float,
     top_k: int = 5,
+    rerank: bool = True,
 ) -> Answer:
     """The sentence(s) that best answer the question, with the passages re-ranked as sources."""
     candidates = candidate_sentences(passages)
@@ -125,7 +127,11 @@ def extractive_answer(
         runner_up = candidates[order[1]]
         if runner_up.text != chosen[0].text:
             chosen.append(runner_up)
-    ranking = _rerank_passages(candidates, scores, len(passages))
+    ranking = (
+        _rerank_passages(candidates, scores, len(passages))
+        if rerank
+        else list(range(len(passages)))
+    )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
@@ -148,8 +154,9 @@ def _source(passage: Passage, answer_spans: list[Candidate]) -> dict[str, Any]:
         "page": passage.page,
         "chunk_id": passage.chunk_id,
         "text": passage.text,
-        "score": round(passage.score, 4),
-        "similarity": round(passage.similarity, 4),
+        # Cosine similarity to the question: comparable across questions, unlike rank fusion.
+        "score": round(passage.similarity, 4),
+        "rank_score": round(passage.score, 4),
         "highlight": spans[0] if spans else None,
         "highlights": spans,
     }

@@ -28,7 +28,6 @@ from backend.errors import NotFound
 from backend.ingest import split_sentences
 from backend.models import Chunk, Document, User
 from backend.retrieval.bm25 import BM25
-from backend.retrieval.vector_store import SearchMode
 from backend.runtime import Runtime
 
 CONTEXT_CHARS = 20
@@ -167,7 +166,7 @@ def run_system(
     user: User,
     items: list[Item],
     timeout: float,
-    retrieval: SearchMode | None = None,
+    retrieval: str | None = None,
 ) -> list[dict[str, Any]]:
     """Ask every question through the queue and score what comes back."""
     rows = []
@@ -242,7 +241,9 @@ def run_eval(
     user = ensure_eval_documents(rt, email, docs, timeout)
     methods = {
         "hybrid + sentence rerank (system)": summarise(run_system(rt, user, asked, timeout)),
-        "dense only (via worker)": summarise(run_system(rt, user, asked, timeout, "dense")),
+        "dense + sentence rerank": summarise(run_system(rt, user, asked, timeout, "dense")),
+        "dense retrieval order": summarise(run_system(rt, user, asked, timeout, "dense-plain")),
+        "hybrid retrieval order": summarise(run_system(rt, user, asked, timeout, "hybrid-plain")),
         "bm25 baseline (in-process)": summarise(run_bm25(rt, user, asked)),
     }
     report: dict[str, Any] = {

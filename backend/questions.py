@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -9,9 +10,10 @@ from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.answering import Answer, Passage, extractive_answer
+from backend.answering import NOT_FOUND, Answer, Passage, extractive_answer
 from backend.documents import ready_document_count
 from backend.errors import InvalidInput, NotFound, PermissionDenied
+from backend.llm import LLMAnswerer, LLMError
 from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
 from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION, urgent_priority
 from backend.retrieval.vector_store import Hit, SearchMode
@@ -19,6 +21,7 @@ from backend.runtime import Runtime
 from backend.tasks_ledger import TaskRef, submit_task
 from backend.users import require_active
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 
 
@@ -30,7 +33,7 @@ def submit_question(
     question: str,
     document_ids: list[int] | None = None,
     priority: bool = False,
-    retrieval: SearchMode | None = None,
+    retrieval: str | None = None,
 ) -> tuple[Question, TaskRef]:
     """Record the question and queue it (high_priority for premium users who ask for it)."""
     require_active(user)
@@ -43,6 +46,8 @@ def submit_question(
         raise PermissionDenied(
             "Urgent questions are a premium feature; your question can be asked normally."
         )
+    if retrieval is not None:
+        parse_method(retrieval)
     ids = _owned_document_ids(session, user, document_ids)
     if ready_document_count(session=session, user=user) == 0:
         raise InvalidInput("You have no processed documents yet; upload a document first.")
@@ -78,6 +83,18 @@ def _owned_document_ids(
     if missing:
         raise NotFound(f"No such document: {', '.join(map(str, missing))}.")
     return ids
+
+
+METHODS = ("hybrid", "dense", "sparse")
+
+
+def parse_method(method: str) -> tuple[SearchMode, bool]:
+    """'hybrid', 'dense' or 'sparse', with '-plain' to keep the retrieval order of sources
+    instead of re-ranking them by their best sentence (for comparisons in `eval`)."""
+    mode, _, suffix = method.partition("-")
+    if mode not in METHODS or suffix not in ("", "plain"):
+        raise InvalidInput(f"Unknown retrieval method '{method}'.")
+    return mode, suffix != "plain"  # type: ignore[return-value]
 
 
 def list_questions(*, session: Session, user: User, limit: int = 50) -> list[Question]:
@@ -154,30 +171,50 @@ def answer_text(
     user_id: int,
     question: str,
     document_ids: list[int] | None = None,
-    mode: SearchMode | None = None,
+    method: str | None = None,
 ) -> Answer:
     """Retrieve and answer in this process (the worker's core, also used by benchmarks)."""
     settings = rt.settings
+    mode, rerank = parse_method(method or settings.retrieval_mode)
     vector, passages = retrieve(
         rt,
         user_id=user_id,
         question=question,
         document_ids=document_ids,
         limit=max(settings.rerank_pool, settings.retrieval_top_k),
-        mode=mode or settings.retrieval_mode,
+        mode=mode,
     )
-    return extractive_answer(
+    answer = extractive_answer(
         question,
         vector,
         passages,
         embedder=rt.embedder,
         min_score=settings.answer_min_score,
         top_k=settings.retrieval_top_k,
+        rerank=rerank,
+    )
+    llm = LLMAnswerer.from_settings(settings)
+    if llm is None or not answer.found:
+        return answer
+    return rewrite_with_llm(llm, question, answer)
+
+
+def rewrite_with_llm(llm: LLMAnswerer, question: str, answer: Answer) -> Answer:
+    """The LLM's answer from the same sources; the extractive one when the LLM fails."""
+    try:
+        reply = llm.answer(question, answer.sources)
+    except LLMError as exc:
+        log.warning("LLM answerer failed; keeping the extractive answer (%s)", exc)
+        return answer
+    if not reply.found:
+        return Answer(text=NOT_FOUND, found=False, score=answer.score, answerer="llm")
+    return Answer(
+        text=reply.text, found=True, sources=answer.sources, score=answer.score, answerer="llm"
     )
 
 
 def answer_question(
-    *, rt: Runtime, question_id: int, user_id: int, retrieval: SearchMode | None = None
+    *, rt: Runtime, question_id: int, user_id: int, retrieval: str | None = None
 ) -> dict[str, Any]:
     """Answer a recorded question once (a second run returns the stored answer)."""
     with rt.session() as session:
@@ -189,7 +226,7 @@ def answer_question(
         text, document_ids, created = record.text, record.document_ids, record.created_at
     started = time.perf_counter()
     answer = answer_text(
-        rt, user_id=user_id, question=text, document_ids=document_ids, mode=retrieval
+        rt, user_id=user_id, question=text, document_ids=document_ids, method=retrieval
     )
     compute_ms = (time.perf_counter() - started) * 1000
     with rt.session() as session:
@@ -203,6 +240,7 @@ def answer_question(
         record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)
         result = question_result(record)
     result["compute_ms"] = round(compute_ms, 1)
+    result["answerer"] = answer.answerer
     return result
 
 

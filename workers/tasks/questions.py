@@ -6,7 +6,6 @@ from typing import Any
 
 from backend import questions
 from backend.config import get_settings
-from backend.retrieval.vector_store import SearchMode
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 from workers.tasks import RETRY_OPTIONS, secure_user
@@ -27,7 +26,7 @@ def answer_question(
     """Answer a question from the user's documents."""
     secure_user(user_id)
     return questions.answer_question(
-        rt=get_runtime(), question_id=question_id, user_id=user_id, retrieval=_mode(retrieval)
+        rt=get_runtime(), question_id=question_id, user_id=user_id, retrieval=retrieval
     )
 
 
@@ -40,10 +39,5 @@ def priority_question(
     """Answer an urgent question (routed to high_priority)."""
     secure_user(user_id)
     return questions.answer_question(
-        rt=get_runtime(), question_id=question_id, user_id=user_id, retrieval=_mode(retrieval)
+        rt=get_runtime(), question_id=question_id, user_id=user_id, retrieval=retrieval
     )
-
-
-def _mode(value: str | None) -> SearchMode | None:
-    """A retrieval override from the message, if it names a known mode."""
-    return value if value in ("dense", "sparse", "hybrid") else None  # type: ignore[return-value]
