@@ -225,7 +225,8 @@ def test_unusable_uploads_are_refused_before_queueing(runtime, name, data, error
         factories.upload(runtime, user, name, data)
     assert name in caught.value.message
     with runtime.session() as session:
-        assert session.scalar(select(func.count(TaskRecord.task_id))) == 0
+        count = select(func.count(TaskRecord.task_id)).where(TaskRecord.user_id == user.id)
+        assert session.scalar(count) == 0
 
 
 def test_ledger_records_queue_user_states_and_timings(runtime, squad_doc):
