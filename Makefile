@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint typecheck bench eval install install-dev services clean-data help
+.PHONY: run test lint typecheck bench eval install install-dev services browser clean-data help
 
 help:
 	@echo "make run    - install, migrate and start Redis, worker, beat, Flower, API and dashboard"
@@ -39,7 +39,15 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy backend workers
 
-test: install-dev services lint
+# The browser tests drive Debian's Chromium through Playwright (pip package only; the
+# browser comes from apt, never from `playwright install`).
+browser: install-dev
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+test: install-dev services browser lint
 	$(VENV)/bin/pytest -q
 	QA_TEST_DB=sqlite $(VENV)/bin/pytest -q -m core
 

@@ -111,9 +111,9 @@ def run_bench(dataset: Path, *, questions: int = 100) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     settings = bench_settings(scratch)
     upgrade(settings.sqlalchemy_url)
-    from backend.queueing import celery_config
+    from backend.queueing import configure
 
-    celery_app.conf.update(celery_config(settings))
+    configure(celery_app, settings)
     rt = build_runtime(settings, celery=celery_app)
     rt.redis.flushdb()
     set_runtime(rt)

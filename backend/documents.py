@@ -12,11 +12,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.errors import InvalidInput, NotFound, PermissionDenied, TooLarge, UnsupportedType
+from backend.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+    TooLarge,
+    UnsupportedType,
+)
 from backend.ingest import ExtractionError, detect_content_type
 from backend.models import Document, DocumentStatus, User
 from backend.queueing import DELETE_DOCUMENT, PROCESS_DOCUMENT
-from backend.storage import UploadStore
+from backend.storage import IncomingFile, UploadStore
 from backend.tasks_ledger import TaskRef, submit_task
 from backend.users import require_active
 
@@ -48,8 +55,89 @@ def upload_document(
     """Store the file, record the document and queue its processing."""
     require_active(user)
     filename = safe_filename(filename)
-    _check_upload(settings, filename, data)
+    content_type = _check_upload(settings, filename, data)
     digest = uploads.put(data)
+    return _record_upload(
+        session, celery, settings, user, filename, digest, len(data), content_type
+    )
+
+
+def upload_received(
+    *,
+    session: Session,
+    celery: Celery,
+    settings: Settings,
+    user: User,
+    filename: str,
+    incoming: IncomingFile,
+) -> UploadResult:
+    """Like `upload_document`, for a file already streamed into the upload store."""
+    require_active(user)
+    filename = safe_filename(filename)
+    content_type = check_received(settings=settings, filename=filename, incoming=incoming)
+    digest = incoming.keep()
+    return _record_upload(
+        session, celery, settings, user, filename, digest, incoming.size, content_type
+    )
+
+
+def check_received(*, settings: Settings, filename: str, incoming: IncomingFile) -> str:
+    """The content type of a streamed file, judged from samples; refusals raise."""
+    incoming.close()
+    if incoming.size == 0:
+        raise InvalidInput(f"{safe_filename(filename)}: the file is empty.")
+    return _check_upload(settings, safe_filename(filename), sample_content(incoming))
+
+
+# Type sniffing reads the start (magic numbers, text) and the end (ZIP member names).
+SAMPLE_HEAD = 1 << 20
+SAMPLE_TAIL = 1 << 16
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def sample_content(incoming: IncomingFile) -> bytes:
+    """The whole file when small, else its head and tail cut where text stays decodable."""
+    size = incoming.size
+    if size <= SAMPLE_HEAD + SAMPLE_TAIL:
+        return incoming.read_range(0, size)
+    head = incoming.read_range(0, SAMPLE_HEAD)
+    tail_start = -(-(size - SAMPLE_TAIL) // 4) * 4  # 4-byte aligned, for UTF-16/32 text
+    tail = incoming.read_range(tail_start, size - tail_start)
+    if head.startswith(_WIDE_BOMS):
+        return head + tail
+    return _utf8_cut_end(head) + _utf8_cut_start(tail)
+
+
+def _utf8_cut_end(data: bytes) -> bytes:
+    """Drop a UTF-8 character left incomplete at the end."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return data
+        if byte >= 0xC0:  # lead byte: is its sequence complete?
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data if back >= needed else data[:-back]
+    return data
+
+
+def _utf8_cut_start(data: bytes) -> bytes:
+    """Drop UTF-8 continuation bytes cut from their character at the start."""
+    skip = 0
+    while skip < min(3, len(data)) and 0x80 <= data[skip] < 0xC0:
+        skip += 1
+    return data[skip:]
+
+
+def _record_upload(
+    session: Session,
+    celery: Celery,
+    settings: Settings,
+    user: User,
+    filename: str,
+    digest: str,
+    size: int,
+    content_type: str,
+) -> UploadResult:
     existing = session.scalar(
         select(Document).where(
             Document.owner_id == user.id,
@@ -63,19 +151,25 @@ def upload_document(
     document = Document(
         owner_id=user.id,
         filename=filename,
-        content_type=detect_content_type(data, filename),
-        size_bytes=len(data),
+        content_type=content_type,
+        size_bytes=size,
         sha256=digest,
         processing_status=DocumentStatus.PENDING.value,
         processing_stage="queued",
     )
     session.add(document)
     session.flush()
-    task = queue_processing(session=session, celery=celery, document=document)
+    try:
+        task = queue_processing(session=session, celery=celery, document=document)
+    except ServiceUnavailable:
+        # Nothing was queued: a document left behind would wait for processing forever.
+        session.delete(document)
+        session.commit()
+        raise
     return UploadResult(document=document, task=task, duplicate=False)
 
 
-def _check_upload(settings: Settings, filename: str, data: bytes) -> None:
+def _check_upload(settings: Settings, filename: str, data: bytes) -> str:
     if not data:
         raise InvalidInput(f"{filename}: the file is empty.")
     if len(data) > settings.max_upload_bytes:
@@ -84,7 +178,7 @@ def _check_upload(settings: Settings, filename: str, data: bytes) -> None:
             f"the limit is {settings.max_upload_mb} MB."
         )
     try:
-        detect_content_type(data, filename)
+        return detect_content_type(data, filename)
     except ExtractionError as exc:
         raise UnsupportedType(f"{filename}: {exc.message}") from exc
 

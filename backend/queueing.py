@@ -70,6 +70,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     return {
         "broker_url": settings.broker_url,
+        # Celery prefers CELERY_BROKER_URL from the environment over broker_url; the read and
+        # write URLs make the settings object the one source of truth.
+        "broker_read_url": settings.broker_url,
+        "broker_write_url": settings.broker_url,
         "result_backend": settings.result_backend_url,
         "task_always_eager": settings.celery_task_always_eager,
         "task_serializer": "json",
@@ -127,8 +131,15 @@ def urgent_priority(celery: Celery) -> int:
     return 9 if str(celery.conf.broker_url).startswith("amqp") else 0
 
 
+def configure(app: Celery, settings: Settings) -> None:
+    """Point an app at the settings' broker and result backend, whatever the environment says."""
+    app.conf.update(celery_config(settings))
+    # A backend URL set here outranks CELERY_RESULT_BACKEND in the environment.
+    app.backend_cls = settings.result_backend_url
+
+
 def make_celery(settings: Settings, name: str = "qa_service") -> Celery:
     """A Celery app configured from the settings (no task modules imported)."""
     app = Celery(name)
-    app.conf.update(celery_config(settings))
+    configure(app, settings)
     return app

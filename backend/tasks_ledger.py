@@ -76,13 +76,13 @@ def submit_task(
 # --- lifecycle updates, called by the worker's signal handlers
 
 
-def _record(session: Session, task_id: str, name: str | None = None) -> TaskRecord:
+def _record(session: Session, task_id: str, name: str | None = None) -> TaskRecord | None:
     record = session.get(TaskRecord, task_id)
-    if record is None:
+    if record is None and name is not None:
         # Published by something that did not go through submit_task (beat, a retry).
-        record = TaskRecord(task_id=task_id, name=name or "unknown", state="PENDING")
-        if name:
-            record.queue = route_for(name).queue
+        record = TaskRecord(
+            task_id=task_id, name=name, state="PENDING", queue=route_for(name).queue
+        )
         session.add(record)
     return record
 
@@ -92,6 +92,7 @@ def mark_started(
 ) -> None:
     """The worker began running the task."""
     record = _record(session, task_id, name)
+    assert record is not None
     if record.args is None:
         record.args = kwargs
         record.args_summary = summarise_args(kwargs)
@@ -105,7 +106,8 @@ def mark_started(
 def mark_finished(session: Session, *, task_id: str, state: str, error: str | None = None) -> None:
     """The task ended (SUCCESS, FAILURE or REVOKED); recording the same end twice is a no-op."""
     record = _record(session, task_id)
-    if record.state == state and record.finished_at is not None:
+    # A row removed meanwhile (retention clean-up, a deleted user) is not brought back.
+    if record is None or (record.state == state and record.finished_at is not None):
         return
     record.state = state
     record.finished_at = utcnow()
@@ -120,6 +122,8 @@ def mark_finished(session: Session, *, task_id: str, state: str, error: str | No
 def mark_retrying(session: Session, *, task_id: str, reason: str) -> None:
     """The task will run again after a transient error."""
     record = _record(session, task_id)
+    if record is None:
+        return
     record.state = "RETRY"
     record.retries = (record.retries or 0) + 1
     record.error = reason[:2000]

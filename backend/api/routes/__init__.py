@@ -1,0 +1,1 @@
+"""API routers, one per area: auth, uploads, questions, documents, tasks, system."""

@@ -1,0 +1,148 @@
+"""POST /qa/ask, POST /qa/system/priority-question and GET /qa/ask/status/{task_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
+
+from backend import questions, tasks_ledger
+from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
+from backend.api.routes.common import TaskIdPath, live_status
+from backend.api.schemas import Answer, AskRequest, AskResponse, AskStatus
+from backend.errors import NotFound, TaskTimeout
+from backend.models import Question, TaskRecord, User
+from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION
+from backend.runtime import Runtime
+from backend.tasks_ledger import TaskRef
+
+router = APIRouter(prefix="/qa", tags=["questions"])
+QUESTION_TASKS = (ANSWER_QUESTION, PRIORITY_QUESTION)
+UseAsync = Annotated[
+    bool, Query(description="false: wait for the answer (up to the server's sync timeout).")
+]
+ANSWERED: dict[int | str, dict[str, Any]] = {
+    200: {"model": AskResponse, "description": "Sync mode: the answer, or why it failed."}
+}
+
+
+@router.post(
+    "/ask", summary="Ask a question", status_code=status.HTTP_202_ACCEPTED, responses=ANSWERED
+)
+def ask(
+    body: AskRequest,
+    response: Response,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: CurrentUser,
+    use_async: UseAsync = True,
+) -> AskResponse:
+    """Queue a question on question_answering; it is answered from your own documents."""
+    return _submit(rt, session, user, body, response, use_async=use_async, priority=False)
+
+
+@router.post(
+    "/system/priority-question",
+    summary="Ask an urgent question (premium)",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**ANSWERED, 403: {"description": "Not a premium or admin account."}},
+)
+def priority_question(
+    body: AskRequest,
+    response: Response,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: CurrentUser,
+    use_async: UseAsync = True,
+) -> AskResponse:
+    """Queue a question on high_priority, ahead of normal questions (premium and admins)."""
+    return _submit(rt, session, user, body, response, use_async=use_async, priority=True)
+
+
+def _submit(
+    rt: Runtime,
+    session: Session,
+    user: User,
+    body: AskRequest,
+    response: Response,
+    *,
+    use_async: bool,
+    priority: bool,
+) -> AskResponse:
+    record, task = questions.submit_question(
+        session=session,
+        celery=rt.celery,
+        user=user,
+        question=body.question,
+        document_ids=body.document_ids,
+        priority=priority,
+    )
+    submitted = AskResponse(
+        task_id=task.task_id, question_id=record.id, queue=task.queue, status="PENDING"
+    )
+    if use_async:
+        return submitted
+    return _wait(rt, session, record, task, submitted, response)
+
+
+def _wait(
+    rt: Runtime,
+    session: Session,
+    record: Question,
+    task: TaskRef,
+    submitted: AskResponse,
+    response: Response,
+) -> AskResponse:
+    try:
+        result = tasks_ledger.wait_for_task(
+            celery=rt.celery, task_id=task.task_id, timeout=rt.settings.sync_wait_seconds
+        )
+    except tasks_ledger.TaskFailed as exc:
+        response.status_code = status.HTTP_200_OK
+        return submitted.model_copy(update={"status": "FAILURE", "error": str(exc)})
+    except TaskTimeout:
+        return submitted  # still 202: poll /qa/ask/status/{task_id}
+    response.status_code = status.HTTP_200_OK
+    answer = Answer.model_validate(result)
+    return submitted.model_copy(
+        update={
+            "status": "SUCCESS",
+            "answer": answer.answer,
+            "found": answer.found,
+            "sources": answer.sources,
+            "latency_ms": answer.latency_ms,
+        }
+    )
+
+
+@router.get("/ask/status/{task_id}", summary="Where a question stands, and its answer")
+def ask_status(
+    task_id: TaskIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
+) -> AskStatus:
+    live, record = live_status(session=session, rt=rt, user=user, task_id=task_id)
+    if record.name not in QUESTION_TASKS:
+        raise NotFound("No such question task.")
+    return AskStatus(
+        task_id=task_id,
+        status=live["status"],
+        progress=None,
+        result=_answer(session, live, record),
+        error=live["error"],
+        queued_at=live["queued_at"],
+        started_at=live["started_at"],
+        finished_at=live["finished_at"],
+    )
+
+
+def _answer(session: Session, live: dict[str, Any], record: TaskRecord) -> Answer | None:
+    if live["status"] != "SUCCESS":
+        return None
+    if isinstance(live["result"], dict):
+        return Answer.model_validate(live["result"])
+    # The result store forgets after RESULT_EXPIRES_SECONDS; the database keeps the answer.
+    question_id = (record.args or {}).get("question_id")
+    stored = session.get(Question, question_id) if isinstance(question_id, int) else None
+    if stored is None or stored.answered_at is None:
+        return None
+    return Answer.model_validate(questions.question_result(stored))

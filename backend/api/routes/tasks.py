@@ -1,0 +1,91 @@
+"""The caller's task ledger: list with filters, one task, cancel, retry; and the usage report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+
+from backend import reports, tasks_ledger
+from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
+from backend.api.routes.common import TaskIdPath
+from backend.api.schemas import TaskAccepted, TaskOut, TaskPage
+from backend.api.system_schemas import UserReport
+from backend.errors import PermissionDenied
+from backend.reports import MAX_DAYS
+
+router = APIRouter(prefix="/qa", tags=["tasks"])
+LedgerState = Literal["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"]
+QueueName = Literal["high_priority", "question_answering", "document_processing", "user_management"]
+
+
+@router.get("/tasks", summary="Your tasks, newest first")
+def list_tasks(
+    session: SessionDep,
+    user: CurrentUser,
+    state: LedgerState | None = None,
+    queue: QueueName | None = None,
+    since: Annotated[
+        datetime | None, Query(description="Only tasks queued at or after this time.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    all_users: Annotated[
+        bool, Query(description="Everyone's tasks (administrators only).")
+    ] = False,
+) -> TaskPage:
+    if all_users and not user.is_admin:
+        raise PermissionDenied("Only administrators can list everyone's tasks.")
+    rows = tasks_ledger.list_tasks(
+        session=session,
+        user=user,
+        all_users=all_users,
+        state=state,
+        queue=queue,
+        since=since,
+        limit=limit,
+        offset=offset,
+    )
+    return TaskPage(
+        items=[TaskOut.model_validate(r) for r in rows],
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if len(rows) == limit else None,
+    )
+
+
+@router.get("/tasks/{task_id}", summary="One of your tasks")
+def get_task(task_id: TaskIdPath, session: SessionDep, user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(
+        tasks_ledger.get_task(session=session, user=user, task_id=task_id)
+    )
+
+
+@router.post("/tasks/{task_id}/cancel", summary="Cancel a task that has not finished")
+def cancel_task(
+    task_id: TaskIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
+) -> TaskOut:
+    record = tasks_ledger.cancel_task(session=session, celery=rt.celery, user=user, task_id=task_id)
+    return TaskOut.model_validate(record)
+
+
+@router.post(
+    "/tasks/{task_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Run a failed or cancelled task again",
+)
+def retry_task(
+    task_id: TaskIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
+) -> TaskAccepted:
+    """A new task, linked to the original by `retry_of`."""
+    ref = tasks_ledger.retry_task(session=session, celery=rt.celery, user=user, task_id=task_id)
+    return TaskAccepted(task_id=ref.task_id, name=ref.name, queue=ref.queue)
+
+
+@router.get("/user/report", summary="Your usage over the last days", tags=["reports"])
+def user_report(
+    session: SessionDep, user: CurrentUser, days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 30
+) -> UserReport:
+    """Questions, documents and tasks per day, by state and queue, latency and failures."""
+    return UserReport.model_validate(reports.user_report(session=session, user=user, days=days))

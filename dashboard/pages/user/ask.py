@@ -1,0 +1,151 @@
+"""Ask: a chat over the user's own documents; answers cite their sources."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from backend import conversation, documents, questions
+from backend.conversation import Exchange
+from backend.models import Document
+from dashboard import common, navigation, status
+
+FILTER_KEY = "ask_documents"
+URGENT_KEY = "ask_urgent"
+
+
+def citation(number: int, source: dict) -> None:
+    """One source: where it is from, its score, and the cited text with the answer marked."""
+    page = f", page {source['page']}" if source.get("page") else ""
+    name = common.plain(source.get("filename") or "document")
+    label = f"[{number}] {name}{page} · score {source['score']:.3g}"
+    before, hit, after = common.split_highlight(source.get("text", ""), source.get("highlight"))
+    marked = (
+        f'<mark style="background:#ffe58a;padding:0 2px">{html.escape(hit)}</mark>' if hit else ""
+    )
+    with st.expander(label, expanded=False, icon=":material/format_quote:"):
+        st.html(
+            f'<div style="line-height:1.6">{html.escape(before)}{marked}{html.escape(after)}</div>'
+        )
+
+
+def answer(item: Exchange) -> None:
+    with st.chat_message("assistant"):
+        if item.state == conversation.FAILED:
+            st.error(item.error or "This question could not be answered.")
+            return
+        st.markdown(common.plain(item.answer or ""))
+        latency = f" in {item.latency_ms / 1000:.1f} s" if item.latency_ms else ""
+        if item.found and item.sources:
+            st.caption(f"Answered{latency} from {len(item.sources)} passages:")
+            for number, source in enumerate(item.sources, start=1):
+                citation(number, source)
+        else:
+            st.caption(f"Answered{latency}; nothing in your documents matched well enough.")
+
+
+def exchange(item: Exchange, names: dict[int, str]) -> None:
+    with st.chat_message("user"):
+        st.markdown(common.plain(item.question))
+        notes = [common.fmt_time(item.asked_at)]
+        if item.urgent:
+            notes.append("urgent")
+        if item.document_ids:
+            notes.append("in " + ", ".join(names.get(i, f"#{i}") for i in item.document_ids))
+        st.caption(" · ".join(notes))
+    if item.state != conversation.WAITING:
+        answer(item)
+
+
+def waiting() -> None:
+    """Polls the unanswered questions; when one ends, the whole chat is redrawn."""
+    items: list[Exchange] = []
+    with common.guard(), common.acting_user() as (session, user):
+        items = [
+            conversation.get_exchange(session=session, user=user, question_id=qid)
+            for qid in st.session_state.get("ask_waiting", [])
+        ]
+    if any(item.state != conversation.WAITING for item in items):
+        st.rerun()
+    for item in items:
+        where = f" ({item.queue.replace('_', ' ')} queue)" if item.queue else ""
+        with st.chat_message("assistant"), st.status(f"{item.waiting_label}{where}…"):
+            st.caption(f"Asked {common.fmt_time(item.asked_at)}; the answer appears here.")
+
+
+def ask(text: str, document_ids: list[int], urgent: bool) -> bool:
+    """Queue the question; False (with the reason shown) when it was refused."""
+    rt = common.runtime()
+    queued = False
+    with common.guard(), common.acting_user() as (session, user):
+        questions.submit_question(
+            session=session,
+            celery=rt.celery,
+            user=user,
+            question=text,
+            document_ids=document_ids or None,
+            priority=urgent,
+        )
+        queued = True
+    return queued
+
+
+def controls(ready: list[Document], premium: bool) -> tuple[list[int], bool]:
+    names = {d.id: d.filename for d in ready}
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = left.multiselect(
+        "Search in",
+        list(names),
+        format_func=lambda i: names[i],
+        placeholder="All my ready documents",
+        key=FILTER_KEY,
+    )
+    if premium:
+        urgent = right.toggle("Urgent", key=URGENT_KEY, help="Answered before other questions")
+    else:
+        urgent = False
+        right.caption("Urgent answers are a premium feature.")
+    return chosen, urgent
+
+
+def load() -> tuple[list[Document], list[Exchange], dict[int, str], bool] | None:
+    with common.guard(), common.acting_user() as (session, user):
+        ready = documents.list_documents(session=session, user=user, status="ready")
+        names = {d.id: d.filename for d in documents.list_documents(session=session, user=user)}
+        history = conversation.conversation(session=session, user=user)
+        return ready, history, names, user.is_premium
+    return None
+
+
+def page() -> None:
+    st.title("Ask your documents")
+    status.outage_banner()
+    loaded = load()
+    if loaded is None:
+        return
+    ready, history, names, premium = loaded
+    chosen: list[int] = []
+    urgent = False
+    if not ready:
+        st.info("You have no processed documents yet, so there is nothing to search.")
+        st.page_link(
+            navigation.page_path("upload"), label="Upload a document", icon=":material/upload:"
+        )
+    else:
+        chosen, urgent = controls(ready, premium)
+    if not history and ready:
+        st.caption("Ask anything about your documents; answers quote the passage they come from.")
+    for item in history:
+        exchange(item, names)
+    pending = [item.question_id for item in history if item.state == conversation.WAITING]
+    st.session_state["ask_waiting"] = pending
+    if pending:
+        st.fragment(waiting, run_every=1)()
+    if ready:
+        prompt = st.chat_input("Ask a question about your documents", max_chars=2000)
+        if prompt and ask(prompt, chosen, urgent):
+            st.rerun()
+
+
+page()

@@ -1,0 +1,152 @@
+"""My usage: questions, documents, tasks and answer latency over a chosen period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from backend import reports
+from backend.task_view import STATE_LABELS, task_type
+from backend.usage_export import report_csv
+from dashboard import common
+
+DAY_MS = 86_400_000
+PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90}
+STATE_COLOURS = {
+    "succeeded": "#2e9e5b",
+    "failed": "#d64545",
+    "cancelled": "#8c8c8c",
+    "running": "#2f6fde",
+    "queued": "#f0b429",
+    "retrying": "#b26edb",
+}
+
+
+def load(days: int) -> dict[str, Any] | None:
+    with common.guard(), common.acting_user() as (session, user):
+        return reports.user_report(session=session, user=user, days=days)
+    return None
+
+
+def totals(figures: dict[str, int]) -> None:
+    row = st.columns(4)
+    row[0].metric("Questions", figures["questions"])
+    row[1].metric("Answered", figures["answered"])
+    row[2].metric("No answer found", figures["not_found"])
+    row[3].metric("Tasks", figures["tasks"])
+    row = st.columns(4)
+    row[0].metric("Documents uploaded", figures["documents_uploaded"])
+    row[1].metric("Documents ready", figures["documents_ready"])
+    row[2].metric("Documents failed", figures["documents_failed"])
+    row[3].metric("Task failures", figures["task_failures"])
+
+
+def period_range(report: dict[str, Any]) -> list[str]:
+    """The whole period on the date axis, so days without tasks still take their place."""
+    days = [row["date"] for row in report["questions_per_day"]]
+    first, last = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+    half = pd.Timedelta(hours=12)
+    return [str(first - half), str(last + half)]
+
+
+def daily_bar(rows: list[dict], title: str, colour: str) -> None:
+    frame = pd.DataFrame(rows)
+    fig = px.bar(frame, x="date", y="count", title=title, color_discrete_sequence=[colour])
+    fig.update_layout(xaxis_title=None, yaxis_title=None, height=300, bargap=0.2)
+    st.plotly_chart(fig, width="stretch")
+
+
+def task_charts(report: dict[str, Any]) -> None:
+    left, right = st.columns(2)
+    per_day = pd.DataFrame(report["tasks_per_day"], columns=["date", "state", "count"])
+    per_day["state"] = per_day["state"].map(lambda s: STATE_LABELS.get(s, s.lower()))
+    fig = px.bar(
+        per_day,
+        x="date",
+        y="count",
+        color="state",
+        title="Tasks per day",
+        color_discrete_map=STATE_COLOURS,
+    )
+    fig.update_layout(xaxis_title=None, yaxis_title=None, height=320, legend_title=None)
+    fig.update_xaxes(type="date", range=period_range(report))
+    fig.update_traces(width=0.8 * DAY_MS)
+    left.plotly_chart(fig, width="stretch")
+    states = pd.DataFrame(
+        [{"state": STATE_LABELS.get(k, k), "count": v} for k, v in report["tasks_by_state"].items()]
+    )
+    if states.empty:
+        right.caption("No tasks in this period.")
+        return
+    fig = px.pie(
+        states,
+        names="state",
+        values="count",
+        title="Task states",
+        hole=0.45,
+        color="state",
+        color_discrete_map=STATE_COLOURS,
+    )
+    fig.update_layout(height=320, legend_title=None)
+    right.plotly_chart(fig, width="stretch")
+
+
+def latency_chart(latency: dict[str, float | None]) -> None:
+    points = [
+        {"figure": name, "seconds": value / 1000}
+        for name, value in latency.items()
+        if value is not None
+    ]
+    if not points:
+        st.caption("No answered questions in this period, so no latency figures.")
+        return
+    fig = px.bar(
+        pd.DataFrame(points),
+        x="figure",
+        y="seconds",
+        text_auto=".2f",
+        title="Answer latency (seconds from asking to answer)",
+        color_discrete_sequence=["#2f6fde"],
+    )
+    fig.update_layout(xaxis_title=None, yaxis_title=None, height=300)
+    st.plotly_chart(fig, width="stretch")
+
+
+def failures(rows: list[dict]) -> None:
+    if not rows:
+        return
+    st.subheader("Recent failures")
+    frame = pd.DataFrame(
+        {
+            "Task": [r["task_id"][:8] for r in rows],
+            "Type": [task_type(r["name"]) for r in rows],
+            "Error": [r["error"] or "" for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+title, period = st.columns([4, 1], vertical_alignment="bottom")
+title.title("My usage")
+days = PERIODS[period.selectbox("Period", list(PERIODS), index=1)]
+report = load(days)
+if report is not None:
+    totals(report["totals"])
+    left, right = st.columns(2)
+    with left:
+        daily_bar(report["questions_per_day"], "Questions per day", "#2f6fde")
+    with right:
+        daily_bar(report["documents_per_day"], "Documents uploaded per day", "#2e9e5b")
+    task_charts(report)
+    latency_chart(report["latency_ms"])
+    failures(report["failures"])
+    st.download_button(
+        "Download CSV",
+        report_csv(report),
+        file_name=f"usage-{days}-days.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

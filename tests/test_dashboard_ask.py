@@ -1,0 +1,139 @@
+"""Ask page: chat with cited answers, document filter, urgent for premium, past questions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from backend.models import Question, TaskRecord
+from tests import factories
+from tests.test_dashboard_support import (
+    SMALL_TEXT,
+    labels,
+    messages,
+    open_page,
+    rerun_until,
+    texts,
+)
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+def _answered(at) -> bool:
+    return not at.status and any(m.name == "assistant" for m in at.chat_message)
+
+
+def test_without_ready_documents_it_says_so_and_links_to_upload(runtime):
+    user = factories.make_user(runtime)
+    at = open_page(user, "ask")
+    assert "You have no processed documents yet" in texts(at)
+    links = at.get("page_link")
+    assert [link.proto.label for link in links] == ["Upload a document"]
+    assert not at.chat_input
+
+
+def test_question_is_answered_with_highlighted_citation(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    at = open_page(user, "ask")
+    assert not at.get("toggle"), "urgent is for premium users only"
+
+    at.chat_input[0].set_value("Who conquered England in 1066?").run()
+    assert not at.exception
+    # While the worker answers, a status box says where the question is.
+    with runtime.session() as session:
+        question = session.scalar(select(Question).where(Question.user_id == user.id))
+        assert question is not None and question.task_id
+    rerun_until(at, _answered)
+
+    bubbles = [m.name for m in at.chat_message]
+    assert bubbles == ["user", "assistant"]
+    shown = texts(at)
+    assert "William" in shown
+    cited = labels(at, "expander")
+    assert cited[0].startswith("[1] Normans.txt") and "score" in cited[0]
+    marked = [h.value for h in at.get("html") if "<mark" in h.value]
+    highlighted = re.search(r"<mark[^>]*>(.*?)</mark>", marked[0]).group(1)
+    assert "William" in highlighted and "England" in highlighted
+
+
+def test_past_questions_are_the_users_own(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    other = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, "bees.txt", SMALL_TEXT)
+    factories.upload_and_wait(runtime, other, squad_doc.name, squad_doc.read_bytes())
+    factories.ask_and_wait(runtime, user, "Where is the honey sold?")
+    factories.ask_and_wait(runtime, other, "Who conquered England in 1066?")
+
+    at = open_page(user, "ask")
+
+    shown = texts(at)
+    assert "Where is the honey sold?" in shown
+    assert "Elmsford" in shown
+    assert "England" not in shown
+    assert at.multiselect(key="ask_documents").options == ["bees.txt"]
+
+
+def test_premium_user_can_send_an_urgent_question_to_high_priority(runtime):
+    user = factories.make_user(runtime, role="premium")
+    factories.upload_and_wait(runtime, user, "bees.txt", SMALL_TEXT)
+    at = open_page(user, "ask")
+
+    at.toggle(key="ask_urgent").set_value(True)
+    at.chat_input[0].set_value("Where is the honey sold?").run()
+    rerun_until(at, _answered)
+
+    assert "urgent" in texts(at)
+    with runtime.session() as session:
+        question = session.scalar(select(Question).where(Question.user_id == user.id))
+        task = session.get(TaskRecord, question.task_id)
+    assert question.priority is True and task.queue == "high_priority"
+
+
+def test_waiting_question_shows_its_state_and_the_filter_is_recorded(runtime):
+    user = factories.make_user(runtime)
+    bees = factories.upload_and_wait(runtime, user, "bees.txt", SMALL_TEXT)
+    factories.upload_and_wait(runtime, user, "goats.txt", b"Anna keeps goats on the hill.")
+    with runtime.session() as session:
+        waiting = Question(user_id=user.id, text="Still thinking?", task_id="queued-task-1")
+        session.add(waiting)
+        session.add(
+            TaskRecord(
+                task_id="queued-task-1",
+                name="workers.tasks.questions.answer_question",
+                queue="question_answering",
+                user_id=user.id,
+                state="PENDING",
+            )
+        )
+    at = open_page(user, "ask")
+    assert labels(at, "status") == ["Queued, waiting for a worker (question answering queue)…"]
+
+    at.multiselect(key="ask_documents").select(bees.id)
+    at.chat_input[0].set_value("Where is the honey sold?").run()
+    with runtime.session() as session:
+        asked = session.scalar(select(Question).where(Question.text == "Where is the honey sold?"))
+    assert asked.document_ids == [bees.id]
+    assert "in bees.txt" in texts(at)
+
+
+def test_failed_question_shows_the_reason(runtime):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, "bees.txt", SMALL_TEXT)
+    with runtime.session() as session:
+        session.add(Question(user_id=user.id, text="Will this work?", task_id="failed-task-1"))
+        session.add(
+            TaskRecord(
+                task_id="failed-task-1",
+                name="workers.tasks.questions.answer_question",
+                queue="question_answering",
+                user_id=user.id,
+                state="FAILURE",
+                error="The answering model did not reply in time.",
+            )
+        )
+    at = open_page(user, "ask")
+    assert "The answering model did not reply in time." in messages(at, "error")
+    assert not at.status

@@ -1,0 +1,149 @@
+"""Signing in and out, throttling, deactivated accounts, sign-up, and outage banners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from backend.login_throttle import MAX_FAILURES_PER_EMAIL
+from backend.models import User
+from backend.runtime import build_runtime
+from backend.tasks_ledger import BROKER_DOWN
+from dashboard import common, status
+from tests import factories
+from tests.test_dashboard_support import APP, TIMEOUT, button, messages, open_page, texts
+
+
+def _sign_in(at: AppTest, email: str, password: str) -> AppTest:
+    email_box, password_box = [w for w in at.text_input if w.form_id == "sign-in"]
+    email_box.input(email)
+    password_box.input(password)
+    return at.form_submit_button[0].click().run()
+
+
+@contextmanager
+def _dashboard_runtime(monkeypatch, settings, **changes) -> Iterator[None]:
+    """The dashboard's runtime replaced by one built from changed settings."""
+    rt = build_runtime(settings.model_copy(update=changes))
+    monkeypatch.setattr(common, "runtime", lambda: rt)
+    try:
+        yield
+    finally:
+        rt.close()
+
+
+def test_wrong_password_says_so_plainly_and_the_right_one_signs_in(runtime):
+    user = factories.make_user(runtime)
+    at = open_page(None)
+    assert "QA Service" in texts(at)
+    assert "user_id" not in at.session_state
+
+    _sign_in(at, user.email, "wrong password")
+    assert messages(at, "error") == ["Wrong email or password."]
+    _sign_in(at, "nobody@example.com", factories.PASSWORD)
+    assert messages(at, "error") == ["Wrong email or password."]
+    assert "user_id" not in at.session_state
+
+    _sign_in(at, user.email, factories.PASSWORD)
+    assert not at.exception
+    assert at.session_state["user_id"] == user.id
+    assert at.title[0].value == "Ask your documents"
+    assert f"Signed in as <b>{user.email}</b> (user)" in texts(at)
+
+
+def test_repeated_failures_are_throttled(runtime):
+    user = factories.make_user(runtime)
+    at = open_page(None)
+    for _ in range(MAX_FAILURES_PER_EMAIL):
+        _sign_in(at, user.email, "guessing")
+    _sign_in(at, user.email, factories.PASSWORD)
+    (error,) = messages(at, "error")
+    assert error.startswith("Too many failed sign-ins; try again in")
+    assert "user_id" not in at.session_state
+
+
+def test_sign_out_and_deactivated_accounts_leave_the_workspace(runtime):
+    user = factories.make_user(runtime)
+    at = open_page(user, "documents")
+    button(at, "Sign out").click().run()
+    assert "user_id" not in at.session_state
+    assert [b.label for b in at.form_submit_button] == ["Sign in"]
+
+    at = open_page(user, "documents")
+    with runtime.session() as session:
+        session.get(User, user.id).is_active = False
+    at.run()
+    assert "user_id" not in at.session_state
+    assert common.SIGNED_OUT in messages(at, "warning")
+    assert "Documents" not in [t.value for t in at.title]
+
+
+def test_sign_up_only_when_allowed(runtime, settings, monkeypatch):
+    at = open_page(None)
+    assert len(at.tabs) == 0 and "Ask an administrator" in texts(at)
+
+    with _dashboard_runtime(monkeypatch, settings, allow_signup=True):
+        at = open_page(None)
+        assert [t.label for t in at.tabs] == ["Sign in", "Create an account"]
+        email, password, again = [w for w in at.text_input if w.form_id == "sign-up"]
+        email.input("newcomer@example.com")
+        password.input("a fine long password")
+        again.input("a fine long password")
+        at.form_submit_button[1].click().run()
+        assert not at.exception
+        with runtime.session() as session:
+            user = factories.users.get_user_by_email(session=session, email="newcomer@example.com")
+        assert at.session_state["user_id"] == user.id and user.role == "user"
+
+
+def test_database_down_is_a_banner_not_a_traceback(runtime, settings, monkeypatch):
+    user = factories.make_user(runtime)
+    with _dashboard_runtime(
+        monkeypatch, settings, database_url="postgresql+psycopg2://qa@127.0.0.1:1/qa"
+    ):
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.session_state["user_id"] = user.id
+        at.run()
+        assert not at.exception
+        assert messages(at, "error") == [common.DATABASE_DOWN]
+
+
+@pytest.mark.usefixtures("worker")
+def test_broker_down_names_what_is_affected(runtime, settings, monkeypatch):
+    user = factories.make_user(runtime)
+    dead = "redis://127.0.0.1:1/0"
+    # Celery prefers this variable to its configuration, so the dashboard must see it too.
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    with _dashboard_runtime(monkeypatch, settings, celery_broker_url=dead):
+        at = open_page(user, "upload")
+        at.file_uploader[0].set_value(("notes.txt", b"Some notes worth keeping.", "text/plain"))
+        at.form_submit_button[0].click().run()
+        assert not at.exception
+        errors = messages(at, "error")
+        assert BROKER_DOWN in errors
+        assert status.AFFECTED["broker"] in errors
+        assert not at.get("progress"), "nothing was queued, so nothing is shown as queued"
+
+
+def _single_sign_on(email: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.user = {"is_logged_in": True, "email": email}
+    return at.run()
+
+
+def test_single_sign_on_maps_the_verified_email_to_an_active_account(runtime):
+    user = factories.make_user(runtime)
+    at = _single_sign_on(user.email.upper())
+    assert not at.exception
+    assert at.session_state["user_id"] == user.id
+    assert at.title[0].value == "Ask your documents"
+
+    at = _single_sign_on("stranger@example.com")
+    assert "user_id" not in at.session_state
+    (error,) = messages(at, "error")
+    assert "no active account for that address" in error
+    assert "Use another identity" in [b.label for b in at.button]
