@@ -18,6 +18,6 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at URL to the given revision."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the database at URL to the given revision (every branch head by default)."""
     command.upgrade(alembic_config(url), revision)

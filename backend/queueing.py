@@ -42,6 +42,7 @@ ROUTES: dict[str, str] = {
     PRIORITY_QUESTION: "high_priority",
     "workers.tasks.users.*": "user_management",
     "workers.tasks.maintenance.*": "user_management",
+    "workers.tasks.monitoring.*": "user_management",
     "workers.tasks.webhooks.*": "user_management",
 }
 
