@@ -20,7 +20,7 @@ from backend.ingest import split_sentences
 from backend.retrieval.sparse import terms
 
 if TYPE_CHECKING:
-    from backend.retrieval.embeddings import Embedder
+    from backend.retrieval.vector_cache import TextEmbedder
 
 NOT_FOUND = "No answer found in your documents."
 WORD_RE = re.compile(r"[a-z0-9]+")
@@ -80,7 +80,7 @@ def score_sentences(
     question_vector: np.ndarray,
     candidates: list[Candidate],
     passages: list[Passage],
-    embedder: Embedder,
+    embedder: TextEmbedder,
 ) -> np.ndarray:
     """Meaning + distinctive shared words + passage similarity, one score per candidate."""
     semantic = embedder.embed([c.text for c in candidates]) @ question_vector
@@ -108,7 +108,7 @@ def extractive_answer(
     question_vector: np.ndarray,
     passages: list[Passage],
     *,
-    embedder: Embedder,
+    embedder: TextEmbedder,
     min_score: float,
     top_k: int = 5,
     rerank: bool = True,

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from backend.answering import NOT_FOUND, Answer, Passage, extractive_answer
 from backend.documents import ready_document_count
-from backend.errors import InvalidInput, NotFound, PermissionDenied
+from backend.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
 from backend.llm import LLMAnswerer, LLMError
 from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
 from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION, urgent_priority
+from backend.rate_limits import RateLimiter
 from backend.retrieval.vector_store import Hit, SearchMode
 from backend.runtime import Runtime
 from backend.tasks_ledger import TaskRef, submit_task
@@ -34,8 +35,10 @@ def submit_question(
     document_ids: list[int] | None = None,
     priority: bool = False,
     retrieval: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> tuple[Question, TaskRef]:
-    """Record the question and queue it (high_priority for premium users who ask for it)."""
+    """Record the question and queue it (high_priority for premium users who ask for it);
+    with a limiter, a user over the hourly limit is refused before anything is queued."""
     require_active(user)
     text = " ".join((question or "").split())
     if not text:
@@ -51,18 +54,24 @@ def submit_question(
     ids = _owned_document_ids(session, user, document_ids)
     if ready_document_count(session=session, user=user) == 0:
         raise InvalidInput("You have no processed documents yet; upload a document first.")
+    admission = limiter.admit(user, "question") if limiter is not None else None
     record = Question(user_id=user.id, text=text, document_ids=ids, priority=priority)
     session.add(record)
     session.flush()
-    task = submit_task(
-        session=session,
-        celery=celery,
-        name=PRIORITY_QUESTION if priority else ANSWER_QUESTION,
-        kwargs={"question_id": record.id, "user_id": user.id}
-        | ({"retrieval": retrieval} if retrieval else {}),
-        user_id=user.id,
-        priority=urgent_priority(celery) if priority else None,
-    )
+    try:
+        task = submit_task(
+            session=session,
+            celery=celery,
+            name=PRIORITY_QUESTION if priority else ANSWER_QUESTION,
+            kwargs={"question_id": record.id, "user_id": user.id}
+            | ({"retrieval": retrieval} if retrieval else {}),
+            user_id=user.id,
+            priority=urgent_priority(celery) if priority else None,
+        )
+    except ServiceUnavailable:
+        if limiter is not None:
+            limiter.release(admission)
+        raise
     record.task_id = task.task_id
     session.commit()
     return record, task
@@ -188,7 +197,7 @@ def answer_text(
         question,
         vector,
         passages,
-        embedder=rt.embedder,
+        embedder=rt.sentence_vectors,
         min_score=settings.answer_min_score,
         top_k=settings.retrieval_top_k,
         rerank=rerank,

@@ -20,7 +20,9 @@ from backend.queueing import make_celery
 from backend.storage import UploadStore
 
 if TYPE_CHECKING:
+    from backend.rate_limits import RateLimiter
     from backend.retrieval.embeddings import Embedder
+    from backend.retrieval.vector_cache import VectorCache
     from backend.retrieval.vector_store import VectorStore
 
 
@@ -49,6 +51,13 @@ class Runtime:
         )
 
     @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """The per-user hourly limits, counted in Redis."""
+        from backend.rate_limits import RateLimiter
+
+        return RateLimiter(redis=self.redis, settings=self.settings)
+
+    @cached_property
     def embedder(self) -> Embedder:
         """The sentence embedder (workers only; loads the model once per process)."""
         from backend.retrieval.embeddings import load_embedder
@@ -59,6 +68,13 @@ class Runtime:
                 quantized=self.settings.embedding_quantized,
                 threads=self.settings.embedding_threads or None,
             )
+
+    @cached_property
+    def sentence_vectors(self) -> VectorCache:
+        """Sentence embeddings remembered across questions (workers only)."""
+        from backend.retrieval.vector_cache import VectorCache
+
+        return VectorCache(self.embedder)
 
     @cached_property
     def vector_store(self) -> VectorStore:
