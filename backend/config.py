@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     max_queries_per_hour: int = 100
     max_documents_per_user: int = 50
+    max_uploads_per_hour: int = 60
+    rate_limit_window_seconds: int = 3600  # the sliding window the hourly limits count over
+    # Per-role overrides for premium users (admins are never limited).
+    premium_max_queries_per_hour: int = 1000
+    premium_max_documents_per_user: int = 500
+    premium_max_uploads_per_hour: int = 600
     max_upload_mb: int = 50
     max_pdf_pages: int = 2000
     max_document_chars: int = 5_000_000
@@ -83,6 +89,21 @@ class Settings(BaseSettings):
     sync_wait_seconds: float = 120.0
     result_expires_seconds: int = 7 * 24 * 3600
 
+    # --- webhooks
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_retries: int = 5
+    webhook_backoff_seconds: float = 5.0  # first retry after this; doubles each time
+    webhook_allow_private_targets: bool = False  # loopback/private addresses (tests, labs)
+    admin_webhook_url: str = ""  # optional: admin notices are also posted here
+
+    # --- maintenance (beat)
+    task_retention_days: int = 30
+    stuck_pending_seconds: int = 3600  # queued but never started for this long: stuck
+    stuck_grace_seconds: int = 300  # started and still running this long past its time limit
+    orphan_grace_seconds: int = 3600  # unreferenced upload files younger than this are kept
+    queue_alert_threshold: int = 1000
+    queue_alert_minutes: int = 10  # a queue above the threshold this long notifies admins
+
     # --- accounts
     admin_email: str = ""
     admin_password: str = ""
@@ -93,6 +114,14 @@ class Settings(BaseSettings):
     flower_port: int = 5555
     flower_user: str = "admin"
     flower_password: str = Field(default="change-me")
+
+    # --- administration
+    queue_sample_seconds: int = 60  # beat samples queue depths this often
+    queue_history_days: int = 7  # samples older than this are deleted
+
+    # --- observability
+    metrics_port: int = 0  # a worker serves its Prometheus metrics here; 0: not served
+    sentry_dsn: str = ""  # set: errors of the API and workers go to Sentry
 
     @field_validator("qdrant_path", mode="before")
     @classmethod

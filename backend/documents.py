@@ -23,6 +23,7 @@ from backend.errors import (
 from backend.ingest import ExtractionError, detect_content_type
 from backend.models import Document, DocumentStatus, User
 from backend.queueing import DELETE_DOCUMENT, PROCESS_DOCUMENT
+from backend.rate_limits import RateLimiter, document_limit
 from backend.storage import IncomingFile, UploadStore
 from backend.tasks_ledger import TaskRef, submit_task
 from backend.users import require_active
@@ -51,14 +52,16 @@ def upload_document(
     user: User,
     filename: str,
     data: bytes,
+    limiter: RateLimiter | None = None,
 ) -> UploadResult:
-    """Store the file, record the document and queue its processing."""
+    """Store the file, record the document and queue its processing (within the user's
+    document quota and, with a limiter, the hourly upload limit)."""
     require_active(user)
     filename = safe_filename(filename)
     content_type = _check_upload(settings, filename, data)
     digest = uploads.put(data)
     return _record_upload(
-        session, celery, settings, user, filename, digest, len(data), content_type
+        session, celery, settings, user, filename, digest, len(data), content_type, limiter
     )
 
 
@@ -70,6 +73,7 @@ def upload_received(
     user: User,
     filename: str,
     incoming: IncomingFile,
+    limiter: RateLimiter | None = None,
 ) -> UploadResult:
     """Like `upload_document`, for a file already streamed into the upload store."""
     require_active(user)
@@ -77,7 +81,7 @@ def upload_received(
     content_type = check_received(settings=settings, filename=filename, incoming=incoming)
     digest = incoming.keep()
     return _record_upload(
-        session, celery, settings, user, filename, digest, incoming.size, content_type
+        session, celery, settings, user, filename, digest, incoming.size, content_type, limiter
     )
 
 
@@ -137,6 +141,7 @@ def _record_upload(
     digest: str,
     size: int,
     content_type: str,
+    limiter: RateLimiter | None = None,
 ) -> UploadResult:
     existing = session.scalar(
         select(Document).where(
@@ -148,6 +153,7 @@ def _record_upload(
     if existing is not None:
         return UploadResult(document=existing, task=None, duplicate=True)
     _check_quota(session, settings, user)
+    admission = limiter.admit(user, "upload") if limiter is not None else None
     document = Document(
         owner_id=user.id,
         filename=filename,
@@ -165,6 +171,8 @@ def _record_upload(
         # Nothing was queued: a document left behind would wait for processing forever.
         session.delete(document)
         session.commit()
+        if limiter is not None:
+            limiter.release(admission)
         raise
     return UploadResult(document=document, task=task, duplicate=False)
 
@@ -184,13 +192,13 @@ def _check_upload(settings: Settings, filename: str, data: bytes) -> str:
 
 
 def _check_quota(session: Session, settings: Settings, user: User) -> None:
-    if user.is_admin:
+    limit = document_limit(settings, user)
+    if limit is None:
         return
     count = session.scalar(select(func.count(Document.id)).where(Document.owner_id == user.id))
-    if (count or 0) >= settings.max_documents_per_user:
+    if (count or 0) >= limit:
         raise PermissionDenied(
-            f"You have reached the limit of {settings.max_documents_per_user} documents; "
-            "delete some to upload more."
+            f"You have reached the limit of {limit} documents; delete some to upload more."
         )
 
 

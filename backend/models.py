@@ -174,3 +174,9 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+from backend import models_admin  # noqa: E402,F401
+
+# isort: split
+from backend import models_automation  # noqa: E402,F401

@@ -129,7 +129,9 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
 
 def urgent_priority(celery: Celery) -> int:
     """The highest message priority: 0 on Redis (lowest number first), 9 on RabbitMQ."""
-    return 9 if str(celery.conf.broker_url).startswith("amqp") else 0
+    # broker_write_url: Celery lets CELERY_BROKER_URL in the environment outrank broker_url.
+    url = celery.conf.broker_write_url or celery.conf.broker_url
+    return 9 if str(url).startswith("amqp") else 0
 
 
 def configure(app: Celery, settings: Settings) -> None:

@@ -20,7 +20,7 @@ from backend.models import TaskRecord, User, utcnow
 from backend.queueing import route_for
 
 FINISHED_STATES = {"SUCCESS", "FAILURE", "REVOKED"}
-RETRYABLE_STATES = {"FAILURE", "REVOKED"}
+RETRYABLE_STATES = {"FAILURE", "REVOKED", "STUCK"}  # STUCK: flagged by maintenance
 BROKER_DOWN = "The task queue is not answering right now; nothing was queued. Try again shortly."
 
 

@@ -34,7 +34,12 @@ WORKSPACE = [
     PageSpec("pages/user/usage.py", "My usage", ":material/monitoring:", "usage"),
     PageSpec("pages/user/account.py", "Account", ":material/manage_accounts:", "account"),
 ]
-ADMINISTRATION: list[PageSpec] = []
+ADMINISTRATION: list[PageSpec] = [
+    PageSpec("pages/admin/operations.py", "Operations", ":material/dns:", "operations"),
+    PageSpec("pages/admin/tasks.py", "All tasks", ":material/list_alt:", "admin-tasks"),
+    PageSpec("pages/admin/users.py", "Users & analytics", ":material/group:", "admin-users"),
+    PageSpec("pages/admin/health.py", "System health", ":material/monitor_heart:", "health"),
+]
 
 SECTIONS: list[tuple[str, list[PageSpec], Callable[[User], bool]]] = [
     ("Workspace", WORKSPACE, lambda user: user.is_active),

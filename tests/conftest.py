@@ -92,7 +92,22 @@ def _private_postgres() -> str:
     return f"{server}/{name}"
 
 
+def _private_rabbitmq() -> str:
+    """QA_TEST_BROKER=rabbitmq: a vhost of this session's own on the local RabbitMQ, deleted at
+    exit, so queues never mix with another session's."""
+    vhost = f"qa_test_{os.getpid()}"
+    ctl = shutil.which("rabbitmqctl") or "rabbitmqctl"
+    for args in (["add_vhost", vhost], ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]):
+        subprocess.run([ctl, "-q", *args], check=True, capture_output=True, timeout=60)
+    atexit.register(
+        subprocess.run, [ctl, "-q", "delete_vhost", vhost], capture_output=True, timeout=60
+    )
+    return f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+
+
 _REDIS = _private_redis()
+if os.environ.get("QA_TEST_BROKER") == "rabbitmq":
+    os.environ["QA_TEST_BROKER"] = _private_rabbitmq()
 os.environ.update(
     {
         "ENVIRONMENT": "test",

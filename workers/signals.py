@@ -3,11 +3,14 @@ retries, revocations, and failures the pool reports (a hard time limit, a lost w
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 from celery import signals
 
-from backend import tasks_ledger
+from backend import metrics, tasks_ledger
+from backend.config import get_settings
 from workers.tasks.base import LedgerTask, error_text, record
 
 
@@ -43,3 +46,48 @@ def on_revoked(sender: Any = None, request: Any = None, expired: bool = False, *
         record(
             "revoke", tasks_ledger.mark_finished, task_id=request.id, state="REVOKED", error=reason
         )
+
+
+# --- Prometheus metrics (backend.metrics): every task, ledger or not, is counted.
+_started: dict[str, float] = {}
+_OUTCOMES = {"SUCCESS": "success", "FAILURE": "failure", "RETRY": "retry"}
+
+
+@signals.task_prerun.connect
+def on_prerun(task_id: str = "", **_: Any) -> None:
+    _started[task_id] = time.monotonic()
+
+
+@signals.task_postrun.connect
+def on_postrun(sender: Any = None, task_id: str = "", state: str | None = None, **_: Any) -> None:
+    began = _started.pop(task_id, None)
+    status = _OUTCOMES.get(state or "", (state or "unknown").lower())
+    duration = None if began is None else time.monotonic() - began
+    metrics.record_task(getattr(sender, "name", "unknown"), status, duration)
+
+
+@signals.task_revoked.connect
+def on_revoked_metric(sender: Any = None, **_: Any) -> None:
+    metrics.record_task(getattr(sender, "name", "unknown"), "revoked", None)
+
+
+@signals.worker_init.connect
+def on_worker_init(**_: Any) -> None:
+    # Before the pool forks, so every pool child reports errors too.
+    metrics.init_error_tracking(get_settings().sentry_dsn, celery=True)
+
+
+@signals.worker_ready.connect
+def on_worker_ready(**_: Any) -> None:
+    # After the pool forked: the children never inherit the listening socket.
+    settings = get_settings()
+    if settings.metrics_port:
+        metrics.serve_worker_metrics(settings.metrics_port)
+
+
+@signals.worker_process_shutdown.connect
+def on_pool_child_exit(pid: int | None = None, **_: Any) -> None:
+    if pid and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)

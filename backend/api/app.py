@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
+from backend import metrics, operations
 from backend.api import errors
-from backend.api.routes import auth, documents, questions, system, tasks, uploads
+from backend.api.routes import auth, documents, questions, system, tasks, uploads, webhooks
 from backend.api.schemas import ErrorOut
 from backend.config import get_settings
 from backend.runtime import Runtime, build_runtime
@@ -37,6 +40,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
+        metrics.init_error_tracking(get_settings().sentry_dsn)
         if owned:
             app.state.runtime = build_runtime(get_settings())
         try:
@@ -62,9 +66,41 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         documents.router,
         tasks.router,
         system.router,
+        webhooks.router,
     ):
         app.include_router(router)
+    app.add_api_route("/metrics", _metrics, include_in_schema=False)
+    app.add_api_route("/livez", _livez, include_in_schema=False)
+    app.add_api_route("/readyz", _readyz, include_in_schema=False)
     return app
+
+
+def _metrics(request: Request) -> Response:
+    """Prometheus scrape: task counters and durations, queue sizes read from the broker now."""
+    celery = request.app.state.runtime.celery
+    registry = metrics.api_registry(lambda: operations.queue_depths(celery=celery))
+    body, content_type = metrics.exposition(registry)
+    return Response(body, media_type=content_type)
+
+
+
+def _livez() -> dict[str, str]:
+    """Liveness probe: the process serves requests."""
+    return {"status": "ok"}
+
+
+def _readyz(request: Request) -> Response:
+    """Readiness probe: the database and the broker answer (workers may come and go)."""
+    rt = request.app.state.runtime
+    try:
+        with rt.session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as exc:  # a probe reports, never raises
+        return JSONResponse({"status": "unready", "detail": f"database: {exc}"}, status_code=503)
+    ok, detail = operations.broker_check(celery=rt.celery)
+    return JSONResponse(
+        {"status": "ready" if ok else "unready", "detail": detail}, status_code=200 if ok else 503
+    )
 
 
 app = create_app()

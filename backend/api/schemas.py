@@ -10,7 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from backend.questions import MAX_QUESTION_CHARS
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
-TaskState = Literal["PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED"]
+TaskState = Literal[
+    "PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED", "STUCK"
+]
 DocumentState = Literal["pending", "processing", "ready", "failed"]
 
 

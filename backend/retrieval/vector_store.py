@@ -152,6 +152,32 @@ class VectorStore:
                 wait=True,
             )
 
+    def delete_user(self, user_id: int) -> None:
+        """Remove every point of the user (account deletion)."""
+        with self._guard():
+            self.client.delete(
+                self.collection,
+                points_selector=models.FilterSelector(filter=_match("user_id", user_id)),
+                wait=True,
+            )
+
+    def document_ids(self, batch: int = 1000) -> set[int]:
+        """Every document id that has points (for the orphaned-vector clean-up)."""
+        found: set[int] = set()
+        offset: Any = None
+        with self._guard():
+            while True:
+                points, offset = self.client.scroll(
+                    self.collection,
+                    limit=batch,
+                    offset=offset,
+                    with_payload=["document_id"],
+                    with_vectors=False,
+                )
+                found.update(int((p.payload or {})["document_id"]) for p in points)
+                if offset is None:
+                    return found
+
     def count(self, *, user_id: int | None = None, document_id: int | None = None) -> int:
         """Points for a user and/or a document (exact)."""
         conditions: list[models.Condition] = []

@@ -13,7 +13,7 @@ from celery import Task
 from celery.exceptions import Ignore, Reject, Retry
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend import tasks_ledger
+from backend import tasks_ledger, webhooks
 from backend.errors import ServiceError
 from workers.runtime import get_runtime
 
@@ -69,6 +69,28 @@ class LedgerTask(Task):
                 state="FAILURE",
                 error=error_text(exc),
             )
+            self._notify(task_id, kwargs, failed=True, result={"error": error_text(exc)})
             raise
         record("success", tasks_ledger.mark_finished, task_id=task_id, state="SUCCESS")
+        self._notify(task_id, kwargs, failed=False, result=result)
         return result
+
+    def _notify(self, task_id: str, kwargs: dict[str, Any], *, failed: bool, result: Any) -> None:
+        """Queue the owner's completion webhook; never fails the task itself."""
+        events = webhooks.EVENTS.get(self.name)
+        user_id = kwargs.get("user_id")
+        if events is None or not isinstance(user_id, int):
+            return
+        try:
+            rt = get_runtime()
+            with rt.session() as session:
+                webhooks.queue_completion(
+                    session=session,
+                    celery=rt.celery,
+                    user_id=user_id,
+                    event=events[1] if failed else events[0],
+                    task_id=task_id,
+                    result=result if isinstance(result, dict) else {"value": result},
+                )
+        except Exception:
+            log.exception("webhooks: could not queue the completion webhook of %s", task_id)

@@ -77,6 +77,7 @@ def _submit(
         question=body.question,
         document_ids=body.document_ids,
         priority=priority,
+        limiter=rt.rate_limiter,
     )
     submitted = AskResponse(
         task_id=task.task_id, question_id=record.id, queue=task.queue, status="PENDING"

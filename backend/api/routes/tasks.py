@@ -16,7 +16,7 @@ from backend.errors import PermissionDenied
 from backend.reports import MAX_DAYS
 
 router = APIRouter(prefix="/qa", tags=["tasks"])
-LedgerState = Literal["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"]
+LedgerState = Literal["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED", "STUCK"]
 QueueName = Literal["high_priority", "question_answering", "document_processing", "user_management"]
 
 

@@ -105,6 +105,7 @@ def _store(
                 user=user,
                 filename=name,
                 incoming=incoming,
+                limiter=rt.rate_limiter,
             )
             for name, incoming in files
         ]

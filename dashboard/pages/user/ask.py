@@ -86,6 +86,7 @@ def ask(text: str, document_ids: list[int], urgent: bool) -> bool:
             question=text,
             document_ids=document_ids or None,
             priority=urgent,
+            limiter=rt.rate_limiter,
         )
         queued = True
     return queued

@@ -28,6 +28,7 @@ def submit(files: list) -> None:
                 user=user,
                 filename=file.name,
                 data=file.getvalue(),
+                limiter=rt.rate_limiter,
             )
             doc = result.document
             if doc.id not in tracked():

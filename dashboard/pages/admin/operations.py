@@ -1,0 +1,173 @@
+"""Operations: queue depth (with history), workers and their health, purging a queue."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from backend import admin_ops, audit, queue_history
+from backend.operations import QueuesReport
+from dashboard import admin_support, common
+
+PURGE_KEY = "ops_purge_pending"
+
+
+def queue_panel(report: QueuesReport) -> None:
+    st.subheader("Queues")
+    if not report.ok:
+        st.error(report.detail, icon=":material/cloud_off:")
+        return
+    cols = st.columns(max(1, len(report.queues)))
+    for col, q in zip(cols, report.queues, strict=False):
+        col.metric(q.name, q.messages, help=f"Consumers: {q.consumers}")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Queue": q.name,
+                    "Waiting": q.messages,
+                    "Consumers": q.consumers,
+                    "Priority sub-queues": ", ".join(f"{k}: {v}" for k, v in q.sub_queues.items()),
+                }
+                for q in report.queues
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def history_chart() -> None:
+    with common.acting_user() as (session, user):
+        points = queue_history.depth_history(session=session, user=user, minutes=60)
+    if not points:
+        st.caption("No depth samples in the last hour yet (beat stores one every minute).")
+        return
+    frame = pd.DataFrame(
+        [{"Time": p.sampled_at, "Queue": p.queue, "Waiting": p.messages} for p in points]
+    )
+    figure = px.line(frame, x="Time", y="Waiting", color="Queue", title="Depth, last hour")
+    st.plotly_chart(figure, width="stretch")
+
+
+def worker_panel(overview: admin_ops.WorkersOverview) -> None:
+    st.subheader("Workers")
+    links = admin_support.flower()
+    if overview.none_answering:
+        st.error(
+            "No workers are answering. Nothing queued will run until a worker starts: "
+            f"{overview.report.detail}",
+            icon=":material/error:",
+        )
+    for error in overview.report.errors:
+        st.warning(error)
+    if not overview.workers:
+        return
+    now = time.time()
+    rows = []
+    for w in overview.workers:
+        s = w.status
+        seen = now - w.last_seen.timestamp() if w.last_seen else None
+        rows.append(
+            {
+                "Worker": w.name,
+                "Status": "answering" if w.answering else "not answering",
+                "Last seen": f"{seen:.0f} s ago" if seen is not None else "never",
+                "Queues": ", ".join(s.queues) if s else "",
+                "Pool": f"{s.pool} × {s.concurrency}" if s else "",
+                "Processed": s.processed if s else None,
+                "Active": len(s.active) if s else None,
+                "Reserved": s.reserved if s else None,
+                "Uptime (s)": s.uptime_seconds if s else None,
+                "Flower": links.worker(w.name) if links.configured else None,
+                "Tasks tab": links.worker(w.name, "tasks") if links.configured else None,
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Flower": st.column_config.LinkColumn("Flower", display_text="worker page"),
+            "Tasks tab": st.column_config.LinkColumn("Tasks tab", display_text="running tasks"),
+        },
+    )
+    for w in overview.workers:
+        if w.status and w.status.active:
+            names = ", ".join(f"{t['name']} ({str(t['id'])[:8]})" for t in w.status.active)
+            st.caption(f"{w.name} is running: {names}")
+
+
+def live_panels() -> None:
+    user_id = common.signed_in_id() or 0
+    broker = admin_support.broker_key()
+    with common.guard():
+        queue_panel(admin_support.queues(user_id, broker))
+        history_chart()
+    with common.guard():
+        worker_panel(admin_support.workers(user_id, broker))
+
+
+def ask_purge(queue: str) -> None:
+    rt = common.runtime()
+    with common.guard(later=True), common.acting_user() as (_, user):
+        count = admin_ops.purge_preview(celery=rt.celery, user=user, queue=queue)
+        st.session_state[PURGE_KEY] = (queue, count)
+
+
+def do_purge(queue: str) -> None:
+    rt = common.runtime()
+    st.session_state.pop(PURGE_KEY, None)
+    with common.guard(later=True), common.acting_user() as (session, user):
+        removed = admin_ops.purge_queue(session=session, celery=rt.celery, user=user, queue=queue)
+        common.flash(f"Purged {removed} message{'s' if removed != 1 else ''} from {queue}.")
+    admin_support.queues.clear()
+
+
+def purge_section(queue_names: list[str]) -> None:
+    st.subheader("Purge a queue")
+    st.caption(admin_ops.PREFETCH_NOTE)
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    queue = left.selectbox("Queue to purge", queue_names, key="ops_purge_queue")
+    right.button("Purge…", icon=":material/delete_sweep:", on_click=ask_purge, args=(queue,))
+    pending = st.session_state.get(PURGE_KEY)
+    if pending:
+        name, count = pending
+        st.warning(
+            f"Purge {count} message{'s' if count != 1 else ''} from {name}? "
+            "They are deleted from the broker and cannot be brought back."
+        )
+        yes, no, _ = st.columns([1, 1, 4])
+        yes.button("Confirm purge", type="primary", on_click=do_purge, args=(name,))
+        no.button("Keep them", on_click=lambda: st.session_state.pop(PURGE_KEY, None))
+    with common.guard(), common.acting_user() as (session, user):
+        entries = audit.recent_entries(session=session, user=user, action="purge_queue", limit=10)
+        if entries:
+            st.caption("Recent purges")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"When": common.fmt_time(e.at), "Admin": e.actor_email, "What": e.detail}
+                        for e in entries
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+
+
+title, interval_box = st.columns([4, 1], vertical_alignment="bottom")
+title.title("Operations")
+with interval_box:
+    interval = admin_support.refresh_interval("ops_refresh")
+links = admin_support.flower()
+if links.configured:
+    st.markdown(
+        f"Flower: [overview]({links.home()}) · [failed tasks]({links.failed_tasks()}) · "
+        f"[broker]({links.broker()})"
+    )
+st.fragment(run_every=interval)(live_panels)()
+purge_section([q.name for q in common.runtime().celery.conf.task_queues or ()])

@@ -1,0 +1,133 @@
+"""Operations page: queues with priority sub-queues, workers, 'no workers', purge with audit."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from backend import admin_ops, audit, queue_history
+from backend.errors import PermissionDenied
+from backend.models_admin import AuditEntry, QueueDepthSample
+from backend.runtime import build_runtime
+from dashboard import common
+from tests import factories
+from tests.admin_support import fresh_caches, open_admin_page  # noqa: F401
+from tests.test_dashboard_support import button, messages, texts
+
+pytestmark = pytest.mark.usefixtures("worker")
+QUEUE = "document_processing"
+TASK = "workers.tasks.documents.process_document"
+
+
+def _pause_consuming(rt, queue: str) -> None:
+    """Make the running worker stop taking messages from one queue (so they wait there)."""
+    rt.celery.control.cancel_consumer(queue, reply=True, timeout=2)
+
+
+def _resume_consuming(rt, queue: str) -> None:
+    rt.celery.control.add_consumer(queue, reply=True, timeout=2)
+
+
+def test_shows_queues_and_the_running_worker_with_flower_links(runtime, monkeypatch):
+    admin = factories.make_user(runtime, role="admin")
+    at = open_admin_page(admin, "operations")
+
+    shown = texts(at)
+    assert "Queues" in shown and "Workers" in shown
+    workers = at.dataframe[1].value
+    assert list(workers["Status"]) == ["answering"]
+    name = workers["Worker"].iloc[0]
+    assert "document_processing" in workers["Queues"].iloc[0]
+    base = runtime.settings.flower_url.rstrip("/")
+    assert workers["Flower"].iloc[0] == f"{base}/worker/{name}"
+    assert workers["Tasks tab"].iloc[0] == f"{base}/worker/{name}#tab-tasks"
+    assert not [m for m in messages(at, "error") if "No workers" in m]
+
+
+def test_flower_links_keep_a_url_prefix():
+    from backend.flower import FlowerLinks
+
+    links = FlowerLinks.from_url("https://ops.example.com/flower/")
+    assert links.worker("celery@host-1", "pool") == (
+        "https://ops.example.com/flower/worker/celery@host-1#tab-pool"
+    )
+    assert links.task("abc") == "https://ops.example.com/flower/task/abc"
+    assert links.failed_tasks() == "https://ops.example.com/flower/tasks?state=FAILURE"
+
+
+def test_no_workers_is_a_loud_state(runtime, settings, monkeypatch):
+    """A broker no worker listens on: the page says plainly that nothing will run."""
+    lonely = build_runtime(
+        settings.model_copy(update={"celery_broker_url": f"{settings.redis_url}/11"})
+    )
+    monkeypatch.setattr(common, "runtime", lambda: lonely)
+    admin = factories.make_user(runtime, role="admin")
+    try:
+        at = open_admin_page(admin, "operations")
+    finally:
+        lonely.close()
+    assert any(m.startswith("No workers are answering") for m in messages(at, "error")), texts(at)
+
+
+def test_purge_asks_with_queue_and_count_then_empties_it_and_audits(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    _pause_consuming(runtime, QUEUE)
+    try:
+        for priority in (0, 0, 5):
+            runtime.celery.send_task(TASK, kwargs={"document_id": -1}, priority=priority)
+        report = admin_ops.queues(celery=runtime.celery, user=admin)
+        depth = {q.name: q for q in report.queues}[QUEUE]
+        assert depth.messages == 3 and depth.sub_queues == {QUEUE: 2, f"{QUEUE}:5": 1}
+
+        at = open_admin_page(admin, "operations")
+        at.selectbox(key="ops_purge_queue").select(QUEUE).run()
+        button(at, "Purge…").click().run()
+        assert any(m.startswith(f"Purge 3 messages from {QUEUE}?") for m in messages(at, "warning"))
+        button(at, "Confirm purge").click().run()
+        assert f"Purged 3 messages from {QUEUE}." in messages(at, "success")
+        after = {q.name: q for q in admin_ops.queues(celery=runtime.celery, user=admin).queues}
+        assert after[QUEUE].messages == 0
+    finally:
+        _resume_consuming(runtime, QUEUE)
+    with runtime.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "purge_queue"))
+    assert entry is not None and entry.actor_email == admin.email and entry.target == QUEUE
+    assert entry.data["removed"] == 3
+    assert "Recent purges" in texts(at)
+
+
+def test_beat_sample_task_stores_depths(runtime):
+    result = runtime.celery.send_task("workers.tasks.monitoring.sample_queue_depths")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with runtime.session() as session:
+            count = len(list(session.scalars(select(QueueDepthSample))))
+        if count:
+            break
+        time.sleep(0.2)
+    assert count == 4, result.id
+    admin = factories.make_user(runtime, role="admin")
+    with runtime.session() as session:
+        points = queue_history.depth_history(session=session, user=admin, minutes=5)
+    assert {p.queue for p in points} == {
+        "high_priority",
+        "question_answering",
+        "document_processing",
+        "user_management",
+    }
+
+
+def test_operations_services_refuse_non_admins(runtime):
+    user = factories.make_user(runtime, role="premium")
+    with pytest.raises(PermissionDenied):
+        admin_ops.queues(celery=runtime.celery, user=user)
+    with pytest.raises(PermissionDenied):
+        admin_ops.workers(celery=runtime.celery, cache=runtime.redis, user=user)
+    with runtime.session() as session, pytest.raises(PermissionDenied):
+        admin_ops.purge_queue(session=session, celery=runtime.celery, user=user, queue=QUEUE)
+    with runtime.session() as session, pytest.raises(PermissionDenied):
+        audit.recent_entries(session=session, user=user)
+    with runtime.session() as session, pytest.raises(PermissionDenied):
+        queue_history.depth_history(session=session, user=user)
