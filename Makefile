@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint typecheck bench eval install install-dev services browser clean-data help
+.PHONY: run test lint typecheck bench eval install install-dev services browser nginx clean-data help
 
 help:
 	@echo "make run    - install, migrate and start Redis, worker, beat, Flower, API and dashboard"
@@ -47,7 +47,14 @@ browser: install-dev
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
-test: install-dev services browser lint
+# tests/test_nginx.py runs deploy/nginx/nginx.conf with Debian's nginx (skipped without it).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light || \
+	  echo "nginx could not be installed: tests/test_nginx.py is skipped"; }
+
+test: install-dev services browser nginx lint
 	$(VENV)/bin/pytest -q
 	QA_TEST_DB=sqlite $(VENV)/bin/pytest -q -m core
 	@# The core task tests again with RabbitMQ as the broker, on a vhost of their own.

@@ -3,7 +3,7 @@
 Every sentence of the retrieved passages is scored against the question by meaning (cosine of
 MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
 sentences, so words every candidate shares count little) and by its passage's similarity.
-The best sentence is the answer (with the runner-up when it is nearly as good), passages are
+The best sentence is the answer (with its neighbour when that is nearly as good), passages are
 re-ordered by their best sentence, and a weak best score means "not found".
 """
 
@@ -26,7 +26,8 @@ NOT_FOUND = "No answer found in your documents."
 WORD_RE = re.compile(r"[a-z0-9]+")
 LEXICAL_WEIGHT = 1.0
 PASSAGE_WEIGHT = 0.5
-SECOND_SENTENCE_MARGIN = 0.2
+SECOND_SENTENCE_MARGIN = 0.5
+ADJACENT_ONLY = True
 MIN_WORDS = 3
 
 
@@ -123,10 +124,9 @@ def extractive_answer(
     if best < min_score:
         return Answer(text=NOT_FOUND, found=False, score=best)
     chosen = [candidates[order[0]]]
-    if len(order) > 1 and best - float(scores[order[1]]) <= SECOND_SENTENCE_MARGIN:
-        runner_up = candidates[order[1]]
-        if runner_up.text != chosen[0].text:
-            chosen.append(runner_up)
+    runner_up = _runner_up(candidates, scores, order)
+    if runner_up is not None:
+        chosen.append(runner_up)
     ranking = (
         _rerank_passages(candidates, scores, len(passages))
         if rerank
@@ -137,6 +137,31 @@ def extractive_answer(
     return Answer(
         text=" ".join(c.text for c in chosen), found=True, sources=sources[:top_k], score=best
     )
+
+
+def _runner_up(
+    candidates: list[Candidate], scores: np.ndarray, order: np.ndarray
+) -> Candidate | None:
+    """The best other sentence, when nearly as good and (if ADJACENT_ONLY) next to the best
+    one in the same passage, so a two-sentence answer reads as one passage."""
+    best = candidates[order[0]]
+    for index in order[1:]:
+        if float(scores[order[0]]) - float(scores[index]) > SECOND_SENTENCE_MARGIN:
+            return None
+        other = candidates[index]
+        if other.text == best.text:
+            continue
+        if not ADJACENT_ONLY or _adjacent(best, other, candidates):
+            return other
+    return None
+
+
+def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
+    if first.passage != second.passage:
+        return False
+    same = sorted(c.start for c in candidates if c.passage == first.passage)
+    a, b = same.index(first.start), same.index(second.start)
+    return abs(a - b) == 1
 
 
 def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:

@@ -136,6 +136,16 @@ class TaskRecord(Base):
     __table_args__ = (
         Index("ix_task_records_user_queued", "user_id", "queued_at"),
         Index("ix_task_records_state_queued", "state", "queued_at"),
+        # The admin text filter (ILIKE '%text%'); created on PostgreSQL only, by migration 0006.
+        *(
+            Index(
+                f"ix_task_records_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("task_id", "args_summary", "error")
+        ),
     )
 
     task_id: Mapped[str] = mapped_column(String(64), primary_key=True)

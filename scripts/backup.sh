@@ -40,7 +40,24 @@ with httpx.stream("GET", f"{url}/collections/{collection}/snapshots/{name}", hea
             f.write(chunk)
 PY
 elif [ -d "$QDRANT_LOCAL" ]; then
-  # Local mode: copy the folder while no worker holds it (stop the worker first).
-  tar -C "$QDRANT_LOCAL" -czf "$DEST/qdrant-local.tar.gz" .
+  # Local mode: copy the folder only while no process holds its lock (qdrant-client keeps an
+  # exclusive flock on <folder>/.lock while open); a copy taken under a running worker could be
+  # torn. Stop the workers and the API, or use a Qdrant server.
+  if "$PY" - "$QDRANT_LOCAL" <<'PY'
+import fcntl, os, sys
+lock = os.path.join(sys.argv[1], ".lock")
+if os.path.exists(lock):
+    with open(lock, "r+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            sys.exit(1)
+PY
+  then
+    tar -C "$QDRANT_LOCAL" -czf "$DEST/qdrant-local.tar.gz" .
+  else
+    echo "backup: WARNING: the Qdrant folder $QDRANT_LOCAL is in use; vectors NOT backed up" \
+         "(stop the workers and the API, then run again)" >&2
+  fi
 fi
 echo "Backup written to $DEST"
