@@ -1,10 +1,11 @@
-"""What the administration pages share: cached loads keyed by the acting admin, Flower links."""
+"""What the administration pages share: cached loads keyed by the acting admin, Flower links,
+and the banner of open admin notices shown to admins on every page."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from backend import admin_ops
+from backend import admin_ops, maintenance
 from backend.flower import FlowerLinks
 from backend.operations import QueuesReport
 from dashboard import common
@@ -38,3 +39,19 @@ def workers(user_id: int, broker: str) -> admin_ops.WorkersOverview:
     rt = common.runtime()
     with common.acting_user() as (_, user):
         return admin_ops.workers(celery=rt.celery, cache=rt.redis, user=user)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def open_notice_messages(database: str) -> list[str]:
+    """Open admin notices (no worker answering, a queue over its threshold), newest first."""
+    with common.runtime().session() as session:
+        return [notice.message for notice in maintenance.open_notices(session=session)]
+
+
+def notice_banner() -> None:
+    """A warning listing the open admin notices; the caller shows it to admins only."""
+    with common.guard():
+        notices = open_notice_messages(common.settings().sqlalchemy_url)
+        if notices:
+            lines = "\n".join(f"- {common.plain(message)}" for message in notices)
+            st.warning(f"**Admin notices**\n\n{lines}", icon=":material/warning:")

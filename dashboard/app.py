@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import common, navigation, sign_in  # noqa: E402
+from dashboard import admin_support, common, navigation, sign_in  # noqa: E402
 
 st.set_page_config(page_title="QA Service", page_icon=":material/quiz:", layout="wide")
 
@@ -45,6 +45,8 @@ def main() -> None:
     current = st.navigation(navigation.pages_for(user))
     account_box(user.email, user.role)
     common.show_flash()
+    if user.is_admin:
+        admin_support.notice_banner()
     with common.guard():
         current.run()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backend import tokens, users
-from backend.errors import AuthenticationFailed
+from backend import tokens, users, webhooks
+from backend.errors import AuthenticationFailed, NotFound
+from backend.models_automation import WebhookDelivery
 from tests import factories
 from tests.test_dashboard_support import button, messages, open_page, texts
 
@@ -65,3 +66,63 @@ def test_token_is_shown_once_listed_and_revoked(runtime):
     assert "You have no API tokens." in texts(at)
     with runtime.session() as session:
         assert tokens.list_tokens(session=session, user=user) == []
+
+
+def test_webhook_is_set_its_secret_shown_once_rotated_and_removed(runtime):
+    user = factories.make_user(runtime)
+    other = factories.make_user(runtime)
+    with runtime.session() as session:
+        session.add(
+            WebhookDelivery(
+                user_id=user.id,
+                event="answer.ready",
+                url="https://93.184.216.34/hook",
+                status="failed",
+                attempts=3,
+                response_code=502,
+                error="The receiver answered 502.",
+            )
+        )
+        session.add(
+            WebhookDelivery(user_id=other.id, event="document.failed", url="https://x.test/")
+        )
+    at = open_page(user, "account")
+    assert "You have no webhook set." in texts(at)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Event", "Status", "Attempts", "Response code", "Error", "Time"]
+    assert list(table["Event"]) == ["answer.ready"]
+    assert list(table["Response code"]) == ["502"]
+    assert "The receiver answered 502." in texts(at)
+
+    (url,) = _form_inputs(at, "webhook")
+    url.input("http://127.0.0.1:8080/hook")
+    [b for b in at.form_submit_button if b.form_id == "webhook"][0].click().run()
+    assert any("private or loopback address" in m for m in messages(at, "error"))
+    assert not at.code
+
+    (url,) = _form_inputs(at, "webhook")
+    url.input("https://93.184.216.34/hook")
+    [b for b in at.form_submit_button if b.form_id == "webhook"][0].click().run()
+    assert any("Webhook saved." in m for m in messages(at, "success"))
+    (first,) = [c.value for c in at.code]
+    with runtime.session() as session:
+        hook = webhooks.get_webhook(session=session, user=user)
+        assert (hook.url, hook.secret) == ("https://93.184.216.34/hook", first)
+    assert "Sending to `https://93.184.216.34/hook`" in texts(at)
+
+    at.run()
+    assert not at.code
+    assert first not in texts(at)
+
+    button(at, "Rotate secret").click().run()
+    (second,) = [c.value for c in at.code]
+    assert second != first
+    with runtime.session() as session:
+        assert webhooks.get_webhook(session=session, user=user).secret == second
+
+    button(at, "Remove webhook").click().run()
+    assert any("Webhook removed" in m for m in messages(at, "success"))
+    assert "You have no webhook set." in texts(at)
+    assert list(at.dataframe[0].value["Event"]) == ["answer.ready"]
+    with runtime.session() as session, pytest.raises(NotFound):
+        webhooks.get_webhook(session=session, user=user)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from backend import reports
+from backend.models_automation import UsageReport
 from backend.usage_export import report_csv
 from tests import factories, pdfs
-from tests.test_dashboard_support import SMALL_TEXT, open_page
+from tests.test_dashboard_support import SMALL_TEXT, open_page, texts
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -51,3 +54,45 @@ def test_figures_charts_and_csv_count_only_the_users_activity(runtime):
     today = dict(zip(header, lines[-1].split(","), strict=True))
     assert (today["questions"], today["documents"]) == ("1", "2")
     assert (today["tasks_success"], today["tasks_failure"]) == ("2", "1")
+
+
+def test_stored_daily_reports_are_listed_under_the_charts(runtime):
+    user = factories.make_user(runtime)
+    other = factories.make_user(runtime)
+    at = open_page(user, "usage")
+    assert "No daily reports stored yet" in texts(at)
+
+    def summary(day: date, questions: int, latency: float | None) -> dict:
+        return {
+            "day": day.isoformat(),
+            "questions": questions,
+            "answered": questions - 1,
+            "documents_uploaded": 2,
+            "tasks": questions + 2,
+            "failed_tasks": 1,
+            "avg_latency_ms": latency,
+        }
+
+    with runtime.session() as session:
+        for back, questions, latency in ((1, 4, 1500.0), (2, 3, None)):
+            day = date(2026, 3, 10) - timedelta(days=back)
+            session.add(
+                UsageReport(user_id=user.id, day=day, data=summary(day, questions, latency))
+            )
+        session.add(
+            UsageReport(
+                user_id=other.id, day=date(2026, 3, 9), data=summary(date(2026, 3, 9), 99, None)
+            )
+        )
+        session.add(
+            UsageReport(user_id=user.id, day=date(2026, 3, 10), kind="on_demand", days=7, data={})
+        )
+
+    at.run()
+    assert not at.exception
+    assert "Daily reports" in texts(at)
+    table = at.dataframe[-1].value
+    assert list(table["Day"]) == ["2026-03-09", "2026-03-08"]
+    assert list(table["Questions"]) == [4, 3]
+    assert list(table["Failed tasks"]) == [1, 1]
+    assert list(table["Average latency (s)"]) == ["1.50", ""]

@@ -1,13 +1,16 @@
-"""Account: the user's profile, password change, and API tokens for the REST API."""
+"""Account: the user's profile, password change, API tokens for the REST API, and the
+completion webhook (URL, signing secret, latest deliveries)."""
 
 from __future__ import annotations
 
 import html
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
-from backend import tokens, users
+from backend import tokens, users, webhooks
+from backend.errors import NotFound
 from backend.models import ApiToken
 from dashboard import common
 
@@ -97,6 +100,94 @@ def token_list() -> None:
                 revoke(record.id, record.name)
 
 
+def show_secret(secret: str, what: str) -> None:
+    # Shown in this run only; later runs never show the secret again.
+    st.success(f"{what} Copy the signing secret now: it will not be shown again.")
+    st.code(secret, language=None)
+
+
+def webhook_form() -> None:
+    with st.form("webhook", clear_on_submit=True):
+        url = st.text_input("Webhook URL", placeholder="https://example.com/hooks/qa")
+        sent = st.form_submit_button("Save webhook URL", icon=":material/webhook:")
+    if not sent:
+        return
+    secret = None
+    with common.guard(), common.acting_user() as (session, user):
+        hook = webhooks.set_webhook(session=session, settings=common.settings(), user=user, url=url)
+        secret = hook.secret
+    if secret is not None:
+        show_secret(secret, "Webhook saved.")
+
+
+def rotate() -> None:
+    secret = None
+    with common.guard(), common.acting_user() as (session, user):
+        secret = webhooks.rotate_secret(session=session, user=user).secret
+    if secret is not None:
+        show_secret(secret, "New signing secret made; the old one no longer verifies.")
+
+
+def remove() -> None:
+    done = False
+    with common.guard(), common.acting_user() as (session, user):
+        webhooks.remove_webhook(session=session, user=user)
+        done = True
+    if done:
+        common.flash("Webhook removed; no more payloads will be sent.")
+        st.rerun()
+
+
+def deliveries_table(rows: list[dict]) -> None:
+    if not rows:
+        st.caption("No webhook deliveries yet.")
+        return
+    frame = pd.DataFrame(
+        {
+            "Event": [r["event"] for r in rows],
+            "Status": [r["status"] for r in rows],
+            "Attempts": [r["attempts"] for r in rows],
+            "Response code": [
+                "" if r["response_code"] is None else str(r["response_code"]) for r in rows
+            ],
+            "Error": [r["error"] or "" for r in rows],
+            "Time": [common.fmt_time(r["created_at"]) for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def webhook_section() -> None:
+    st.subheader("Webhook")
+    st.caption(
+        "When your document is processed or your answer is ready, a signed JSON payload is "
+        f"posted to this URL; the `{webhooks.SIGNATURE_HEADER}` header carries its signature."
+    )
+    webhook_form()
+    url: str | None = None
+    rows: list[dict] = []
+    with common.guard(), common.acting_user() as (session, user):
+        try:
+            url = webhooks.get_webhook(session=session, user=user).url
+        except NotFound:
+            url = None
+        rows = [
+            webhooks.delivery_view(d)
+            for d in webhooks.list_deliveries(session=session, user=user, limit=20)
+        ]
+    if url is None:
+        st.caption("You have no webhook set.")
+    else:
+        text, rotate_col, remove_col = st.columns([4, 1, 1], vertical_alignment="center")
+        text.markdown(f"Sending to `{url}`")
+        if rotate_col.button("Rotate secret", icon=":material/autorenew:"):
+            rotate()
+        if remove_col.button("Remove webhook", icon=":material/delete:"):
+            remove()
+    st.markdown("**Latest deliveries**")
+    deliveries_table(rows)
+
+
 st.title("Account")
 profile()
 password_form()
@@ -104,3 +195,4 @@ st.subheader("API tokens")
 st.caption("Programs use a token as `Authorization: Bearer <token>` to call the REST API as you.")
 new_token_form()
 token_list()
+webhook_section()

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from backend import reports
+from backend import maintenance, reports
 from backend.task_view import STATE_LABELS, task_type
 from backend.usage_export import report_csv
 from dashboard import common
@@ -129,6 +129,33 @@ def failures(rows: list[dict]) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def load_daily_reports(limit: int = 10) -> list[dict[str, Any]]:
+    with common.guard(), common.acting_user() as (session, user):
+        stored = maintenance.stored_reports(session=session, user=user, limit=60)
+        return [dict(r.data, day=r.day.isoformat()) for r in stored if r.kind == "daily"][:limit]
+    return []
+
+
+def daily_reports(rows: list[dict[str, Any]]) -> None:
+    st.subheader("Daily reports")
+    if not rows:
+        st.caption("No daily reports stored yet; one is made each night for the day before.")
+        return
+    latency = [r.get("avg_latency_ms") for r in rows]
+    frame = pd.DataFrame(
+        {
+            "Day": [r["day"] for r in rows],
+            "Questions": [r.get("questions", 0) for r in rows],
+            "Answered": [r.get("answered", 0) for r in rows],
+            "Documents uploaded": [r.get("documents_uploaded", 0) for r in rows],
+            "Tasks": [r.get("tasks", 0) for r in rows],
+            "Failed tasks": [r.get("failed_tasks", 0) for r in rows],
+            "Average latency (s)": ["" if ms is None else f"{ms / 1000:.2f}" for ms in latency],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
 title, period = st.columns([4, 1], vertical_alignment="bottom")
 title.title("My usage")
 days = PERIODS[period.selectbox("Period", list(PERIODS), index=1)]
@@ -150,3 +177,4 @@ if report is not None:
         mime="text/csv",
         icon=":material/download:",
     )
+daily_reports(load_daily_reports())
