@@ -52,21 +52,17 @@ def request_report(
 
 def deactivate_user(*, session: Session, celery: Celery, actor: User, user_id: int) -> TaskRef:
     """Stop the account at once (no sign-in, no new work) and queue revoking its tasks."""
-    require_admin(actor)
-    target = _other_user(session, actor, user_id)
-    target.is_active = False
-    session.commit()
-    return submit_task(
-        session=session,
-        celery=celery,
-        name=DEACTIVATE_USER,
-        kwargs={"target_user_id": user_id},
-        user_id=actor.id,
-    )
+    return _stop_and_queue(session, celery, actor, user_id, DEACTIVATE_USER)
 
 
 def delete_user(*, session: Session, celery: Celery, actor: User, user_id: int) -> TaskRef:
     """Deactivate the account now and queue the removal of everything it owns."""
+    return _stop_and_queue(session, celery, actor, user_id, DELETE_USER)
+
+
+def _stop_and_queue(
+    session: Session, celery: Celery, actor: User, user_id: int, task_name: str
+) -> TaskRef:
     require_admin(actor)
     target = _other_user(session, actor, user_id)
     target.is_active = False
@@ -74,7 +70,7 @@ def delete_user(*, session: Session, celery: Celery, actor: User, user_id: int) 
     return submit_task(
         session=session,
         celery=celery,
-        name=DELETE_USER,
+        name=task_name,
         kwargs={"target_user_id": user_id},
         user_id=actor.id,
     )
