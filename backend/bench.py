@@ -61,20 +61,12 @@ def _chunk_texts(rt: Runtime, docs: list[Path]) -> list[str]:
 
 def _ingest(rt: Runtime, user: User, docs: list[Path]) -> tuple[float, int]:
     started = time.perf_counter()
-    task_ids = []
     with rt.session() as session:
-        for path in docs:
-            result = documents.upload_document(
-                session=session,
-                celery=rt.celery,
-                uploads=rt.uploads,
-                settings=rt.settings,
-                user=user,
-                filename=path.name,
-                data=path.read_bytes(),
-            )
-            assert result.task is not None
-            task_ids.append(result.task.task_id)
+        results = documents.upload_paths(
+            session=session, celery=rt.celery, uploads=rt.uploads, settings=rt.settings,
+            user=user, paths=docs,
+        )
+    task_ids = [r.task.task_id for r in results if r.task is not None]
     chunks = 0
     for task_id in task_ids:
         out = tasks_ledger.wait_for_task(celery=rt.celery, task_id=task_id, timeout=900)

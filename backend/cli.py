@@ -79,16 +79,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     pending: list[tuple[str, int, str | None]] = []
     with rt.session() as session:
         user = users.get_user_by_email(session=session, email=args.user)
-        for path in iter_files(args.paths):
-            result = documents.upload_document(
-                session=session,
-                celery=rt.celery,
-                uploads=rt.uploads,
-                settings=rt.settings,
-                user=user,
-                filename=path.name,
-                data=path.read_bytes(),
-            )
+        paths = list(iter_files(args.paths))
+        results = documents.upload_paths(
+            session=session, celery=rt.celery, uploads=rt.uploads, settings=rt.settings,
+            user=user, paths=paths,
+        )
+        for path, result in zip(paths, results, strict=True):
             doc = result.document
             note = " (already uploaded)" if result.duplicate else ""
             print(f"{path}: document {doc.id}, {doc.processing_status}{note}")

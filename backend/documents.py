@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from celery import Celery
 from sqlalchemy import func, select
@@ -272,3 +274,22 @@ def delete_document(*, session: Session, celery: Celery, user: User, document_id
     return submit_task(
         session=session, celery=celery, name=DELETE_DOCUMENT, kwargs=kwargs, user_id=owner_id
     )
+
+
+def upload_paths(
+    *,
+    session: Session,
+    celery: Celery,
+    uploads: UploadStore,
+    settings: Settings,
+    user: User,
+    paths: Iterable[Path],
+) -> list[UploadResult]:
+    """Upload files from disk for the user, one processing task each (CLI, eval, bench)."""
+    return [
+        upload_document(
+            session=session, celery=celery, uploads=uploads, settings=settings, user=user,
+            filename=path.name, data=path.read_bytes(),
+        )
+        for path in paths
+    ]

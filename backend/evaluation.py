@@ -143,19 +143,11 @@ def ensure_eval_documents(rt: Runtime, email: str, docs: list[Path], timeout: fl
             user = users.create_user(
                 session=session, email=email, password=secrets.token_urlsafe(16), role="admin"
             )
-        tasks = []
-        for path in docs:
-            result = documents.upload_document(
-                session=session,
-                celery=rt.celery,
-                uploads=rt.uploads,
-                settings=rt.settings,
-                user=user,
-                filename=path.name,
-                data=path.read_bytes(),
-            )
-            if result.task:
-                tasks.append(result.task.task_id)
+        results = documents.upload_paths(
+            session=session, celery=rt.celery, uploads=rt.uploads, settings=rt.settings,
+            user=user, paths=docs,
+        )
+        tasks = [r.task.task_id for r in results if r.task is not None]
     for task_id in tasks:
         tasks_ledger.wait_for_task(celery=rt.celery, task_id=task_id, timeout=timeout)
     return user
