@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,21 +17,35 @@ from sqlalchemy.orm import Session
 from backend import audit, users
 from backend.errors import InvalidInput
 from backend.models import Document, Question, Role, TaskRecord, User, utcnow
+from backend.models_admin import AuditEntry
 from backend.tasks_ledger import _percentile
 from backend.users import require_admin
 
+RECENT_TASKS = 20
 
-def usage_by_user(*, session: Session, user: User, days: int = 30) -> list[dict[str, Any]]:
-    """One row per account: documents, questions, tasks, failure rate, latency, activity."""
+
+def usage_by_user(
+    *, session: Session, user: User, days: int = 30, only: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per account (or only the account `only`): documents, questions, tasks,
+    failure rate, latency, activity."""
     require_admin(user)
     since = utcnow() - timedelta(days=days)
+
+    def one(column: Any) -> list[Any]:
+        return [] if only is None else [column == only]
+
     docs = dict(
-        session.execute(select(Document.owner_id, func.count()).group_by(Document.owner_id)).all()
+        session.execute(
+            select(Document.owner_id, func.count())
+            .where(*one(Document.owner_id))
+            .group_by(Document.owner_id)
+        ).all()
     )
     asked = dict(
         session.execute(
             select(Question.user_id, func.count())
-            .where(Question.created_at >= since)
+            .where(Question.created_at >= since, *one(Question.user_id))
             .group_by(Question.user_id)
         ).all()
     )
@@ -43,6 +58,7 @@ def usage_by_user(*, session: Session, user: User, days: int = 30) -> list[dict[
             func.max(TaskRecord.queued_at),
         )
         .where(TaskRecord.queued_at >= since, TaskRecord.user_id.is_not(None))
+        .where(*one(TaskRecord.user_id))
         .group_by(TaskRecord.user_id)
     ):
         tasks[user_id] = {"total": total, "failed": int(failed or 0), "last": last}
@@ -50,11 +66,12 @@ def usage_by_user(*, session: Session, user: User, days: int = 30) -> list[dict[
     for user_id, latency in session.execute(
         select(Question.user_id, Question.latency_ms)
         .where(Question.created_at >= since, Question.latency_ms.is_not(None))
+        .where(*one(Question.user_id))
         .order_by(Question.latency_ms)
     ):
         latencies[user_id].append(float(latency or 0.0))
     rows = []
-    for account in session.scalars(select(User).order_by(User.email)):
+    for account in session.scalars(select(User).where(*one(User.id)).order_by(User.email)):
         t = tasks.get(account.id, {"total": 0, "failed": 0, "last": None})
         times = latencies.get(account.id, [])
         moments = [m for m in (account.last_login_at, t["last"]) if m is not None]
@@ -77,12 +94,20 @@ def usage_by_user(*, session: Session, user: User, days: int = 30) -> list[dict[
     return rows
 
 
+def accounts(*, session: Session, user: User) -> dict[int, str]:
+    """Every account's id and email, by email (for pickers)."""
+    require_admin(user)
+    return dict(session.execute(select(User.id, User.email).order_by(User.email)).tuples().all())
+
+
 def _utc(moment: Any) -> Any:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def tasks_per_day(*, session: Session, user: User, days: int = 30) -> list[dict[str, Any]]:
-    """Tasks of every user per day and state, for the activity chart."""
+def tasks_per_day(
+    *, session: Session, user: User, days: int = 30, only: int | None = None
+) -> list[dict[str, Any]]:
+    """Tasks of every user (or only the account `only`) per day and state, for the charts."""
     require_admin(user)
     since = utcnow() - timedelta(days=days)
     dialect = session.get_bind().dialect.name
@@ -96,6 +121,7 @@ def tasks_per_day(*, session: Session, user: User, days: int = 30) -> list[dict[
         for d, state, count in session.execute(
             select(day, TaskRecord.state, func.count())
             .where(TaskRecord.queued_at >= since)
+            .where(*([] if only is None else [TaskRecord.user_id == only]))
             .group_by(day, TaskRecord.state)
             .order_by(day)
         )
@@ -161,3 +187,52 @@ def set_active(*, session: Session, user: User, user_id: int, active: bool) -> U
         target=target.email,
     )
     return target
+
+
+@dataclass(frozen=True)
+class UserDetail:
+    """Everything the user detail page shows about one account."""
+
+    account: User
+    usage: dict[str, Any]  # the account's row of `usage_by_user`
+    tasks_by_state: dict[str, int]  # over the period
+    per_day: list[dict[str, Any]]
+    recent_tasks: list[TaskRecord]
+    documents: list[Document]
+    audit: list[AuditEntry]  # actions taken on this account
+
+
+def user_detail(*, session: Session, user: User, user_id: int, days: int = 30) -> UserDetail:
+    """One account's usage, recent tasks, documents and the admin actions taken on it."""
+    require_admin(user)
+    account = users.get_user(session=session, user_id=user_id)
+    since = utcnow() - timedelta(days=days)
+    (usage,) = usage_by_user(session=session, user=user, days=days, only=user_id)
+    by_state = dict(
+        session.execute(
+            select(TaskRecord.state, func.count())
+            .where(TaskRecord.user_id == user_id, TaskRecord.queued_at >= since)
+            .group_by(TaskRecord.state)
+        ).all()
+    )
+    recent = session.scalars(
+        select(TaskRecord)
+        .where(TaskRecord.user_id == user_id)
+        .order_by(TaskRecord.queued_at.desc())
+        .limit(RECENT_TASKS)
+    )
+    documents = session.scalars(
+        select(Document).where(Document.owner_id == user_id).order_by(Document.created_at.desc())
+    )
+    entries = audit.browse_entries(
+        session=session, user=user, filters=audit.AuditFilters(target=account.email), page_size=20
+    )
+    return UserDetail(
+        account=account,
+        usage=usage,
+        tasks_by_state={str(k): int(v) for k, v in by_state.items()},
+        per_day=tasks_per_day(session=session, user=user, days=days, only=user_id),
+        recent_tasks=list(recent),
+        documents=list(documents),
+        audit=entries.rows,
+    )

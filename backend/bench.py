@@ -63,8 +63,12 @@ def _ingest(rt: Runtime, user: User, docs: list[Path]) -> tuple[float, int]:
     started = time.perf_counter()
     with rt.session() as session:
         results = documents.upload_paths(
-            session=session, celery=rt.celery, uploads=rt.uploads, settings=rt.settings,
-            user=user, paths=docs,
+            session=session,
+            celery=rt.celery,
+            uploads=rt.uploads,
+            settings=rt.settings,
+            user=user,
+            paths=docs,
         )
     task_ids = [r.task.task_id for r in results if r.task is not None]
     chunks = 0

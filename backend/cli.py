@@ -81,8 +81,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         user = users.get_user_by_email(session=session, email=args.user)
         paths = list(iter_files(args.paths))
         results = documents.upload_paths(
-            session=session, celery=rt.celery, uploads=rt.uploads, settings=rt.settings,
-            user=user, paths=paths,
+            session=session,
+            celery=rt.celery,
+            uploads=rt.uploads,
+            settings=rt.settings,
+            user=user,
+            paths=paths,
         )
         for path, result in zip(paths, results, strict=True):
             doc = result.document

@@ -288,8 +288,13 @@ def upload_paths(
     """Upload files from disk for the user, one processing task each (CLI, eval, bench)."""
     return [
         upload_document(
-            session=session, celery=celery, uploads=uploads, settings=settings, user=user,
-            filename=path.name, data=path.read_bytes(),
+            session=session,
+            celery=celery,
+            uploads=uploads,
+            settings=settings,
+            user=user,
+            filename=path.name,
+            data=path.read_bytes(),
         )
         for path in paths
     ]

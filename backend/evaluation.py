@@ -144,8 +144,12 @@ def ensure_eval_documents(rt: Runtime, email: str, docs: list[Path], timeout: fl
                 session=session, email=email, password=secrets.token_urlsafe(16), role="admin"
             )
         results = documents.upload_paths(
-            session=session, celery=rt.celery, uploads=rt.uploads, settings=rt.settings,
-            user=user, paths=docs,
+            session=session,
+            celery=rt.celery,
+            uploads=rt.uploads,
+            settings=rt.settings,
+            user=user,
+            paths=docs,
         )
         tasks = [r.task.task_id for r in results if r.task is not None]
     for task_id in tasks:

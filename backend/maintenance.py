@@ -14,7 +14,7 @@ from celery import Celery
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from backend import operations
+from backend import operations, worker_registry
 from backend.config import Settings
 from backend.models import Document, Question, TaskRecord, User, utcnow
 from backend.models_automation import AdminNotice, TaskFlag, UsageReport, WebhookDelivery
@@ -217,6 +217,8 @@ def check_service(
 ) -> dict[str, Any]:
     """Notify admins when no worker answers, or a queue stays above the alert threshold."""
     names, error = operations.ping_workers(celery=celery, timeout=2.0)
+    if not error:  # a full-length ping: it also tells the Operations page whom to expect
+        worker_registry.record_answering(redis, names, time.time(), complete=True)
     if not names:
         notify_admins(
             session=session,

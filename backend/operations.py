@@ -167,14 +167,15 @@ def _declared_depths(conn: Any, names: list[str]) -> list[QueueDepth]:
     return depths
 
 
-def queue_overview(*, celery: Celery, timeout: float = 1.0) -> QueuesReport:
+def queue_overview(*, celery: Celery, timeout: float = 1.0, expected: int = 0) -> QueuesReport:
     """Queue depths, with consumers counted from the workers' queues where the broker
-    cannot tell (Redis keeps no consumer list)."""
+    cannot tell (Redis keeps no consumer list). With `expected` (the number of running
+    workers) the question returns once they all answered."""
     report = queue_depths(celery=celery)
     if not report.ok or all(q.consumers is not None for q in report.queues):
         return report
     errors: list[str] = []
-    replies = _inspect(celery, "active_queues", errors, timeout=timeout)
+    replies = _inspect(celery, "active_queues", errors, timeout=timeout, limit=expected or None)
     if replies is None:
         return report
     counts: dict[str, int] = {}
@@ -188,21 +189,28 @@ def queue_overview(*, celery: Celery, timeout: float = 1.0) -> QueuesReport:
     return replace(report, queues=queues)
 
 
-def ping_workers(*, celery: Celery, timeout: float = 1.0) -> tuple[list[str], str | None]:
-    """Names of the workers that answered a ping, and a sentence when asking failed."""
+def ping_workers(
+    *, celery: Celery, timeout: float = 1.0, expected: int = 0
+) -> tuple[list[str], str | None]:
+    """Names of the workers that answered a ping, and a sentence when asking failed.
+
+    With `expected` (how many workers are known to be running), the ping returns as soon as
+    that many answered instead of always waiting out the timeout; it stays a broadcast, so an
+    unknown worker that answers early is still listed.
+    """
     reachable, detail = broker_check(celery=celery)
     if not reachable:  # checked first: control calls retry a dead broker for seconds
         return [], f"The workers cannot be reached: {detail[0].lower()}{detail[1:]}"
     try:
-        replies = celery.control.ping(timeout=timeout) or []
+        replies = celery.control.ping(timeout=timeout, limit=expected or None) or []
     except Exception as exc:  # an unreachable broker is an answer here, not an error
         return [], f"The workers cannot be reached through the broker ({_reason(exc)})."
     return sorted(name for reply in replies for name in reply), None
 
 
-def workers_status(*, celery: Celery, timeout: float = 1.0) -> WorkersReport:
+def workers_status(*, celery: Celery, timeout: float = 1.0, expected: int = 0) -> WorkersReport:
     """Which workers answer, and their queues, running and reserved tasks and pool figures."""
-    names, error = ping_workers(celery=celery, timeout=timeout)
+    names, error = ping_workers(celery=celery, timeout=timeout, expected=expected)
     if error:
         return WorkersReport(False, error, [], [error], utcnow())
     if not names:

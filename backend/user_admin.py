@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from backend import reports
+from backend import audit, reports
 from backend.errors import InvalidInput, PermissionDenied
 from backend.models import Document, TaskRecord, User, utcnow
 from backend.models_automation import UsageReport
@@ -40,14 +40,25 @@ def request_report(
         require_admin(actor)
     if not 1 <= days <= reports.MAX_DAYS:
         raise InvalidInput(f"Reports cover 1 to {reports.MAX_DAYS} days.")
-    get_user(session=session, user_id=user_id)
-    return submit_task(
+    target = get_user(session=session, user_id=user_id)
+    ref = submit_task(
         session=session,
         celery=celery,
         name=USER_REPORT,
         kwargs={"user_id": user_id, "days": days},
         user_id=user_id,
     )
+    if actor.id != user_id:
+        audit.record(
+            session,
+            actor=actor,
+            action="request_report",
+            target=target.email,
+            detail=f"Usage report over {days} days.",
+            data={"task_id": ref.task_id},
+        )
+        session.commit()
+    return ref
 
 
 def deactivate_user(*, session: Session, celery: Celery, actor: User, user_id: int) -> TaskRef:
@@ -67,13 +78,28 @@ def _stop_and_queue(
     target = _other_user(session, actor, user_id)
     target.is_active = False
     session.commit()
-    return submit_task(
+    ref = submit_task(
         session=session,
         celery=celery,
         name=task_name,
         kwargs={"target_user_id": user_id},
         user_id=actor.id,
     )
+    deleting = task_name == DELETE_USER
+    audit.record(
+        session,
+        actor=actor,
+        action="delete_user" if deleting else "deactivate_user",
+        target=target.email,
+        detail=(
+            "Deactivated; deleting every document, vector, file and row of the account."
+            if deleting
+            else "Deactivated; revoking the account's unfinished tasks."
+        ),
+        data={"task_id": ref.task_id},
+    )
+    session.commit()
+    return ref
 
 
 def _other_user(session: Session, actor: User, user_id: int) -> User:

@@ -31,7 +31,8 @@ def broker_key() -> str:
 @st.cache_data(ttl=3, show_spinner=False)
 def queues(user_id: int, broker: str) -> QueuesReport:
     with common.acting_user() as (_, user):
-        return admin_ops.queues(celery=common.runtime().celery, user=user)
+        rt = common.runtime()
+        return admin_ops.queues(celery=rt.celery, user=user, cache=rt.redis)
 
 
 @st.cache_data(ttl=3, show_spinner=False)

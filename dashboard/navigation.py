@@ -38,6 +38,8 @@ ADMINISTRATION: list[PageSpec] = [
     PageSpec("pages/admin/operations.py", "Operations", ":material/dns:", "operations"),
     PageSpec("pages/admin/tasks.py", "All tasks", ":material/list_alt:", "admin-tasks"),
     PageSpec("pages/admin/users.py", "Users & analytics", ":material/group:", "admin-users"),
+    PageSpec("pages/admin/user.py", "User detail", ":material/person:", "admin-user"),
+    PageSpec("pages/admin/audit.py", "Audit log", ":material/history:", "audit"),
     PageSpec("pages/admin/health.py", "System health", ":material/monitor_heart:", "health"),
 ]
 

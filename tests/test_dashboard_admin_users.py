@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
-from backend import admin_ops, admin_users, users
+from backend import admin_ops, admin_users, audit, users
 from backend.errors import InvalidInput, PermissionDenied
 from backend.models import User
 from backend.models_admin import AuditEntry
@@ -22,7 +24,15 @@ def _actions(runtime) -> list[tuple[str, str]]:
         return [(e.action, e.target or "") for e in session.scalars(select(AuditEntry))]
 
 
-def test_usage_table_csv_and_account_changes_are_audited(runtime):
+def _detail(runtime, admin, owner) -> object:
+    at = open_admin_page(admin, "user")
+    at.query_params["user"] = str(owner.id)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_usage_table_csv_charts_and_a_link_to_each_account(runtime):
     admin = factories.make_user(runtime, role="admin")
     owner = factories.make_user(runtime)
     factories.upload_and_wait(runtime, owner, "bees.txt", SMALL_TEXT)
@@ -35,20 +45,112 @@ def test_usage_table_csv_and_account_changes_are_audited(runtime):
     assert len(at.get("plotly_chart")) >= 1
 
     at.selectbox(key="admin_users_pick").select(owner.id).run()
-    at.selectbox(key="admin_users_role").select("premium").run()
+    (link,) = [p for p in at.get("page_link") if p.proto.label == "Details and controls"]
+    assert (link.proto.page, link.proto.query_string) == ("admin-user", f"user={owner.id}")
+
+
+def test_user_detail_shows_the_accounts_usage_tasks_and_documents(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    owner = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, owner, "bees.txt", SMALL_TEXT)
+    at = _detail(runtime, admin, owner)
+
+    assert owner.email in [h.value for h in at.header]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Documents"] == "1" and metrics["Tasks"] == "1"
+    tasks, documents = at.dataframe[0].value, at.dataframe[1].value
+    assert list(tasks["Type"]) == ["Process document"]
+    assert list(tasks["State"]) == ["succeeded"]
+    assert list(documents["Name"]) == ["bees.txt"]
+    assert list(documents["Status"]) == [doc.processing_status]
+    assert len(at.get("plotly_chart")) == 2  # tasks per day and by state
+
+
+def test_account_controls_on_the_detail_page_are_audited(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    owner = factories.make_user(runtime)
+    at = _detail(runtime, admin, owner)
+
+    at.selectbox(key="admin_user_role").select("premium").run()
     button(at, "Set role").click().run()
     assert f"{owner.email} is now premium." in messages(at, "success")
-    button(at, "Deactivate").click().run()
-    assert f"{owner.email} is now deactivated." in messages(at, "success")
     button(at, "Reset password").click().run()
     shown = [m for m in messages(at, "success") if m.startswith("New password for")]
     assert shown
     new_password = shown[0].rsplit(": ", 1)[1]
+    button(at, "Usage report").click().run()
+    assert any(
+        m.startswith("A 30-day usage report is being prepared") for m in messages(at, "success")
+    )
+    button(at, "Deactivate").click().run()
+    assert any(m.startswith("The account is deactivated") for m in messages(at, "success"))
+    assert [b for b in at.button if b.label == "Activate"]
+
     with runtime.session() as session:
         fresh = session.get(User, owner.id)
         assert fresh.role == "premium" and not fresh.is_active
         assert users.verify_password(fresh.password_hash, new_password)
-    assert {a for a, _ in _actions(runtime)} == {"set_role", "deactivate_user", "reset_password"}
+    assert {a for a, _ in _actions(runtime)} == {
+        "set_role",
+        "reset_password",
+        "request_report",
+        "deactivate_user",
+    }
+    history = at.dataframe[-1].value
+    assert set(history["Action"]) == {
+        "set_role",
+        "reset_password",
+        "request_report",
+        "deactivate_user",
+    }
+    assert set(history["Admin"]) == {admin.email}
+
+
+def test_deleting_an_account_needs_its_email_typed_and_removes_it(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    owner = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, owner, "bees.txt", SMALL_TEXT)
+    at = _detail(runtime, admin, owner)
+
+    assert button(at, "Delete account").disabled
+    at.text_input(key="admin_user_delete_pending").input("someone.else@example.com").run()
+    assert button(at, "Delete account").disabled
+    at.text_input(key="admin_user_delete_pending").input(owner.email).run()
+    button(at, "Delete account").click().run()
+    assert any("is being deleted" in m for m in messages(at, "success")), texts(at)
+
+    deadline = time.monotonic() + 60
+    while True:
+        with runtime.session() as session:
+            if session.get(User, owner.id) is None:
+                break
+        assert time.monotonic() < deadline, "the account was not deleted"
+        time.sleep(0.2)
+    assert ("delete_user", owner.email) in _actions(runtime)
+
+
+def test_audit_log_page_filters_by_action_and_exports_csv(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    owner = factories.make_user(runtime)
+    with runtime.session() as session:
+        me = session.get(User, admin.id)
+        admin_users.set_role(session=session, user=me, user_id=owner.id, role="premium")
+        admin_users.reset_password(session=session, user=me, user_id=owner.id)
+        session.commit()
+    at = open_admin_page(admin, "audit")
+    frame = at.dataframe[0].value
+    assert set(frame["Action"]) == {"set_role", "reset_password"}
+    assert set(frame["Target"]) == {owner.email}
+    assert "user -> premium" in list(frame["Detail"])
+
+    at.selectbox[0].select("set_role").run()
+    assert list(at.dataframe[0].value["Action"]) == ["set_role"]
+    assert "1 entry match." in texts(at)
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download CSV (1 rows)"
+
+    at.text_input[1].input("nobody-matches-this").run()
+    assert "0 entries match." in texts(at) and not at.get("download_button")
 
 
 def test_create_an_account_from_the_form(runtime):
@@ -85,7 +187,7 @@ def test_non_admin_sees_no_administration_and_services_refuse(runtime):
     user = factories.make_user(runtime, role="premium")
     assert list(navigation.sections_for(user)) == ["Workspace"]
     at = open_page(user)
-    for page in ("operations", "tasks", "users", "health"):
+    for page in ("operations", "tasks", "users", "user", "audit", "health"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(f"pages/admin/{page}.py")
     assert "Queues" not in texts(at)
@@ -98,6 +200,9 @@ def test_non_admin_sees_no_administration_and_services_refuse(runtime):
             ),
             lambda: admin_users.set_role(session=session, user=me, user_id=me.id, role="admin"),
             lambda: admin_ops.system_health(rt=runtime, user=me),
+            lambda: admin_users.user_detail(session=session, user=me, user_id=me.id),
+            lambda: admin_users.accounts(session=session, user=me),
+            lambda: audit.browse_entries(session=session, user=me, filters=audit.AuditFilters()),
         ):
             with pytest.raises(PermissionDenied):
                 call()

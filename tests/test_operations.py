@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import time
 import uuid
 
@@ -125,4 +128,57 @@ def test_queue_overview_counts_consumers_from_the_workers(runtime):
         "question_answering": 1,
         "document_processing": 1,
         "user_management": 1,
+    }
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_worker_registers_when_it_starts_and_shows_as_stopped_after_it_leaves(runtime):
+    """A `celery worker` process says it is running; after a warm shutdown it is listed as
+    not answering, with the time it was last seen, and no longer expected to answer."""
+    from backend import admin_ops, worker_registry
+    from tests import factories
+
+    admin = factories.make_user(runtime, role="admin")
+    name = f"second-{uuid.uuid4().hex[:6]}@tests"
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
+    process = subprocess.Popen(
+        [*command, "-Q", "user_management", "-n", name, "--pool", "solo", "-l", "WARNING"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while name not in worker_registry.running_workers(runtime.redis):
+            assert process.poll() is None, "the worker exited while starting"
+            assert time.monotonic() < deadline, "the worker never registered"
+            time.sleep(0.2)
+        overview = admin_ops.workers(celery=runtime.celery, cache=runtime.redis, user=admin)
+        by_name = {w.name: w for w in overview.workers}
+        assert by_name[name].answering and by_name[name].status.queues == ["user_management"]
+        assert len([w for w in overview.workers if w.answering]) == 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+    assert name not in worker_registry.running_workers(runtime.redis)
+    overview = admin_ops.workers(celery=runtime.celery, cache=runtime.redis, user=admin)
+    gone = next(w for w in overview.workers if w.name == name)
+    assert not gone.answering and gone.last_seen is not None
+    assert [w.answering for w in overview.workers if w.name != name] == [True]
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_crashed_worker_is_dropped_from_the_expected_after_one_silent_ping(runtime):
+    from backend import admin_ops, worker_registry
+    from tests import factories
+
+    admin = factories.make_user(runtime, role="admin")
+    worker_registry.register_worker(runtime.redis, "crashed@tests")  # never unregistered
+
+    overview = admin_ops.workers(celery=runtime.celery, cache=runtime.redis, user=admin)
+
+    crashed = next(w for w in overview.workers if w.name == "crashed@tests")
+    assert not crashed.answering
+    assert worker_registry.running_workers(runtime.redis) == {
+        w.name for w in overview.workers if w.answering
     }

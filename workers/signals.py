@@ -9,8 +9,9 @@ from typing import Any
 
 from celery import signals
 
-from backend import metrics, tasks_ledger
+from backend import metrics, tasks_ledger, worker_registry
 from backend.config import get_settings
+from workers.runtime import get_runtime
 from workers.tasks.base import LedgerTask, error_text, record
 
 
@@ -78,11 +79,21 @@ def on_worker_init(**_: Any) -> None:
 
 
 @signals.worker_ready.connect
-def on_worker_ready(**_: Any) -> None:
+def on_worker_ready(sender: Any = None, **_: Any) -> None:
     # After the pool forked: the children never inherit the listening socket.
     settings = get_settings()
     if settings.metrics_port:
         metrics.serve_worker_metrics(settings.metrics_port)
+    hostname = getattr(sender, "hostname", None)
+    if hostname:
+        worker_registry.register_worker(get_runtime().redis, hostname)
+
+
+@signals.worker_shutdown.connect
+def on_worker_shutdown(sender: Any = None, **_: Any) -> None:
+    hostname = getattr(sender, "hostname", None)
+    if hostname:
+        worker_registry.unregister_worker(get_runtime().redis, hostname)
 
 
 @signals.worker_process_shutdown.connect

@@ -83,7 +83,6 @@ def _metrics(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
-
 def _livez() -> dict[str, str]:
     """Liveness probe: the process serves requests."""
     return {"status": "ok"}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from backend import operations
+from backend import admin_ops, operations
 from backend.api.deps import AdminUser, RuntimeDep
 from backend.api.system_schemas import CeleryHealth, HealthOut, QueuesOut, WorkersOut
 from backend.errors import ServiceUnavailable
@@ -26,7 +26,7 @@ UNHEALTHY: dict[int | str, dict[str, Any]] = {
 )
 def queues(rt: RuntimeDep, admin: AdminUser) -> QueuesOut:
     """Depth per queue, with Redis priority sub-queues, and consumers where known."""
-    report = operations.queue_overview(celery=rt.celery)
+    report = admin_ops.queues(celery=rt.celery, user=admin, cache=rt.redis)
     if not report.ok:
         raise ServiceUnavailable(report.detail)
     return QueuesOut.model_validate(report.as_dict())
@@ -40,7 +40,7 @@ def workers(
         float, Query(ge=0.1, le=10.0, description="Seconds to wait for replies.")
     ] = 1.0,
 ) -> WorkersOut:
-    report = operations.workers_status(celery=rt.celery, timeout=timeout)
+    report = admin_ops.workers(celery=rt.celery, cache=rt.redis, user=admin, timeout=timeout).report
     return WorkersOut.model_validate(report.as_dict())
 
 

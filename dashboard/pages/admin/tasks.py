@@ -27,7 +27,7 @@ def filters(names: list[str]) -> TaskFilters:
     queue = top[1].selectbox("Queue", [None, *QUEUES], format_func=lambda q: q or "Any queue")
     name = top[2].selectbox("Task", [None, *names], format_func=lambda n: n or "Any task")
     bottom = st.columns(3)
-    email = bottom[0].text_input("User email contains")
+    email = bottom[0].text_input("User email contains", value=st.query_params.get("user", ""))
     period = bottom[1].selectbox("Period", list(PERIODS), index=2)
     text = bottom[2].text_input("Text in id, arguments or error")
     days = PERIODS[period]

@@ -1,4 +1,5 @@
-"""Users & analytics: per-user usage, activity chart, create accounts, reset, role, active flag."""
+"""Users & analytics: per-user usage, activity and top-user charts, CSV export, create an
+account; each account opens on its own detail page."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import streamlit as st
 
 from backend import admin_users
 from backend.models import Role
-from dashboard import common
+from dashboard import common, navigation
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
 ROLES = [r.value for r in Role]
-RESET_KEY = "admin_users_new_password"
 
 
 def usage_frame(rows: list[dict]) -> pd.DataFrame:
@@ -66,44 +66,21 @@ def create_form() -> None:
                 st.success(f"Created {made.email} ({made.role}).")
 
 
-def change(action: str, user_id: int, value: str | bool | None = None) -> None:
-    """Button callback: one audited change to an account."""
-    with common.guard(later=True), common.acting_user() as (session, user):
-        if action == "role":
-            target = admin_users.set_role(
-                session=session, user=user, user_id=user_id, role=str(value)
-            )
-            common.flash(f"{target.email} is now {target.role}.")
-        elif action == "active":
-            target = admin_users.set_active(
-                session=session, user=user, user_id=user_id, active=bool(value)
-            )
-            state = "active" if target.is_active else "deactivated"
-            common.flash(f"{target.email} is now {state}.")
-        else:
-            password = admin_users.reset_password(session=session, user=user, user_id=user_id)
-            st.session_state[RESET_KEY] = password
-
-
-def manage(rows: list[dict]) -> None:
-    st.subheader("Manage an account")
+def open_account(rows: list[dict]) -> None:
+    """Pick an account and open its detail page (usage, tasks, documents, controls)."""
+    st.subheader("Open an account")
     by_id = {r["id"]: r for r in rows}
-    chosen = st.selectbox(
+    cols = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = cols[0].selectbox(
         "Account", list(by_id), format_func=lambda i: by_id[i]["email"], key="admin_users_pick"
     )
-    row = by_id[chosen]
-    cols = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-    role = cols[0].selectbox("Role", ROLES, index=ROLES.index(row["role"]), key="admin_users_role")
-    cols[1].button("Set role", on_click=change, args=("role", chosen, role))
-    cols[2].button(
-        "Deactivate" if row["active"] else "Activate",
-        on_click=change,
-        args=("active", chosen, not row["active"]),
-    )
-    cols[3].button("Reset password", on_click=change, args=("reset", chosen))
-    password = st.session_state.pop(RESET_KEY, None)
-    if password:
-        st.success(f"New password for {row['email']} (shown once): {password}")
+    if chosen is not None:
+        cols[1].page_link(
+            navigation.page_path("admin-user"),
+            label="Details and controls",
+            icon=":material/person:",
+            query_params={"user": str(chosen)},
+        )
 
 
 st.title("Users & analytics")
@@ -122,5 +99,5 @@ with common.guard():
         icon=":material/download:",
     )
     charts(frame, per_day)
-    manage(rows)
+    open_account(rows)
 create_form()

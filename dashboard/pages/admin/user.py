@@ -1,0 +1,257 @@
+"""One account: usage figures, activity chart, recent tasks, documents, the admin actions
+taken on it, and the account controls (role, activate/deactivate, password, report, delete)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from backend import admin_users, user_admin
+from backend.admin_users import UserDetail
+from backend.models import Role
+from backend.task_view import STATE_LABELS, task_type
+from dashboard import admin_support, common, navigation
+
+PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
+ROLES = [r.value for r in Role]
+RESET_KEY = "admin_user_new_password"
+DELETE_KEY = "admin_user_delete_pending"
+
+
+def pick_account() -> int | None:
+    """The account named by `?user=<id>` in the URL, or chosen here (and written back)."""
+    with common.acting_user() as (session, user):
+        by_id = admin_users.accounts(session=session, user=user)
+    if not by_id:
+        return None
+    wanted = st.query_params.get("user")
+    current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in by_id else None
+    ids = list(by_id)
+    chosen = st.selectbox(
+        "Account",
+        ids,
+        index=ids.index(current) if current is not None else 0,
+        format_func=lambda i: by_id[i],
+    )
+    if chosen is not None and str(chosen) != wanted:
+        st.query_params["user"] = str(chosen)
+    return chosen
+
+
+def figures(detail: UserDetail) -> None:
+    u = detail.usage
+    a = detail.account
+    since = common.fmt_short_time(a.created_at)
+    last = common.fmt_short_time(u["last_active"])
+    state = "active" if a.is_active else "deactivated"
+    st.caption(f"{a.role} · {state} · member since {since} · last active {last}")
+    cols = st.columns(6)
+    cols[0].metric("Documents", u["documents"])
+    cols[1].metric("Questions", u["questions"])
+    cols[2].metric("Tasks", u["tasks"])
+    cols[3].metric("Failure rate", f"{u['failure_rate'] * 100:.1f} %")
+    cols[4].metric("Latency p50", f"{u['latency_p50_ms'] or 0:.0f} ms")
+    cols[5].metric("Latency p95", f"{u['latency_p95_ms'] or 0:.0f} ms")
+
+
+def activity(detail: UserDetail) -> None:
+    left, right = st.columns(2)
+    if detail.per_day:
+        left.plotly_chart(
+            px.bar(
+                pd.DataFrame(detail.per_day),
+                x="date",
+                y="count",
+                color="state",
+                title="Tasks per day",
+            ),
+            width="stretch",
+        )
+    else:
+        left.caption("No tasks in this period.")
+    if detail.tasks_by_state:
+        states = pd.DataFrame(
+            [
+                {"State": STATE_LABELS.get(k, k.lower()), "Tasks": v}
+                for k, v in detail.tasks_by_state.items()
+            ]
+        )
+        right.plotly_chart(
+            px.pie(states, names="State", values="Tasks", title="Tasks by state"), width="stretch"
+        )
+
+
+def recent_tasks(detail: UserDetail) -> None:
+    st.subheader("Recent tasks")
+    if not detail.recent_tasks:
+        st.caption("No tasks yet.")
+        return
+    links = admin_support.flower()
+    frame = pd.DataFrame(
+        [
+            {
+                "Task": t.task_id,
+                "Type": task_type(t.name),
+                "Queue": t.queue,
+                "State": STATE_LABELS.get(t.state, t.state.lower()),
+                "Queued": common.fmt_short_time(t.queued_at),
+                "Runtime (s)": round(t.runtime_ms / 1000, 2) if t.runtime_ms is not None else None,
+                "Error": t.error or "",
+                "Flower": links.task(t.task_id) if links.configured else None,
+            }
+            for t in detail.recent_tasks
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"Flower": st.column_config.LinkColumn("Flower", display_text="open")},
+    )
+    st.page_link(
+        navigation.page_path("admin-tasks"),
+        label="All of this account's tasks",
+        icon=":material/list_alt:",
+        query_params={"user": detail.account.email},
+    )
+
+
+def documents(detail: UserDetail) -> None:
+    st.subheader("Documents")
+    if not detail.documents:
+        st.caption("No documents.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Name": d.filename,
+                    "Status": d.processing_status,
+                    "Size": common.fmt_size(d.size_bytes),
+                    "Chunks": d.chunk_count,
+                    "Uploaded": common.fmt_short_time(d.created_at),
+                    "Reason": d.processing_error or "",
+                }
+                for d in detail.documents
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def history(detail: UserDetail) -> None:
+    st.subheader("Admin actions on this account")
+    if not detail.audit:
+        st.caption("None recorded.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "When": common.fmt_short_time(e.at),
+                    "Admin": e.actor_email,
+                    "Action": e.action,
+                    "Detail": e.detail or "",
+                }
+                for e in detail.audit
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def change(action: str, user_id: int, value: str | None = None) -> None:
+    """Button callback: one audited change to the account."""
+    with common.guard(later=True), common.acting_user() as (session, user):
+        rt = common.runtime()
+        if action == "role":
+            target = admin_users.set_role(
+                session=session, user=user, user_id=user_id, role=str(value)
+            )
+            common.flash(f"{target.email} is now {target.role}.")
+        elif action == "activate":
+            target = admin_users.set_active(
+                session=session, user=user, user_id=user_id, active=True
+            )
+            common.flash(f"{target.email} is now active.")
+        elif action == "deactivate":
+            user_admin.deactivate_user(
+                session=session, celery=rt.celery, actor=user, user_id=user_id
+            )
+            common.flash(
+                "The account is deactivated: it can no longer sign in, and its unfinished "
+                "tasks are being revoked."
+            )
+        elif action == "report":
+            ref = user_admin.request_report(
+                session=session, celery=rt.celery, actor=user, user_id=user_id
+            )
+            common.flash(f"A 30-day usage report is being prepared (task {ref.task_id}).")
+        elif action == "delete":
+            user_admin.delete_user(session=session, celery=rt.celery, actor=user, user_id=user_id)
+            st.session_state.pop(DELETE_KEY, None)
+            st.query_params.pop("user", None)
+            common.flash(
+                "The account is deactivated and everything it owns (documents, vectors, files, "
+                "questions, tasks) is being deleted."
+            )
+        else:
+            st.session_state[RESET_KEY] = admin_users.reset_password(
+                session=session, user=user, user_id=user_id
+            )
+
+
+def controls(detail: UserDetail) -> None:
+    st.subheader("Manage the account")
+    a = detail.account
+    cols = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
+    role = cols[0].selectbox("Role", ROLES, index=ROLES.index(a.role), key="admin_user_role")
+    cols[1].button("Set role", on_click=change, args=("role", a.id, role))
+    if a.is_active:
+        cols[2].button("Deactivate", on_click=change, args=("deactivate", a.id))
+    else:
+        cols[2].button("Activate", on_click=change, args=("activate", a.id))
+    cols[3].button("Reset password", on_click=change, args=("reset", a.id))
+    cols[4].button("Usage report", on_click=change, args=("report", a.id))
+    password = st.session_state.pop(RESET_KEY, None)
+    if password:
+        st.success(f"New password for {a.email} (shown once): {password}")
+
+    with st.expander("Delete the account and all its data"):
+        st.warning(
+            f"This removes {a.email} with every document, stored file, vector, question and "
+            "task record. It cannot be undone.",
+            icon=":material/warning:",
+        )
+        typed = st.text_input(f"Type {a.email} to confirm", key=DELETE_KEY)
+        st.button(
+            "Delete account",
+            type="primary",
+            disabled=typed.strip().lower() != a.email,
+            on_click=change,
+            args=("delete", a.id),
+        )
+
+
+st.title("User detail")
+common.show_flash()
+with common.guard():
+    account_id = pick_account()
+    if account_id is None:
+        st.info("There are no accounts yet.")
+        st.stop()
+    period = st.selectbox("Period", list(PERIODS), index=1, key="admin_user_period")
+    with common.acting_user() as (session, user):
+        detail = admin_users.user_detail(
+            session=session, user=user, user_id=account_id, days=PERIODS[period]
+        )
+    st.header(detail.account.email)
+    figures(detail)
+    activity(detail)
+    recent_tasks(detail)
+    documents(detail)
+    history(detail)
+    controls(detail)
