@@ -11,7 +11,16 @@ from sqlalchemy import text
 
 from backend import metrics, operations
 from backend.api import errors
-from backend.api.routes import auth, documents, questions, system, tasks, uploads, webhooks
+from backend.api.routes import (
+    admin,
+    auth,
+    documents,
+    questions,
+    system,
+    tasks,
+    uploads,
+    webhooks,
+)
 from backend.api.schemas import ErrorOut
 from backend.config import get_settings
 from backend.runtime import Runtime, build_runtime
@@ -66,6 +75,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         documents.router,
         tasks.router,
         system.router,
+        admin.router,
         webhooks.router,
     ):
         app.include_router(router)

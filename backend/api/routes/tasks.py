@@ -1,4 +1,4 @@
-"""The caller's task ledger: list with filters, one task, cancel, retry; and the usage report."""
+"""The caller's task ledger: list with filters, one task, cancel, retry; and usage reports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from backend import reports, tasks_ledger
+from backend import reports, tasks_ledger, user_admin
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath
 from backend.api.schemas import TaskAccepted, TaskOut, TaskPage
@@ -89,3 +89,22 @@ def user_report(
 ) -> UserReport:
     """Questions, documents and tasks per day, by state and queue, latency and failures."""
     return UserReport.model_validate(reports.user_report(session=session, user=user, days=days))
+
+
+@router.post(
+    "/user/report",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Prepare and store your usage report",
+    tags=["reports"],
+)
+def request_user_report(
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: CurrentUser,
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 30,
+) -> TaskAccepted:
+    """A task builds the report over the last days and stores it with your reports."""
+    ref = user_admin.request_report(
+        session=session, celery=rt.celery, actor=user, user_id=user.id, days=days
+    )
+    return TaskAccepted(task_id=ref.task_id, name=ref.name, queue=ref.queue)
