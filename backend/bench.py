@@ -7,13 +7,21 @@ nor disturbs a running stack.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from backend import documents, questions, tasks_ledger, users
 from backend.config import Settings, get_settings, redis_db_url
@@ -24,6 +32,9 @@ from backend.models import User
 from backend.retrieval.embeddings import measure_throughput
 from backend.retrieval.model_files import count_tokens
 from backend.runtime import Runtime, build_runtime
+from backend.worker_registry import RUNNING_KEY, running_workers
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def bench_settings(scratch: Path) -> Settings:
@@ -42,6 +53,58 @@ def bench_settings(scratch: Path) -> Settings:
             "rate_limit_enabled": False,
         }
     )
+
+
+def worker_env(settings: Settings, database_url: str | None = None) -> dict[str, str]:
+    """The environment that gives a `celery worker` process these settings' stores."""
+    return {
+        **os.environ,
+        "CELERY_BROKER_URL": settings.broker_url,
+        "CELERY_RESULT_BACKEND": settings.result_backend_url,
+        "USE_RABBITMQ": "true" if settings.use_rabbitmq else "false",
+        "REDIS_DB": str(settings.redis_db),
+        "DATABASE_URL": database_url or settings.sqlalchemy_url,
+        "DATA_DIR": str(settings.data_dir),
+        "QDRANT_URL": settings.qdrant_url,
+        "RATE_LIMIT_ENABLED": "true" if settings.rate_limit_enabled else "false",
+    }
+
+
+@contextmanager
+def worker_process(
+    settings: Settings,
+    *,
+    name: str,
+    pool: str = "prefork",
+    concurrency: int = 1,
+    queues: list[str] | None = None,
+    database_url: str | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery worker` process on these settings, yielded once it has registered
+    (ready to consume); stopped with a warm shutdown on exit."""
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
+    command += ["-n", name, "--pool", pool, "-c", str(concurrency), "-l", "WARNING"]
+    if queues:
+        command += ["-Q", ",".join(queues)]
+    cache = redis.Redis.from_url(settings.cache_redis_url)
+    cache.hdel(RUNNING_KEY, name)
+    process = subprocess.Popen(
+        command, env=worker_env(settings, database_url), cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while name not in running_workers(cache):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the benchmark worker {name} did not start")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _chunk_texts(rt: Runtime, docs: list[Path]) -> list[str]:

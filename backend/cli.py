@@ -137,7 +137,7 @@ def ask(
             user=user,
             question=question,
             document_ids=document_ids,
-            priority=urgent,
+            priority=True if urgent else None,
         )
     result = tasks_ledger.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=timeout)
     return {

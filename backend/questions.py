@@ -33,18 +33,24 @@ def submit_question(
     user: User,
     question: str,
     document_ids: list[int] | None = None,
-    priority: bool = False,
+    priority: bool | None = None,
     retrieval: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> tuple[Question, TaskRef]:
-    """Record the question and queue it (high_priority for premium users who ask for it);
-    with a limiter, a user over the hourly limit is refused before anything is queued."""
+    """Record the question and queue it; with a limiter, a user over the hourly limit is
+    refused before anything is queued.
+
+    `priority` None follows the account: premium users' questions go to high_priority, ahead
+    of normal ones. True asks for high_priority (premium only); False keeps the normal queue.
+    """
     require_active(user)
     text = " ".join((question or "").split())
     if not text:
         raise InvalidInput("Please type a question.")
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidInput(f"Questions are limited to {MAX_QUESTION_CHARS} characters.")
+    if priority is None:
+        priority = user.is_premium
     if priority and not user.is_premium:
         raise PermissionDenied(
             "Urgent questions are a premium feature; your question can be asked normally."

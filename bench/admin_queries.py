@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,11 +38,9 @@ from backend import (  # noqa: E402
     admin_users,
     audit,
     queue_history,
-    worker_registry,
 )
 from backend.admin_tasks import TaskFilters  # noqa: E402
-from backend.bench import bench_settings  # noqa: E402
-from backend.config import Settings  # noqa: E402
+from backend.bench import bench_settings, worker_process  # noqa: E402
 from backend.db import make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from backend.models import User, utcnow  # noqa: E402
@@ -202,40 +197,6 @@ def operations_page(session: Session, user: User, celery: Any, cache: Any) -> st
         f"{len(queues.queues)} queues, {len(workers.workers)} workers, "
         f"{len(points)} points, {len(purges)} purges"
     )
-
-
-@contextmanager
-def running_worker(settings: Settings, database_url: str) -> Iterator[None]:
-    """One `celery worker` process on the bench broker, registered once it is ready."""
-    env = {
-        **os.environ,
-        "CELERY_BROKER_URL": settings.celery_broker_url,
-        "CELERY_RESULT_BACKEND": settings.celery_result_backend,
-        "USE_RABBITMQ": "false",
-        "REDIS_DB": str(settings.redis_db),
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(settings.data_dir),
-    }
-    name = f"bench-{os.getpid()}@admin-queries"
-    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
-    process = subprocess.Popen(
-        [*command, "-n", name, "--pool", "threads", "-c", "2", "-l", "WARNING"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    cache = redis.Redis.from_url(settings.cache_redis_url)
-    cache.delete(worker_registry.LAST_SEEN_KEY, worker_registry.RUNNING_KEY)  # earlier runs
-    try:
-        deadline = time.monotonic() + 90
-        while name not in worker_registry.running_workers(cache):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the benchmark worker did not start")
-            time.sleep(0.2)
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 def measure(
@@ -400,7 +361,8 @@ def main() -> None:
         settings = bench_settings(Path(tempfile.mkdtemp(prefix="qa-bench-admin-")))
         configure(celery_app, settings)
         cache = redis.Redis.from_url(settings.cache_redis_url)
-        with running_worker(settings, url):
+        name = f"bench-{os.getpid()}@admin-queries"
+        with worker_process(settings, name=name, pool="threads", concurrency=2, database_url=url):
             results = measure(factory, admin_id, celery_app, cache)
         print()
         print(format_table(results))

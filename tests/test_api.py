@@ -242,6 +242,19 @@ def test_priority_question_is_for_premium_users_only(runtime, client):
     assert "premium feature" in refused.json()["detail"]
 
 
+def test_premium_accounts_questions_go_to_high_priority_by_default(runtime, client):
+    premium = auth(runtime, ready_user(runtime, role="premium"))
+    plain = auth(runtime, ready_user(runtime))
+    question = {"question": "Where did copper mining end?"}
+
+    ahead = client.post("/qa/ask", json=question, headers=premium)
+    normal = client.post("/qa/ask", json=question, headers=plain)
+
+    assert (ahead.status_code, normal.status_code) == (202, 202)
+    assert ahead.json()["queue"] == "high_priority"
+    assert normal.json()["queue"] == "question_answering"
+
+
 # --- ownership
 
 

@@ -219,6 +219,45 @@ def test_private_webhook_url_refused_without_the_setting(runtime):
         assert session.scalar(select(func.count(WebhookDelivery.id))) == 0
 
 
+@pytest.mark.core
+def test_premium_question_is_taken_before_queued_normal_ones(runtime):
+    """Questions wait while the worker is away from the question queues; when it comes back,
+    the premium question (on high_priority) runs before the normal ones queued earlier."""
+    normal = factories.make_user(runtime)
+    premium = factories.make_user(runtime, role="premium")
+    for user in (normal, premium):
+        factories.upload_and_wait(runtime, user, "normans.txt", TEXT)
+    control = runtime.celery.control
+    for queue in ("high_priority", "question_answering"):
+        control.cancel_consumer(queue, reply=True, timeout=5)
+    try:
+        waiting = [_ask(runtime, normal, None)[1] for _ in range(4)]
+        urgent = _ask(runtime, premium, None)[1]
+    finally:
+        # Served in the order the worker declares them: high_priority first.
+        for queue in ("high_priority", "question_answering"):
+            control.add_consumer(queue, reply=True, timeout=5)
+    assert urgent.queue == "high_priority"
+    assert {t.queue for t in waiting} == {"question_answering"}
+    for task in (urgent, *waiting):
+        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
+    with runtime.session() as session:
+        started = {
+            r.task_id: r.started_at
+            for r in session.scalars(
+                select(TaskRecord).where(
+                    TaskRecord.task_id.in_([urgent.task_id, *(t.task_id for t in waiting)])
+                )
+            )
+        }
+        unanswered = session.scalar(
+            select(func.count()).select_from(Question).where(Question.answered_at.is_(None))
+        )
+    assert all(started.values()) and unanswered == 0
+    first = min(started, key=lambda task_id: started[task_id])
+    assert first == urgent.task_id, started
+
+
 def test_stuck_task_whose_message_is_gone_is_flagged(runtime):
     user = factories.make_user(runtime)
     with runtime.session() as session:  # a ledger row whose broker message was lost

@@ -38,8 +38,9 @@ def ask(
     user: CurrentUser,
     use_async: UseAsync = True,
 ) -> AskResponse:
-    """Queue a question on question_answering; it is answered from your own documents."""
-    return _submit(rt, session, user, body, response, use_async=use_async, priority=False)
+    """Queue a question, answered from your own documents: on high_priority for premium
+    accounts (ahead of normal questions), on question_answering for everyone else."""
+    return _submit(rt, session, user, body, response, use_async=use_async, priority=None)
 
 
 @router.post(
@@ -68,7 +69,7 @@ def _submit(
     response: Response,
     *,
     use_async: bool,
-    priority: bool,
+    priority: bool | None,
 ) -> AskResponse:
     record, task = questions.submit_question(
         session=session,

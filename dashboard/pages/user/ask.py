@@ -103,7 +103,13 @@ def controls(ready: list[Document], premium: bool) -> tuple[list[int], bool]:
         key=FILTER_KEY,
     )
     if premium:
-        urgent = right.toggle("Urgent", key=URGENT_KEY, help="Answered before other questions")
+        urgent = right.toggle(
+            "Urgent",
+            value=True,
+            key=URGENT_KEY,
+            help="Premium questions are answered before other questions; turn this off to "
+            "queue one normally.",
+        )
     else:
         urgent = False
         right.caption("Urgent answers are a premium feature.")
