@@ -307,3 +307,79 @@ def test_deleting_a_user_leaves_no_rows_files_or_points(runtime):
         )
     assert runtime.vector_store.count(user_id=user.id) == 0
     assert not runtime.uploads.exists(doc.sha256)
+
+
+def test_service_check_notices_no_workers_then_clears_when_one_answers(runtime, settings, receiver):
+    """Beat's service check on a broker no worker listens on opens a 'no workers' notice (also
+    posted to the admin webhook); on the real broker, with the worker answering, it closes."""
+    from backend.runtime import build_runtime
+
+    lonely = build_runtime(
+        settings.model_copy(
+            update={
+                "celery_broker_url": f"{settings.redis_url}/11",
+                "admin_webhook_url": receiver.url,
+            }
+        )
+    )
+    try:
+        with lonely.session() as session:
+            seen = maintenance.check_service(
+                session=session, settings=lonely.settings, celery=lonely.celery, redis=lonely.redis
+            )
+            session.commit()
+    finally:
+        lonely.close()
+    assert seen["workers"] == []
+    with runtime.session() as session:
+        (notice,) = maintenance.open_notices(session=session)
+    assert notice.kind == "no_workers" and "No Celery worker answered" in notice.message
+    receiver.wait_for(1)
+    assert json.loads(receiver.requests[0][1])["kind"] == "no_workers"
+
+    with runtime.session() as session:
+        seen = maintenance.check_service(
+            session=session, settings=runtime.settings, celery=runtime.celery, redis=runtime.redis
+        )
+        session.commit()
+    assert len(seen["workers"]) == 1
+    with runtime.session() as session:
+        assert maintenance.open_notices(session=session) == []
+
+
+def test_service_check_notices_a_queue_that_stays_backed_up(runtime):
+    settings = runtime.settings.model_copy(
+        update={"queue_alert_threshold": 2, "queue_alert_minutes": 0}
+    )
+    control = runtime.celery.control
+    control.cancel_consumer("user_management", reply=True, timeout=5)
+    try:
+        for _ in range(3):
+            runtime.celery.send_task(
+                "workers.tasks.maintenance.beat_heartbeat", queue="user_management"
+            )
+        with runtime.session() as session:
+            seen = maintenance.check_service(
+                session=session, settings=settings, celery=runtime.celery, redis=runtime.redis
+            )
+            session.commit()
+        assert seen["queues_high"] == ["user_management"]
+        with runtime.session() as session:
+            (notice,) = maintenance.open_notices(session=session)
+        assert notice.kind == "queue_high:user_management"
+        assert "Queue user_management has held more than 2 messages" in notice.message
+    finally:
+        control.add_consumer("user_management", reply=True, timeout=5)
+
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with runtime.session() as session:
+            seen = maintenance.check_service(
+                session=session, settings=settings, celery=runtime.celery, redis=runtime.redis
+            )
+            session.commit()
+        if not seen["queues_high"]:
+            break
+        time.sleep(0.2)
+    with runtime.session() as session:
+        assert maintenance.open_notices(session=session) == []
