@@ -51,6 +51,8 @@ class Answer:
     sources: list[dict[str, Any]] = field(default_factory=list)
     score: float = 0.0
     answerer: str = "extractive"
+    # With no answer found: the passages that came closest, best first (not citations).
+    closest: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def score_sentences(
     candidates: list[Candidate],
     passages: list[Passage],
     embedder: TextEmbedder,
+    lexical_weight: float = LEXICAL_WEIGHT,
 ) -> np.ndarray:
     """Meaning + distinctive shared words + passage similarity, one score per candidate."""
     semantic = embedder.embed([c.text for c in candidates]) @ question_vector
@@ -92,7 +95,7 @@ def score_sentences(
     total = sum(idf.get(t, unseen) for t in asked) or 1.0
     lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
     closeness = np.array([passages[c.passage].similarity for c in candidates])
-    return semantic + LEXICAL_WEIGHT * lexical + PASSAGE_WEIGHT * closeness
+    return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
 
 
 def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
@@ -113,25 +116,32 @@ def extractive_answer(
     min_score: float,
     top_k: int = 5,
     rerank: bool = True,
+    lexical_weight: float = LEXICAL_WEIGHT,
 ) -> Answer:
-    """The sentence(s) that best answer the question, with the passages re-ranked as sources."""
+    """The sentence(s) that best answer the question, with the passages re-ranked as sources.
+
+    `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`).
+    """
     candidates = candidate_sentences(passages)
     if not candidates:
         return Answer(text=NOT_FOUND, found=False)
-    scores = score_sentences(question, question_vector, candidates, passages, embedder)
+    scores = score_sentences(
+        question, question_vector, candidates, passages, embedder, lexical_weight
+    )
     order = np.argsort(-scores)
     best = float(scores[order[0]])
-    if best < min_score:
-        return Answer(text=NOT_FOUND, found=False, score=best)
-    chosen = [candidates[order[0]]]
-    runner_up = _runner_up(candidates, scores, order)
-    if runner_up is not None:
-        chosen.append(runner_up)
     ranking = (
         _rerank_passages(candidates, scores, len(passages))
         if rerank
         else list(range(len(passages)))
     )
+    if best < min_score:
+        closest = [_source(passages[i], []) for i in ranking[:top_k]]
+        return Answer(text=NOT_FOUND, found=False, score=best, closest=closest)
+    chosen = [candidates[order[0]]]
+    runner_up = _runner_up(candidates, scores, order)
+    if runner_up is not None:
+        chosen.append(runner_up)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(

@@ -31,6 +31,14 @@ from backend.retrieval.bm25 import BM25
 from backend.runtime import Runtime
 
 CONTEXT_CHARS = 20
+# What `eval` compares: the system's method, then baselines (see questions.parse_method).
+EVAL_METHODS: dict[str, str | None] = {
+    "hybrid + sentence rerank (system)": None,
+    "dense only (meaning-only rerank)": "dense-semantic",
+    "dense + sentence rerank": "dense",
+    "dense retrieval order": "dense-plain",
+    "hybrid retrieval order": "hybrid-plain",
+}
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
@@ -111,15 +119,19 @@ def contains_answer(answer: str, answers: Sequence[str]) -> bool:
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """hit@1, hit@5, MRR, containment and latency percentiles of per-question rows."""
+    """Per-question rows as figures: retrieval hit@1, hit@5 and MRR (of the sources' order
+    before the 'not found' decision), cited@5 (a source cited with the answer holds it: a
+    refusal cites nothing), containment, refusals and latency percentiles."""
     n = len(rows) or 1
     latencies = sorted(r["latency_ms"] for r in rows)
+    cited = [r["cited"] for r in rows]
     ranks = [r["rank"] for r in rows]
     return {
         "questions": len(rows),
         "hit@1": round(sum(1 for k in ranks if k == 1) / n, 4),
         "hit@5": round(sum(1 for k in ranks if k is not None and k <= 5) / n, 4),
         "mrr": round(sum(1 / k for k in ranks if k) / n, 4),
+        "cited@5": round(sum(1 for k in cited if k is not None and k <= 5) / n, 4),
         "containment": round(sum(1 for r in rows if r["contains"]) / n, 4),
         "not_found": round(sum(1 for r in rows if not r["found"]) / n, 4),
         "p50_ms": round(_pct(latencies, 50), 1),
@@ -181,7 +193,8 @@ def run_system(
         result = tasks_ledger.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=timeout)
         latency = (time.perf_counter() - started) * 1000
         texts = [s["text"] for s in result["sources"]]
-        rows.append(_row(item, texts, result["answer"], bool(result["found"]), latency))
+        ranked = texts or [s["text"] for s in result.get("closest") or []]
+        rows.append(_row(item, texts, result["answer"], bool(result["found"]), latency, ranked))
     return rows
 
 
@@ -216,9 +229,19 @@ def _best_overlap_sentence(question: str, text: str) -> str:
     return best.text if best else text
 
 
-def _row(item: Item, texts: list[str], answer: str, found: bool, latency: float) -> dict[str, Any]:
+def _row(
+    item: Item,
+    texts: list[str],
+    answer: str,
+    found: bool,
+    latency: float,
+    ranked: list[str] | None = None,
+) -> dict[str, Any]:
+    """One question's figures; `ranked` are the sources in order before the 'not found'
+    decision (the cited ones, or the closest passages of a refusal)."""
     return {
-        "rank": hit_rank(texts[:5], item.contexts),
+        "rank": hit_rank((texts if ranked is None else ranked)[:5], item.contexts),
+        "cited": hit_rank(texts[:5], item.contexts),
         "contains": found and contains_answer(answer, item.answers),
         "found": found,
         "latency_ms": latency,
@@ -236,12 +259,10 @@ def run_eval(
     asked = [items[i] for i in chosen]
     user = ensure_eval_documents(rt, email, docs, timeout)
     methods = {
-        "hybrid + sentence rerank (system)": summarise(run_system(rt, user, asked, timeout)),
-        "dense + sentence rerank": summarise(run_system(rt, user, asked, timeout, "dense")),
-        "dense retrieval order": summarise(run_system(rt, user, asked, timeout, "dense-plain")),
-        "hybrid retrieval order": summarise(run_system(rt, user, asked, timeout, "hybrid-plain")),
-        "bm25 baseline (in-process)": summarise(run_bm25(rt, user, asked)),
+        name: summarise(run_system(rt, user, asked, timeout, retrieval))
+        for name, retrieval in EVAL_METHODS.items()
     }
+    methods["bm25 baseline (in-process)"] = summarise(run_bm25(rt, user, asked))
     report: dict[str, Any] = {
         "dataset": str(folder),
         "questions": len(asked),
@@ -286,7 +307,7 @@ def _not_found_check(
 
 def format_report(report: dict[str, Any]) -> str:
     """The report as one aligned table."""
-    cols = ["hit@1", "hit@5", "mrr", "containment", "not_found", "p50_ms", "p95_ms"]
+    cols = ["hit@1", "hit@5", "mrr", "cited@5", "containment", "not_found", "p50_ms", "p95_ms"]
     width = max(len(m) for m in report["methods"]) + 2
     lines = [
         f"{report['dataset']}: {report['questions']} questions (seed {report['seed']})",
@@ -294,6 +315,11 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for name, figures in report["methods"].items():
         lines.append(name.ljust(width) + "".join(f"{figures[c]:>12}" for c in cols))
+    lines.append(
+        "hit@k and mrr: the ranked sources before the 'not found' decision; cited@5: a "
+        "source cited with the answer holds it (a refusal cites none); all asked through "
+        "the queue except bm25."
+    )
     nf = report.get("not_found")
     if nf:
         lines.append(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.answering import NOT_FOUND, Answer, Passage, extractive_answer
+from backend.answering import LEXICAL_WEIGHT, NOT_FOUND, Answer, Passage, extractive_answer
 from backend.documents import ready_document_count
 from backend.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
 from backend.llm import LLMAnswerer, LLMError
@@ -103,13 +103,20 @@ def _owned_document_ids(
 METHODS = ("hybrid", "dense", "sparse")
 
 
-def parse_method(method: str) -> tuple[SearchMode, bool]:
-    """'hybrid', 'dense' or 'sparse', with '-plain' to keep the retrieval order of sources
-    instead of re-ranking them by their best sentence (for comparisons in `eval`)."""
+class Method(NamedTuple):
+    mode: SearchMode
+    rerank: bool  # sources re-ranked by their best sentence
+    lexical: bool  # sentences scored with shared words as well as meaning
+
+
+def parse_method(method: str) -> Method:
+    """'hybrid', 'dense' or 'sparse'; with '-plain' the sources keep their retrieval order
+    instead of being re-ranked by their best sentence, and with '-semantic' sentences are
+    scored by meaning alone (for the baselines of `eval`)."""
     mode, _, suffix = method.partition("-")
-    if mode not in METHODS or suffix not in ("", "plain"):
+    if mode not in METHODS or suffix not in ("", "plain", "semantic"):
         raise InvalidInput(f"Unknown retrieval method '{method}'.")
-    return mode, suffix != "plain"  # type: ignore[return-value]
+    return Method(mode, suffix != "plain", suffix != "semantic")  # type: ignore[arg-type]
 
 
 def list_questions(*, session: Session, user: User, limit: int = 50) -> list[Question]:
@@ -190,14 +197,14 @@ def answer_text(
 ) -> Answer:
     """Retrieve and answer in this process (the worker's core, also used by benchmarks)."""
     settings = rt.settings
-    mode, rerank = parse_method(method or settings.retrieval_mode)
+    chosen = parse_method(method or settings.retrieval_mode)
     vector, passages = retrieve(
         rt,
         user_id=user_id,
         question=question,
         document_ids=document_ids,
         limit=max(settings.rerank_pool, settings.retrieval_top_k),
-        mode=mode,
+        mode=chosen.mode,
     )
     answer = extractive_answer(
         question,
@@ -206,7 +213,8 @@ def answer_text(
         embedder=rt.sentence_vectors,
         min_score=settings.answer_min_score,
         top_k=settings.retrieval_top_k,
-        rerank=rerank,
+        rerank=chosen.rerank,
+        lexical_weight=LEXICAL_WEIGHT if chosen.lexical else 0.0,
     )
     llm = LLMAnswerer.from_settings(settings)
     if llm is None or not answer.found:
@@ -222,7 +230,13 @@ def rewrite_with_llm(llm: LLMAnswerer, question: str, answer: Answer) -> Answer:
         log.warning("LLM answerer failed; keeping the extractive answer (%s)", exc)
         return answer
     if not reply.found:
-        return Answer(text=NOT_FOUND, found=False, score=answer.score, answerer="llm")
+        return Answer(
+            text=NOT_FOUND,
+            found=False,
+            score=answer.score,
+            answerer="llm",
+            closest=answer.sources,
+        )
     return Answer(
         text=reply.text, found=True, sources=answer.sources, score=answer.score, answerer="llm"
     )
@@ -256,6 +270,7 @@ def answer_question(
         result = question_result(record)
     result["compute_ms"] = round(compute_ms, 1)
     result["answerer"] = answer.answerer
+    result["closest"] = answer.closest
     return result
 
 

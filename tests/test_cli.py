@@ -63,3 +63,53 @@ def test_first_admin_password_is_generated_once(runtime, capsys, monkeypatch):
     assert "password:" in first
     assert cli.main(["create-admin"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def _small_dataset(source, target, articles: int = 4, paragraphs: int = 3) -> int:
+    """The first paragraphs of a few squad-dev articles with their questions; returns the
+    number of questions."""
+    (target / "docs").mkdir(parents=True)
+    kept = sorted((source / "docs").glob("*.txt"))[:articles]
+    for doc in kept:
+        parts = [p for p in doc.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        (target / "docs" / doc.name).write_text("\n\n".join(parts[:paragraphs]), encoding="utf-8")
+    names = {d.stem for d in kept}
+    rows = [
+        line
+        for line in (source / "qa.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+        and json.loads(line)["article"] in names
+        and json.loads(line)["paragraph"] < paragraphs
+    ]
+    (target / "qa.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tmp_path, capsys):
+    count = _small_dataset(squad_doc.parent.parent, tmp_path)
+    assert cli.main(["eval", str(tmp_path), "--sample", "0", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    methods = report["methods"]
+    assert list(methods) == [
+        "hybrid + sentence rerank (system)",
+        "dense only (meaning-only rerank)",
+        "dense + sentence rerank",
+        "dense retrieval order",
+        "hybrid retrieval order",
+        "bm25 baseline (in-process)",
+    ]
+    assert all(m["questions"] == report["questions"] for m in methods.values())
+    assert report["questions"] > 0.9 * count  # every question with its answer in the text
+    system = methods["hybrid + sentence rerank (system)"]
+    # Three paragraphs per article: the right one is nearly always among five sources.
+    assert system["hit@5"] >= 0.9 and system["containment"] >= 0.6
+    assert system["cited@5"] <= system["hit@5"] and system["p50_ms"] > 0
+    not_found = report["not_found"]
+    assert len(not_found["held_out"]) == 2
+    assert not_found["absent_refused"] > not_found["present_refused"]
+
+    assert cli.main(["eval", str(tmp_path), "--sample", "5"]) == 0
+    table = capsys.readouterr().out
+    assert "dense only (meaning-only rerank)" in table and "cited@5" in table
+    assert "precision of 'not found'" in table

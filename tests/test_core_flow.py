@@ -87,6 +87,11 @@ def test_unrelated_question_says_no_answer_found(runtime, squad_doc):
 
     assert result["found"] is False
     assert result["answer"] == NOT_FOUND
+    # Nothing is cited; the passages that came closest are listed apart, from her document.
+    assert result["sources"] == []
+    assert 1 <= len(result["closest"]) <= 5
+    assert {p["filename"] for p in result["closest"]} == {squad_doc.name}
+    assert all(p["highlight"] is None for p in result["closest"])
 
 
 def test_users_cannot_reach_each_others_documents_or_tasks(runtime, squad_doc):
