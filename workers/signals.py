@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import redis
 from celery import signals
 
 from backend import metrics, tasks_ledger, worker_registry
 from backend.config import get_settings
-from workers.runtime import get_runtime
 from workers.tasks.base import LedgerTask, error_text, record
 
 
@@ -86,14 +88,27 @@ def on_worker_ready(sender: Any = None, **_: Any) -> None:
         metrics.serve_worker_metrics(settings.metrics_port)
     hostname = getattr(sender, "hostname", None)
     if hostname:
-        worker_registry.register_worker(get_runtime().redis, hostname)
+        with _cache() as cache:
+            worker_registry.register_worker(cache, hostname)
 
 
 @signals.worker_shutdown.connect
 def on_worker_shutdown(sender: Any = None, **_: Any) -> None:
     hostname = getattr(sender, "hostname", None)
     if hostname:
-        worker_registry.unregister_worker(get_runtime().redis, hostname)
+        with _cache() as cache:
+            worker_registry.unregister_worker(cache, hostname)
+
+
+@contextmanager
+def _cache() -> Iterator[redis.Redis]:
+    """A short-lived client: the worker's main process builds no runtime (pool children
+    would inherit it)."""
+    client = redis.Redis.from_url(get_settings().cache_redis_url, socket_connect_timeout=3)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @signals.worker_process_shutdown.connect
