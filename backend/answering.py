@@ -2,15 +2,18 @@
 
 Every sentence of the retrieved passages is scored against the question by meaning (cosine of
 MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
-sentences, so words every candidate shares count little) and by its passage's similarity.
+sentences, so words every candidate shares count little; a misspelt question word counts as
+the passages' word spelled almost the same) and by its passage's similarity.
 The best sentence is the answer (with its neighbour when that is nearly as good), passages are
 re-ordered by their best sentence, and a weak best score means "not found".
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,9 @@ PASSAGE_WEIGHT = 0.5
 SECOND_SENTENCE_MARGIN = 0.5
 ADJACENT_ONLY = True
 MIN_WORDS = 3
+# A misspelt question word still counts when a passage word is this similar (difflib ratio).
+SPELLING_CUTOFF = 0.85
+SPELLING_MIN_CHARS = 5
 
 
 @dataclass(frozen=True)
@@ -90,12 +96,26 @@ def score_sentences(
     semantic = embedder.embed([c.text for c in candidates]) @ question_vector
     sentence_terms = [content_words(c.text) for c in candidates]
     idf = _local_idf(sentence_terms)
-    asked = content_words(question)
+    asked = with_spelling_matches(content_words(question), idf)
     unseen = math.log(1 + (len(candidates) + 0.5) / 0.5)
     total = sum(idf.get(t, unseen) for t in asked) or 1.0
     lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+
+
+def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[str]:
+    """The question's terms, each long one that the passages never use replaced by the
+    passages' term spelled almost the same ("gaurantee" -> "guarantee"), if there is one."""
+    known = list(vocabulary)
+    out = set()
+    for term in asked:
+        if term in vocabulary or len(term) < SPELLING_MIN_CHARS:
+            out.add(term)
+            continue
+        close = difflib.get_close_matches(term, known, n=1, cutoff=SPELLING_CUTOFF)
+        out.add(close[0] if close else term)
+    return out
 
 
 def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:

@@ -1,0 +1,51 @@
+"""The extractive answerer's scoring, with the real MiniLM embedder."""
+
+from __future__ import annotations
+
+from backend import answering
+from backend.answering import Passage, content_words, with_spelling_matches
+
+TEXT = (
+    "In the virtual call system, the network guarantees sequenced delivery of data to the "
+    "host. The datagram model leaves ordering to the hosts at the edge of the network."
+)
+
+
+def test_misspelt_question_words_match_the_passage_spelling():
+    vocabulary = content_words(TEXT)
+    asked = content_words("How is the delivary of data sequnced in a virtual call system")
+
+    matched = with_spelling_matches(asked, vocabulary)
+
+    assert content_words("delivery sequenced") <= matched
+    assert not content_words("delivary sequnced") & matched
+    # Words the passages use, and short ones, are left alone; so are words with no near match.
+    assert {"virtual", "call", "system"} <= matched
+    assert with_spelling_matches({"zebra"}, vocabulary) == {"zebra"}
+    assert with_spelling_matches({"cal"}, {"call"}) == {"cal"}
+
+
+def test_a_misspelt_word_still_counts_for_the_sentence_that_holds_it(runtime, monkeypatch):
+    question = "How is the delivary of data ordered in a virtual call system?"
+    passage = Passage(1, 1, "x25.txt", None, TEXT, score=1.0, similarity=0.5)
+    candidates = answering.candidate_sentences([passage])
+    vector = runtime.embedder.embed([question])[0]
+
+    def scores() -> list[float]:
+        return list(
+            answering.score_sentences(
+                question, vector, candidates, [passage], runtime.sentence_vectors
+            )
+        )
+
+    with_matching = scores()
+    monkeypatch.setattr(answering, "SPELLING_CUTOFF", 1.0)  # identical spellings only
+    without = scores()
+
+    holds = next(i for i, c in enumerate(candidates) if "delivery" in c.text)
+    other = 1 - holds
+    # The sentence with the word gains the most (the other gains only from the smaller
+    # weight a matched word gets against one no passage uses).
+    gained = with_matching[holds] - without[holds]
+    assert gained > 0.1 and gained > with_matching[other] - without[other]
+    assert with_matching[holds] > with_matching[other]
