@@ -189,6 +189,25 @@ def worker(runtime: Runtime):
         yield w
 
 
+@pytest.fixture(scope="module")
+def api_runtime(runtime: Runtime, settings) -> Iterator[Runtime]:
+    """The API's own runtime (its own engine and Celery app), as in the API process."""
+    rt = build_runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def client(api_runtime: Runtime):
+    """A test client of the REST API on its own runtime."""
+    from fastapi.testclient import TestClient
+
+    from backend.api.app import create_app
+
+    with TestClient(create_app(api_runtime)) as test_client:
+        yield test_client
+
+
 @pytest.fixture(autouse=True)
 def clean_state(request) -> Iterator[None]:
     """Each test starts with empty tables, an empty collection and a fresh cache database."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,10 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend import tokens
-from backend.api.app import create_app
 from backend.models import ApiToken, Document, TaskRecord, User
 from backend.queueing import BEAT_HEARTBEAT_KEY
-from backend.runtime import Runtime, build_runtime
+from backend.runtime import Runtime
 from tests import factories, pdfs
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -25,20 +23,6 @@ SKERRA = (
     b"Copper mining ended in the northern valley when the last shaft flooded in 1911.\n"
 )
 FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
-
-
-@pytest.fixture(scope="module")
-def api_runtime(runtime: Runtime, settings) -> Iterator[Runtime]:
-    """The API's own runtime (its own engine and Celery app), as in the API process."""
-    rt = build_runtime(settings)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def client(api_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_runtime)) as test_client:
-        yield test_client
 
 
 def auth(rt: Runtime, user: User) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backend import maintenance
-from backend.api.app import create_app
 from backend.models import Document, TaskRecord, User, utcnow
-from backend.runtime import Runtime, build_runtime
+from backend.runtime import Runtime
 from tests import factories, pdfs
 from tests.test_api import SKERRA, auth
 
@@ -24,20 +22,6 @@ FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
 PROCESS = "workers.tasks.documents.process_document"
 QUEUE = "document_processing"
 REFUSED = "Only administrators can do this."
-
-
-@pytest.fixture(scope="module")
-def api_runtime(runtime: Runtime, settings) -> Iterator[Runtime]:
-    """The API's own runtime (its own engine and Celery app), as in the API process."""
-    rt = build_runtime(settings)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def client(api_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_runtime)) as test_client:
-        yield test_client
 
 
 def sign_in(client: TestClient, email: str, password: str = factories.PASSWORD) -> Any:

@@ -19,12 +19,9 @@ from backend.api.app import create_app
 from backend.models import Document
 from backend.runtime import Runtime
 from tests import factories, pdfs
-from tests import test_api as shared
 from tests.test_api import SKERRA, auth, files, poll
 
 pytestmark = pytest.mark.usefixtures("worker")
-api_runtime = shared.api_runtime  # the same fixtures, in this module's scope
-client = shared.client
 
 
 def test_upload_async_then_poll_to_success(runtime, client):
