@@ -174,16 +174,22 @@ def set_role(*, session: Session, user: User, user_id: int, role: str) -> User:
 
 
 def set_active(*, session: Session, user: User, user_id: int, active: bool) -> User:
-    """Activate or deactivate an account (a deactivated one is signed out everywhere)."""
+    """Reactivate an account. Deactivation has one path, `user_admin.deactivate_user`, which
+    also revokes the account's unfinished tasks; `active=False` is refused here."""
     require_admin(user)
     target = users.get_user(session=session, user_id=user_id)
     if target.id == user.id and not active:
         raise InvalidInput("You cannot deactivate your own account.")
+    if not active:
+        raise InvalidInput(
+            "Deactivate the account with its Deactivate action, which also revokes its "
+            "unfinished tasks."
+        )
     target.is_active = active
     audit.record(
         session,
         actor=user,
-        action="activate_user" if active else "deactivate_user",
+        action="activate_user",
         target=target.email,
     )
     return target

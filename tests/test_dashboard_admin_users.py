@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from backend import admin_ops, admin_users, audit, users
+from backend import admin_ops, admin_users, audit, user_admin, users
 from backend.errors import InvalidInput, PermissionDenied
 from backend.models import User
 from backend.models_admin import AuditEntry
@@ -167,10 +167,23 @@ def test_an_admin_cannot_lock_themself_out(runtime):
     admin = factories.make_user(runtime, role="admin")
     with runtime.session() as session:
         me = session.get(User, admin.id)
-        with pytest.raises(InvalidInput):
-            admin_users.set_active(session=session, user=me, user_id=me.id, active=False)
+        with pytest.raises(PermissionDenied):
+            user_admin.deactivate_user(
+                session=session, celery=runtime.celery, actor=me, user_id=me.id
+            )
         with pytest.raises(InvalidInput):
             admin_users.set_role(session=session, user=me, user_id=me.id, role="user")
+
+
+def test_deactivation_has_one_path_that_revokes_unfinished_tasks(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    other = factories.make_user(runtime)
+    with runtime.session() as session:
+        me = session.get(User, admin.id)
+        with pytest.raises(InvalidInput, match="Deactivate action"):
+            admin_users.set_active(session=session, user=me, user_id=other.id, active=False)
+    with runtime.session() as session:
+        assert session.get(User, other.id).is_active
 
 
 def test_health_page_shows_each_system_with_its_reason(runtime):
