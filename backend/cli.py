@@ -144,6 +144,7 @@ def ask(
         "answer": result["answer"],
         "found": result["found"],
         "sources": result["sources"],
+        "closest": result.get("closest") or [],
         "task_id": task.task_id,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
     }
@@ -167,6 +168,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for i, src in enumerate(out["sources"], 1):
         page = f", page {src['page']}" if src.get("page") else ""
         print(f"  [{i}] {src['filename']}{page} (score {src['score']:.2f})")
+    if out["closest"]:
+        print("  Closest passages (none of them answers it):")
+    for src in out["closest"]:
+        page = f", page {src['page']}" if src.get("page") else ""
+        print(f"  - {src['filename']}{page} (score {src['score']:.2f})")
     print(f"  ({out['latency_ms']:.0f} ms, task {out['task_id']})")
     return 0
 

@@ -39,6 +39,7 @@ class Exchange:
     answer: str | None = None
     found: bool | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
+    closest: list[dict[str, Any]] = field(default_factory=list)  # no answer: nearest passages
     latency_ms: float | None = None
     error: str | None = None
 
@@ -92,6 +93,7 @@ def _exchange(record: Question, task: TaskRecord | None) -> Exchange:
         answer=record.answer,
         found=record.found,
         sources=list(record.sources or []),
+        closest=list(record.closest or []),
         latency_ms=record.latency_ms,
         error=error,
     )

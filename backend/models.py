@@ -118,6 +118,8 @@ class Question(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     found: Mapped[bool | None] = mapped_column(Boolean)
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # No answer found: the passages that came closest (not citations).
+    closest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     document_ids: Mapped[list[int] | None] = mapped_column(JSON)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     priority: Mapped[bool] = mapped_column(Boolean, default=False)

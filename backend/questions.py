@@ -265,12 +265,12 @@ def answer_question(
         record.answer = answer.text
         record.found = answer.found
         record.sources = answer.sources
+        record.closest = answer.closest or None
         record.answered_at = utcnow()
         record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)
         result = question_result(record)
     result["compute_ms"] = round(compute_ms, 1)
     result["answerer"] = answer.answerer
-    result["closest"] = answer.closest
     return result
 
 
@@ -290,5 +290,6 @@ def question_result(record: Question) -> dict[str, Any]:
         "answer": record.answer,
         "found": record.found,
         "sources": record.sources or [],
+        "closest": record.closest or [],
         "latency_ms": record.latency_ms,
     }

@@ -197,6 +197,23 @@ def test_ask_sync_returns_the_answer(runtime, client):
     assert body["sources"][0]["filename"] == "skerra.txt"
 
 
+def test_unanswerable_question_cites_nothing_and_lists_the_closest_passages(runtime, client):
+    headers = auth(runtime, ready_user(runtime))
+
+    response = client.post(
+        "/qa/ask?use_async=false",
+        json={"question": "What is the recommended tyre pressure for a mountain bike?"},
+        headers=headers,
+    )
+
+    body = response.json()
+    assert response.status_code == 200 and body["found"] is False
+    assert body["answer"] == "No answer found in your documents." and body["sources"] == []
+    assert [p["filename"] for p in body["closest"]] == ["skerra.txt"]
+    status = client.get(f"/qa/ask/status/{body['task_id']}", headers=headers).json()
+    assert status["result"]["closest"] == body["closest"]
+
+
 def test_ask_without_documents_is_400_with_a_sentence(runtime, client):
     headers = auth(runtime, factories.make_user(runtime))
 

@@ -47,6 +47,12 @@ def test_create_ingest_ask_and_list_tasks(runtime, squad_doc, tmp_path, capsys):
     assert answer["task_id"] in {t["task_id"] for t in tasks}
     assert all(t["state"] == "SUCCESS" for t in tasks)
 
+    question = "What is the recommended tyre pressure for a mountain bike?"
+    assert cli.main(["ask", question, "--user", "alice@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("No answer found in your documents.")
+    assert "Closest passages (none of them answers it):" in out and "[1]" not in out
+
 
 def test_errors_are_sentences_not_tracebacks(runtime, capsys):
     assert cli.main(["ask", "Anything?", "--user", "nobody@example.com"]) == 1

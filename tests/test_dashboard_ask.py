@@ -59,6 +59,23 @@ def test_question_is_answered_with_highlighted_citation(runtime, squad_doc):
     assert "William" in highlighted and "England" in highlighted
 
 
+def test_unanswerable_question_shows_the_closest_passages_apart(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    at = open_page(user, "ask")
+
+    at.chat_input[0].set_value("What is the recommended tyre pressure for a mountain bike?").run()
+    rerun_until(at, _answered)
+
+    shown = texts(at)
+    assert "No answer found in your documents." in shown
+    assert "nothing in your documents matched well enough" in shown
+    (closest,) = labels(at, "expander")
+    assert re.fullmatch(r"The [1-5] closest passages \(none of them answers it\)", closest)
+    assert not [label for label in labels(at, "expander") if label.startswith("[1]")]
+    assert "Normans.txt" in shown
+
+
 def test_past_questions_are_the_users_own(runtime, squad_doc):
     user = factories.make_user(runtime)
     other = factories.make_user(runtime)

@@ -175,6 +175,10 @@ class Answer(Model):
     answer: str | None = None
     found: bool | None = None
     sources: list[Source] = []
+    closest: list[Source] = Field(
+        default=[],
+        description="With no answer found: the passages that came closest (not citations).",
+    )
     latency_ms: float | None = None
 
 
@@ -188,6 +192,10 @@ class AskResponse(Model):
     answer: str | None = None
     found: bool | None = None
     sources: list[Source] = []
+    closest: list[Source] = Field(
+        default=[],
+        description="With no answer found: the passages that came closest (not citations).",
+    )
     latency_ms: float | None = None
     error: str | None = None
 

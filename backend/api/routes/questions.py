@@ -113,6 +113,7 @@ def _wait(
             "answer": answer.answer,
             "found": answer.found,
             "sources": answer.sources,
+            "closest": answer.closest,
             "latency_ms": answer.latency_ms,
         }
     )

@@ -43,6 +43,16 @@ def answer(item: Exchange) -> None:
                 citation(number, source)
         else:
             st.caption(f"Answered{latency}; nothing in your documents matched well enough.")
+            if item.closest:
+                with st.expander(
+                    f"The {len(item.closest)} closest passages (none of them answers it)",
+                    icon=":material/manage_search:",
+                ):
+                    for source in item.closest:
+                        page = f", page {source['page']}" if source.get("page") else ""
+                        name = common.plain(source.get("filename") or "document")
+                        st.caption(f"{name}{page} · score {source['score']:.3g}")
+                        st.text(source.get("text", ""))
 
 
 def exchange(item: Exchange, names: dict[int, str]) -> None:
