@@ -61,3 +61,18 @@ def test_admin_sees_worker_and_retries_a_failed_task(runtime, dashboard_url, pag
     # Filtering by the new task's id finds exactly it: the retry is listed for the admin.
     expect(page.get_by_text("1 tasks match · page 1 of 1")).to_be_visible()
     snap(page, "admin-03-retried")
+
+    # The owner's detail page, through the link of Users & analytics (the account picker
+    # starts at the first email: owner@ before root@).
+    go(page, "Users & analytics")
+    page.get_by_role("link", name="Details and controls").click()
+    settle(page)
+    expect(page.get_by_role("heading", name=owner.email)).to_be_visible(timeout=SLOW)
+    expect(page.get_by_role("heading", name="Recent tasks")).to_be_visible()
+    expect(page).to_have_url(f"{dashboard_url.rstrip('/')}/admin-user?user={owner.id}")
+    snap(page, "admin-04-user-detail")
+
+    go(page, "Audit log")
+    expect(page.get_by_text("1 entry match.")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    snap(page, "admin-05-audit-log")

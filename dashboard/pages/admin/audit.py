@@ -49,6 +49,10 @@ def frame(rows: list) -> pd.DataFrame:
     )
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 st.title("Audit log")
 st.caption("Purges, retries, cancellations and account changes, with the admin who made them.")
 with common.guard():
@@ -78,7 +82,7 @@ with common.guard():
                 session=session, user=user, filters=chosen, page_size=CSV_ROWS
             )
             st.download_button(
-                f"Download CSV ({min(shown.total, CSV_ROWS)} rows)",
+                f"Download CSV ({_rows(min(shown.total, CSV_ROWS))})",
                 frame(export.rows).to_csv(index=False),
                 file_name="audit-log.csv",
                 mime="text/csv",

@@ -3,6 +3,8 @@ taken on it, and the account controls (role, activate/deactivate, password, repo
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -51,8 +53,12 @@ def figures(detail: UserDetail) -> None:
     cols[1].metric("Questions", u["questions"])
     cols[2].metric("Tasks", u["tasks"])
     cols[3].metric("Failure rate", f"{u['failure_rate'] * 100:.1f} %")
-    cols[4].metric("Latency p50", f"{u['latency_p50_ms'] or 0:.0f} ms")
-    cols[5].metric("Latency p95", f"{u['latency_p95_ms'] or 0:.0f} ms")
+    cols[4].metric("Latency p50", _ms(u["latency_p50_ms"]), help="Answer time of its questions")
+    cols[5].metric("Latency p95", _ms(u["latency_p95_ms"]))
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.0f} ms" if value else "–"
 
 
 def activity(detail: UserDetail) -> None:
@@ -60,7 +66,12 @@ def activity(detail: UserDetail) -> None:
     if detail.per_day:
         left.plotly_chart(
             px.bar(
-                pd.DataFrame(detail.per_day),
+                pd.DataFrame(
+                    [
+                        {**row, "state": STATE_LABELS.get(row["state"], row["state"].lower())}
+                        for row in detail.per_day
+                    ]
+                ),
                 x="date",
                 y="count",
                 color="state",
@@ -248,7 +259,8 @@ with common.guard():
         detail = admin_users.user_detail(
             session=session, user=user, user_id=account_id, days=PERIODS[period]
         )
-    st.header(detail.account.email)
+    # As HTML: markdown would turn the address into a mailto link.
+    st.html(f'<h2 style="margin:0.5rem 0 0">{html.escape(detail.account.email)}</h2>')
     figures(detail)
     activity(detail)
     recent_tasks(detail)
