@@ -3,13 +3,16 @@ start one real `celery worker` process and compare the premium question's wait w
 median normal wait.
 
     .venv/bin/python bench/priority.py [--normal 500] [--brokers redis rabbitmq]
-                                       [--pool prefork] [--concurrency 1]
+                                       [--pool prefork] [--concurrency 1] [--mid]
 
 Self-contained: a scratch database, upload and Qdrant folder, Redis databases 14-15 of
 REDIS_URL, and RabbitMQ at RABBITMQ_URL for the second run. Every question is queued before
 the worker starts, so waits are counted from the moment the worker took its first task
 (worker start-up is the same for everyone and says nothing about ordering); the wait from
-queueing is printed too. The target is a premium wait within 5 % of the median normal wait.
+queueing is printed too. With --mid the premium question is queued once a fifth of the
+backlog has started, and its wait counts from its own queueing (how many normal questions
+started meanwhile is printed). The target is a premium wait within 5 % of the median normal
+wait.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, select  # noqa: E402
 
 from backend import documents, questions, tasks_ledger, users  # noqa: E402
 from backend.bench import bench_settings, worker_process  # noqa: E402
@@ -40,7 +46,7 @@ TEXT = (
 )
 
 
-def run(broker: str, normal: int, pool: str, concurrency: int) -> dict[str, Any]:
+def run(broker: str, normal: int, pool: str, concurrency: int, mid: bool) -> dict[str, Any]:
     from workers.celery_app import celery_app
 
     scratch = Path(tempfile.mkdtemp(prefix="qa-priority-"))
@@ -78,10 +84,14 @@ def run(broker: str, normal: int, pool: str, concurrency: int) -> dict[str, Any]
             tasks_ledger.wait_for_task(
                 celery=celery_app, task_id=_submit(rt, user.id, priority=False), timeout=300
             )
-        # Queue everything with no worker consuming, then start one.
+        # Queue everything with no worker consuming, then start one. With `mid`, the premium
+        # question arrives once a fifth of the backlog has started (the worker is busy).
         ids = [_submit(rt, user.id, priority=False) for _ in range(normal)]
-        urgent = _submit(rt, user.id, priority=True)
+        urgent = "" if mid else _submit(rt, user.id, priority=True)
         with worker_process(settings, name=name, pool=pool, concurrency=concurrency):
+            if mid:
+                _wait_started(rt, ids, normal // 5)
+                urgent = _submit(rt, user.id, priority=True)
             tasks_ledger.wait_for_task(celery=celery_app, task_id=urgent, timeout=600)
             for task_id in ids:
                 tasks_ledger.wait_for_task(celery=celery_app, task_id=task_id, timeout=600)
@@ -95,15 +105,25 @@ def run(broker: str, normal: int, pool: str, concurrency: int) -> dict[str, Any]
         since_queued = {t: (r.started_at - r.queued_at).total_seconds() for t, r in rows.items()}
         ends = [r.finished_at for r in rows.values() if r.finished_at]
         median = statistics.median(since_first[t] for t in ids)
+        premium = rows[urgent]
+        # Normal questions that started after the premium one was queued, before it started.
+        overtaken = sum(
+            1
+            for t in ids
+            if rows[t].started_at and premium.queued_at < rows[t].started_at < premium.started_at
+        )
+        premium_wait = since_queued[urgent] if mid else since_first[urgent]
         return {
             "broker": broker,
             "pool": f"{pool} x {concurrency}",
             "normal_questions": len(ids),
             "succeeded": sum(r.state == "SUCCESS" for r in rows.values()),
-            "premium_wait_s": round(since_first[urgent], 3),
+            "arrival": "mid-backlog" if mid else "before start",
+            "normal_started_meanwhile": overtaken,
+            "premium_wait_s": round(premium_wait, 3),
             "median_normal_wait_s": round(median, 3),
             "max_normal_wait_s": round(max(since_first[t] for t in ids), 3),
-            "premium_vs_median_pct": round(100 * since_first[urgent] / median, 2),
+            "premium_vs_median_pct": round(100 * premium_wait / median, 2),
             "premium_wait_from_queueing_s": round(since_queued[urgent], 3),
             "median_normal_wait_from_queueing_s": round(
                 statistics.median(since_queued[t] for t in ids), 3
@@ -113,6 +133,21 @@ def run(broker: str, normal: int, pool: str, concurrency: int) -> dict[str, Any]
     finally:
         rt.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _wait_started(rt: Any, ids: list[str], count: int) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with rt.session() as session:
+            started = session.scalar(
+                select(func.count())
+                .select_from(TaskRecord)
+                .where(TaskRecord.task_id.in_(ids), TaskRecord.started_at.is_not(None))
+            )
+        if (started or 0) >= count:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the worker did not start the backlog")
 
 
 def _write(path: Path) -> Path:
@@ -139,6 +174,9 @@ def main() -> int:
     parser.add_argument("--brokers", nargs="+", default=["redis", "rabbitmq"])
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument(
+        "--mid", action="store_true", help="queue the premium question while the worker is busy"
+    )
     args = parser.parse_args()
     if len(args.brokers) > 1:
         # One process per broker: a Celery app keeps its first broker's connection pool.
@@ -154,13 +192,15 @@ def main() -> int:
                 args.pool,
                 "--concurrency",
                 str(args.concurrency),
+                *(["--mid"] if args.mid else []),
             ]
             subprocess.run(command, check=False)
         return 0
     for broker in args.brokers:
-        r = run(broker, args.normal, args.pool, args.concurrency)
+        r = run(broker, args.normal, args.pool, args.concurrency, args.mid)
         print(
-            f"{broker:9} {r['pool']:<12} premium wait {r['premium_wait_s']:.3f} s, median normal "
+            f"{broker:9} {r['pool']:<12} {r['arrival']}: {r['normal_started_meanwhile']} normal "
+            f"started meanwhile; premium wait {r['premium_wait_s']:.3f} s, median normal "
             f"wait {r['median_normal_wait_s']:.3f} s ({r['premium_vs_median_pct']:.2f} %), "
             f"slowest {r['max_normal_wait_s']:.3f} s; {r['succeeded']}/{r['normal_questions'] + 1} "
             f"succeeded, {r['questions_per_s']} questions/s (from queueing: premium "
