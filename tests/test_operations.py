@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -189,3 +190,19 @@ def test_a_crashed_worker_is_dropped_from_the_expected_after_one_silent_ping(run
     assert worker_registry.running_workers(runtime.redis) == {
         w.name for w in overview.workers if w.answering
     }
+
+
+def test_a_process_pool_worker_on_local_qdrant_refuses_to_start_with_a_reason():
+    """Local Qdrant serves one process: prefork with two children would fail task by task."""
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
+    env = {**os.environ, "QDRANT_URL": ""}
+    result = subprocess.run(
+        [*command, "--pool", "prefork", "--concurrency", "2", "-l", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Qdrant local mode (QDRANT_URL empty) serves one process" in result.stderr
+    assert "--pool threads" in result.stderr

@@ -75,9 +75,29 @@ def on_revoked_metric(sender: Any = None, **_: Any) -> None:
 
 
 @signals.worker_init.connect
-def on_worker_init(**_: Any) -> None:
+def on_worker_init(sender: Any = None, **_: Any) -> None:
+    settings = get_settings()
+    if not settings.qdrant_url and _processes(sender) > 1:
+        # Every pool child would open the local Qdrant folder, and all but one would fail.
+        raise SystemExit(
+            "Qdrant local mode (QDRANT_URL empty) serves one process: run this worker with "
+            "--pool threads (or solo, or prefork with --concurrency 1), or set QDRANT_URL "
+            "to a Qdrant server."
+        )
     # Before the pool forks, so every pool child reports errors too.
-    metrics.init_error_tracking(get_settings().sentry_dsn, celery=True)
+    metrics.init_error_tracking(settings.sentry_dsn, celery=True)
+
+
+def _processes(worker: Any) -> int:
+    """How many processes the worker's pool runs tasks in (1 for threads, solo and gevent)."""
+    pool = getattr(worker, "pool_cls", None)
+    name = pool if isinstance(pool, str) else f"{getattr(pool, '__module__', '')}"
+    if "prefork" not in name and name != "processes":
+        return 1
+    try:
+        return int(getattr(worker, "concurrency", 0) or 0)
+    except (TypeError, ValueError):
+        return 0  # 'auto': resolved later; the start scripts never ask for it
 
 
 @signals.worker_ready.connect
