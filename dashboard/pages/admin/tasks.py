@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from backend import admin_tasks
 from backend.admin_tasks import AdminTaskRow, TaskFilters
 from backend.config import QUEUES
 from backend.models import utcnow
-from backend.task_view import STATE_LABELS, task_type
-from dashboard import admin_support, common
+from backend.task_view import STATE_LABELS, task_row, task_type
+from dashboard import admin_support, common, task_table
 
 PERIODS = {"Last hour": 1 / 24, "Last 24 hours": 1, "Last 7 days": 7, "All time": None}
 BULK_KEY = "admin_tasks_bulk_pending"
@@ -41,39 +41,21 @@ def filters(names: list[str]) -> TaskFilters:
     )
 
 
-def table(rows: list[AdminTaskRow]) -> pd.DataFrame:
+def table(rows: list[AdminTaskRow]) -> list[dict[str, Any]]:
     links = admin_support.flower()
-    return pd.DataFrame(
-        [
+    out = []
+    for r in rows:
+        shown = task_table.columns(task_row(r.record), full_id=True)
+        out.append(
             {
-                "Task": r.record.task_id,
+                "Task": shown.pop("Task"),
                 "User": r.user_email or "",
-                "Type": task_type(r.record.name),
-                "Queue": r.record.queue,
-                "State": STATE_LABELS.get(r.record.state, r.record.state.lower()),
-                "Queued": common.fmt_short_time(r.record.queued_at),
-                "Started": common.fmt_short_time(r.record.started_at),
-                "Finished": common.fmt_short_time(r.record.finished_at),
-                "Runtime (s)": round(r.record.runtime_ms / 1000, 2)
-                if r.record.runtime_ms is not None
-                else None,
-                "Retries": r.record.retries or 0,
+                **shown,
                 "Worker": r.record.worker or "",
-                "Error": r.record.error or "",
                 "Flower": links.task(r.record.task_id) if links.configured else None,
             }
-            for r in rows
-        ]
-    )
-
-
-def show(frame: pd.DataFrame) -> None:
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={"Flower": st.column_config.LinkColumn("Flower", display_text="open")},
-    )
+        )
+    return out
 
 
 def act(action: str, task_id: str) -> None:
@@ -101,8 +83,8 @@ def single_actions(rows: list[AdminTaskRow]) -> None:
     )
     record = by_id[chosen]
     running = record.state == "STARTED"
-    can_cancel = record.state not in ("SUCCESS", "FAILURE", "REVOKED")
-    can_retry = record.state in ("FAILURE", "REVOKED") and record.args is not None
+    view = task_row(record)  # the same cancel/retry rules as the owner's (STUCK is retryable)
+    can_cancel, can_retry = view.can_cancel, view.can_retry
     left, right, _ = st.columns([1, 1, 4])
     if running:
         left.button(
@@ -153,9 +135,11 @@ def stuck_section() -> None:
         if not stuck:
             st.success("Nothing is stuck.")
             return
-        frame = table([row for row, _ in stuck])
-        frame.insert(1, "Why", [why for _, why in stuck])
-    show(frame)
+        shown = [
+            {"Task": row.pop("Task"), "Why": why, **row}
+            for row, (_, why) in zip(table([r for r, _ in stuck]), stuck, strict=True)
+        ]
+    task_table.show(shown)
 
 
 st.title("Tasks")
@@ -173,7 +157,7 @@ with common.guard():
         rows = page.rows
     st.caption(f"{page.total} tasks match · page {page.page} of {page.pages}")
     if rows:
-        show(table(rows))
+        task_table.show(table(rows))
         single_actions(rows)
     else:
         st.info("No tasks match these filters.")

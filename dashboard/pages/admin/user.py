@@ -12,8 +12,8 @@ import streamlit as st
 from backend import admin_users, user_admin
 from backend.admin_users import UserDetail
 from backend.models import Role
-from backend.task_view import STATE_LABELS, task_type
-from dashboard import admin_support, common, navigation
+from backend.task_view import STATE_LABELS, task_row
+from dashboard import admin_support, common, navigation, task_table
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
 ROLES = [r.value for r in Role]
@@ -99,26 +99,14 @@ def recent_tasks(detail: UserDetail) -> None:
         st.caption("No tasks yet.")
         return
     links = admin_support.flower()
-    frame = pd.DataFrame(
+    task_table.show(
         [
             {
-                "Task": t.task_id,
-                "Type": task_type(t.name),
-                "Queue": t.queue,
-                "State": STATE_LABELS.get(t.state, t.state.lower()),
-                "Queued": common.fmt_short_time(t.queued_at),
-                "Runtime (s)": round(t.runtime_ms / 1000, 2) if t.runtime_ms is not None else None,
-                "Error": t.error or "",
+                **task_table.columns(task_row(t), full_id=True),
                 "Flower": links.task(t.task_id) if links.configured else None,
             }
             for t in detail.recent_tasks
         ]
-    )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={"Flower": st.column_config.LinkColumn("Flower", display_text="open")},
     )
     st.page_link(
         navigation.page_path("admin-tasks"),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 
 from backend import tasks_ledger
 from backend.config import QUEUES
 from backend.models import utcnow
 from backend.task_view import STATE_LABELS, TaskRow, task_row, task_type_filters
-from dashboard import common
+from dashboard import common, task_table
 
 PERIODS = {"Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30, "All time": None}
 
@@ -48,26 +47,6 @@ def load(chosen: dict) -> list[TaskRow]:
         )
         rows = [task_row(r) for r in records]
     return rows
-
-
-def table(rows: list[TaskRow]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "Task": r.short_id,
-                "Type": r.type,
-                "Queue": r.queue,
-                "State": r.state_label,
-                "Queued": common.fmt_short_time(r.queued_at),
-                "Started": common.fmt_short_time(r.started_at),
-                "Finished": common.fmt_short_time(r.finished_at),
-                "Runtime (s)": r.runtime_s,
-                "Retries": r.retries,
-                "Error": r.error or "",
-            }
-            for r in rows
-        ]
-    )
 
 
 def act(action: str, task_id: str, described: str) -> None:
@@ -124,7 +103,7 @@ st.caption("Every upload, deletion and question runs as a background task; here 
 chosen = filters()
 rows = load(chosen)
 if rows:
-    st.dataframe(table(rows), hide_index=True, width="stretch")
+    task_table.show([task_table.columns(r) for r in rows])
     actions(rows)
 else:
     st.info("No tasks match these filters.")
