@@ -16,6 +16,7 @@ from dashboard import common
 PERIODS = {"Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30, "All time": None}
 PAGE_SIZE = 50
 CSV_ROWS = 5000
+PAGE_KEY = "audit_page"
 
 
 def filters(actions: list[str]) -> AuditFilters:
@@ -55,36 +56,40 @@ def _rows(count: int) -> str:
 
 st.title("Audit log")
 st.caption("Purges, retries, cancellations and account changes, with the admin who made them.")
+
+
+def csv_of(chosen: AuditFilters) -> str:
+    """The filtered entries as CSV, read only when the download is clicked."""
+    with common.acting_user() as (session, user):
+        export = audit.browse_entries(
+            session=session, user=user, filters=chosen, page_size=CSV_ROWS
+        )
+        return frame(export.rows).to_csv(index=False)
+
+
 with common.guard():
     with common.acting_user() as (session, user):
         chosen = filters(audit.actions(session=session, user=user))
-        first = audit.browse_entries(
-            session=session, user=user, filters=chosen, page_size=PAGE_SIZE
+        wanted = int(st.session_state.get(PAGE_KEY, 1))
+        shown = audit.browse_entries(
+            session=session, user=user, filters=chosen, page=wanted, page_size=PAGE_SIZE
         )
-        page = 1
-        if first.pages > 1:
-            page = int(
-                st.number_input(
-                    f"Page (of {first.pages})", min_value=1, max_value=first.pages, value=1
-                )
+        if wanted > shown.pages:  # the filters changed under a later page
+            st.session_state[PAGE_KEY] = 1
+            shown = audit.browse_entries(
+                session=session, user=user, filters=chosen, page_size=PAGE_SIZE
             )
-        shown = (
-            first
-            if page == 1
-            else audit.browse_entries(
-                session=session, user=user, filters=chosen, page=page, page_size=PAGE_SIZE
-            )
+    if shown.pages > 1:
+        st.number_input(
+            f"Page (of {shown.pages})", min_value=1, max_value=shown.pages, key=PAGE_KEY
         )
-        st.write(f"{shown.total} entr{'y' if shown.total == 1 else 'ies'} match.")
-        st.dataframe(frame(shown.rows), hide_index=True, width="stretch")
-        if shown.total:
-            export = audit.browse_entries(
-                session=session, user=user, filters=chosen, page_size=CSV_ROWS
-            )
-            st.download_button(
-                f"Download CSV ({_rows(min(shown.total, CSV_ROWS))})",
-                frame(export.rows).to_csv(index=False),
-                file_name="audit-log.csv",
-                mime="text/csv",
-                icon=":material/download:",
-            )
+    st.write(f"{shown.total} entr{'y' if shown.total == 1 else 'ies'} match.")
+    st.dataframe(frame(shown.rows), hide_index=True, width="stretch")
+    if shown.total:
+        st.download_button(
+            f"Download CSV ({_rows(min(shown.total, CSV_ROWS))})",
+            lambda: csv_of(chosen),
+            file_name="audit-log.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
