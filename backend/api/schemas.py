@@ -169,9 +169,9 @@ class Source(Model):
     score: float
 
 
-class Answer(Model):
-    question_id: int | None = None
-    question: str | None = None
+class AnswerFields(Model):
+    """What an answered question carries, in the task result and in a sync ask alike."""
+
     answer: str | None = None
     found: bool | None = None
     sources: list[Source] = []
@@ -182,21 +182,18 @@ class Answer(Model):
     latency_ms: float | None = None
 
 
-class AskResponse(Model):
+class Answer(AnswerFields):
+    question_id: int | None = None
+    question: str | None = None
+
+
+class AskResponse(AnswerFields):
     """Async mode: the task to poll. Sync mode: the answer as well (`status` SUCCESS)."""
 
     task_id: str
     question_id: int
     queue: str
     status: TaskState
-    answer: str | None = None
-    found: bool | None = None
-    sources: list[Source] = []
-    closest: list[Source] = Field(
-        default=[],
-        description="With no answer found: the passages that came closest (not citations).",
-    )
-    latency_ms: float | None = None
     error: str | None = None
 
 

@@ -36,7 +36,6 @@ from backend.api.system_schemas import (
 from backend.errors import Conflict
 from backend.models import User
 from backend.reports import MAX_DAYS
-from backend.tasks_ledger import TaskRef
 
 Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(
@@ -55,10 +54,6 @@ Filter = Annotated[str, NoNul]  # PostgreSQL text cannot hold NUL characters
 QueuePath = Annotated[
     str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$", description="A queue.")
 ]
-
-
-def _accepted(ref: TaskRef) -> TaskAccepted:
-    return TaskAccepted(task_id=ref.task_id, name=ref.name, queue=ref.queue)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -190,7 +185,7 @@ def deactivate_account(
     ref = user_admin.deactivate_user(
         session=session, celery=rt.celery, actor=admin, user_id=user_id
     )
-    return _accepted(ref)
+    return TaskAccepted.model_validate(ref)
 
 
 @router.delete(
@@ -204,7 +199,7 @@ def delete_account(
 ) -> TaskAccepted:
     """Deactivated at once; a task removes its documents, vectors, files, questions and tasks."""
     ref = user_admin.delete_user(session=session, celery=rt.celery, actor=admin, user_id=user_id)
-    return _accepted(ref)
+    return TaskAccepted.model_validate(ref)
 
 
 @router.post(
@@ -220,7 +215,7 @@ def request_report(
     ref = user_admin.request_report(
         session=session, celery=rt.celery, actor=admin, user_id=user_id, days=days
     )
-    return _accepted(ref)
+    return TaskAccepted.model_validate(ref)
 
 
 # --- every user's tasks
@@ -292,7 +287,7 @@ def retry_failed(
     refs = admin_tasks.retry_failed(
         session=session, celery=rt.celery, user=admin, filters=filters, expected=expected
     )
-    return BulkRetried(retried=len(refs), tasks=[_accepted(r) for r in refs])
+    return BulkRetried(retried=len(refs), tasks=[TaskAccepted.model_validate(r) for r in refs])
 
 
 @router.get("/tasks/stuck", summary="Tasks waiting or running for too long")
@@ -322,7 +317,7 @@ def retry_task(
 ) -> TaskAccepted:
     """A new task, for the same user, linked to the original by `retry_of`."""
     ref = admin_tasks.retry_task(session=session, celery=rt.celery, user=admin, task_id=task_id)
-    return _accepted(ref)
+    return TaskAccepted.model_validate(ref)
 
 
 # --- queues

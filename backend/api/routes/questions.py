@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from backend import questions, tasks_ledger
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath, live_status
-from backend.api.schemas import Answer, AskRequest, AskResponse, AskStatus
+from backend.api.schemas import Answer, AnswerFields, AskRequest, AskResponse, AskStatus
 from backend.errors import NotFound, TaskTimeout
 from backend.models import Question, TaskRecord, User
 from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION
@@ -107,16 +107,8 @@ def _wait(
         return submitted  # still 202: poll /qa/ask/status/{task_id}
     response.status_code = status.HTTP_200_OK
     answer = Answer.model_validate(result)
-    return submitted.model_copy(
-        update={
-            "status": "SUCCESS",
-            "answer": answer.answer,
-            "found": answer.found,
-            "sources": answer.sources,
-            "closest": answer.closest,
-            "latency_ms": answer.latency_ms,
-        }
-    )
+    shared = {name: getattr(answer, name) for name in AnswerFields.model_fields}
+    return submitted.model_copy(update={"status": "SUCCESS", **shared})
 
 
 @router.get("/ask/status/{task_id}", summary="Where a question stands, and its answer")

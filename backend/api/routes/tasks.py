@@ -80,7 +80,7 @@ def retry_task(
 ) -> TaskAccepted:
     """A new task, linked to the original by `retry_of`."""
     ref = tasks_ledger.retry_task(session=session, celery=rt.celery, user=user, task_id=task_id)
-    return TaskAccepted(task_id=ref.task_id, name=ref.name, queue=ref.queue)
+    return TaskAccepted.model_validate(ref)
 
 
 @router.get("/user/report", summary="Your usage over the last days", tags=["reports"])
@@ -107,4 +107,4 @@ def request_user_report(
     ref = user_admin.request_report(
         session=session, celery=rt.celery, actor=user, user_id=user.id, days=days
     )
-    return TaskAccepted(task_id=ref.task_id, name=ref.name, queue=ref.queue)
+    return TaskAccepted.model_validate(ref)
