@@ -166,15 +166,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     print(out["answer"])
     for i, src in enumerate(out["sources"], 1):
-        page = f", page {src['page']}" if src.get("page") else ""
-        print(f"  [{i}] {src['filename']}{page} (score {src['score']:.2f})")
+        print(f"  [{i}] {_passage(src)}")
     if out["closest"]:
         print("  Closest passages (none of them answers it):")
     for src in out["closest"]:
-        page = f", page {src['page']}" if src.get("page") else ""
-        print(f"  - {src['filename']}{page} (score {src['score']:.2f})")
+        print(f"  - {_passage(src)}")
     print(f"  ({out['latency_ms']:.0f} ms, task {out['task_id']})")
     return 0
+
+
+def _passage(src: dict[str, Any]) -> str:
+    page = f", page {src['page']}" if src.get("page") else ""
+    return f"{src['filename']}{page} (score {src['score']:.2f})"
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
