@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Settings
 from backend.db import make_engine, make_session_factory, session_scope
-from backend.queueing import make_celery
-from backend.storage import UploadStore
+from backend.documents.storage import UploadStore
+from backend.ledger.routing import make_celery
 
 if TYPE_CHECKING:
-    from backend.rate_limits import RateLimiter
+    from backend.accounts.rate_limits import RateLimiter
     from backend.retrieval.embeddings import Embedder
     from backend.retrieval.vector_cache import VectorCache
     from backend.retrieval.vector_store import VectorStore
@@ -53,7 +53,7 @@ class Runtime:
     @cached_property
     def rate_limiter(self) -> RateLimiter:
         """The per-user hourly limits, counted in Redis."""
-        from backend.rate_limits import RateLimiter
+        from backend.accounts.rate_limits import RateLimiter
 
         return RateLimiter(redis=self.redis, settings=self.settings)
 

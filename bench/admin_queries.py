@@ -39,11 +39,11 @@ from backend import (  # noqa: E402
     audit,
     queue_history,
 )
-from backend.admin_tasks import TaskFilters  # noqa: E402
-from backend.bench import bench_settings, worker_process  # noqa: E402
 from backend.db import make_engine  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.ledger.admin_tasks import TaskFilters  # noqa: E402
 from backend.models import User, utcnow  # noqa: E402
+from backend.tools.bench import bench_settings, worker_process  # noqa: E402
+from backend.tools.migrate import upgrade  # noqa: E402
 
 DATABASE = "qa_bench_admin"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -344,7 +344,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    from backend.queueing import configure
+    from backend.ledger.routing import configure
     from workers.celery_app import celery_app
 
     server = driver_url(args.server)

@@ -32,12 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from backend import documents, questions, tasks_ledger, users  # noqa: E402
-from backend.bench import bench_settings, worker_process  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.accounts import users
+from backend.documents import library  # noqa: E402
+from backend.ledger import task_records
+from backend.ledger.routing import configure  # noqa: E402
 from backend.models import TaskRecord, User  # noqa: E402
-from backend.queueing import configure  # noqa: E402
+from backend.qa import questions
 from backend.runtime import build_runtime  # noqa: E402
+from backend.tools.bench import bench_settings, worker_process  # noqa: E402
+from backend.tools.migrate import upgrade  # noqa: E402
 
 TEXT = (
     "The Normans were the people who in the 10th and 11th centuries gave their name to "
@@ -70,7 +73,7 @@ def run(broker: str, normal: int, pool: str, concurrency: int, mid: bool) -> dic
         with worker_process(settings, name=name, pool=pool, concurrency=concurrency):
             with rt.session() as session:
                 owner = session.get(User, user.id)
-                (result,) = documents.upload_paths(
+                (result,) = library.upload_paths(
                     session=session,
                     celery=rt.celery,
                     uploads=rt.uploads,
@@ -79,9 +82,9 @@ def run(broker: str, normal: int, pool: str, concurrency: int, mid: bool) -> dic
                     paths=[_write(scratch / "normans.txt")],
                 )
             assert result.task is not None
-            tasks_ledger.wait_for_task(celery=celery_app, task_id=result.task.task_id, timeout=300)
+            task_records.wait_for_task(celery=celery_app, task_id=result.task.task_id, timeout=300)
             # One question first, so the model is loaded in the worker before the clock runs.
-            tasks_ledger.wait_for_task(
+            task_records.wait_for_task(
                 celery=celery_app, task_id=_submit(rt, user.id, priority=False), timeout=300
             )
         # Queue everything with no worker consuming, then start one. With `mid`, the premium
@@ -92,9 +95,9 @@ def run(broker: str, normal: int, pool: str, concurrency: int, mid: bool) -> dic
             if mid:
                 _wait_started(rt, ids, normal // 5)
                 urgent = _submit(rt, user.id, priority=True)
-            tasks_ledger.wait_for_task(celery=celery_app, task_id=urgent, timeout=600)
+            task_records.wait_for_task(celery=celery_app, task_id=urgent, timeout=600)
             for task_id in ids:
-                tasks_ledger.wait_for_task(celery=celery_app, task_id=task_id, timeout=600)
+                task_records.wait_for_task(celery=celery_app, task_id=task_id, timeout=600)
         with rt.session() as session:
             rows = {
                 r.task_id: r

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend import admin_ops, maintenance
-from backend.flower import FlowerLinks
-from backend.operations import QueuesReport
+from backend.operations import admin_ops, maintenance
+from backend.operations.broker import QueuesReport
+from backend.operations.flower import FlowerLinks
 from dashboard import common
 
 REFRESH_CHOICES = {"5 seconds": 5, "15 seconds": 15, "1 minute": 60, "Off": None}

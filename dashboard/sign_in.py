@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend import users
-from backend.external_sign_in import sign_in_verified_email
-from backend.login_throttle import throttled_authenticate
+from backend.accounts import users
+from backend.accounts.external_sign_in import sign_in_verified_email
+from backend.accounts.login_throttle import throttled_authenticate
 from backend.models import User
 from dashboard import common
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from backend.health import health_report
+from backend.operations.health import health_report
 from dashboard import common
 
 # What a user loses when each system is down; other checks concern operators only.

@@ -1,5 +1,5 @@
 """The task table every page shows (My tasks, All tasks, a user's detail): one set of columns
-from `backend.task_view.TaskRow`, with the extra columns a page adds."""
+from `backend.ledger.task_view.TaskRow`, with the extra columns a page adds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from backend.task_view import TaskRow
+from backend.ledger.task_view import TaskRow
 from dashboard import common
 
 

@@ -130,8 +130,8 @@ from sqlalchemy import text  # noqa: E402
 
 from backend.config import get_settings  # noqa: E402
 from backend.db import Base  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
 from backend.runtime import Runtime, build_runtime  # noqa: E402
+from backend.tools.migrate import upgrade  # noqa: E402
 from tests import factories  # noqa: E402
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad-dev"

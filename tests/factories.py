@@ -9,9 +9,12 @@ from typing import Any
 from qdrant_client import models
 from sqlalchemy import text
 
-from backend import documents, questions, tasks_ledger, users
+from backend.accounts import users
 from backend.db import Base
+from backend.documents import library
+from backend.ledger import task_records
 from backend.models import Document, User
+from backend.qa import questions
 from backend.runtime import Runtime
 
 _counter = itertools.count(1)
@@ -25,12 +28,12 @@ def make_user(rt: Runtime, *, role: str = "user", email: str | None = None) -> U
         return users.create_user(session=session, email=email, password=PASSWORD, role=role)
 
 
-def upload(rt: Runtime, user: User, filename: str, data: bytes) -> documents.UploadResult:
+def upload(rt: Runtime, user: User, filename: str, data: bytes) -> library.UploadResult:
     """Upload through the service, as every door does."""
     with rt.session() as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
-        return documents.upload_document(
+        return library.upload_document(
             session=session,
             celery=rt.celery,
             uploads=rt.uploads,
@@ -46,8 +49,8 @@ def upload_and_wait(rt: Runtime, user: User, filename: str, data: bytes) -> Docu
     result = upload(rt, user, filename, data)
     if result.task is not None:
         try:
-            tasks_ledger.wait_for_task(celery=rt.celery, task_id=result.task.task_id, timeout=120)
-        except tasks_ledger.TaskFailed:
+            task_records.wait_for_task(celery=rt.celery, task_id=result.task.task_id, timeout=120)
+        except task_records.TaskFailed:
             pass
     return get_document(rt, result.document.id)
 
@@ -67,7 +70,7 @@ def ask_and_wait(rt: Runtime, user: User, question: str, **kwargs: Any) -> dict[
         _, task = questions.submit_question(
             session=session, celery=rt.celery, user=fresh, question=question, **kwargs
         )
-    result = tasks_ledger.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=60)
+    result = task_records.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=60)
     result["task_id"] = task.task_id
     return result
 

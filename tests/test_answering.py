@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backend import answering
-from backend.answering import Passage, content_words, with_spelling_matches
+from backend.qa import answering
+from backend.qa.answering import Passage, content_words, with_spelling_matches
 
 TEXT = (
     "In the virtual call system, the network guarantees sequenced delivery of data to the "

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from backend import tokens
+from backend.accounts import tokens
+from backend.ledger.routing import BEAT_HEARTBEAT_KEY
 from backend.models import ApiToken, Document, TaskRecord, User
-from backend.queueing import BEAT_HEARTBEAT_KEY
 from backend.runtime import Runtime
 from tests import factories, pdfs
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from backend import maintenance
 from backend.models import Document, TaskRecord, User, utcnow
+from backend.operations import maintenance
 from backend.runtime import Runtime
 from tests import factories, pdfs
 from tests.test_api import SKERRA, auth

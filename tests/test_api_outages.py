@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from backend import tokens
+from backend.accounts import tokens
 from backend.api.app import create_app
 from backend.api.errors import DATABASE_DOWN
+from backend.ledger.task_records import BROKER_DOWN
 from backend.models import Document, DocumentStatus, TaskRecord, User
 from backend.runtime import build_runtime
-from backend.tasks_ledger import BROKER_DOWN
 from tests import factories
 
 TIMEOUT = 10.0  # seconds a caller may wait for the 503

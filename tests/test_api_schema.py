@@ -10,10 +10,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from backend import operations, tokens
+from backend.accounts import tokens
 from backend.api.app import create_app
+from backend.ledger.routing import BEAT_HEARTBEAT_KEY
 from backend.models import Document, DocumentStatus, User
-from backend.queueing import BEAT_HEARTBEAT_KEY
+from backend.operations import broker
 from backend.runtime import Runtime, build_runtime
 from tests import factories
 
@@ -73,8 +74,8 @@ def healthy(rt: Runtime) -> None:
     rt.redis.set(BEAT_HEARTBEAT_KEY, time.time())
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if operations.queue_depths(celery=rt.celery).total == 0:
-            names, _ = operations.ping_workers(celery=rt.celery, timeout=1.0)
+        if broker.queue_depths(celery=rt.celery).total == 0:
+            names, _ = broker.ping_workers(celery=rt.celery, timeout=1.0)
             if names:
                 return
         time.sleep(0.2)

@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from backend import documents
 from backend.api.app import create_app
+from backend.documents import library
 from backend.models import Document
 from backend.runtime import Runtime
 from tests import factories, pdfs
@@ -108,7 +108,7 @@ def test_large_text_is_judged_from_samples_cut_between_characters(runtime, text,
     with runtime.uploads.receive(max_bytes=len(data), label="big.txt") as incoming:
         for start in range(0, len(data), 65536):
             incoming.write(data[start : start + 65536])
-        content_type = documents.check_received(
+        content_type = library.check_received(
             settings=runtime.settings, filename="big.txt", incoming=incoming
         )
 

@@ -14,11 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import func, select
 
-from backend import documents, maintenance, questions, tasks_ledger, user_admin, webhooks
+from backend.accounts.rate_limits import RateLimiter
+from backend.documents import library
 from backend.errors import InvalidInput, RateLimited
-from backend.models import Document, Question, TaskRecord, User, utcnow
-from backend.models_automation import TaskFlag, WebhookDelivery
-from backend.rate_limits import RateLimiter
+from backend.ledger import task_records, webhooks
+from backend.models import Document, Question, TaskFlag, TaskRecord, User, WebhookDelivery, utcnow
+from backend.operations import maintenance, user_admin
+from backend.qa import questions
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -110,7 +112,7 @@ def test_question_limit_refuses_with_wait_then_allows_after_the_window(runtime):
         assert session.scalar(select(func.count(Question.id))) == 2
     time.sleep(refused.value.retry_after + 0.1)
     _, task = _ask(runtime, user, limiter)
-    assert tasks_ledger.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
+    assert task_records.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
 
 
 def test_upload_limit_is_checked_before_queueing(runtime):
@@ -126,9 +128,9 @@ def test_upload_limit_is_checked_before_queueing(runtime):
             "user": fresh,
             "limiter": limiter,
         }
-        documents.upload_document(filename="a.txt", data=TEXT, **kwargs)
+        library.upload_document(filename="a.txt", data=TEXT, **kwargs)
         with pytest.raises(RateLimited) as refused:
-            documents.upload_document(filename="b.txt", data=TEXT + b"more", **kwargs)
+            library.upload_document(filename="b.txt", data=TEXT + b"more", **kwargs)
     assert refused.value.retry_after > 3000
     with runtime.session() as session:
         assert session.scalar(select(func.count(Document.id))) == 1
@@ -240,7 +242,7 @@ def test_premium_question_is_taken_before_queued_normal_ones(runtime):
     assert urgent.queue == "high_priority"
     assert {t.queue for t in waiting} == {"question_answering"}
     for task in (urgent, *waiting):
-        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
+        task_records.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
     with runtime.session() as session:
         started = {
             r.task_id: r.started_at
@@ -294,7 +296,7 @@ def test_deleting_a_user_leaves_no_rows_files_or_points(runtime):
             actor=session.get(User, admin.id),
             user_id=user.id,
         )
-    result = tasks_ledger.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
+    result = task_records.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
     assert result["documents"] == 1
     with runtime.session() as session:
         assert session.get(User, user.id) is None

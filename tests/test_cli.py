@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from backend import cli
+from backend.tools import cli
 
 pytestmark = pytest.mark.usefixtures("worker")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from backend import documents, processing, tasks_ledger
-from backend.answering import NOT_FOUND
+from backend.documents import library, processing
 from backend.errors import InvalidInput, NotFound, PermissionDenied
+from backend.ledger import task_records
 from backend.models import Chunk, Question, TaskRecord
+from backend.qa.answering import NOT_FOUND
 from tests import factories, pdfs
 
 pytestmark = [pytest.mark.core, pytest.mark.usefixtures("worker")]
@@ -109,30 +110,30 @@ def test_users_cannot_reach_each_others_documents_or_tasks(runtime, squad_doc):
     with runtime.session() as session:
         bob_row = session.get(type(bob), bob.id)
         with pytest.raises(NotFound):
-            documents.get_document(session=session, user=bob_row, document_id=doc.id)
+            library.get_document(session=session, user=bob_row, document_id=doc.id)
         with pytest.raises(NotFound):
-            tasks_ledger.get_task(session=session, user=bob_row, task_id=doc.processing_task_id)
+            task_records.get_task(session=session, user=bob_row, task_id=doc.processing_task_id)
         with pytest.raises(NotFound):
-            tasks_ledger.retry_task(
+            task_records.retry_task(
                 session=session,
                 celery=runtime.celery,
                 user=bob_row,
                 task_id=doc.processing_task_id,
             )
         with pytest.raises(NotFound):
-            tasks_ledger.cancel_task(
+            task_records.cancel_task(
                 session=session,
                 celery=runtime.celery,
                 user=bob_row,
                 task_id=doc.processing_task_id,
             )
-        assert tasks_ledger.list_tasks(session=session, user=bob_row, all_users=True) != []
+        assert task_records.list_tasks(session=session, user=bob_row, all_users=True) != []
         assert all(
             t.user_id == bob.id
-            for t in tasks_ledger.list_tasks(session=session, user=bob_row, all_users=True)
+            for t in task_records.list_tasks(session=session, user=bob_row, all_users=True)
         )
         with pytest.raises(NotFound):
-            from backend.questions import submit_question
+            from backend.qa.questions import submit_question
 
             submit_question(
                 session=session,
@@ -150,10 +151,10 @@ def test_delete_removes_points_chunks_and_file(runtime, squad_doc):
 
     with runtime.session() as session:
         owner = session.get(type(user), user.id)
-        task = documents.delete_document(
+        task = library.delete_document(
             session=session, celery=runtime.celery, user=owner, document_id=doc.id
         )
-    tasks_ledger.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
+    task_records.wait_for_task(celery=runtime.celery, task_id=task.task_id, timeout=60)
 
     assert runtime.vector_store.count(document_id=doc.id) == 0
     assert _chunk_rows(runtime, doc.id) == []
@@ -260,11 +261,11 @@ def test_retry_of_a_failed_task_links_to_the_original(runtime):
 
     with runtime.session() as session:
         owner = session.get(type(user), user.id)
-        ref = tasks_ledger.retry_task(
+        ref = task_records.retry_task(
             session=session, celery=runtime.celery, user=owner, task_id=original
         )
-    with pytest.raises(tasks_ledger.TaskFailed):
-        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=ref.task_id, timeout=60)
+    with pytest.raises(task_records.TaskFailed):
+        task_records.wait_for_task(celery=runtime.celery, task_id=ref.task_id, timeout=60)
 
     with runtime.session() as session:
         retried = session.get(TaskRecord, ref.task_id)
@@ -273,7 +274,7 @@ def test_retry_of_a_failed_task_links_to_the_original(runtime):
         assert factories.get_document(runtime, doc.id).processing_task_id == ref.task_id
         owner = session.get(type(user), user.id)
         with pytest.raises(InvalidInput):
-            tasks_ledger.cancel_task(
+            task_records.cancel_task(
                 session=session, celery=runtime.celery, user=owner, task_id=ref.task_id
             )
 
@@ -298,19 +299,19 @@ def test_deactivated_users_tasks_are_refused_by_the_worker(runtime, squad_doc):
     with runtime.session() as session:
         session.get(type(user), user.id).is_active = False
         # A task queued before the deactivation: the worker checks the user again when it runs.
-        ref = tasks_ledger.submit_task(
+        ref = task_records.submit_task(
             session=session,
             celery=runtime.celery,
             name="workers.tasks.documents.process_document",
             kwargs={"document_id": doc.id, "user_id": user.id},
             user_id=user.id,
         )
-    with pytest.raises(tasks_ledger.TaskFailed, match="deactivated"):
-        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=ref.task_id, timeout=60)
+    with pytest.raises(task_records.TaskFailed, match="deactivated"):
+        task_records.wait_for_task(celery=runtime.celery, task_id=ref.task_id, timeout=60)
 
 
 def test_seed_task_monitor_facade(runtime, squad_doc):
-    from backend.task_monitor import TaskMonitor
+    from backend.ledger.task_monitor import TaskMonitor
 
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, "locked.pdf", pdfs.encrypted_pdf())
@@ -320,8 +321,8 @@ def test_seed_task_monitor_facade(runtime, squad_doc):
     assert [t["task_id"] for t in tasks] == [doc.processing_task_id]
     new_id = monitor.retry_task(doc.processing_task_id, user.id)
     assert new_id != doc.processing_task_id
-    with pytest.raises(tasks_ledger.TaskFailed):
-        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=new_id, timeout=60)
+    with pytest.raises(task_records.TaskFailed):
+        task_records.wait_for_task(celery=runtime.celery, task_id=new_id, timeout=60)
     analytics = monitor.get_task_analytics(user.id, days=7)
     assert analytics["total"] == 2
     assert analytics["by_queue"] == {"document_processing": 2}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend import tokens, users, webhooks
+from backend.accounts import tokens, users
 from backend.errors import AuthenticationFailed, NotFound
-from backend.models_automation import WebhookDelivery
+from backend.ledger import webhooks
+from backend.models import WebhookDelivery
 from tests import factories
 from tests.test_dashboard_support import button, messages, open_page, texts
 

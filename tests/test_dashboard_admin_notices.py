@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend import maintenance
+from backend.operations import maintenance
 from tests import factories
 from tests.admin_support import fresh_caches  # noqa: F401
 from tests.test_dashboard_support import messages, open_page

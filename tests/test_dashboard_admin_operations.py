@@ -7,9 +7,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from backend import admin_ops, audit, queue_history
+from backend.accounts import audit
 from backend.errors import PermissionDenied
-from backend.models_admin import AuditEntry, QueueDepthSample
+from backend.models import AuditEntry, QueueDepthSample
+from backend.operations import admin_ops, queue_history
 from backend.runtime import build_runtime
 from dashboard import common
 from tests import factories
@@ -47,7 +48,7 @@ def test_shows_queues_and_the_running_worker_with_flower_links(runtime, monkeypa
 
 
 def test_flower_links_keep_a_url_prefix():
-    from backend.flower import FlowerLinks
+    from backend.operations.flower import FlowerLinks
 
     links = FlowerLinks.from_url("https://ops.example.com/flower/")
     assert links.worker("celery@host-1", "pool") == (

@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend import admin_tasks, tasks_ledger
-from backend.admin_tasks import TaskFilters
 from backend.errors import PermissionDenied
-from backend.models import TaskRecord, utcnow
-from backend.models_admin import AuditEntry
+from backend.ledger import admin_tasks, task_records
+from backend.ledger.admin_tasks import TaskFilters
+from backend.models import AuditEntry, TaskRecord, utcnow
 from tests import factories, pdfs
 from tests.admin_support import fresh_caches, open_admin_page  # noqa: F401
 from tests.test_dashboard_support import button, messages, texts
@@ -25,8 +24,8 @@ def _wait_retry_of(runtime, task_id: str) -> TaskRecord:
         retried = session.scalar(select(TaskRecord).where(TaskRecord.retry_of == task_id))
     assert retried is not None
     try:
-        tasks_ledger.wait_for_task(celery=runtime.celery, task_id=retried.task_id, timeout=60)
-    except tasks_ledger.TaskFailed:
+        task_records.wait_for_task(celery=runtime.celery, task_id=retried.task_id, timeout=60)
+    except task_records.TaskFailed:
         pass
     with runtime.session() as session:
         fresh = session.get(TaskRecord, retried.task_id)

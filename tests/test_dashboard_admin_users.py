@@ -7,10 +7,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from backend import admin_ops, admin_users, audit, user_admin, users
+from backend.accounts import admin_users, audit, users
 from backend.errors import InvalidInput, PermissionDenied
-from backend.models import User
-from backend.models_admin import AuditEntry
+from backend.models import AuditEntry, User
+from backend.operations import admin_ops, user_admin
 from dashboard import navigation
 from tests import factories
 from tests.admin_support import fresh_caches, open_admin_page  # noqa: F401

@@ -8,10 +8,10 @@ from contextlib import contextmanager
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backend.login_throttle import MAX_FAILURES_PER_EMAIL
+from backend.accounts.login_throttle import MAX_FAILURES_PER_EMAIL
+from backend.ledger.task_records import BROKER_DOWN
 from backend.models import User
 from backend.runtime import build_runtime
-from backend.tasks_ledger import BROKER_DOWN
 from dashboard import common, status
 from tests import factories
 from tests.test_dashboard_support import APP, TIMEOUT, button, messages, open_page, texts

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from backend import reports
-from backend.models_automation import UsageReport
-from backend.usage_export import report_csv
+from backend.models import UsageReport
+from backend.reports import usage
+from backend.reports.export import report_csv
 from tests import factories, pdfs
 from tests.test_dashboard_support import SMALL_TEXT, open_page, texts
 
@@ -46,7 +46,7 @@ def test_figures_charts_and_csv_count_only_the_users_activity(runtime):
     assert download.proto.label == "Download CSV"
 
     with runtime.session() as session:
-        report = reports.user_report(session=session, user=user, days=7)
+        report = usage.user_report(session=session, user=user, days=7)
     lines = report_csv(report).splitlines()
     header = lines[0].split(",")
     assert header[:3] == ["date", "questions", "documents"]

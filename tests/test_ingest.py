@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
-from backend.ingest import (
+from backend.documents.ingest import (
     ChunkDraft,
     ExtractionError,
     PageText,

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend import metrics
 from backend.api.app import create_app
-from backend.queueing import ANSWER_QUESTION, PROCESS_DOCUMENT
+from backend.ledger.routing import ANSWER_QUESTION, PROCESS_DOCUMENT
+from backend.operations import metrics
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -98,15 +98,15 @@ def test_bad_file_task_is_counted_once(runtime):
 
 def test_queue_size_shows_waiting_messages(runtime):
     """Messages nobody consumes are counted per queue (a broker database no worker reads)."""
-    from backend import operations
     from backend.config import redis_db_url
-    from backend.queueing import make_celery
+    from backend.ledger.routing import make_celery
+    from backend.operations import broker
 
     quiet = runtime.settings.model_copy(
         update={"celery_broker_url": redis_db_url(runtime.settings.redis_url, 11)}
     )
     celery = make_celery(quiet)
-    registry = metrics.api_registry(lambda: operations.queue_depths(celery=celery))
+    registry = metrics.api_registry(lambda: broker.queue_depths(celery=celery))
     try:
         for _ in range(3):
             celery.send_task("workers.tasks.users.probe", kwargs={}, queue="user_management")

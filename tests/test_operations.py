@@ -13,8 +13,8 @@ import uuid
 import pytest
 from kombu import Connection, Queue
 
-from backend import operations
-from backend.queueing import EXCHANGE, make_celery
+from backend.ledger.routing import EXCHANGE, make_celery
+from backend.operations import broker
 
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 
@@ -41,7 +41,7 @@ def test_redis_depth_counts_priority_sub_queues(runtime, settings, monkeypatch):
     for priority in (0, 0, 3, 9):
         app.send_task("x.task", queue=first, routing_key=first, priority=priority)
     try:
-        report = operations.queue_depths(celery=app)
+        report = broker.queue_depths(celery=app)
     finally:
         with app.connection_for_write() as conn:
             client = conn.default_channel.client
@@ -70,7 +70,7 @@ def test_rabbitmq_depth_and_consumers_from_a_passive_declare(settings, monkeypat
             for _ in range(3):
                 app.send_task("x.task", queue=declared, routing_key=declared)
             time.sleep(0.2)
-            report = operations.queue_depths(celery=app)
+            report = broker.queue_depths(celery=app)
         finally:
             queue(conn.default_channel).delete()
 
@@ -88,8 +88,8 @@ def test_broker_down_is_reported_not_raised(settings, monkeypatch, scheme):
     app = make_celery(settings.model_copy(update={"celery_broker_url": url}))
 
     started = time.monotonic()
-    queues = operations.queue_depths(celery=app)
-    workers = operations.workers_status(celery=app, timeout=0.5)
+    queues = broker.queue_depths(celery=app)
+    workers = broker.workers_status(celery=app, timeout=0.5)
     elapsed = time.monotonic() - started
 
     assert queues.ok is False and queues.queues == []
@@ -102,7 +102,7 @@ def test_broker_down_is_reported_not_raised(settings, monkeypatch, scheme):
 
 @pytest.mark.usefixtures("worker")
 def test_workers_status_describes_the_running_worker(runtime):
-    report = operations.workers_status(celery=runtime.celery, timeout=1.0)
+    report = broker.workers_status(celery=runtime.celery, timeout=1.0)
 
     assert report.ok is True, report.detail
     assert report.detail == "1 worker answering."
@@ -121,7 +121,7 @@ def test_workers_status_describes_the_running_worker(runtime):
 
 @pytest.mark.usefixtures("worker")
 def test_queue_overview_counts_consumers_from_the_workers(runtime):
-    report = operations.queue_overview(celery=runtime.celery)
+    report = broker.queue_overview(celery=runtime.celery)
 
     assert report.ok is True
     assert {q.name: q.consumers for q in report.queues} == {
@@ -136,7 +136,7 @@ def test_queue_overview_counts_consumers_from_the_workers(runtime):
 def test_a_worker_registers_when_it_starts_and_shows_as_stopped_after_it_leaves(runtime):
     """A `celery worker` process says it is running; after a warm shutdown it is listed as
     not answering, with the time it was last seen, and no longer expected to answer."""
-    from backend import admin_ops, maintenance, worker_registry
+    from backend.operations import admin_ops, maintenance, worker_registry
     from tests import factories
 
     admin = factories.make_user(runtime, role="admin")
@@ -177,7 +177,7 @@ def test_a_worker_registers_when_it_starts_and_shows_as_stopped_after_it_leaves(
 
 @pytest.mark.usefixtures("worker")
 def test_a_crashed_worker_is_dropped_from_the_expected_after_one_silent_ping(runtime):
-    from backend import admin_ops, worker_registry
+    from backend.operations import admin_ops, worker_registry
     from tests import factories
 
     admin = factories.make_user(runtime, role="admin")

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend import operations
 from backend.config import Settings
-from backend.queueing import make_celery, task_queues, urgent_priority
+from backend.ledger.routing import make_celery, task_queues, urgent_priority
+from backend.operations import broker
 
 
 def test_use_rabbitmq_switches_the_broker_but_not_the_results():
@@ -68,14 +68,14 @@ def vhost() -> Iterator[str]:
 def test_queue_depth_and_priority_queues_on_rabbitmq(vhost, settings):
     rabbit = settings.model_copy(update={"celery_broker_url": vhost})
     app = make_celery(rabbit)
-    before = operations.queue_depths(celery=app)
+    before = broker.queue_depths(celery=app)
     assert before.ok and {q.name: q.messages for q in before.queues} == dict.fromkeys(
         ["high_priority", "question_answering", "document_processing", "user_management"], 0
     )
     for _ in range(2):
         app.send_task("workers.tasks.users.probe", queue="user_management")
     app.send_task("workers.tasks.questions.priority_question", queue="high_priority", priority=9)
-    report = operations.queue_depths(celery=app)
+    report = broker.queue_depths(celery=app)
     depths = {q.name: q for q in report.queues}
     assert depths["user_management"].messages == 2
     assert depths["high_priority"].messages == 1

@@ -9,7 +9,7 @@ import pytest
 
 from backend.errors import InvalidInput
 from backend.models import Document, Question, TaskRecord, User, utcnow
-from backend.reports import user_report
+from backend.reports.usage import user_report
 from tests import factories
 
 pytestmark = pytest.mark.core

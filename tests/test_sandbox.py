@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.ingest import ExtractionError
-from backend.ingest.sandbox import extract_isolated
+from backend.documents.ingest import ExtractionError
+from backend.documents.ingest.sandbox import extract_isolated
 from tests import pdfs
 
 

@@ -9,13 +9,13 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from backend import tokens
-from backend.errors import AuthenticationFailed, InvalidInput, NotFound, RateLimited
-from backend.login_throttle import (
+from backend.accounts import tokens
+from backend.accounts.login_throttle import (
     MAX_FAILURES_PER_CLIENT,
     MAX_FAILURES_PER_EMAIL,
     throttled_authenticate,
 )
+from backend.errors import AuthenticationFailed, InvalidInput, NotFound, RateLimited
 from backend.models import ApiToken, User, utcnow
 from tests import factories
 

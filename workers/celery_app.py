@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery.schedules import crontab
 
 from backend.config import get_settings
-from backend.queueing import BEAT_HEARTBEAT, make_celery
+from backend.ledger.routing import BEAT_HEARTBEAT, make_celery
 
 celery_app = make_celery(get_settings())
 celery_app.conf.include = [

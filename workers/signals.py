@@ -12,8 +12,9 @@ from typing import Any
 import redis
 from celery import signals
 
-from backend import metrics, tasks_ledger, worker_registry
 from backend.config import get_settings
+from backend.ledger import task_records
+from backend.operations import metrics, worker_registry
 from workers.tasks.base import LedgerTask, error_text, record
 
 
@@ -28,7 +29,7 @@ def on_failure(
     if _is_ledger_task(sender):
         record(
             "failure",
-            tasks_ledger.mark_finished,
+            task_records.mark_finished,
             task_id=task_id,
             state="FAILURE",
             error=error_text(exception),
@@ -39,7 +40,7 @@ def on_failure(
 def on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
     if _is_ledger_task(sender) and request is not None:
         text = error_text(reason) if isinstance(reason, BaseException) else str(reason)
-        record("retry", tasks_ledger.mark_retrying, task_id=request.id, reason=text)
+        record("retry", task_records.mark_retrying, task_id=request.id, reason=text)
 
 
 @signals.task_revoked.connect
@@ -47,11 +48,11 @@ def on_revoked(sender: Any = None, request: Any = None, expired: bool = False, *
     if _is_ledger_task(sender) and request is not None:
         reason = "Expired before it ran." if expired else "Cancelled."
         record(
-            "revoke", tasks_ledger.mark_finished, task_id=request.id, state="REVOKED", error=reason
+            "revoke", task_records.mark_finished, task_id=request.id, state="REVOKED", error=reason
         )
 
 
-# --- Prometheus metrics (backend.metrics): every task, ledger or not, is counted.
+# --- Prometheus metrics (backend.operations.metrics): every task, ledger or not, is counted.
 _started: dict[str, float] = {}
 _OUTCOMES = {"SUCCESS": "success", "FAILURE": "failure", "RETRY": "retry"}
 

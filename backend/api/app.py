@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from backend import metrics, operations
 from backend.api import errors
 from backend.api.routes import (
     admin,
@@ -23,6 +22,7 @@ from backend.api.routes import (
 )
 from backend.api.schemas import ErrorOut
 from backend.config import get_settings
+from backend.operations import broker, metrics
 from backend.runtime import Runtime, build_runtime
 
 DESCRIPTION = """
@@ -88,7 +88,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 def _metrics(request: Request) -> Response:
     """Prometheus scrape: task counters and durations, queue sizes read from the broker now."""
     celery = request.app.state.runtime.celery
-    registry = metrics.api_registry(lambda: operations.queue_depths(celery=celery))
+    registry = metrics.api_registry(lambda: broker.queue_depths(celery=celery))
     body, content_type = metrics.exposition(registry)
     return Response(body, media_type=content_type)
 
@@ -106,7 +106,7 @@ def _readyz(request: Request) -> Response:
             session.execute(text("SELECT 1"))
     except Exception as exc:  # a probe reports, never raises
         return JSONResponse({"status": "unready", "detail": f"database: {exc}"}, status_code=503)
-    ok, detail = operations.broker_check(celery=rt.celery)
+    ok, detail = broker.broker_check(celery=rt.celery)
     return JSONResponse(
         {"status": "ready" if ok else "unready", "detail": detail}, status_code=200 if ok else 503
     )

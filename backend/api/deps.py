@@ -9,11 +9,11 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from backend import tokens
+from backend.accounts import tokens
+from backend.accounts.users import require_admin
 from backend.errors import AuthenticationFailed
 from backend.models import User
 from backend.runtime import Runtime
-from backend.users import require_admin
 
 NOT_SIGNED_IN = (
     "Sign in first: send 'Authorization: Bearer <token>' with a token from POST /auth/token "

@@ -10,9 +10,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from backend.documents import safe_filename
+from backend.documents.library import safe_filename
+from backend.documents.storage import IncomingFile, UploadStore
 from backend.errors import InvalidInput, TooLarge, UnsupportedType
-from backend.storage import IncomingFile, UploadStore
 
 FILE_FIELDS = ("file", "files")
 MAX_FIELD_BYTES = 64 * 1024  # plain form fields are ignored, but not read without bound

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from backend.questions import MAX_QUESTION_CHARS
+from backend.qa.questions import MAX_QUESTION_CHARS
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 TaskState = Literal[

@@ -10,7 +10,7 @@ import redis.exceptions
 from qdrant_client.http.exceptions import ResponseHandlingException
 from sqlalchemy.exc import OperationalError
 
-from backend.users import check_task_user
+from backend.accounts.users import check_task_user
 from workers.runtime import get_runtime
 from workers.tasks.base import LedgerTask
 

@@ -13,8 +13,8 @@ from celery import Task
 from celery.exceptions import Ignore, Reject, Retry
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend import tasks_ledger, webhooks
 from backend.errors import ServiceError
+from backend.ledger import task_records, webhooks
 from workers.runtime import get_runtime
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class LedgerTask(Task):
             return super().__call__(*args, **kwargs)
         record(
             "start",
-            tasks_ledger.mark_started,
+            task_records.mark_started,
             task_id=task_id,
             name=self.name,
             worker=self.request.hostname,
@@ -64,14 +64,14 @@ class LedgerTask(Task):
         except BaseException as exc:
             record(
                 "failure",
-                tasks_ledger.mark_finished,
+                task_records.mark_finished,
                 task_id=task_id,
                 state="FAILURE",
                 error=error_text(exc),
             )
             self._notify(task_id, kwargs, failed=True, result={"error": error_text(exc)})
             raise
-        record("success", tasks_ledger.mark_finished, task_id=task_id, state="SUCCESS")
+        record("success", task_records.mark_finished, task_id=task_id, state="SUCCESS")
         self._notify(task_id, kwargs, failed=False, result=result)
         return result
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend import processing
 from backend.config import get_settings
+from backend.documents import processing
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 from workers.tasks import RETRY_OPTIONS, progress_reporter, secure_user

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from backend import maintenance
-from backend.queueing import BEAT_HEARTBEAT_KEY
+from backend.ledger.routing import BEAT_HEARTBEAT_KEY
+from backend.operations import maintenance
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.queue_history import prune_samples, record_sample
+from backend.operations.queue_history import prune_samples, record_sample
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend import user_admin
+from backend.operations import user_admin
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 from workers.tasks import RETRY_OPTIONS, progress_reporter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend import webhooks
+from backend.ledger import webhooks
 from workers.celery_app import celery_app
 from workers.runtime import get_runtime
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from backend import admin_ops, admin_tasks, admin_users, audit, user_admin, users
+from backend.accounts import admin_users, audit, users
 from backend.api.deps import AdminUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath
 from backend.api.routes.tasks import LedgerState, QueueName
@@ -34,8 +34,10 @@ from backend.api.system_schemas import (
     UserDetailOut,
 )
 from backend.errors import Conflict
+from backend.ledger import admin_tasks
 from backend.models import User
-from backend.reports import MAX_DAYS
+from backend.operations import admin_ops, user_admin
+from backend.reports.usage import MAX_DAYS
 
 Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, Response, status
 
-from backend import tokens
+from backend.accounts import tokens
+from backend.accounts.login_throttle import throttled_authenticate
 from backend.api.deps import BearerToken, CurrentUser, RuntimeDep, SessionDep
 from backend.api.schemas import (
     MAX_ID,
@@ -18,7 +19,6 @@ from backend.api.schemas import (
     TokenOut,
     UserOut,
 )
-from backend.login_throttle import throttled_authenticate
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 SESSION_LIFETIME = timedelta(hours=12)

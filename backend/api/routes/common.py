@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import Path
 from sqlalchemy.orm import Session
 
-from backend import tasks_ledger
 from backend.api.schemas import MAX_ID
+from backend.ledger import task_records
 from backend.models import TaskRecord, User
 from backend.runtime import Runtime
 
@@ -28,6 +28,6 @@ def live_status(
     *, session: Session, rt: Runtime, user: User, task_id: str
 ) -> tuple[dict[str, Any], TaskRecord]:
     """The task's status (ledger plus live progress) and its ledger row, for its owner."""
-    live = tasks_ledger.task_status(session=session, celery=rt.celery, user=user, task_id=task_id)
-    record = tasks_ledger.get_task(session=session, user=user, task_id=task_id)
+    live = task_records.task_status(session=session, celery=rt.celery, user=user, task_id=task_id)
+    record = task_records.get_task(session=session, user=user, task_id=task_id)
     return live, record

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from backend import documents
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import DocumentIdPath
 from backend.api.schemas import DocumentOut, DocumentState, TaskAccepted
+from backend.documents import library
 
 router = APIRouter(prefix="/qa/documents", tags=["documents"])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/qa/documents", tags=["documents"])
 def list_documents(
     session: SessionDep, user: CurrentUser, status: Annotated[DocumentState | None, Query()] = None
 ) -> list[DocumentOut]:
-    rows = documents.list_documents(session=session, user=user, status=status)
+    rows = library.list_documents(session=session, user=user, status=status)
     return [DocumentOut.of(d) for d in rows]
 
 
@@ -27,7 +27,7 @@ def get_document(
     document_id: DocumentIdPath, session: SessionDep, user: CurrentUser
 ) -> DocumentOut:
     return DocumentOut.of(
-        documents.get_document(session=session, user=user, document_id=document_id)
+        library.get_document(session=session, user=user, document_id=document_id)
     )
 
 
@@ -36,7 +36,7 @@ def delete_document(
     document_id: DocumentIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
 ) -> TaskAccepted:
     """The document is gone at once; a task removes its vectors and file."""
-    task = documents.delete_document(
+    task = library.delete_document(
         session=session, celery=rt.celery, user=user, document_id=document_id
     )
     return TaskAccepted(
@@ -52,7 +52,7 @@ def delete_document(
 def reprocess_document(
     document_id: DocumentIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
 ) -> TaskAccepted:
-    task = documents.reprocess_document(
+    task = library.reprocess_document(
         session=session, celery=rt.celery, user=user, document_id=document_id
     )
     return TaskAccepted(

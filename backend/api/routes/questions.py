@@ -7,15 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
-from backend import questions, tasks_ledger
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath, live_status
 from backend.api.schemas import Answer, AnswerFields, AskRequest, AskResponse, AskStatus
 from backend.errors import NotFound, TaskTimeout
+from backend.ledger import task_records
+from backend.ledger.routing import ANSWER_QUESTION, PRIORITY_QUESTION
+from backend.ledger.task_records import TaskRef
 from backend.models import Question, TaskRecord, User
-from backend.queueing import ANSWER_QUESTION, PRIORITY_QUESTION
+from backend.qa import questions
 from backend.runtime import Runtime
-from backend.tasks_ledger import TaskRef
 
 router = APIRouter(prefix="/qa", tags=["questions"])
 QUESTION_TASKS = (ANSWER_QUESTION, PRIORITY_QUESTION)
@@ -97,10 +98,10 @@ def _wait(
     response: Response,
 ) -> AskResponse:
     try:
-        result = tasks_ledger.wait_for_task(
+        result = task_records.wait_for_task(
             celery=rt.celery, task_id=task.task_id, timeout=rt.settings.sync_wait_seconds
         )
-    except tasks_ledger.TaskFailed as exc:
+    except task_records.TaskFailed as exc:
         response.status_code = status.HTTP_200_OK
         return submitted.model_copy(update={"status": "FAILURE", "error": str(exc)})
     except TaskTimeout:

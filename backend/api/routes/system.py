@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from backend import admin_ops, operations
 from backend.api.deps import AdminUser, RuntimeDep
 from backend.api.system_schemas import CeleryHealth, HealthOut, QueuesOut, WorkersOut
 from backend.errors import ServiceUnavailable
-from backend.health import health_report
+from backend.operations import admin_ops, broker
+from backend.operations.health import health_report
 
 router = APIRouter(tags=["system"])
 UNHEALTHY: dict[int | str, dict[str, Any]] = {
@@ -64,7 +64,7 @@ def celery_health(rt: RuntimeDep) -> JSONResponse:
     except Exception as exc:  # any failure is the answer "unhealthy", not an error
         body = CeleryHealth(status="unhealthy", detail=f"Redis is not answering ({exc}).")
         return JSONResponse(body.model_dump(), status_code=503)
-    names, error = operations.ping_workers(celery=rt.celery, timeout=1.0)
+    names, error = broker.ping_workers(celery=rt.celery, timeout=1.0)
     if error or not names:
         detail = error or "No active workers: none answered within 1 second."
         body = CeleryHealth(status="unhealthy", detail=detail)

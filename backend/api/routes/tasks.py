@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from backend import reports, tasks_ledger, user_admin
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath
 from backend.api.schemas import TaskAccepted, TaskOut, TaskPage
 from backend.api.system_schemas import UserReport
 from backend.errors import PermissionDenied
-from backend.reports import MAX_DAYS
+from backend.ledger import task_records
+from backend.operations import user_admin
+from backend.reports import usage
+from backend.reports.usage import MAX_DAYS
 
 router = APIRouter(prefix="/qa", tags=["tasks"])
 LedgerState = Literal["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED", "STUCK"]
@@ -37,7 +39,7 @@ def list_tasks(
 ) -> TaskPage:
     if all_users and not user.is_admin:
         raise PermissionDenied("Only administrators can list everyone's tasks.")
-    rows = tasks_ledger.list_tasks(
+    rows = task_records.list_tasks(
         session=session,
         user=user,
         all_users=all_users,
@@ -58,7 +60,7 @@ def list_tasks(
 @router.get("/tasks/{task_id}", summary="One of your tasks")
 def get_task(task_id: TaskIdPath, session: SessionDep, user: CurrentUser) -> TaskOut:
     return TaskOut.model_validate(
-        tasks_ledger.get_task(session=session, user=user, task_id=task_id)
+        task_records.get_task(session=session, user=user, task_id=task_id)
     )
 
 
@@ -66,7 +68,7 @@ def get_task(task_id: TaskIdPath, session: SessionDep, user: CurrentUser) -> Tas
 def cancel_task(
     task_id: TaskIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
 ) -> TaskOut:
-    record = tasks_ledger.cancel_task(session=session, celery=rt.celery, user=user, task_id=task_id)
+    record = task_records.cancel_task(session=session, celery=rt.celery, user=user, task_id=task_id)
     return TaskOut.model_validate(record)
 
 
@@ -79,7 +81,7 @@ def retry_task(
     task_id: TaskIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
 ) -> TaskAccepted:
     """A new task, linked to the original by `retry_of`."""
-    ref = tasks_ledger.retry_task(session=session, celery=rt.celery, user=user, task_id=task_id)
+    ref = task_records.retry_task(session=session, celery=rt.celery, user=user, task_id=task_id)
     return TaskAccepted.model_validate(ref)
 
 
@@ -88,7 +90,7 @@ def user_report(
     session: SessionDep, user: CurrentUser, days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 30
 ) -> UserReport:
     """Questions, documents and tasks per day, by state and queue, latency and failures."""
-    return UserReport.model_validate(reports.user_report(session=session, user=user, days=days))
+    return UserReport.model_validate(usage.user_report(session=session, user=user, days=days))
 
 
 @router.post(

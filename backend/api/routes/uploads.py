@@ -9,16 +9,17 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend import documents, tasks_ledger
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.multipart import receive_files
 from backend.api.routes.common import TaskIdPath, live_status
 from backend.api.schemas import DocumentOut, Progress, UploadItem, UploadResponse, UploadStatus
+from backend.documents import library
+from backend.documents.storage import IncomingFile
 from backend.errors import NotFound, TaskTimeout
+from backend.ledger import task_records
+from backend.ledger.routing import PROCESS_DOCUMENT
 from backend.models import Document, DocumentStatus, User
-from backend.queueing import PROCESS_DOCUMENT
 from backend.runtime import Runtime
-from backend.storage import IncomingFile
 
 router = APIRouter(prefix="/qa", tags=["documents"])
 MAX_FILES = 20
@@ -96,9 +97,9 @@ def _store(
 ) -> tuple[list[UploadItem], bool]:
     try:
         for name, incoming in files:  # refuse the whole request before keeping anything
-            documents.check_received(settings=rt.settings, filename=name, incoming=incoming)
+            library.check_received(settings=rt.settings, filename=name, incoming=incoming)
         results = [
-            documents.upload_received(
+            library.upload_received(
                 session=session,
                 celery=rt.celery,
                 settings=rt.settings,
@@ -116,7 +117,7 @@ def _store(
     return [_item(r.document, r.duplicate) for r in results], finished
 
 
-def _wait_all(rt: Runtime, session: Session, results: list[documents.UploadResult]) -> bool:
+def _wait_all(rt: Runtime, session: Session, results: list[library.UploadResult]) -> bool:
     """Wait for every new document's processing, sharing one deadline; True if all ended."""
     deadline = time.monotonic() + rt.settings.sync_wait_seconds
     for result in results:
@@ -125,10 +126,10 @@ def _wait_all(rt: Runtime, session: Session, results: list[documents.UploadResul
         if task_id is None or result.document.processing_status not in UNFINISHED:
             continue
         try:
-            tasks_ledger.wait_for_task(
+            task_records.wait_for_task(
                 celery=rt.celery, task_id=task_id, timeout=max(0.1, deadline - time.monotonic())
             )
-        except tasks_ledger.TaskFailed:
+        except task_records.TaskFailed:
             pass  # the document records why
         except TaskTimeout:
             return False
@@ -177,6 +178,6 @@ def _document_of(session: Session, user: User, args: dict[str, Any] | None) -> D
     if not isinstance(document_id, int):
         return None
     try:
-        return documents.get_document(session=session, user=user, document_id=document_id)
+        return library.get_document(session=session, user=user, document_id=document_id)
     except NotFound:
         return None  # deleted since

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from backend import webhooks
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
+from backend.ledger import webhooks
 
 router = APIRouter(prefix="/qa/webhook", tags=["webhooks"])
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from backend import audit
-from backend.audit import AuditFilters
+from backend.accounts import audit
+from backend.accounts.audit import AuditFilters
 from backend.models import utcnow
 from dashboard import common
 

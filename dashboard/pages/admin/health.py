@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend import admin_ops
+from backend.operations import admin_ops
 from dashboard import admin_support, common
 
 NAMES = {

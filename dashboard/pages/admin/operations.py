@@ -8,8 +8,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from backend import admin_ops, audit, queue_history
-from backend.operations import QueuesReport
+from backend.accounts import audit
+from backend.operations import admin_ops, queue_history
+from backend.operations.broker import QueuesReport
 from dashboard import admin_support, common
 
 PURGE_KEY = "ops_purge_pending"

@@ -7,11 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from backend import admin_tasks
-from backend.admin_tasks import AdminTaskRow, TaskFilters
 from backend.config import QUEUES
+from backend.ledger import admin_tasks
+from backend.ledger.admin_tasks import AdminTaskRow, TaskFilters
+from backend.ledger.task_view import STATE_LABELS, task_row, task_type
 from backend.models import utcnow
-from backend.task_view import STATE_LABELS, task_row, task_type
 from dashboard import admin_support, common, task_table
 
 PERIODS = {"Last hour": 1 / 24, "Last 24 hours": 1, "Last 7 days": 7, "All time": None}

@@ -9,10 +9,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from backend import admin_users, user_admin
-from backend.admin_users import UserDetail
+from backend.accounts import admin_users
+from backend.accounts.admin_users import UserDetail
+from backend.ledger.task_view import STATE_LABELS, task_row
 from backend.models import Role
-from backend.task_view import STATE_LABELS, task_row
+from backend.operations import user_admin
 from dashboard import admin_support, common, navigation, task_table
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}

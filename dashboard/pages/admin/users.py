@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from backend import admin_users
+from backend.accounts import admin_users
 from backend.models import Role
 from dashboard import common, navigation
 

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from backend import tokens, users, webhooks
+from backend.accounts import tokens, users
 from backend.errors import NotFound
+from backend.ledger import webhooks
 from backend.models import ApiToken
 from dashboard import common
 

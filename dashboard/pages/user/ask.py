@@ -6,9 +6,10 @@ import html
 
 import streamlit as st
 
-from backend import conversation, documents, questions
-from backend.conversation import Exchange
+from backend.documents import library
 from backend.models import Document
+from backend.qa import conversation, questions
+from backend.qa.conversation import Exchange
 from dashboard import common, navigation, status
 
 FILTER_KEY = "ask_documents"
@@ -128,8 +129,8 @@ def controls(ready: list[Document], premium: bool) -> tuple[list[int], bool]:
 
 def load() -> tuple[list[Document], list[Exchange], dict[int, str], bool] | None:
     with common.guard(), common.acting_user() as (session, user):
-        ready = documents.list_documents(session=session, user=user, status="ready")
-        names = {d.id: d.filename for d in documents.list_documents(session=session, user=user)}
+        ready = library.list_documents(session=session, user=user, status="ready")
+        names = {d.id: d.filename for d in library.list_documents(session=session, user=user)}
         history = conversation.conversation(session=session, user=user)
         return ready, history, names, user.is_premium
     return None

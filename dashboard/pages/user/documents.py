@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend import documents
+from backend.documents import library
 from backend.models import Document
 from dashboard import common, navigation
 
@@ -38,7 +38,7 @@ def in_progress(doc: Document) -> bool:
 def load() -> list[Document]:
     docs: list[Document] = []
     with common.guard(), common.acting_user() as (session, user):
-        docs = documents.list_documents(session=session, user=user)
+        docs = library.list_documents(session=session, user=user)
     return docs
 
 
@@ -65,9 +65,9 @@ def delete(document_id: int) -> None:
     rt = common.runtime()
     name = None
     with common.guard(), common.acting_user() as (session, user):
-        doc = documents.get_document(session=session, user=user, document_id=document_id)
+        doc = library.get_document(session=session, user=user, document_id=document_id)
         filename = doc.filename
-        documents.delete_document(
+        library.delete_document(
             session=session, celery=rt.celery, user=user, document_id=document_id
         )
         name = filename
@@ -81,7 +81,7 @@ def reprocess(document_id: int) -> None:
     rt = common.runtime()
     done = False
     with common.guard(), common.acting_user() as (session, user):
-        documents.reprocess_document(
+        library.reprocess_document(
             session=session, celery=rt.celery, user=user, document_id=document_id
         )
         done = True

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import streamlit as st
 
-from backend import tasks_ledger
 from backend.config import QUEUES
+from backend.ledger import task_records
+from backend.ledger.task_view import STATE_LABELS, TaskRow, task_row, task_type_filters
 from backend.models import utcnow
-from backend.task_view import STATE_LABELS, TaskRow, task_row, task_type_filters
 from dashboard import common, task_table
 
 PERIODS = {"Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30, "All time": None}
@@ -36,7 +36,7 @@ def filters() -> dict:
 def load(chosen: dict) -> list[TaskRow]:
     rows: list[TaskRow] = []
     with common.guard(), common.acting_user() as (session, user):
-        records = tasks_ledger.list_tasks(
+        records = task_records.list_tasks(
             session=session,
             user=user,
             state=chosen["state"],
@@ -54,10 +54,10 @@ def act(action: str, task_id: str, described: str) -> None:
     rt = common.runtime()
     with common.guard(later=True), common.acting_user() as (session, user):
         if action == "cancel":
-            tasks_ledger.cancel_task(session=session, celery=rt.celery, user=user, task_id=task_id)
+            task_records.cancel_task(session=session, celery=rt.celery, user=user, task_id=task_id)
             common.flash(f"Cancelled {described}.")
         else:
-            ref = tasks_ledger.retry_task(
+            ref = task_records.retry_task(
                 session=session, celery=rt.celery, user=user, task_id=task_id
             )
             common.flash(f"Retrying {described} as task {ref.task_id[:8]}.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend import documents, uploads_view
-from backend.uploads_view import UploadProgress
+from backend.documents import library, views
+from backend.documents.views import UploadProgress
 from dashboard import common, navigation, status
 
 TRACKED_KEY = "upload_tracked_ids"
@@ -20,7 +20,7 @@ def submit(files: list) -> None:
     rt = common.runtime()
     for file in files:
         with common.guard(), common.acting_user() as (session, user):
-            result = documents.upload_document(
+            result = library.upload_document(
                 session=session,
                 celery=rt.celery,
                 uploads=rt.uploads,
@@ -52,7 +52,7 @@ def progress_panel() -> None:
     """Each tracked upload's stage, read from its document row every two seconds."""
     items: list[UploadProgress] = []
     with common.guard(), common.acting_user() as (session, user):
-        items = uploads_view.upload_progress(session=session, user=user, document_ids=tracked())
+        items = views.upload_progress(session=session, user=user, document_ids=tracked())
     if not items:
         st.caption("Files you upload appear here while they are processed.")
         return
@@ -75,7 +75,7 @@ st.caption(
 with st.form("upload-form", clear_on_submit=True):
     files = st.file_uploader(
         "Files",
-        type=list(uploads_view.ACCEPTED_EXTENSIONS),
+        type=list(views.ACCEPTED_EXTENSIONS),
         accept_multiple_files=True,
         max_upload_size=rt.settings.max_upload_mb,
     )
@@ -96,7 +96,7 @@ in_flight = False
 with common.guard(), common.acting_user() as (session, user):
     in_flight = any(
         not item.finished
-        for item in uploads_view.upload_progress(session=session, user=user, document_ids=tracked())
+        for item in views.upload_progress(session=session, user=user, document_ids=tracked())
     )
 st.session_state["upload_polling"] = in_flight
 st.fragment(progress_panel, run_every=2 if in_flight else None)()

@@ -8,9 +8,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from backend import maintenance, reports
-from backend.task_view import STATE_LABELS, task_type
-from backend.usage_export import report_csv
+from backend.ledger.task_view import STATE_LABELS, task_type
+from backend.operations import maintenance
+from backend.reports import usage
+from backend.reports.export import report_csv
 from dashboard import common
 
 DAY_MS = 86_400_000
@@ -27,7 +28,7 @@ STATE_COLOURS = {
 
 def load(days: int) -> dict[str, Any] | None:
     with common.guard(), common.acting_user() as (session, user):
-        return reports.user_report(session=session, user=user, days=days)
+        return usage.user_report(session=session, user=user, days=days)
     return None
 
 

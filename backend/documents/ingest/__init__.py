@@ -1,0 +1,27 @@
+"""Ingest: extract text from uploads, clean it, split it into sentences and chunks."""
+
+from backend.documents.ingest.chunk import ChunkDraft, chunk_pages
+from backend.documents.ingest.clean import clean_text, html_to_text, markdown_to_text
+from backend.documents.ingest.extract import (
+    Extracted,
+    ExtractionError,
+    PageText,
+    detect_content_type,
+    extract,
+)
+from backend.documents.ingest.sentences import Span, split_sentences
+
+__all__ = [
+    "ChunkDraft",
+    "Extracted",
+    "ExtractionError",
+    "PageText",
+    "Span",
+    "chunk_pages",
+    "clean_text",
+    "detect_content_type",
+    "extract",
+    "html_to_text",
+    "markdown_to_text",
+    "split_sentences",
+]

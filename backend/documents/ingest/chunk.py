@@ -1,0 +1,213 @@
+"""Pack sentences into token-limited chunks, one page per chunk, with sentence overlap."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from backend.documents.ingest.extract import PageText
+from backend.documents.ingest.sentences import split_sentences
+
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
+_WORD = re.compile(r"\S+")
+# Text this many characters per token of budget is taken as over the budget without counting;
+# splitting it anyway is always correct, only slower for the rare text that would have fit.
+_CHARS_PER_TOKEN_BOUND = 20
+_SAFE_JOIN = re.compile(r"[ \t\n\r]+")
+
+
+@dataclass(frozen=True)
+class ChunkDraft:
+    """A chunk ready to embed: its position, page (None if unpaged), text and token count."""
+
+    ordinal: int
+    page: int | None
+    text: str
+    token_count: int
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence, or a piece of an over-long one: page-text offsets and tokens sans specials."""
+
+    start: int
+    end: int
+    tokens: int
+    paragraph: int
+
+
+class _Counter:
+    """Token counts without the [CLS]/[SEP] pair, with per-word results cached."""
+
+    def __init__(self, count_tokens: Callable[[str], int]) -> None:
+        self.count_tokens = count_tokens
+        self.special = count_tokens("")
+        self._words: dict[str, int] = {}
+
+    def text(self, text: str) -> int:
+        return self.count_tokens(text) - self.special
+
+    def word(self, word: str) -> int:
+        cached = self._words.get(word)
+        if cached is None:
+            cached = self._words[word] = self.text(word)
+        return cached
+
+
+def chunk_pages(
+    pages: Sequence[PageText],
+    *,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = 160,
+    overlap_tokens: int = 32,
+) -> list[ChunkDraft]:
+    """Split cleaned pages into chunks of whole sentences of at most max_tokens tokens each."""
+    counter = _Counter(count_tokens)
+    budget = max_tokens - counter.special
+    if budget < 1 or not 0 <= overlap_tokens < max_tokens:
+        raise ValueError("max_tokens must exceed the special tokens; 0 <= overlap < max_tokens")
+    drafts: list[ChunkDraft] = []
+    for page in pages:
+        units = _units(page.text, counter, budget)
+        for start, end, tokens in _pack(units, page.text, counter, budget, overlap_tokens):
+            text = page.text[units[start].start : units[end - 1].end]
+            drafts.append(ChunkDraft(len(drafts), page.number, text, tokens))
+    return drafts
+
+
+def _units(text: str, counter: _Counter, budget: int) -> list[_Unit]:
+    """Sentences of the text in order, over-long ones cut into word-boundary pieces."""
+    units: list[_Unit] = []
+    for number, paragraph in enumerate(_PARAGRAPH.finditer(text)):
+        for span in split_sentences(paragraph.group()):
+            start = paragraph.start() + span.start
+            # Encoding megabytes just to learn they are too long is slow, so skip the count.
+            long = len(span.text) > budget * _CHARS_PER_TOKEN_BOUND
+            tokens = budget + 1 if long else counter.text(span.text)
+            if tokens <= budget:
+                units.append(_Unit(start, start + len(span.text), tokens, number))
+            else:
+                units.extend(_split_long(text, start, span.text, counter, budget, number))
+    return units
+
+
+def _split_long(
+    text: str, offset: int, sentence: str, counter: _Counter, budget: int, paragraph: int
+) -> list[_Unit]:
+    """Cut one over-long sentence into word units, so chunks and overlaps end between words."""
+    pieces: list[_Unit] = []
+    for match in _WORD.finditer(sentence):
+        start, end = offset + match.start(), offset + match.end()
+        long = end - start > budget * _CHARS_PER_TOKEN_BOUND
+        tokens = budget + 1 if long else counter.word(match.group())
+        if tokens <= budget:
+            pieces.append(_Unit(start, end, tokens, paragraph))
+        else:
+            pieces.extend(_split_word(text, start, end, counter, budget, paragraph))
+    return pieces
+
+
+def _split_word(
+    text: str, start: int, end: int, counter: _Counter, budget: int, paragraph: int
+) -> list[_Unit]:
+    """Cut a single word longer than the budget (e.g. unspaced CJK) into the longest prefixes."""
+    pieces: list[_Unit] = []
+    while start < end:
+        cut, tokens = _prefix_fit(text, start, end, counter, budget)
+        pieces.append(_Unit(start, cut, tokens, paragraph))
+        start = cut
+    return pieces
+
+
+def _prefix_fit(text: str, start: int, end: int, counter: _Counter, budget: int) -> tuple[int, int]:
+    """A cut in (start, end] whose prefix nearly fills the budget, and the prefix's tokens."""
+    fit, fit_tokens, too_long = start, 0, end + 1
+    cut = min(end, start + budget)
+    # Interpolating on the token/character ratio usually lands within the slack in 1-2 probes.
+    while True:
+        tokens = counter.text(text[start:cut])
+        if tokens <= budget:
+            fit, fit_tokens = cut, tokens
+            if cut == end or tokens >= budget - budget // 10:
+                return fit, fit_tokens
+        else:
+            too_long = cut
+        if too_long - fit <= 1:
+            break
+        guess = start + (cut - start) * budget // max(tokens, 1)
+        cut = min(max(guess, fit + 1), too_long - 1)
+    if fit == start:  # not even one character fits: take it anyway rather than loop forever
+        return start + 1, counter.text(text[start : start + 1])
+    return fit, fit_tokens
+
+
+def _pack(
+    units: list[_Unit], text: str, counter: _Counter, budget: int, overlap: int
+) -> list[tuple[int, int, int]]:
+    """Greedy packing into (first unit, end unit, real token count incl. specials) triples."""
+    prefix = [0, *accumulate(unit.tokens for unit in units)]
+    chunks: list[tuple[int, int, int]] = []
+    start, fresh = 0, 0  # fresh: the first unit not yet in any chunk
+    while start < len(units):
+        end = max(bisect_right(prefix, prefix[start] + budget) - 1, fresh + 1)
+        end = _paragraph_end(units, prefix, start, fresh + 1, end, budget)
+        tokens = _tokens(units, prefix, text, counter, start, end)
+        while tokens > budget + counter.special and (end > fresh + 1 or start < fresh):
+            start, end = (start, end - 1) if end > fresh + 1 else (start + 1, end)
+            tokens = _tokens(units, prefix, text, counter, start, end)
+        chunks.append((start, end, tokens))
+        if end == len(units):
+            break
+        start, fresh = _overlap_start(units, start, end, overlap, budget), end
+    return chunks
+
+
+def _paragraph_end(
+    units: list[_Unit], prefix: list[int], start: int, least: int, end: int, budget: int
+) -> int:
+    """Move the end back to a paragraph start if that paragraph then fits the next chunk whole."""
+    if end >= len(units) or units[end].paragraph != units[end - 1].paragraph:
+        return end
+    cut = end - 1
+    while cut >= least and units[cut].paragraph == units[cut - 1].paragraph:
+        cut -= 1
+    if cut < least:
+        return end
+    paragraph_end = cut
+    while paragraph_end < len(units) and units[paragraph_end].paragraph == units[cut].paragraph:
+        paragraph_end += 1
+    fits = prefix[paragraph_end] - prefix[cut] <= budget
+    # A chunk of one short heading or line is poor for retrieval, so only cut when half full.
+    return cut if fits and prefix[cut] - prefix[start] >= budget // 2 else end
+
+
+def _overlap_start(units: list[_Unit], start: int, end: int, overlap: int, budget: int) -> int:
+    """First unit of the next chunk: whole trailing sentences of this one, at least `overlap`
+    tokens when they fit in half the budget, so a fact near the cut is whole in one chunk.
+    A chunk that ended at a paragraph break needs no overlap."""
+    if overlap <= 0 or units[end].paragraph != units[end - 1].paragraph:
+        return end
+    new = start + 1
+    total = 0
+    cut = end
+    while cut - 1 >= new and total < overlap:
+        tokens = units[cut - 1].tokens
+        if total + tokens > budget // 2 or total + tokens + units[end].tokens > budget:
+            break
+        total += tokens
+        cut -= 1
+    return cut
+
+
+def _tokens(
+    units: list[_Unit], prefix: list[int], text: str, counter: _Counter, start: int, end: int
+) -> int:
+    """Tokens, specials included, of the page text covered by units[start:end]."""
+    joins = (text[units[i - 1].end : units[i].start] for i in range(start + 1, end))
+    if all(_SAFE_JOIN.fullmatch(join) for join in joins):
+        # WordPiece never spans ASCII whitespace, so per-unit counts add up exactly.
+        return prefix[end] - prefix[start] + counter.special
+    return counter.count_tokens(text[units[start].start : units[end - 1].end])

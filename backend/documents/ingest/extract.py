@@ -1,0 +1,331 @@
+"""Turn uploaded bytes (PDF, plain text, Markdown, HTML) into cleaned text per page."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import TypeVar
+
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import DependencyError, LimitReachedError
+
+from backend.documents.ingest.clean import clean_text, html_to_text, markdown_to_text
+
+PDF = "application/pdf"
+HTML = "text/html"
+MARKDOWN = "text/markdown"
+PLAIN = "text/plain"
+
+SUPPORTED = "upload a PDF, text, Markdown or HTML file"
+MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
+TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | {".txt", ".text"}
+
+# (magic bytes, offset, what it looks like); checked in order, first match wins.
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image"),
+    (b"\xff\xd8\xff", 0, "a JPEG image"),
+    (b"GIF87a", 0, "a GIF image"),
+    (b"GIF89a", 0, "a GIF image"),
+    (b"II*\x00", 0, "a TIFF image"),
+    (b"MM\x00*", 0, "a TIFF image"),
+    (b"8BPS", 0, "a Photoshop image"),
+    (b"\x00\x00\x01\x00", 0, "an icon image"),
+    (b"WEBP", 8, "a WebP image"),
+    (b"WAVE", 8, "an audio file"),
+    (b"AVI ", 8, "a video file"),
+    (b"ftyp", 4, "a video or audio file"),
+    (b"ID3", 0, "an audio file"),
+    (b"OggS", 0, "an audio or video file"),
+    (b"fLaC", 0, "an audio file"),
+    (b"\x1a\x45\xdf\xa3", 0, "a video file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "an old-style Office document (.doc, .xls or .ppt)"),
+    (b"{\\rtf", 0, "an RTF document"),
+    (b"%!PS", 0, "a PostScript file"),
+    (b"\x1f\x8b", 0, "a gzip archive"),
+    (b"BZh", 0, "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", 0, "an xz archive"),
+    (b"\x28\xb5\x2f\xfd", 0, "a zstd archive"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", 0, "a RAR archive"),
+    (b"ustar", 257, "a tar archive"),
+    (b"SQLite format 3\x00", 0, "an SQLite database"),
+    (b"\x7fELF", 0, "a program (ELF executable)"),
+    (b"\xca\xfe\xba\xbe", 0, "a Java class file or program"),
+    (b"\xcf\xfa\xed\xfe", 0, "a program (macOS executable)"),
+    (b"\x00asm", 0, "a WebAssembly program"),
+    (b"wOFF", 0, "a font file"),
+    (b"wOF2", 0, "a font file"),
+)
+# ZIP-based formats, told apart by member names stored in the archive.
+_ZIP_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"word/", "a Word document"),
+    (b"xl/", "an Excel spreadsheet"),
+    (b"ppt/", "a PowerPoint presentation"),
+    (b"application/epub+zip", "an EPUB e-book"),
+    (b"application/vnd.oasis.opendocument", "an OpenDocument file"),
+)
+_ZIP_EXTENSIONS = {
+    ".docx": "a Word document",
+    ".xlsx": "an Excel spreadsheet",
+    ".pptx": "a PowerPoint presentation",
+    ".epub": "an EPUB e-book",
+    ".odt": "an OpenDocument file",
+}
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
+_MAX_CONTROL_RATIO = 0.01
+_HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_SVG_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!doctype\s+svg[^>]*>\s*)*<svg")
+_MARKUP = re.compile(r"<[a-zA-Z!/][^>]*>")
+_LETTER = re.compile(r"[^\W\d_]")
+_MARKUP_SHRINK_BOUND = 10
+
+
+class ExtractionError(Exception):
+    """An upload that cannot be turned into text; `.message` tells the user what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PageText:
+    """Text of one page (1-based number) or of a whole non-paged document (number None)."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The detected type, the cleaned text per page, and the PDF page count."""
+
+    content_type: str
+    pages: list[PageText]
+    page_count: int | None
+
+
+def detect_content_type(data: bytes, filename: str) -> str:
+    """The content type by content, the extension only breaking ties; refusals raise."""
+    return _detect(data, filename)[0]
+
+
+def extract(
+    data: bytes,
+    filename: str,
+    *,
+    max_pages: int = 2000,
+    max_chars: int = 5_000_000,
+    max_page_stream_bytes: int = 20_000_000,
+) -> Extracted:
+    """Extract cleaned text from an upload; raises ExtractionError with a user-facing message."""
+    content_type, text = _detect(data, filename)
+    if content_type == PDF:
+        pages = _read_pdf(data, max_pages, max_chars, max_page_stream_bytes)
+        if not any(_LETTER.search(page.text) for page in pages):
+            raise ExtractionError(
+                "This PDF has no extractable text; it may be a scanned image. "
+                "Upload a PDF with a text layer."
+            )
+        return Extracted(PDF, pages, len(pages))
+    # Markup shrinks when converted, but not by this much: stop before parsing a huge file.
+    if len(text) > max_chars * _MARKUP_SHRINK_BOUND:
+        raise _too_many_chars(max_chars)
+    if content_type == HTML:
+        text = html_to_text(text)
+    elif content_type == MARKDOWN:
+        text = markdown_to_text(text)
+    if len(text) > max_chars:
+        raise _too_many_chars(max_chars)
+    cleaned = clean_text(text)
+    if not _LETTER.search(cleaned):
+        raise ExtractionError("This document has no readable words in it.")
+    return Extracted(content_type, [PageText(None, cleaned)], None)
+
+
+def _detect(data: bytes, filename: str) -> tuple[str, str]:
+    """Content type plus the decoded text ("" for PDFs)."""
+    if not data.strip():
+        raise ExtractionError("The file is empty.")
+    extension = PurePath(filename or "").suffix.lower()
+    if b"%PDF-" in data[:1024]:
+        return PDF, ""
+    kind = _sniff_binary(data, extension)
+    if kind is not None:
+        raise ExtractionError(f"This file looks like {kind}, which is not supported; {SUPPORTED}.")
+    if extension == ".pdf":
+        raise ExtractionError(
+            "This file is named .pdf but is not a PDF; it may be damaged or renamed. "
+            "Upload the original PDF."
+        )
+    text = _decode_text(data, extension)
+    head = text[:1024]
+    if _SVG_START.match(head):
+        raise ExtractionError(
+            f"This file looks like an SVG image, which is not supported; {SUPPORTED}."
+        )
+    if _HTML_START.search(head) or (extension in HTML_EXTENSIONS and _MARKUP.search(text)):
+        return HTML, text
+    if extension in MARKDOWN_EXTENSIONS:
+        return MARKDOWN, text
+    return PLAIN, text
+
+
+def _sniff_binary(data: bytes, extension: str) -> str | None:
+    """What a known binary format looks like, by magic number."""
+    for magic, offset, kind in _MAGIC:
+        if data[offset : offset + len(magic)] == magic:
+            return kind
+    if data[:2] == b"PK" and data[2:4] in (b"\x03\x04", b"\x05\x06", b"\x07\x08"):
+        # Member names sit in local headers at the start and in the directory at the end.
+        names = data[:4096] + data[-65536:]
+        kinds = [kind for marker, kind in _ZIP_KINDS if marker in names]
+        return kinds[0] if kinds else _ZIP_EXTENSIONS.get(extension, "a ZIP archive")
+    if data[:2] == b"MZ" and b"\x00" in data[:1024]:
+        return "a Windows program"
+    return None
+
+
+def _decode_text(data: bytes, extension: str = "") -> str:
+    """Decode text bytes: UTF-8 (BOM optional), UTF-16/32 with a BOM, else Windows-1252."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _require_text(data.decode(codec), extension)
+            except UnicodeDecodeError:
+                raise ExtractionError(_UNDECODABLE) from None
+    try:
+        return _require_text(data.decode("utf-8"), extension)
+    except UnicodeDecodeError:
+        pass
+    # Windows-1252 leaves five bytes undefined; Latin-1 maps those to C1 controls, which the
+    # control-character check then counts against the text.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return _require_text(text, extension)
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_UNDECODABLE = (
+    "The text in this file could not be decoded; save it as UTF-8 text and upload it again."
+)
+
+
+def _require_text(text: str, extension: str) -> str:
+    """Refuse decoded 'text' that is really binary data."""
+    sample = text[:100_000]
+    controls = len(_CONTROL_CHARS.findall(sample))
+    if "\x00" not in sample and controls <= len(sample) * _MAX_CONTROL_RATIO:
+        return text
+    if extension in TEXT_EXTENSIONS:
+        raise ExtractionError(
+            "This file is not valid text; it contains binary data. "
+            "Save it as plain text (UTF-8) and upload it again."
+        )
+    raise ExtractionError(f"This file type is not supported; {SUPPORTED}.")
+
+
+def _read_pdf(data: bytes, max_pages: int, max_chars: int, max_stream: int) -> list[PageText]:
+    """Cleaned text of every page, with pypdf's decompression capped at the page limit."""
+    cap = max_stream + 1
+    with apply_configuration(
+        zlib_maximum_output_length=cap,
+        lzw_maximum_output_length=cap,
+        run_length_maximum_output_length=cap,
+        brotli_maximum_output_length=cap,
+        array_based_stream_maximum_output_length=cap,
+    ):
+        reader = _open_pdf(data)
+        page_count = _pdf_call(lambda: len(reader.pages))
+        if page_count == 0:
+            raise ExtractionError("This PDF has no pages.")
+        if page_count > max_pages:
+            raise ExtractionError(f"This PDF has {page_count:,} pages; the limit is {max_pages:,}.")
+        pages: list[PageText] = []
+        total = 0
+        for number in range(1, page_count + 1):
+            text = clean_text(_page_text(reader, number, max_stream))
+            total += len(text)
+            if total > max_chars:
+                raise _too_many_chars(max_chars)
+            pages.append(PageText(number, text))
+        return pages
+
+
+def _open_pdf(data: bytes) -> PdfReader:
+    """Open a PDF, decrypting it if it only has an empty user password."""
+    reader = _pdf_call(lambda: PdfReader(io.BytesIO(data), strict=False))
+    if not _pdf_call(lambda: reader.is_encrypted):
+        return reader
+    try:
+        opened = reader.decrypt("")
+    except DependencyError:
+        raise ExtractionError(
+            "This PDF uses an encryption method we cannot open; upload an unencrypted copy."
+        ) from None
+    except Exception:
+        raise ExtractionError(_DAMAGED) from None
+    if not opened:
+        raise ExtractionError("This PDF is encrypted; upload an unencrypted copy.")
+    return reader
+
+
+def _page_text(reader: PdfReader, number: int, max_stream: int) -> str:
+    """One page's text, after checking its decompressed content stream size."""
+
+    def read() -> str:
+        page = reader.pages[number - 1]
+        try:
+            contents = page.get_contents()
+            if contents is None:
+                return ""
+            if len(contents.get_data()) > max_stream:
+                raise LimitReachedError("page content stream over the limit")
+            return page.extract_text()
+        except LimitReachedError:
+            raise ExtractionError(
+                f"Page {number} of this PDF has more content than we can safely read "
+                f"(over {max_stream:,} bytes); split the PDF or save a simpler copy."
+            ) from None
+
+    return _pdf_call(read)
+
+
+_DAMAGED = "This PDF is damaged and could not be read."
+_T = TypeVar("_T")
+
+
+def _pdf_call(call: Callable[[], _T]) -> _T:
+    """Run a pypdf call, turning its many failure modes into one user-facing error."""
+    try:
+        return call()
+    except ExtractionError:
+        raise
+    except LimitReachedError:
+        raise ExtractionError(
+            "This PDF has more content than we can safely read; "
+            "split the PDF or save a simpler copy."
+        ) from None
+    except Exception:
+        # Untrusted PDFs make pypdf raise almost anything (KeyError, ValueError, ...).
+        raise ExtractionError(_DAMAGED) from None
+
+
+def _too_many_chars(limit: int) -> ExtractionError:
+    """The error for a document whose text is longer than the limit."""
+    return ExtractionError(
+        f"This document has more than {limit:,} characters of text, which is over the limit; "
+        "split it into smaller files and upload them separately."
+    )

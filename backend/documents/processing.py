@@ -1,0 +1,189 @@
+"""The document pipeline run by workers: extract -> clean -> chunk -> embed -> store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete
+
+from backend.config import Settings
+from backend.documents.ingest import (
+    Extracted,
+    ExtractionError,
+    PageText,
+    chunk_pages,
+    clean_text,
+    detect_content_type,
+    extract,
+)
+from backend.documents.ingest.sandbox import extract_isolated
+from backend.errors import NotFound, ServiceError
+from backend.models import Chunk, Document, DocumentStatus, utcnow
+from backend.retrieval.model_files import count_tokens
+from backend.retrieval.sparse import document_vector
+from backend.retrieval.vector_store import ChunkPoint, point_id
+from backend.runtime import Runtime
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int], None]
+
+
+class DocumentRejected(ServiceError):
+    """The file cannot be turned into searchable text; the message says why."""
+
+
+def _set_stage(rt: Runtime, document_id: int, stage: str, percent: int, progress: Progress) -> None:
+    with rt.session() as session:
+        document = session.get(Document, document_id)
+        if document is not None:
+            document.processing_stage = stage
+            document.processing_progress = percent
+    progress(stage, percent)
+
+
+def _fail(rt: Runtime, document_id: int, message: str) -> None:
+    with rt.session() as session:
+        document = session.get(Document, document_id)
+        if document is not None:
+            document.processing_status = DocumentStatus.FAILED.value
+            document.processing_stage = "failed"
+            document.processing_error = message
+
+
+def process_document(
+    *, rt: Runtime, document_id: int, user_id: int, task_id: str | None, progress: Progress
+) -> dict[str, Any]:
+    """Turn a stored upload into chunks and vectors; bad files end FAILED with a reason."""
+    with rt.session() as session:
+        document = session.get(Document, document_id)
+        if document is None or document.owner_id != user_id:
+            raise NotFound(f"Document {document_id} no longer exists.")
+        document.processing_status = DocumentStatus.PROCESSING.value
+        document.processing_error = None
+        if task_id:
+            document.processing_task_id = task_id
+        filename, sha256 = document.filename, document.sha256
+    try:
+        return _run_pipeline(rt, document_id, user_id, filename, sha256, progress)
+    except ExtractionError as exc:
+        _fail(rt, document_id, exc.message)
+        raise DocumentRejected(exc.message) from exc
+    except DocumentRejected as exc:
+        _fail(rt, document_id, exc.message)
+        raise
+    except Exception as exc:
+        _fail(rt, document_id, failure_sentence(exc))
+        raise
+
+
+def failure_sentence(exc: BaseException) -> str:
+    """What to tell the owner when processing stops for a reason that is not the file's."""
+    if isinstance(exc, ServiceError):
+        return exc.message
+    if type(exc).__name__ == "SoftTimeLimitExceeded":
+        return "Processing took longer than the time limit; the file may be too large or malformed."
+    return "Processing failed because of an internal error; try again, or ask an administrator."
+
+
+def _run_pipeline(
+    rt: Runtime, document_id: int, user_id: int, filename: str, sha256: str, progress: Progress
+) -> dict[str, Any]:
+    settings = rt.settings
+    _set_stage(rt, document_id, "extracting", 5, progress)
+    data = rt.uploads.read(sha256)
+    extracted = read_document(data, filename, settings)
+    pages = [PageText(p.number, clean_text(p.text)) for p in extracted.pages]
+    _set_stage(rt, document_id, "chunking", 20, progress)
+    drafts = chunk_pages(
+        pages,
+        count_tokens=count_tokens,
+        max_tokens=settings.chunk_max_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
+    if not drafts:
+        raise DocumentRejected("The document contains no readable text.")
+    _set_stage(rt, document_id, "embedding", 30, progress)
+    vectors = _embed_with_progress(rt, document_id, [d.text for d in drafts], progress)
+    _set_stage(rt, document_id, "storing", 90, progress)
+    points = [
+        ChunkPoint(
+            document_id, user_id, d.ordinal, d.page, d.text, vectors[i], document_vector(d.text)
+        )
+        for i, d in enumerate(drafts)
+    ]
+    rt.vector_store.replace_document(document_id, points)
+    with rt.session() as session:
+        document = session.get(Document, document_id)
+        if document is None:  # deleted while we worked: take the vectors away again
+            rt.vector_store.delete_document(document_id)
+            raise NotFound(f"Document {document_id} was deleted during processing.")
+        session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+        session.add_all(
+            Chunk(
+                document_id=document_id,
+                ordinal=d.ordinal,
+                page=d.page,
+                text=d.text,
+                token_count=d.token_count,
+                vector_id=point_id(document_id, d.ordinal),
+            )
+            for d in drafts
+        )
+        document.processing_status = DocumentStatus.READY.value
+        document.processing_stage = "ready"
+        document.processing_progress = 100
+        document.content_type = extracted.content_type
+        document.page_count = extracted.page_count
+        document.chunk_count = len(drafts)
+        document.processed_at = utcnow()
+    progress("ready", 100)
+    return {
+        "document_id": document_id,
+        "status": DocumentStatus.READY.value,
+        "filename": filename,
+        "pages": extracted.page_count,
+        "chunks": len(drafts),
+    }
+
+
+def read_document(data: bytes, filename: str, settings: Settings) -> Extracted:
+    """Extract text; PDFs (an untrusted binary parser) run in a killable child process."""
+    options = {"max_pages": settings.max_pdf_pages, "max_chars": settings.max_document_chars}
+    if detect_content_type(data, filename) == "application/pdf":
+        return extract_isolated(
+            data, filename, timeout=settings.extraction_timeout_seconds, **options
+        )
+    return extract(data, filename, **options)
+
+
+def _embed_with_progress(
+    rt: Runtime, document_id: int, texts: list[str], progress: Progress
+) -> Any:
+    import numpy as np
+
+    batch = 128
+    parts = []
+    for start in range(0, len(texts), batch):
+        parts.append(rt.embedder.embed(texts[start : start + batch]))
+        done = min(len(texts), start + batch)
+        if len(texts) > batch:
+            progress("embedding", 30 + int(55 * done / len(texts)))
+    return np.vstack(parts)
+
+
+def remove_document_data(*, rt: Runtime, document_id: int, sha256: str | None) -> dict[str, Any]:
+    """Delete a removed document's vectors, and its file when no other document uses it."""
+    rt.vector_store.delete_document(document_id)
+    with rt.session() as session:
+        from sqlalchemy import select
+
+        still_used = (
+            sha256 is not None
+            and session.scalar(select(Document.id).where(Document.sha256 == sha256).limit(1))
+            is not None
+        )
+    if sha256 and not still_used:
+        rt.uploads.delete(sha256)
+    return {"document_id": document_id, "deleted": True}

@@ -1,0 +1,301 @@
+"""The task ledger: submit tasks, record their lifecycle, and let users see and steer them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from backend.errors import InvalidInput, NotFound, ServiceUnavailable, TaskTimeout
+from backend.ledger.routing import route_for
+from backend.models import TaskRecord, User, utcnow
+
+FINISHED_STATES = {"SUCCESS", "FAILURE", "REVOKED"}
+RETRYABLE_STATES = {"FAILURE", "REVOKED", "STUCK"}  # STUCK: flagged by maintenance
+BROKER_DOWN = "The task queue is not answering right now; nothing was queued. Try again shortly."
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    task_id: str
+    name: str
+    queue: str
+
+
+def summarise_args(kwargs: dict[str, Any]) -> str:
+    """A short, log-safe summary of a task's arguments."""
+    text = json.dumps(kwargs, sort_keys=True, default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def submit_task(
+    *,
+    session: Session,
+    celery: Celery,
+    name: str,
+    kwargs: dict[str, Any],
+    user_id: int | None,
+    priority: int | None = None,
+    retry_of: str | None = None,
+) -> TaskRef:
+    """Record the task in the ledger, then publish it; a broker outage raises a clear error."""
+    route = route_for(name)
+    task_id = str(uuid.uuid4())
+    record = TaskRecord(
+        task_id=task_id,
+        name=name,
+        queue=route.queue,
+        user_id=user_id,
+        args=kwargs,
+        args_summary=summarise_args(kwargs),
+        state="PENDING",
+        retry_of=retry_of,
+        priority=priority,
+    )
+    session.add(record)
+    # Commit before publishing so the worker always finds the row it updates.
+    session.commit()
+    try:
+        celery.send_task(name, kwargs=kwargs, task_id=task_id, priority=priority)
+    except (BrokerError, RedisError, OSError) as exc:
+        session.delete(record)
+        session.commit()
+        raise ServiceUnavailable(BROKER_DOWN) from exc
+    return TaskRef(task_id=task_id, name=name, queue=route.queue)
+
+
+# --- lifecycle updates, called by the worker's signal handlers
+
+
+def _record(session: Session, task_id: str, name: str | None = None) -> TaskRecord | None:
+    record = session.get(TaskRecord, task_id)
+    if record is None and name is not None:
+        # Published by something that did not go through submit_task (beat, a retry).
+        record = TaskRecord(
+            task_id=task_id, name=name, state="PENDING", queue=route_for(name).queue
+        )
+        session.add(record)
+    return record
+
+
+def mark_started(
+    session: Session, *, task_id: str, name: str, worker: str | None, kwargs: dict[str, Any]
+) -> None:
+    """The worker began running the task."""
+    record = _record(session, task_id, name)
+    assert record is not None
+    if record.args is None:
+        record.args = kwargs
+        record.args_summary = summarise_args(kwargs)
+        record.user_id = record.user_id or kwargs.get("user_id")
+    record.state = "STARTED"
+    record.started_at = utcnow()
+    record.worker = worker
+    record.error = None
+
+
+def mark_finished(session: Session, *, task_id: str, state: str, error: str | None = None) -> None:
+    """The task ended (SUCCESS, FAILURE or REVOKED); recording the same end twice is a no-op."""
+    record = _record(session, task_id)
+    # A row removed meanwhile (retention clean-up, a deleted user) is not brought back.
+    if record is None or (record.state == state and record.finished_at is not None):
+        return
+    record.state = state
+    record.finished_at = utcnow()
+    if record.started_at is not None:
+        started = _aware(record.started_at)
+        record.runtime_ms = (record.finished_at - started).total_seconds() * 1000
+    # A cancellation's reason (who cancelled) outranks the worker's generic one.
+    if error is not None and not (state == "REVOKED" and record.error):
+        record.error = error[:2000]
+
+
+def mark_retrying(session: Session, *, task_id: str, reason: str) -> None:
+    """The task will run again after a transient error."""
+    record = _record(session, task_id)
+    if record is None:
+        return
+    record.state = "RETRY"
+    record.retries = (record.retries or 0) + 1
+    record.error = reason[:2000]
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+# --- what users and admins do with their tasks
+
+
+def get_task(*, session: Session, user: User, task_id: str) -> TaskRecord:
+    """The task if the user owns it (admins see all); others get 'not found'."""
+    record = session.get(TaskRecord, task_id)
+    if record is None or (record.user_id != user.id and not user.is_admin):
+        raise NotFound("No such task.")
+    return record
+
+
+def list_tasks(
+    *,
+    session: Session,
+    user: User,
+    all_users: bool = False,
+    state: str | None = None,
+    queue: str | None = None,
+    name: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[TaskRecord]:
+    """The user's tasks, newest first; admins may ask for everyone's."""
+    query: Select[tuple[TaskRecord]] = select(TaskRecord)
+    if not (all_users and user.is_admin):
+        query = query.where(TaskRecord.user_id == user.id)
+    if state:
+        query = query.where(TaskRecord.state == state.upper())
+    if queue:
+        query = query.where(TaskRecord.queue == queue)
+    if name:
+        query = query.where(TaskRecord.name.contains(name))
+    if since:
+        query = query.where(TaskRecord.queued_at >= since)
+    query = query.order_by(TaskRecord.queued_at.desc()).limit(min(limit, 500)).offset(offset)
+    return list(session.scalars(query))
+
+
+def cancel_task(*, session: Session, celery: Celery, user: User, task_id: str) -> TaskRecord:
+    """Revoke a task that has not finished; a running one is terminated where the pool allows."""
+    record = get_task(session=session, user=user, task_id=task_id)
+    if record.state in FINISHED_STATES:
+        raise InvalidInput(f"This task already ended ({record.state}); there is nothing to cancel.")
+    try:
+        celery.control.revoke(task_id, terminate=record.state == "STARTED", signal="SIGTERM")
+    except (BrokerError, RedisError, OSError) as exc:
+        raise ServiceUnavailable(BROKER_DOWN) from exc
+    mark_finished(session, task_id=task_id, state="REVOKED", error=f"Cancelled by {user.email}.")
+    return record
+
+
+def retry_task(*, session: Session, celery: Celery, user: User, task_id: str) -> TaskRef:
+    """Run a failed or cancelled task again as a new task linked to the original."""
+    record = get_task(session=session, user=user, task_id=task_id)
+    if record.state not in RETRYABLE_STATES:
+        raise InvalidInput(
+            f"Only failed or cancelled tasks can be retried; this one is {record.state}."
+        )
+    if record.args is None:
+        raise InvalidInput("This task's arguments were not recorded, so it cannot be retried.")
+    return submit_task(
+        session=session,
+        celery=celery,
+        name=record.name,
+        kwargs=dict(record.args),
+        user_id=record.user_id,
+        priority=record.priority,
+        retry_of=record.task_id,
+    )
+
+
+def task_status(*, session: Session, celery: Celery, user: User, task_id: str) -> dict[str, Any]:
+    """State, progress, result and error of a task the user owns, in the seed's shape."""
+    record = get_task(session=session, user=user, task_id=task_id)
+    status, progress, result = record.state, None, None
+    if record.state not in FINISHED_STATES:
+        try:
+            live = AsyncResult(task_id, app=celery)
+            if live.state == "PROGRESS" and isinstance(live.info, dict):
+                status, progress = "PROGRESS", live.info
+            elif live.state in ("STARTED", "RETRY"):
+                status = live.state
+        except (RedisError, OSError):
+            pass  # the ledger's state is still a truthful answer
+    elif record.state == "SUCCESS":
+        result = _stored_result(celery, task_id)
+    return {
+        "task_id": task_id,
+        "name": record.name,
+        "queue": record.queue,
+        "status": status,
+        "progress": progress,
+        "result": result,
+        "error": record.error if record.state in ("FAILURE", "REVOKED", "RETRY") else None,
+        "queued_at": record.queued_at,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+    }
+
+
+def _stored_result(celery: Celery, task_id: str) -> Any:
+    try:
+        return AsyncResult(task_id, app=celery).result
+    except (RedisError, OSError):
+        return None
+
+
+def wait_for_task(*, celery: Celery, task_id: str, timeout: float) -> Any:
+    """Block until the task ends and return its result; failures raise with their message."""
+    result = AsyncResult(task_id, app=celery)
+    try:
+        value = result.get(timeout=timeout, propagate=False, interval=0.05)
+    except TimeoutError as exc:
+        raise TaskTimeout(
+            f"The task is still running after {timeout:.0f} seconds; check its status later."
+        ) from exc
+    except (RedisError, OSError) as exc:
+        raise ServiceUnavailable("The result store is not answering right now.") from exc
+    if result.state == "SUCCESS":
+        return value
+    raise TaskFailed(str(value) if value else f"The task ended in state {result.state}.")
+
+
+class TaskFailed(Exception):
+    """A task ended in failure; the message is the recorded reason."""
+
+
+def task_analytics(*, session: Session, user: User, days: int = 7) -> dict[str, Any]:
+    """Counts by state and queue and runtime figures for the user's tasks over a period."""
+    since = utcnow() - timedelta(days=days)
+    base = select(TaskRecord).where(TaskRecord.user_id == user.id, TaskRecord.queued_at >= since)
+    by_state = dict(
+        session.execute(
+            select(TaskRecord.state, func.count())
+            .where(TaskRecord.user_id == user.id, TaskRecord.queued_at >= since)
+            .group_by(TaskRecord.state)
+        ).all()
+    )
+    by_queue = dict(
+        session.execute(
+            select(TaskRecord.queue, func.count())
+            .where(TaskRecord.user_id == user.id, TaskRecord.queued_at >= since)
+            .group_by(TaskRecord.queue)
+        ).all()
+    )
+    runtimes = sorted(r.runtime_ms for r in session.scalars(base) if r.runtime_ms is not None)
+    total = sum(by_state.values())
+    return {
+        "user_id": user.id,
+        "days": days,
+        "total": total,
+        "by_state": by_state,
+        "by_queue": by_queue,
+        "failure_rate": (by_state.get("FAILURE", 0) / total) if total else 0.0,
+        "runtime_ms_p50": _percentile(runtimes, 50),
+        "runtime_ms_p95": _percentile(runtimes, 95),
+    }
+
+
+def _percentile(values: list[float], pct: float) -> float | None:
+    if not values:
+        return None
+    index = min(len(values) - 1, round(pct / 100 * (len(values) - 1)))
+    return values[index]

@@ -1,0 +1,217 @@
+"""Answers from retrieved passages: the extractive answerer (default, offline).
+
+Every sentence of the retrieved passages is scored against the question by meaning (cosine of
+MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
+sentences, so words every candidate shares count little; a misspelt question word counts as
+the passages' word spelled almost the same) and by its passage's similarity.
+The best sentence is the answer (with its neighbour when that is nearly as good), passages are
+re-ordered by their best sentence, and a weak best score means "not found".
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from backend.documents.ingest import split_sentences
+from backend.retrieval.sparse import terms
+
+if TYPE_CHECKING:
+    from backend.retrieval.vector_cache import TextEmbedder
+
+NOT_FOUND = "No answer found in your documents."
+WORD_RE = re.compile(r"[a-z0-9]+")
+LEXICAL_WEIGHT = 1.0
+PASSAGE_WEIGHT = 0.5
+SECOND_SENTENCE_MARGIN = 0.5
+ADJACENT_ONLY = True
+MIN_WORDS = 3
+# A misspelt question word still counts when a passage word is this similar (difflib ratio).
+SPELLING_CUTOFF = 0.85
+SPELLING_MIN_CHARS = 5
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with what a citation needs."""
+
+    chunk_id: int
+    document_id: int
+    filename: str
+    page: int | None
+    text: str
+    score: float
+    similarity: float = 0.0
+
+
+@dataclass
+class Answer:
+    text: str
+    found: bool
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    score: float = 0.0
+    answerer: str = "extractive"
+    # With no answer found: the passages that came closest, best first (not citations).
+    closest: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: int
+    start: int
+    end: int
+    text: str
+
+
+def content_words(text: str) -> set[str]:
+    """The text's meaningful terms (lower-cased, stemmed, no stopwords)."""
+    return set(terms(text))
+
+
+def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
+    """Every sentence of at least three words in the passages, with its place."""
+    out = []
+    for index, passage in enumerate(passages):
+        for span in split_sentences(passage.text):
+            if len(WORD_RE.findall(span.text.lower())) >= MIN_WORDS:
+                out.append(Candidate(index, span.start, span.end, span.text.strip()))
+    return out
+
+
+def score_sentences(
+    question: str,
+    question_vector: np.ndarray,
+    candidates: list[Candidate],
+    passages: list[Passage],
+    embedder: TextEmbedder,
+    lexical_weight: float = LEXICAL_WEIGHT,
+) -> np.ndarray:
+    """Meaning + distinctive shared words + passage similarity, one score per candidate."""
+    semantic = embedder.embed([c.text for c in candidates]) @ question_vector
+    sentence_terms = [content_words(c.text) for c in candidates]
+    idf = _local_idf(sentence_terms)
+    asked = with_spelling_matches(content_words(question), idf)
+    unseen = math.log(1 + (len(candidates) + 0.5) / 0.5)
+    total = sum(idf.get(t, unseen) for t in asked) or 1.0
+    lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
+    closeness = np.array([passages[c.passage].similarity for c in candidates])
+    return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+
+
+def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[str]:
+    """The question's terms, each long one that the passages never use replaced by the
+    passages' term spelled almost the same ("gaurantee" -> "guarantee"), if there is one."""
+    known = list(vocabulary)
+    out = set()
+    for term in asked:
+        if term in vocabulary or len(term) < SPELLING_MIN_CHARS:
+            out.add(term)
+            continue
+        close = difflib.get_close_matches(term, known, n=1, cutoff=SPELLING_CUTOFF)
+        out.add(close[0] if close else term)
+    return out
+
+
+def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    for words in sentence_terms:
+        for word in words:
+            df[word] = df.get(word, 0) + 1
+    n = len(sentence_terms)
+    return {w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in df.items()}
+
+
+def extractive_answer(
+    question: str,
+    question_vector: np.ndarray,
+    passages: list[Passage],
+    *,
+    embedder: TextEmbedder,
+    min_score: float,
+    top_k: int = 5,
+    rerank: bool = True,
+    lexical_weight: float = LEXICAL_WEIGHT,
+) -> Answer:
+    """The sentence(s) that best answer the question, with the passages re-ranked as sources.
+
+    `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`).
+    """
+    candidates = candidate_sentences(passages)
+    if not candidates:
+        return Answer(text=NOT_FOUND, found=False)
+    scores = score_sentences(
+        question, question_vector, candidates, passages, embedder, lexical_weight
+    )
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    ranking = (
+        _rerank_passages(candidates, scores, len(passages))
+        if rerank
+        else list(range(len(passages)))
+    )
+    if best < min_score:
+        closest = [_source(passages[i], []) for i in ranking[:top_k]]
+        return Answer(text=NOT_FOUND, found=False, score=best, closest=closest)
+    chosen = [candidates[order[0]]]
+    runner_up = _runner_up(candidates, scores, order)
+    if runner_up is not None:
+        chosen.append(runner_up)
+    chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
+    sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
+    return Answer(
+        text=" ".join(c.text for c in chosen), found=True, sources=sources[:top_k], score=best
+    )
+
+
+def _runner_up(
+    candidates: list[Candidate], scores: np.ndarray, order: np.ndarray
+) -> Candidate | None:
+    """The best other sentence, when nearly as good and (if ADJACENT_ONLY) next to the best
+    one in the same passage, so a two-sentence answer reads as one passage."""
+    best = candidates[order[0]]
+    for index in order[1:]:
+        if float(scores[order[0]]) - float(scores[index]) > SECOND_SENTENCE_MARGIN:
+            return None
+        other = candidates[index]
+        if other.text == best.text:
+            continue
+        if not ADJACENT_ONLY or _adjacent(best, other, candidates):
+            return other
+    return None
+
+
+def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
+    if first.passage != second.passage:
+        return False
+    same = sorted(c.start for c in candidates if c.passage == first.passage)
+    a, b = same.index(first.start), same.index(second.start)
+    return abs(a - b) == 1
+
+
+def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:
+    best = dict.fromkeys(range(count), -math.inf)
+    for candidate, score in zip(candidates, scores, strict=True):
+        best[candidate.passage] = max(best[candidate.passage], float(score))
+    return sorted(range(count), key=lambda i: (-best[i], i))
+
+
+def _source(passage: Passage, answer_spans: list[Candidate]) -> dict[str, Any]:
+    spans = [[c.start, c.end] for c in answer_spans]
+    return {
+        "document_id": passage.document_id,
+        "filename": passage.filename,
+        "page": passage.page,
+        "chunk_id": passage.chunk_id,
+        "text": passage.text,
+        # Cosine similarity to the question: comparable across questions, unlike rank fusion.
+        "score": round(passage.similarity, 4),
+        "rank_score": round(passage.score, 4),
+        "highlight": spans[0] if spans else None,
+        "highlights": spans,
+    }

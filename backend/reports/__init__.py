@@ -1,0 +1,1 @@
+"""Reports: usage summaries per user and period, and their CSV exports."""

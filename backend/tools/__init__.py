@@ -1,0 +1,1 @@
+"""Tools apart from the service: the command line, benchmarks, the evaluation and migrations."""

@@ -1,0 +1,333 @@
+"""Retrieval and answer quality on a QA dataset (docs/ + qa.jsonl), through the real queue.
+
+Scores, per method:
+- hit@k: one of the top-k cited chunks holds a gold answer in its original place (the answer
+  with about 20 characters of the gold paragraph on each side, compared normalised);
+- MRR of that first hit; answer containment (the answer shown holds a gold answer);
+- latency per question (p50/p95).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import secrets
+import string
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from backend.accounts import users
+from backend.documents import library
+from backend.documents.ingest import split_sentences
+from backend.errors import NotFound
+from backend.ledger import task_records
+from backend.models import Chunk, Document, User
+from backend.qa import questions
+from backend.qa.answering import content_words
+from backend.retrieval.bm25 import BM25
+from backend.runtime import Runtime
+
+CONTEXT_CHARS = 20
+# What `eval` compares: the system's method, then baselines (see questions.parse_method).
+EVAL_METHODS: dict[str, str | None] = {
+    "hybrid + sentence rerank (system)": None,
+    "dense only (meaning-only rerank)": "dense-semantic",
+    "dense + sentence rerank": "dense",
+    "dense retrieval order": "dense-plain",
+    "hybrid retrieval order": "hybrid-plain",
+}
+_PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, no articles, single spaces (SQuAD's normalisation)."""
+    text = _PUNCT.sub(" ", text.lower())
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+@dataclass(frozen=True)
+class Item:
+    question: str
+    answers: list[str]
+    contexts: list[str]  # normalised answer-in-place strings
+
+
+def gold_contexts(paragraph: str, answers: Sequence[str]) -> list[str]:
+    """Each answer with ~20 characters of its paragraph on either side, normalised."""
+    out = []
+    lowered = paragraph.lower()
+    for answer in answers:
+        at = lowered.find(answer.lower().strip())
+        if at < 0:
+            continue
+        start = max(0, at - CONTEXT_CHARS)
+        end = min(len(paragraph), at + len(answer.strip()) + CONTEXT_CHARS)
+        # Widen to whole words: a cut word ("e" of "the") would never match normalised text.
+        while start > 0 and not paragraph[start - 1].isspace():
+            start -= 1
+        while end < len(paragraph) and not paragraph[end].isspace():
+            end += 1
+        context = normalise(paragraph[start:end])
+        if context and context not in out:
+            out.append(context)
+    return out
+
+
+def load_items(folder: Path) -> tuple[list[Path], list[Item]]:
+    """The dataset's documents and its questions with their gold contexts."""
+    docs, items, _ = load_items_by_article(folder)
+    return docs, items
+
+
+def load_items_by_article(folder: Path) -> tuple[list[Path], list[Item], list[str]]:
+    """Documents, questions, and each question's article (the document's stem)."""
+    docs = sorted((folder / "docs").glob("*.txt"))
+    paragraphs = {
+        d.stem: [p.strip() for p in d.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        for d in docs
+    }
+    items, articles = [], []
+    for line in (folder / "qa.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        paragraph = paragraphs[row["article"]][row["paragraph"]]
+        contexts = gold_contexts(paragraph, row["answers"])
+        if contexts:
+            items.append(Item(row["question"], list(row["answers"]), contexts))
+            articles.append(row["article"])
+    return docs, items, articles
+
+
+def hit_rank(texts: Sequence[str], contexts: Sequence[str]) -> int | None:
+    """1-based rank of the first text holding a gold context, or None."""
+    for rank, text in enumerate(texts, 1):
+        norm = normalise(text)
+        if any(c in norm for c in contexts):
+            return rank
+    return None
+
+
+def contains_answer(answer: str, answers: Sequence[str]) -> bool:
+    """Whether the shown answer contains one of the accepted answers (normalised)."""
+    norm = normalise(answer)
+    return any(normalise(a) and normalise(a) in norm for a in answers)
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-question rows as figures: retrieval hit@1, hit@5 and MRR (of the sources' order
+    before the 'not found' decision), cited@5 (a source cited with the answer holds it: a
+    refusal cites nothing), containment, refusals and latency percentiles."""
+    n = len(rows) or 1
+    latencies = sorted(r["latency_ms"] for r in rows)
+    cited = [r["cited"] for r in rows]
+    ranks = [r["rank"] for r in rows]
+    return {
+        "questions": len(rows),
+        "hit@1": round(sum(1 for k in ranks if k == 1) / n, 4),
+        "hit@5": round(sum(1 for k in ranks if k is not None and k <= 5) / n, 4),
+        "mrr": round(sum(1 / k for k in ranks if k) / n, 4),
+        "cited@5": round(sum(1 for k in cited if k is not None and k <= 5) / n, 4),
+        "containment": round(sum(1 for r in rows if r["contains"]) / n, 4),
+        "not_found": round(sum(1 for r in rows if not r["found"]) / n, 4),
+        "p50_ms": round(_pct(latencies, 50), 1),
+        "p95_ms": round(_pct(latencies, 95), 1),
+    }
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, round(pct / 100 * (len(values) - 1)))]
+
+
+def ensure_eval_documents(rt: Runtime, email: str, docs: list[Path], timeout: float) -> User:
+    """The evaluation account with every dataset document uploaded and ready."""
+    with rt.session() as session:
+        try:
+            user = users.get_user_by_email(session=session, email=email)
+        except NotFound:
+            # An admin account, so rate limits do not cut a long evaluation short.
+            user = users.create_user(
+                session=session, email=email, password=secrets.token_urlsafe(16), role="admin"
+            )
+        results = library.upload_paths(
+            session=session,
+            celery=rt.celery,
+            uploads=rt.uploads,
+            settings=rt.settings,
+            user=user,
+            paths=docs,
+        )
+        tasks = [r.task.task_id for r in results if r.task is not None]
+    for task_id in tasks:
+        task_records.wait_for_task(celery=rt.celery, task_id=task_id, timeout=timeout)
+    return user
+
+
+def run_system(
+    rt: Runtime,
+    user: User,
+    items: list[Item],
+    timeout: float,
+    retrieval: str | None = None,
+) -> list[dict[str, Any]]:
+    """Ask every question through the queue and score what comes back."""
+    rows = []
+    for item in items:
+        started = time.perf_counter()
+        with rt.session() as session:
+            fresh = session.get(User, user.id)
+            assert fresh is not None
+            _, task = questions.submit_question(
+                session=session,
+                celery=rt.celery,
+                user=fresh,
+                question=item.question,
+                retrieval=retrieval,
+            )
+        result = task_records.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=timeout)
+        latency = (time.perf_counter() - started) * 1000
+        texts = [s["text"] for s in result["sources"]]
+        ranked = texts or [s["text"] for s in result.get("closest") or []]
+        rows.append(_row(item, texts, result["answer"], bool(result["found"]), latency, ranked))
+    return rows
+
+
+def run_bm25(rt: Runtime, user: User, items: list[Item], k: int = 5) -> list[dict[str, Any]]:
+    """The BM25 baseline over the same chunks, in process; its answer is the best-overlap
+    sentence of the top chunk."""
+    with rt.session() as session:
+        texts = list(
+            session.scalars(
+                select(Chunk.text)
+                .join(Document, Document.id == Chunk.document_id)
+                .where(Document.owner_id == user.id)
+                .order_by(Chunk.document_id, Chunk.ordinal)
+            )
+        )
+    index = BM25(texts)
+    rows = []
+    for item in items:
+        started = time.perf_counter()
+        top = index.top(item.question, k)
+        ranked = [texts[i] for i, score in top if score > 0]
+        answer = _best_overlap_sentence(item.question, ranked[0]) if ranked else ""
+        latency = (time.perf_counter() - started) * 1000
+        rows.append(_row(item, ranked, answer, bool(ranked), latency))
+    return rows
+
+
+def _best_overlap_sentence(question: str, text: str) -> str:
+    words = content_words(question)
+    spans = split_sentences(text) or []
+    best = max(spans, key=lambda s: len(words & content_words(s.text)), default=None)
+    return best.text if best else text
+
+
+def _row(
+    item: Item,
+    texts: list[str],
+    answer: str,
+    found: bool,
+    latency: float,
+    ranked: list[str] | None = None,
+) -> dict[str, Any]:
+    """One question's figures; `ranked` are the sources in order before the 'not found'
+    decision (the cited ones, or the closest passages of a refusal)."""
+    return {
+        "rank": hit_rank((texts if ranked is None else ranked)[:5], item.contexts),
+        "cited": hit_rank(texts[:5], item.contexts),
+        "contains": found and contains_answer(answer, item.answers),
+        "found": found,
+        "latency_ms": latency,
+    }
+
+
+def run_eval(
+    rt: Runtime, folder: Path, *, sample: int, seed: int, email: str, timeout: float
+) -> dict[str, Any]:
+    """Upload the dataset's documents, ask its questions, and score every method; then ask a
+    second account that lacks two of the documents about those, to measure 'not found'."""
+    docs, items, articles = load_items_by_article(folder)
+    rng = random.Random(seed)
+    chosen = rng.sample(range(len(items)), sample) if 0 < sample < len(items) else range(len(items))
+    asked = [items[i] for i in chosen]
+    user = ensure_eval_documents(rt, email, docs, timeout)
+    methods = {
+        name: summarise(run_system(rt, user, asked, timeout, retrieval))
+        for name, retrieval in EVAL_METHODS.items()
+    }
+    methods["bm25 baseline (in-process)"] = summarise(run_bm25(rt, user, asked))
+    report: dict[str, Any] = {
+        "dataset": str(folder),
+        "questions": len(asked),
+        "seed": seed,
+        "methods": methods,
+    }
+    if len(docs) >= 4:
+        report["not_found"] = _not_found_check(rt, folder, docs, items, articles, seed, timeout)
+    return report
+
+
+def _not_found_check(
+    rt: Runtime,
+    folder: Path,
+    docs: list[Path],
+    items: list[Item],
+    articles: list[str],
+    seed: int,
+    timeout: float,
+) -> dict[str, Any]:
+    """Hold out two documents; questions about them should get 'not found', others not."""
+    rng = random.Random(seed + 1)
+    held = set(rng.sample([d.stem for d in docs], 2))
+    user = ensure_eval_documents(
+        rt, f"eval-holdout-{seed}@localhost", [d for d in docs if d.stem not in held], timeout
+    )
+    absent = [it for it, a in zip(items, articles, strict=True) if a in held]
+    present = [it for it, a in zip(items, articles, strict=True) if a not in held]
+    absent = rng.sample(absent, min(100, len(absent)))
+    present = rng.sample(present, min(100, len(present)))
+    refused_absent = sum(not r["found"] for r in run_system(rt, user, absent, timeout))
+    refused_present = sum(not r["found"] for r in run_system(rt, user, present, timeout))
+    said = refused_absent + refused_present
+    return {
+        "held_out": sorted(held),
+        "absent_questions": len(absent),
+        "absent_refused": round(refused_absent / max(1, len(absent)), 4),
+        "present_refused": round(refused_present / max(1, len(present)), 4),
+        "precision": round(refused_absent / said, 4) if said else None,
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report as one aligned table."""
+    cols = ["hit@1", "hit@5", "mrr", "cited@5", "containment", "not_found", "p50_ms", "p95_ms"]
+    width = max(len(m) for m in report["methods"]) + 2
+    lines = [
+        f"{report['dataset']}: {report['questions']} questions (seed {report['seed']})",
+        "method".ljust(width) + "".join(c.rjust(12) for c in cols),
+    ]
+    for name, figures in report["methods"].items():
+        lines.append(name.ljust(width) + "".join(f"{figures[c]:>12}" for c in cols))
+    lines.append(
+        "hit@k and mrr: the ranked sources before the 'not found' decision; cited@5: a "
+        "source cited with the answer holds it (a refusal cites none); all asked through "
+        "the queue except bm25."
+    )
+    nf = report.get("not_found")
+    if nf:
+        lines.append(
+            f"not found: held out {', '.join(nf['held_out'])}; questions about them refused "
+            f"{nf['absent_refused']:.1%}, answerable ones refused {nf['present_refused']:.1%}, "
+            f"precision of 'not found' {nf['precision']}"
+        )
+    return "\n".join(lines)
