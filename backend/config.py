@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "admin"}
 
-QUEUES = ("high_priority", "question_answering", "document_processing", "user_management")
 
 
 class Settings(BaseSettings):

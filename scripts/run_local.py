@@ -21,7 +21,8 @@ os.chdir(ROOT)
 
 import redis  # noqa: E402
 
-from backend.config import QUEUES, get_settings, redact_url  # noqa: E402
+from backend.config import get_settings, redact_url  # noqa: E402
+from backend.ledger.catalog import QUEUE_NAMES  # noqa: E402
 
 CELERY = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app"]
 
@@ -77,7 +78,7 @@ def service_commands(settings) -> dict[str, list[str]]:
             "--loglevel=info",
             "--pool=threads",
             f"--concurrency={settings.worker_concurrency}",
-            f"--queues={','.join(QUEUES)}",
+            f"--queues={','.join(QUEUE_NAMES)}",
             "--hostname=worker-embedded@%h",
         ],
         "beat": CELERY

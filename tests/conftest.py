@@ -160,12 +160,11 @@ def runtime(settings) -> Iterator[Runtime]:
         redis.Redis.from_url(f"{_REDIS}/{db}").flushdb()
     _reset_database(settings.sqlalchemy_url)
     from workers.celery_app import celery_app
-    from workers.runtime import set_runtime
 
     rt = build_runtime(settings, celery=celery_app)
-    set_runtime(rt)
+    celery_app.use_runtime(rt)
     yield rt
-    set_runtime(None)
+    celery_app.use_runtime(None)
     rt.close()
 
 
@@ -175,7 +174,7 @@ def worker(runtime: Runtime):
     import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping)
     from celery.contrib.testing.worker import start_worker
 
-    from backend.config import QUEUES
+    from backend.ledger.catalog import QUEUE_NAMES as QUEUES
 
     app = runtime.celery
     with start_worker(

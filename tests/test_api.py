@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.accounts import tokens
-from backend.ledger.routing import BEAT_HEARTBEAT_KEY
 from backend.models import ApiToken, Document, TaskRecord, User
+from backend.operations.health import BEAT_HEARTBEAT_KEY
 from backend.runtime import Runtime
 from tests import factories, pdfs
 

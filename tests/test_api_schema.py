@@ -12,9 +12,9 @@ from schemathesis.checks import not_a_server_error
 
 from backend.accounts import tokens
 from backend.api.app import create_app
-from backend.ledger.routing import BEAT_HEARTBEAT_KEY
 from backend.models import Document, DocumentStatus, User
 from backend.operations import broker
+from backend.operations.health import BEAT_HEARTBEAT_KEY
 from backend.runtime import Runtime, build_runtime
 from tests import factories
 

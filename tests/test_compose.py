@@ -74,7 +74,7 @@ def test_workers_consume_the_seeds_queues(name):
 
 
 def test_all_four_queues_are_consumed():
-    from backend.config import QUEUES
+    from backend.ledger.catalog import QUEUE_NAMES as QUEUES
 
     consumed = set().union(*(q for q, _ in SEED_WORKERS.values()))
     assert consumed == set(QUEUES)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend.api.app import create_app
-from backend.ledger.routing import ANSWER_QUESTION, PROCESS_DOCUMENT
+from backend.ledger.catalog import ANSWER_QUESTION, PROCESS_DOCUMENT
 from backend.operations import metrics
 from tests import factories
 

@@ -8,9 +8,10 @@ from datetime import timedelta
 from celery.schedules import crontab
 
 from backend.config import get_settings
-from backend.ledger.routing import BEAT_HEARTBEAT, make_celery
+from backend.ledger import catalog
+from workers.app import WorkerApp
 
-celery_app = make_celery(get_settings())
+celery_app = WorkerApp()
 celery_app.conf.include = [
     "workers.tasks.documents",
     "workers.tasks.questions",
@@ -20,29 +21,17 @@ celery_app.conf.include = [
     "workers.tasks.webhooks",
 ]
 celery_app.conf.beat_schedule = {
-    "beat-heartbeat": {"task": BEAT_HEARTBEAT, "schedule": timedelta(seconds=30)},
-    "flag-stuck-tasks": {
-        "task": "workers.tasks.maintenance.flag_stuck_tasks",
-        "schedule": timedelta(minutes=5),
-    },
-    "check-service": {
-        "task": "workers.tasks.maintenance.check_service",
-        "schedule": timedelta(minutes=1),
-    },
-    "purge-expired": {
-        "task": "workers.tasks.maintenance.purge_expired",
-        "schedule": crontab(hour=3, minute=0),
-    },
-    "remove-orphans": {
-        "task": "workers.tasks.maintenance.remove_orphans",
-        "schedule": crontab(hour=3, minute=30),
-    },
+    "beat-heartbeat": {"task": catalog.BEAT_HEARTBEAT, "schedule": timedelta(seconds=30)},
+    "flag-stuck-tasks": {"task": catalog.FLAG_STUCK_TASKS, "schedule": timedelta(minutes=5)},
+    "check-service": {"task": catalog.CHECK_SERVICE, "schedule": timedelta(minutes=1)},
+    "purge-expired": {"task": catalog.PURGE_EXPIRED, "schedule": crontab(hour=3, minute=0)},
+    "remove-orphans": {"task": catalog.REMOVE_ORPHANS, "schedule": crontab(hour=3, minute=30)},
     "daily-usage-reports": {
-        "task": "workers.tasks.maintenance.daily_usage_reports",
+        "task": catalog.DAILY_USAGE_REPORTS,
         "schedule": crontab(hour=0, minute=10),
     },
     "sample-queue-depths": {
-        "task": "workers.tasks.monitoring.sample_queue_depths",
+        "task": catalog.SAMPLE_QUEUE_DEPTHS,
         "schedule": timedelta(seconds=get_settings().queue_sample_seconds),
     },
 }

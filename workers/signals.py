@@ -13,9 +13,10 @@ import redis
 from celery import signals
 
 from backend.config import get_settings
-from backend.ledger import task_records
+from backend.ledger.transitions import Event
 from backend.operations import metrics, worker_registry
-from workers.tasks.base import LedgerTask, error_text, record
+from workers.app import runtime_of
+from workers.tasks.base import RECORDED, LedgerTask, error_text, owner_reason, record
 
 
 def _is_ledger_task(sender: Any) -> bool:
@@ -26,13 +27,15 @@ def _is_ledger_task(sender: Any) -> bool:
 def on_failure(
     sender: Any = None, task_id: str = "", exception: BaseException | None = None, **_: Any
 ) -> None:
-    if _is_ledger_task(sender):
+    # A failure the task raised is recorded by the task itself (before its result is stored);
+    # this records only what the pool reports: a hard time limit, a lost worker process.
+    if _is_ledger_task(sender) and not getattr(exception, RECORDED, False):
         record(
-            "failure",
-            task_records.mark_finished,
-            task_id=task_id,
-            state="FAILURE",
+            runtime_of(sender),
+            task_id,
+            Event.FAILED,
             error=error_text(exception),
+            reason=owner_reason(exception),
         )
 
 
@@ -40,16 +43,14 @@ def on_failure(
 def on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
     if _is_ledger_task(sender) and request is not None:
         text = error_text(reason) if isinstance(reason, BaseException) else str(reason)
-        record("retry", task_records.mark_retrying, task_id=request.id, reason=text)
+        record(runtime_of(sender), request.id, Event.RETRYING, error=text)
 
 
 @signals.task_revoked.connect
 def on_revoked(sender: Any = None, request: Any = None, expired: bool = False, **_: Any) -> None:
     if _is_ledger_task(sender) and request is not None:
         reason = "Expired before it ran." if expired else "Cancelled."
-        record(
-            "revoke", task_records.mark_finished, task_id=request.id, state="REVOKED", error=reason
-        )
+        record(runtime_of(sender), request.id, Event.REVOKED, error=reason)
 
 
 # --- Prometheus metrics (backend.operations.metrics): every task, ledger or not, is counted.

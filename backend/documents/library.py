@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from backend.errors import (
     TooLarge,
     UnsupportedType,
 )
-from backend.ledger.routing import DELETE_DOCUMENT, PROCESS_DOCUMENT
+from backend.ledger.catalog import DELETE_DOCUMENT, PROCESS_DOCUMENT
 from backend.ledger.task_records import TaskRef, submit_task
 from backend.models import Document, DocumentStatus, User
 
@@ -210,16 +211,15 @@ def queue_processing(*, session: Session, celery: Celery, document: Document) ->
     document.processing_stage = "queued"
     document.processing_progress = 0
     document.processing_error = None
-    task = submit_task(
+    document.processing_task_id = str(uuid.uuid4())
+    return submit_task(
         session=session,
         celery=celery,
         name=PROCESS_DOCUMENT,
         kwargs={"document_id": document.id, "user_id": document.owner_id},
         user_id=document.owner_id,
+        task_id=document.processing_task_id,
     )
-    document.processing_task_id = task.task_id
-    session.commit()
-    return task
 
 
 def get_document(*, session: Session, user: User, document_id: int) -> Document:

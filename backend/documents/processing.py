@@ -30,26 +30,13 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
 
 
+TIME_LIMIT_SENTENCE = (
+    "Processing took longer than the time limit; the file may be too large or malformed."
+)
+
+
 class DocumentRejected(ServiceError):
     """The file cannot be turned into searchable text; the message says why."""
-
-
-def _set_stage(rt: Runtime, document_id: int, stage: str, percent: int, progress: Progress) -> None:
-    with rt.session() as session:
-        document = session.get(Document, document_id)
-        if document is not None:
-            document.processing_stage = stage
-            document.processing_progress = percent
-    progress(stage, percent)
-
-
-def _fail(rt: Runtime, document_id: int, message: str) -> None:
-    with rt.session() as session:
-        document = session.get(Document, document_id)
-        if document is not None:
-            document.processing_status = DocumentStatus.FAILED.value
-            document.processing_stage = "failed"
-            document.processing_error = message
 
 
 def process_document(
@@ -60,42 +47,30 @@ def process_document(
         document = session.get(Document, document_id)
         if document is None or document.owner_id != user_id:
             raise NotFound(f"Document {document_id} no longer exists.")
-        document.processing_status = DocumentStatus.PROCESSING.value
-        document.processing_error = None
         if task_id:
             document.processing_task_id = task_id
         filename, sha256 = document.filename, document.sha256
     try:
         return _run_pipeline(rt, document_id, user_id, filename, sha256, progress)
     except ExtractionError as exc:
-        _fail(rt, document_id, exc.message)
         raise DocumentRejected(exc.message) from exc
-    except DocumentRejected as exc:
-        _fail(rt, document_id, exc.message)
-        raise
     except Exception as exc:
-        _fail(rt, document_id, failure_sentence(exc))
+        if type(exc).__name__ == "SoftTimeLimitExceeded":
+            raise DocumentRejected(TIME_LIMIT_SENTENCE) from exc
+        # Any other failure is the ledger's to record on the document (transitions): a
+        # transient one is retried and leaves the document queued, not failed.
         raise
-
-
-def failure_sentence(exc: BaseException) -> str:
-    """What to tell the owner when processing stops for a reason that is not the file's."""
-    if isinstance(exc, ServiceError):
-        return exc.message
-    if type(exc).__name__ == "SoftTimeLimitExceeded":
-        return "Processing took longer than the time limit; the file may be too large or malformed."
-    return "Processing failed because of an internal error; try again, or ask an administrator."
 
 
 def _run_pipeline(
     rt: Runtime, document_id: int, user_id: int, filename: str, sha256: str, progress: Progress
 ) -> dict[str, Any]:
     settings = rt.settings
-    _set_stage(rt, document_id, "extracting", 5, progress)
+    progress("extracting", 5)
     data = rt.uploads.read(sha256)
     extracted = read_document(data, filename, settings)
     pages = [PageText(p.number, clean_text(p.text)) for p in extracted.pages]
-    _set_stage(rt, document_id, "chunking", 20, progress)
+    progress("chunking", 20)
     drafts = chunk_pages(
         pages,
         count_tokens=count_tokens,
@@ -104,9 +79,9 @@ def _run_pipeline(
     )
     if not drafts:
         raise DocumentRejected("The document contains no readable text.")
-    _set_stage(rt, document_id, "embedding", 30, progress)
+    progress("embedding", 30)
     vectors = _embed_with_progress(rt, document_id, [d.text for d in drafts], progress)
-    _set_stage(rt, document_id, "storing", 90, progress)
+    progress("storing", 90)
     points = [
         ChunkPoint(
             document_id, user_id, d.ordinal, d.page, d.text, vectors[i], document_vector(d.text)

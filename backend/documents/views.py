@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend.documents.ingest.extract import TEXT_EXTENSIONS
+from backend.documents.ingest.extract import SUPPORTED_EXTENSIONS
 from backend.models import Document, DocumentStatus, User
 
-ACCEPTED_EXTENSIONS = tuple(sorted(ext.lstrip(".") for ext in TEXT_EXTENSIONS | {".pdf"}))
+ACCEPTED_EXTENSIONS = tuple(sorted(ext.lstrip(".") for ext in SUPPORTED_EXTENSIONS))
 STAGE_LABELS = {
     "queued": "Queued",
     "extracting": "Extracting text",

@@ -6,11 +6,11 @@ Queries are paginated in SQL (ordered by the indexed queue time); each call chec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from celery import Celery
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.accounts import audit
@@ -18,6 +18,7 @@ from backend.accounts.users import require_admin
 from backend.config import Settings
 from backend.errors import InvalidInput
 from backend.ledger import task_records
+from backend.ledger.stuck import stuck, why_stuck
 from backend.models import TaskRecord, User, utcnow
 
 PAGE_SIZE = 50
@@ -190,51 +191,18 @@ def _describe(filters: TaskFilters) -> dict[str, Any]:
     return values
 
 
-def time_limits(settings: Settings) -> dict[str, int]:
-    """Each queue's hard time limit in seconds."""
-    return {
-        "document_processing": settings.document_time_limit,
-        "question_answering": settings.question_time_limit,
-        "high_priority": settings.question_time_limit,
-        "user_management": settings.question_time_limit,
-    }
-
-
 def stuck_tasks(
     *, session: Session, user: User, settings: Settings, limit: int = 200
 ) -> list[tuple[AdminTaskRow, str]]:
-    """Tasks queued but not started past the threshold, or started and past their time limit."""
+    """Tasks the stuck rules catch (`ledger.stuck`, the same rules as beat's flagging job):
+    flagged STUCK, queued but not started past the threshold, or running past their limit."""
     require_admin(user)
     now = utcnow()
-    waited = now - timedelta(seconds=settings.stuck_pending_seconds)
-    overdue = [
-        and_(TaskRecord.queue == queue, TaskRecord.started_at < now - timedelta(seconds=limit_s))
-        for queue, limit_s in time_limits(settings).items()
-    ]
-    condition = or_(
-        and_(TaskRecord.state == "PENDING", TaskRecord.queued_at < waited),
-        and_(TaskRecord.state == "STARTED", or_(*overdue)),
-    )
     rows = session.execute(
         select(TaskRecord, User.email)
         .outerjoin(User, User.id == TaskRecord.user_id)
-        .where(condition)
+        .where(stuck(settings, now))
         .order_by(TaskRecord.queued_at)
         .limit(limit)
     ).all()
-    limits = time_limits(settings)
-    return [(AdminTaskRow(r, e), _why(r, now, limits)) for r, e in rows]
-
-
-def _why(record: TaskRecord, now: datetime, limits: dict[str, int]) -> str:
-    if record.state == "PENDING":
-        minutes = (now - _aware(record.queued_at)).total_seconds() / 60
-        return f"Queued {minutes:.0f} min ago and not started."
-    assert record.started_at is not None
-    running = (now - _aware(record.started_at)).total_seconds()
-    limit = limits.get(record.queue or "", 0)
-    return f"Running {running:.0f} s, past its {limit} s time limit."
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+    return [(AdminTaskRow(r, e), why_stuck(r, settings, now)) for r, e in rows]

@@ -1,4 +1,5 @@
-"""The Celery app configuration shared by every process that sends or runs tasks.
+"""The Celery configuration shared by every process that sends or runs tasks: queues and routes
+derived from the task table (`catalog`), serialisation and reliability settings.
 
 Senders (API, dashboard, CLI) build the app with `make_celery` and send tasks by name;
 only `workers/celery_app.py` imports the task modules.
@@ -6,69 +7,35 @@ only `workers/celery_app.py` imports the task modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
 from kombu import Exchange, Queue
 
 from backend.config import Settings
-
-
-@dataclass(frozen=True)
-class Route:
-    queue: str
-    routing_key: str
-
+from backend.ledger import catalog
 
 EXCHANGE = Exchange("qa", type="direct")
-QUEUE_KEYS = {
-    "high_priority": "qa.priority",
-    "question_answering": "qa.normal",
-    "document_processing": "document.processing",
-    "user_management": "user.management",
-}
-
-PROCESS_DOCUMENT = "workers.tasks.documents.process_document"
-DELETE_DOCUMENT = "workers.tasks.documents.delete_document"
-ANSWER_QUESTION = "workers.tasks.questions.answer_question"
-PRIORITY_QUESTION = "workers.tasks.questions.priority_question"
-BEAT_HEARTBEAT = "workers.tasks.maintenance.beat_heartbeat"
-BEAT_HEARTBEAT_KEY = "qa:beat:last_heartbeat"  # Redis key (cache db) holding a UNIX time
-
-ROUTES: dict[str, str] = {
-    "workers.tasks.documents.*": "document_processing",
-    ANSWER_QUESTION: "question_answering",
-    PRIORITY_QUESTION: "high_priority",
-    "workers.tasks.users.*": "user_management",
-    "workers.tasks.maintenance.*": "user_management",
-    "workers.tasks.monitoring.*": "user_management",
-    "workers.tasks.webhooks.*": "user_management",
-}
-
-
-def route_for(name: str) -> Route:
-    """The queue and routing key a task name is sent to."""
-    queue = ROUTES.get(name)
-    if queue is None:
-        prefix = name.rsplit(".", 1)[0] + ".*"
-        queue = ROUTES.get(prefix, "question_answering")
-    return Route(queue=queue, routing_key=QUEUE_KEYS[queue])
 
 
 def task_queues() -> tuple[Queue, ...]:
-    """The four queues, high_priority first so a worker consuming several serves it first."""
+    """The declared queues, high_priority first so a worker consuming several serves it first."""
     return tuple(
-        Queue(name, EXCHANGE, routing_key=key, max_priority=10) for name, key in QUEUE_KEYS.items()
+        Queue(q.name, EXCHANGE, routing_key=q.routing_key, max_priority=10)
+        for q in catalog.QUEUES
     )
+
+
+def task_routes() -> dict[str, dict[str, str]]:
+    """Each declared task's queue and routing key, by task name."""
+    return {
+        task.name: {"queue": task.queue, "routing_key": task.routing_key}
+        for task in catalog.TASKS
+    }
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Reliability, serialisation and routing settings for every process."""
-    routes = {
-        pattern: {"queue": queue, "routing_key": QUEUE_KEYS[queue]}
-        for pattern, queue in ROUTES.items()
-    }
     return {
         "broker_url": settings.broker_url,
         # Celery prefers CELERY_BROKER_URL from the environment over broker_url; the read and
@@ -84,10 +51,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "task_queues": task_queues(),
-        "task_default_queue": "question_answering",
+        "task_default_queue": catalog.DEFAULT_QUEUE,
         "task_default_exchange": EXCHANGE.name,
-        "task_default_routing_key": QUEUE_KEYS["question_answering"],
-        "task_routes": routes,
+        "task_default_routing_key": catalog.queue_spec(catalog.DEFAULT_QUEUE).routing_key,
+        "task_routes": task_routes(),
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_track_started": True,

@@ -12,6 +12,7 @@ from typing import Any
 from backend.accounts.users import get_user
 from backend.config import get_settings
 from backend.ledger import task_records
+from backend.ledger.task_view import task_dict
 from backend.runtime import Runtime, build_runtime
 
 
@@ -56,30 +57,6 @@ class TaskMonitor:
         with self.rt.session() as session:
             user = get_user(session=session, user_id=user_id)
             return task_records.task_analytics(session=session, user=user, days=days)
-
-
-def task_dict(record: Any) -> dict[str, Any]:
-    """A ledger row as plain JSON-friendly values."""
-    return {
-        "task_id": record.task_id,
-        "name": record.name,
-        "queue": record.queue,
-        "user_id": record.user_id,
-        "state": record.state,
-        "args": record.args_summary,
-        "queued_at": _iso(record.queued_at),
-        "started_at": _iso(record.started_at),
-        "finished_at": _iso(record.finished_at),
-        "runtime_ms": record.runtime_ms,
-        "retries": record.retries,
-        "error": record.error,
-        "worker": record.worker,
-        "retry_of": record.retry_of,
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 task_monitor = TaskMonitor()

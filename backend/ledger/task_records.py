@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,10 +15,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from backend.errors import InvalidInput, NotFound, ServiceUnavailable, TaskTimeout
-from backend.ledger.routing import route_for
+from backend.ledger.catalog import task_spec
+from backend.ledger.routing import urgent_priority
+from backend.ledger.transitions import FINISHED_STATES, Event, summarise_args, transition
 from backend.models import TaskRecord, User, utcnow
 
-FINISHED_STATES = {"SUCCESS", "FAILURE", "REVOKED"}
 RETRYABLE_STATES = {"FAILURE", "REVOKED", "STUCK"}  # STUCK: flagged by maintenance
 BROKER_DOWN = "The task queue is not answering right now; nothing was queued. Try again shortly."
 
@@ -31,12 +31,6 @@ class TaskRef:
     queue: str
 
 
-def summarise_args(kwargs: dict[str, Any]) -> str:
-    """A short, log-safe summary of a task's arguments."""
-    text = json.dumps(kwargs, sort_keys=True, default=str)
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
 def submit_task(
     *,
     session: Session,
@@ -46,14 +40,21 @@ def submit_task(
     user_id: int | None,
     priority: int | None = None,
     retry_of: str | None = None,
+    task_id: str | None = None,
 ) -> TaskRef:
-    """Record the task in the ledger, then publish it; a broker outage raises a clear error."""
-    route = route_for(name)
-    task_id = str(uuid.uuid4())
+    """Record the task in the ledger, then publish it; a broker outage raises a clear error.
+
+    Whatever the caller changed in the session is committed with the ledger row, before the
+    message leaves, so the worker finds both."""
+    spec = task_spec(name)
+    queue = spec.queue
+    if priority is None and spec.urgent:
+        priority = urgent_priority(celery)
+    task_id = task_id or str(uuid.uuid4())
     record = TaskRecord(
         task_id=task_id,
         name=name,
-        queue=route.queue,
+        queue=queue,
         user_id=user_id,
         args=kwargs,
         args_summary=summarise_args(kwargs),
@@ -70,68 +71,7 @@ def submit_task(
         session.delete(record)
         session.commit()
         raise ServiceUnavailable(BROKER_DOWN) from exc
-    return TaskRef(task_id=task_id, name=name, queue=route.queue)
-
-
-# --- lifecycle updates, called by the worker's signal handlers
-
-
-def _record(session: Session, task_id: str, name: str | None = None) -> TaskRecord | None:
-    record = session.get(TaskRecord, task_id)
-    if record is None and name is not None:
-        # Published by something that did not go through submit_task (beat, a retry).
-        record = TaskRecord(
-            task_id=task_id, name=name, state="PENDING", queue=route_for(name).queue
-        )
-        session.add(record)
-    return record
-
-
-def mark_started(
-    session: Session, *, task_id: str, name: str, worker: str | None, kwargs: dict[str, Any]
-) -> None:
-    """The worker began running the task."""
-    record = _record(session, task_id, name)
-    assert record is not None
-    if record.args is None:
-        record.args = kwargs
-        record.args_summary = summarise_args(kwargs)
-        record.user_id = record.user_id or kwargs.get("user_id")
-    record.state = "STARTED"
-    record.started_at = utcnow()
-    record.worker = worker
-    record.error = None
-
-
-def mark_finished(session: Session, *, task_id: str, state: str, error: str | None = None) -> None:
-    """The task ended (SUCCESS, FAILURE or REVOKED); recording the same end twice is a no-op."""
-    record = _record(session, task_id)
-    # A row removed meanwhile (retention clean-up, a deleted user) is not brought back.
-    if record is None or (record.state == state and record.finished_at is not None):
-        return
-    record.state = state
-    record.finished_at = utcnow()
-    if record.started_at is not None:
-        started = _aware(record.started_at)
-        record.runtime_ms = (record.finished_at - started).total_seconds() * 1000
-    # A cancellation's reason (who cancelled) outranks the worker's generic one.
-    if error is not None and not (state == "REVOKED" and record.error):
-        record.error = error[:2000]
-
-
-def mark_retrying(session: Session, *, task_id: str, reason: str) -> None:
-    """The task will run again after a transient error."""
-    record = _record(session, task_id)
-    if record is None:
-        return
-    record.state = "RETRY"
-    record.retries = (record.retries or 0) + 1
-    record.error = reason[:2000]
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+    return TaskRef(task_id=task_id, name=name, queue=queue)
 
 
 # --- what users and admins do with their tasks
@@ -182,7 +122,8 @@ def cancel_task(*, session: Session, celery: Celery, user: User, task_id: str) -
         celery.control.revoke(task_id, terminate=record.state == "STARTED", signal="SIGTERM")
     except (BrokerError, RedisError, OSError) as exc:
         raise ServiceUnavailable(BROKER_DOWN) from exc
-    mark_finished(session, task_id=task_id, state="REVOKED", error=f"Cancelled by {user.email}.")
+    transition(session, task_id=task_id, event=Event.CANCELLED, error=f"Cancelled by {user.email}.")
+    session.commit()
     return record
 
 
@@ -210,15 +151,8 @@ def task_status(*, session: Session, celery: Celery, user: User, task_id: str) -
     """State, progress, result and error of a task the user owns, in the seed's shape."""
     record = get_task(session=session, user=user, task_id=task_id)
     status, progress, result = record.state, None, None
-    if record.state not in FINISHED_STATES:
-        try:
-            live = AsyncResult(task_id, app=celery)
-            if live.state == "PROGRESS" and isinstance(live.info, dict):
-                status, progress = "PROGRESS", live.info
-            elif live.state in ("STARTED", "RETRY"):
-                status = live.state
-        except (RedisError, OSError):
-            pass  # the ledger's state is still a truthful answer
+    if record.state == "STARTED" and record.progress is not None:
+        status, progress = "PROGRESS", {"stage": record.stage, "percent": record.progress}
     elif record.state == "SUCCESS":
         result = _stored_result(celery, task_id)
     return {

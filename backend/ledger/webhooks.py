@@ -23,22 +23,15 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import InvalidInput, NotFound
-from backend.ledger.routing import ANSWER_QUESTION, PRIORITY_QUESTION, PROCESS_DOCUMENT
+from backend.ledger.catalog import SEND_WEBHOOK, find_task
 from backend.models import User, Webhook, WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
 
-SEND_WEBHOOK = "workers.tasks.webhooks.send_completion_webhook"
 SIGNATURE_HEADER = "X-QA-Signature"
 EVENT_HEADER = "X-QA-Event"
 DELIVERY_HEADER = "X-QA-Delivery"
 MAX_URL_LENGTH = 2000
-# Task name -> (event on success, event on failure).
-EVENTS = {
-    PROCESS_DOCUMENT: ("document.ready", "document.failed"),
-    ANSWER_QUESTION: ("answer.ready", "answer.failed"),
-    PRIORITY_QUESTION: ("answer.ready", "answer.failed"),
-}
 
 
 class DeliveryFailed(Exception):
@@ -239,3 +232,11 @@ def delivery_view(delivery: WebhookDelivery) -> dict[str, Any]:
         "created_at": delivery.created_at,
         "finished_at": delivery.finished_at,
     }
+
+
+def completion_event(task_name: str, *, failed: bool) -> str | None:
+    """The webhook event a finished task posts (None for tasks that post none)."""
+    spec = find_task(task_name)
+    if spec is None or spec.webhook is None:
+        return None
+    return spec.webhook[1] if failed else spec.webhook[0]

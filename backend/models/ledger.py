@@ -59,6 +59,9 @@ class TaskRecord(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
     retry_of: Mapped[str | None] = mapped_column(String(64), index=True)
     priority: Mapped[int | None] = mapped_column(Integer)
+    # While it runs: the stage it reported last and its percent done.
+    stage: Mapped[str | None] = mapped_column(String(30))
+    progress: Mapped[int | None] = mapped_column(Integer)
 
 
 class TaskFlag(Base):

@@ -14,12 +14,13 @@ from typing import Any
 import httpx
 import redis
 from celery import Celery
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import audit
 from backend.accounts.users import require_admin
 from backend.errors import InvalidInput, ServiceUnavailable
+from backend.ledger.transitions import Event, transition
 from backend.models import Document, TaskRecord, User, utcnow
 from backend.operations.broker import (
     BROKER_TIMEOUT,
@@ -130,23 +131,26 @@ def purge_queue(*, session: Session, celery: Celery, user: User, queue: str) -> 
         raise ServiceUnavailable(
             f"The broker did not purge '{queue}' ({type(exc).__name__}); nothing was removed."
         ) from exc
-    # The purged messages' ledger rows would otherwise stay "queued" for ever.
-    marked = session.execute(
-        update(TaskRecord)
-        .where(
-            TaskRecord.queue == queue,
-            TaskRecord.state == "PENDING",
-            TaskRecord.queued_at <= started,
+    # The purged messages' tasks end here, and so do the documents and questions they served.
+    purged = list(
+        session.scalars(
+            select(TaskRecord.task_id).where(
+                TaskRecord.queue == queue,
+                TaskRecord.state.in_(("PENDING", "RETRY", "STUCK")),
+                TaskRecord.queued_at <= started,
+            )
         )
-        .values(state="REVOKED", finished_at=started, error=f"Purged from {queue} by {user.email}.")
     )
+    reason = f"Removed from the {queue} queue by an administrator ({user.email}) before it ran."
+    for task_id in purged:
+        transition(session, task_id=task_id, event=Event.PURGED, error=reason)
     audit.record(
         session,
         actor=user,
         action="purge_queue",
         target=queue,
         detail=f"Purged {removed} message{'s' if removed != 1 else ''} from {queue}.",
-        data={"removed": removed, "ledger_rows": int(getattr(marked, "rowcount", 0) or 0)},
+        data={"removed": removed, "ledger_rows": len(purged)},
     )
     return removed
 

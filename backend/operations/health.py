@@ -13,13 +13,13 @@ import redis
 from sqlalchemy import text
 
 from backend.config import redact_url
-from backend.ledger.routing import BEAT_HEARTBEAT_KEY
 from backend.models import utcnow
 from backend.operations.broker import broker_check, ping_workers
 from backend.runtime import Runtime
 
 CHECK_TIMEOUT = 8.0
 BEAT_INTERVAL = 30
+BEAT_HEARTBEAT_KEY = "qa:beat:last_heartbeat"  # Redis key (cache db) holding a UNIX time
 BEAT_STALE_AFTER = 3 * BEAT_INTERVAL
 Check = Callable[[Runtime], tuple[bool, str]]
 

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.ledger.task_records import FINISHED_STATES
+from backend.ledger.stuck import newly_stuck, why_stuck
+from backend.ledger.transitions import FINISHED_STATES, Event, transition
 from backend.models import (
     AdminNotice,
     Document,
@@ -31,63 +32,36 @@ from backend.operations import broker, worker_registry
 from backend.runtime import Runtime
 
 log = logging.getLogger(__name__)
-STUCK = "STUCK"
 QUEUE_HIGH_KEY = "qa:maintenance:queue_high_since:"
-
-
-def _limit_for(settings: Settings, name: str) -> int:
-    if ".documents." in name:
-        return settings.document_time_limit
-    if ".questions." in name:
-        return settings.question_time_limit
-    return max(settings.document_time_limit, settings.question_time_limit)
 
 
 def flag_stuck_tasks(
     *, session: Session, settings: Settings, now: datetime | None = None
 ) -> list[str]:
-    """Mark tasks queued too long without starting, or running far past their time limit,
-    as STUCK (admins see them and may retry them); the ids flagged."""
+    """Mark tasks the stuck rules catch (`ledger.stuck`) as STUCK, through the ledger's write
+    path; admins see them in the stuck view. The ids flagged."""
     now = now or utcnow()
     flagged: list[str] = []
-    waiting_since = now - timedelta(seconds=settings.stuck_pending_seconds)
-    for record in session.scalars(
-        select(TaskRecord).where(
-            TaskRecord.state == "PENDING", TaskRecord.queued_at < waiting_since
-        )
-    ):
-        minutes = int((now - _aware(record.queued_at)).total_seconds() // 60)
-        detail = f"Queued {minutes} minutes ago and never started; its message may be lost."
-        _flag(session, record, "never_started", detail)
+    for record in session.scalars(select(TaskRecord).where(newly_stuck(settings, now))):
+        if record.state == "PENDING":
+            kind, detail = "never_started", why_stuck(record, settings, now)
+            detail += " It never started; its message may be lost."
+        else:
+            kind = "overran"
+            detail = f"Started on {record.worker or 'a worker'}: {why_stuck(record, settings, now)}"
+        error = f"Stuck: {detail} Retry it or cancel it."
+        transition(session, task_id=record.task_id, event=Event.STUCK, error=error)
+        session.merge(TaskFlag(task_id=record.task_id, kind=kind, detail=detail, detected_at=now))
         flagged.append(record.task_id)
-    for record in session.scalars(
-        select(TaskRecord).where(TaskRecord.state == "STARTED", TaskRecord.started_at.is_not(None))
-    ):
-        allowed = _limit_for(settings, record.name) + settings.stuck_grace_seconds
-        assert record.started_at is not None
-        if (now - _aware(record.started_at)).total_seconds() > allowed:
-            detail = f"Started on {record.worker or 'a worker'} and running past its time limit."
-            _flag(session, record, "overran", detail)
-            flagged.append(record.task_id)
     if flagged:
         log.warning("maintenance: %d stuck task(s) flagged", len(flagged))
     return flagged
 
 
-def _flag(session: Session, record: TaskRecord, kind: str, detail: str) -> None:
-    record.state = STUCK
-    record.error = f"Stuck: {detail} Retry it or cancel it."
-    session.merge(TaskFlag(task_id=record.task_id, kind=kind, detail=detail, detected_at=utcnow()))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def purge_expired(*, session: Session, settings: Settings) -> dict[str, int]:
     """Delete finished task records and webhook deliveries older than the retention."""
     cutoff = utcnow() - timedelta(days=settings.task_retention_days)
-    ended = FINISHED_STATES | {STUCK}
+    ended = FINISHED_STATES | {"STUCK"}
     tasks = session.execute(
         delete(TaskRecord).where(TaskRecord.state.in_(ended), TaskRecord.queued_at < cutoff)
     )

@@ -26,14 +26,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from backend.ledger.catalog import find_task
+
 log = logging.getLogger(__name__)
 
-# Task names (backend.ledger.routing) whose run time is also an ingestion or answer latency.
-INGESTION_TASKS = {"workers.tasks.documents.process_document"}
-ANSWER_TASKS = {
-    "workers.tasks.questions.answer_question": "normal",
-    "workers.tasks.questions.priority_question": "urgent",
-}
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 
 TASK_COUNTER = Counter("celery_tasks_total", "Tasks finished, by outcome", ["task_name", "status"])
@@ -60,10 +56,15 @@ def record_task(task_name: str, status: str, duration: float | None) -> None:
     if duration is None or status == "revoked":
         return
     TASK_DURATION.labels(task_name=task_name).observe(duration)
-    if task_name in INGESTION_TASKS:
+    spec = find_task(task_name)
+    if spec is None:
+        return
+    # The task table says whose run time is also an ingestion or answer latency.
+    if spec.latency_metric == "ingestion":
         INGESTION_SECONDS.labels(status=status).observe(duration)
-    elif task_name in ANSWER_TASKS:
-        ANSWER_SECONDS.labels(priority=ANSWER_TASKS[task_name], status=status).observe(duration)
+    elif spec.latency_metric == "answer":
+        priority = "urgent" if spec.urgent else "normal"
+        ANSWER_SECONDS.labels(priority=priority, status=status).observe(duration)
 
 
 class QueueSizeCollector(Collector):

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from backend.accounts import audit
 from backend.accounts.users import get_user, require_admin
 from backend.errors import InvalidInput, PermissionDenied
-from backend.ledger.task_records import FINISHED_STATES, TaskRef, mark_finished, submit_task
+from backend.ledger.catalog import DEACTIVATE_USER, DELETE_USER, USER_REPORT
+from backend.ledger.task_records import TaskRef, submit_task
+from backend.ledger.transitions import FINISHED_STATES, Event, transition
 from backend.models import Document, TaskRecord, UsageReport, User, utcnow
 from backend.reports import usage
 from backend.runtime import Runtime
@@ -24,9 +26,6 @@ from backend.runtime import Runtime
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
 
-USER_REPORT = "workers.tasks.users.generate_user_report"
-DEACTIVATE_USER = "workers.tasks.users.deactivate_user"
-DELETE_USER = "workers.tasks.users.delete_user"
 
 
 # --- sender side
@@ -141,7 +140,7 @@ def revoke_pending(*, rt: Runtime, user_id: int, reason: str) -> int:
                 # Workers refuse the user's tasks anyway (check_task_user); the ledger says so.
                 log.warning("could not broadcast the revocation of %d tasks", len(ids))
         for task_id in ids:
-            mark_finished(session, task_id=task_id, state="REVOKED", error=reason)
+            transition(session, task_id=task_id, event=Event.CANCELLED, error=reason)
     return len(ids)
 
 

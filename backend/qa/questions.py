@@ -14,7 +14,7 @@ from backend.accounts.rate_limits import RateLimiter
 from backend.accounts.users import require_active
 from backend.documents.library import ready_document_count
 from backend.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
-from backend.ledger.routing import ANSWER_QUESTION, PRIORITY_QUESTION, urgent_priority
+from backend.ledger.catalog import ANSWER_QUESTION, PRIORITY_QUESTION
 from backend.ledger.task_records import TaskRef, submit_task
 from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
 from backend.qa.answering import LEXICAL_WEIGHT, NOT_FOUND, Answer, Passage, extractive_answer
@@ -72,7 +72,6 @@ def submit_question(
             kwargs={"question_id": record.id, "user_id": user.id}
             | ({"retrieval": retrieval} if retrieval else {}),
             user_id=user.id,
-            priority=urgent_priority(celery) if priority else None,
         )
     except ServiceUnavailable:
         if limiter is not None:

@@ -172,7 +172,6 @@ def run_bench(dataset: Path, *, questions: int = 100) -> dict[str, Any]:
     from celery.contrib.testing.worker import start_worker
 
     from workers.celery_app import celery_app
-    from workers.runtime import set_runtime
 
     scratch = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     settings = bench_settings(scratch)
@@ -182,7 +181,7 @@ def run_bench(dataset: Path, *, questions: int = 100) -> dict[str, Any]:
     configure(celery_app, settings)
     rt = build_runtime(settings, celery=celery_app)
     rt.redis.flushdb()
-    set_runtime(rt)
+    celery_app.use_runtime(rt)
     docs, items = load_items(dataset)
     try:
         report: dict[str, Any] = {"sentences_40_words": measure_throughput(rt.embedder)}
@@ -213,7 +212,7 @@ def run_bench(dataset: Path, *, questions: int = 100) -> dict[str, Any]:
         report["questions"] = len(async_ms)
         return report
     finally:
-        set_runtime(None)
+        celery_app.use_runtime(None)
         rt.redis.flushdb()
         rt.close()
         shutil.rmtree(scratch, ignore_errors=True)

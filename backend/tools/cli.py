@@ -18,13 +18,12 @@ from sqlalchemy.exc import OperationalError
 from backend.accounts import users
 from backend.config import get_settings
 from backend.documents import library
+from backend.documents.ingest.extract import SUPPORTED_EXTENSIONS
 from backend.errors import ServiceError
 from backend.ledger import task_records
-from backend.ledger.task_monitor import task_dict
+from backend.ledger.task_view import task_dict
 from backend.qa import questions
 from backend.runtime import Runtime, build_runtime
-
-SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"}
 
 
 def _runtime() -> Runtime:
@@ -69,7 +68,7 @@ def iter_files(paths: list[str]) -> Iterator[Path]:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if child.is_file() and child.suffix.lower() in SUPPORTED_EXTENSIONS:
                     yield child
         elif path.is_file():
             yield path

@@ -1,7 +1,9 @@
-"""The task class every user-facing task uses: it writes its own ledger row as it runs.
+"""The task class every recorded task uses: its state goes to the ledger as it runs.
 
 Celery stores a task's result before it sends task_success/task_failure, so a client that
 waited on the result could read a stale ledger; recording inside the call closes that gap.
+Every write goes through the ledger's one write path (`backend.ledger.transitions`), which
+keeps the document or question the task serves in step.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from celery.exceptions import Ignore, Reject, Retry
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import ServiceError
-from backend.ledger import task_records, webhooks
-from workers.runtime import get_runtime
+from backend.ledger import webhooks
+from backend.ledger.transitions import Event, transition
+from backend.runtime import Runtime
+from workers.app import runtime_of
 
 log = logging.getLogger(__name__)
+RECORDED = "_qa_ledger_recorded"  # set on an exception whose failure the task recorded itself
 
 
 def error_text(exc: BaseException | None) -> str:
-    """The sentence to record for a failure (our own messages as they are)."""
+    """The sentence the ledger records for a failure (our own messages as they are)."""
     if exc is None:
         return "The task failed."
     if isinstance(exc, ServiceError):
@@ -31,17 +36,26 @@ def error_text(exc: BaseException | None) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def record(action: str, fn: Any, **kwargs: Any) -> None:
-    """Apply one ledger update; a database hiccup is logged, never raised into the task."""
+def owner_reason(exc: BaseException | None) -> str:
+    """What the owner reads on the document or question: never a stack trace."""
+    if isinstance(exc, ServiceError):
+        return exc.message
+    if exc is not None and type(exc).__name__ in ("SoftTimeLimitExceeded", "TimeLimitExceeded"):
+        return "It took longer than its time limit and was stopped."
+    return "It failed because of an internal error; try again, or ask an administrator."
+
+
+def record(rt: Runtime, task_id: str, event: Event, **details: Any) -> None:
+    """Apply one ledger event; a database hiccup is logged, never raised into the task."""
     try:
-        with get_runtime().session() as session:
-            fn(session, **kwargs)
+        with rt.session() as session:
+            transition(session, task_id=task_id, event=event, **details)
     except SQLAlchemyError:
-        log.exception("task ledger: could not record %s", action)
+        log.exception("task ledger: could not record %s of %s", event.value, task_id)
 
 
 class LedgerTask(Task):
-    """A task whose start and end are written to the task ledger."""
+    """A task whose start, progress and end are written to the task ledger."""
 
     abstract = True
 
@@ -49,46 +63,43 @@ class LedgerTask(Task):
         task_id = self.request.id
         if not task_id or self.request.called_directly:
             return super().__call__(*args, **kwargs)
+        rt = runtime_of(self)
         record(
-            "start",
-            task_records.mark_started,
-            task_id=task_id,
-            name=self.name,
-            worker=self.request.hostname,
-            kwargs=kwargs,
+            rt, task_id, Event.STARTED, name=self.name, worker=self.request.hostname, kwargs=kwargs
         )
         try:
             result = super().__call__(*args, **kwargs)
         except (Retry, Ignore, Reject):
             raise  # the retry and revoke signals record these
         except BaseException as exc:
-            record(
-                "failure",
-                task_records.mark_finished,
-                task_id=task_id,
-                state="FAILURE",
-                error=error_text(exc),
-            )
-            self._notify(task_id, kwargs, failed=True, result={"error": error_text(exc)})
+            record(rt, task_id, Event.FAILED, error=error_text(exc), reason=owner_reason(exc))
+            setattr(exc, RECORDED, True)
+            self._notify(rt, task_id, kwargs, failed=True, result={"error": error_text(exc)})
             raise
-        record("success", task_records.mark_finished, task_id=task_id, state="SUCCESS")
-        self._notify(task_id, kwargs, failed=False, result=result)
+        record(rt, task_id, Event.SUCCEEDED)
+        self._notify(rt, task_id, kwargs, failed=False, result=result)
         return result
 
-    def _notify(self, task_id: str, kwargs: dict[str, Any], *, failed: bool, result: Any) -> None:
+    def report_progress(self, stage: str, percent: int) -> None:
+        """Record the running task's stage and percent done (the ledger, not the broker)."""
+        if self.request.id and not self.request.called_directly:
+            record(runtime_of(self), self.request.id, Event.PROGRESS, stage=stage, percent=percent)
+
+    def _notify(
+        self, rt: Runtime, task_id: str, kwargs: dict[str, Any], *, failed: bool, result: Any
+    ) -> None:
         """Queue the owner's completion webhook; never fails the task itself."""
-        events = webhooks.EVENTS.get(self.name)
+        event = webhooks.completion_event(self.name, failed=failed)
         user_id = kwargs.get("user_id")
-        if events is None or not isinstance(user_id, int):
+        if event is None or not isinstance(user_id, int):
             return
         try:
-            rt = get_runtime()
             with rt.session() as session:
                 webhooks.queue_completion(
                     session=session,
                     celery=rt.celery,
                     user_id=user_id,
-                    event=events[1] if failed else events[0],
+                    event=event,
                     task_id=task_id,
                     result=result if isinstance(result, dict) else {"value": result},
                 )

@@ -5,53 +5,54 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from backend.ledger.routing import BEAT_HEARTBEAT_KEY
+from backend.ledger import catalog
 from backend.operations import maintenance
+from backend.operations.health import BEAT_HEARTBEAT_KEY
 from workers.celery_app import celery_app
-from workers.runtime import get_runtime
+from workers.tasks import task_options
 
 
-@celery_app.task(name="workers.tasks.maintenance.beat_heartbeat", ignore_result=True)
-def beat_heartbeat() -> float:
+@celery_app.task(**task_options(catalog.BEAT_HEARTBEAT))
+def beat_heartbeat(self: Any) -> float:
     """Record that beat is alive and a worker consumed its message (for health checks)."""
     now = time.time()
-    get_runtime().redis.set(BEAT_HEARTBEAT_KEY, now)
+    self.app.runtime.redis.set(BEAT_HEARTBEAT_KEY, now)
     return now
 
 
-@celery_app.task(name="workers.tasks.maintenance.flag_stuck_tasks")
-def flag_stuck_tasks() -> list[str]:
+@celery_app.task(**task_options(catalog.FLAG_STUCK_TASKS))
+def flag_stuck_tasks(self: Any) -> list[str]:
     """Mark tasks that never started or overran their time limit as STUCK."""
-    rt = get_runtime()
+    rt = self.app.runtime
     with rt.session() as session:
         return maintenance.flag_stuck_tasks(session=session, settings=rt.settings)
 
 
-@celery_app.task(name="workers.tasks.maintenance.purge_expired")
-def purge_expired() -> dict[str, int]:
+@celery_app.task(**task_options(catalog.PURGE_EXPIRED))
+def purge_expired(self: Any) -> dict[str, int]:
     """Delete task records and webhook deliveries older than the retention."""
-    rt = get_runtime()
+    rt = self.app.runtime
     with rt.session() as session:
         return maintenance.purge_expired(session=session, settings=rt.settings)
 
 
-@celery_app.task(name="workers.tasks.maintenance.remove_orphans")
-def remove_orphans() -> dict[str, int]:
+@celery_app.task(**task_options(catalog.REMOVE_ORPHANS))
+def remove_orphans(self: Any) -> dict[str, int]:
     """Delete upload files and vectors that no document refers to."""
-    return maintenance.remove_orphans(rt=get_runtime())
+    return maintenance.remove_orphans(rt=self.app.runtime)
 
 
-@celery_app.task(name="workers.tasks.maintenance.daily_usage_reports")
-def daily_usage_reports() -> int:
+@celery_app.task(**task_options(catalog.DAILY_USAGE_REPORTS))
+def daily_usage_reports(self: Any) -> int:
     """Store yesterday's usage report of every active user."""
-    with get_runtime().session() as session:
+    with self.app.runtime.session() as session:
         return maintenance.store_daily_reports(session=session)
 
 
-@celery_app.task(name="workers.tasks.maintenance.check_service")
-def check_service() -> dict[str, Any]:
+@celery_app.task(**task_options(catalog.CHECK_SERVICE))
+def check_service(self: Any) -> dict[str, Any]:
     """Notify admins when no worker answers or a queue stays backed up."""
-    rt = get_runtime()
+    rt = self.app.runtime
     with rt.session() as session:
         return maintenance.check_service(
             session=session, settings=rt.settings, celery=rt.celery, redis=rt.redis

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from backend.ledger import catalog
 from backend.operations.queue_history import prune_samples, record_sample
 from workers.celery_app import celery_app
-from workers.runtime import get_runtime
+from workers.tasks import task_options
 
 
-@celery_app.task(name="workers.tasks.monitoring.sample_queue_depths", ignore_result=True)
-def sample_queue_depths() -> int:
+@celery_app.task(**task_options(catalog.SAMPLE_QUEUE_DEPTHS))
+def sample_queue_depths(self: Any) -> int:
     """Store every queue's depth now and drop samples past the history window."""
-    rt = get_runtime()
+    rt = self.app.runtime
     with rt.session() as session:
         stored = record_sample(session=session, celery=rt.celery)
         prune_samples(session=session, keep_days=rt.settings.queue_history_days)

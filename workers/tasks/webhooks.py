@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.ledger import webhooks
+from backend.ledger import catalog, webhooks
 from workers.celery_app import celery_app
-from workers.runtime import get_runtime
+from workers.tasks import task_options
 
 
-@celery_app.task(bind=True, name=webhooks.SEND_WEBHOOK, ignore_result=True, max_retries=None)
+@celery_app.task(**task_options(catalog.SEND_WEBHOOK))
 def send_completion_webhook(self: Any, *, delivery_id: int) -> str:
     """Post one recorded delivery; a refusal or timeout is retried with exponential backoff."""
-    rt = get_runtime()
+    rt = self.app.runtime
     settings = rt.settings
     final = self.request.retries >= settings.webhook_max_retries
     try:

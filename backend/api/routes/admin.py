@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from backend.accounts import admin_users, audit, users
 from backend.api.deps import AdminUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath
-from backend.api.routes.tasks import LedgerState, QueueName
+from backend.api.routes.tasks import LedgerState
 from backend.api.schemas import MAX_ID, ErrorOut, NoNul, TaskAccepted, TaskOut, UserOut
 from backend.api.system_schemas import (
     AccountChange,
@@ -35,6 +35,8 @@ from backend.api.system_schemas import (
 )
 from backend.errors import Conflict
 from backend.ledger import admin_tasks
+from backend.ledger.catalog import QueueName
+from backend.ledger.task_view import task_row
 from backend.models import User
 from backend.operations import admin_ops, user_admin
 from backend.reports.usage import MAX_DAYS
@@ -64,7 +66,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 def _admin_task(row: admin_tasks.AdminTaskRow) -> AdminTaskOut:
     return AdminTaskOut(
-        **TaskOut.model_validate(row.record).model_dump(),
+        **TaskOut.model_validate(task_row(row.record)).model_dump(),
         user_id=row.record.user_id,
         user_email=row.user_email,
         args_summary=row.record.args_summary,
@@ -115,7 +117,7 @@ def user_detail(
         usage=UsageRow.model_validate(detail.usage),
         tasks_by_state=detail.tasks_by_state,
         per_day=[DayStateCount.model_validate(d) for d in detail.per_day],
-        recent_tasks=[TaskOut.model_validate(t) for t in detail.recent_tasks],
+        recent_tasks=[TaskOut.model_validate(task_row(t)) for t in detail.recent_tasks],
         documents=[
             AdminDocumentOut(
                 id=d.id,
@@ -305,7 +307,7 @@ def cancel_task(
 ) -> TaskOut:
     """Revoked; a running task is terminated."""
     record = admin_tasks.cancel_task(session=session, celery=rt.celery, user=admin, task_id=task_id)
-    return TaskOut.model_validate(record)
+    return TaskOut.model_validate(task_row(record))
 
 
 @router.post(

@@ -12,7 +12,7 @@ from backend.api.routes.common import TaskIdPath, live_status
 from backend.api.schemas import Answer, AnswerFields, AskRequest, AskResponse, AskStatus
 from backend.errors import NotFound, TaskTimeout
 from backend.ledger import task_records
-from backend.ledger.routing import ANSWER_QUESTION, PRIORITY_QUESTION
+from backend.ledger.catalog import ANSWER_QUESTION, PRIORITY_QUESTION
 from backend.ledger.task_records import TaskRef
 from backend.models import Question, TaskRecord, User
 from backend.qa import questions

@@ -13,13 +13,14 @@ from backend.api.schemas import TaskAccepted, TaskOut, TaskPage
 from backend.api.system_schemas import UserReport
 from backend.errors import PermissionDenied
 from backend.ledger import task_records
+from backend.ledger.catalog import QueueName
+from backend.ledger.task_view import task_row
 from backend.operations import user_admin
 from backend.reports import usage
 from backend.reports.usage import MAX_DAYS
 
 router = APIRouter(prefix="/qa", tags=["tasks"])
 LedgerState = Literal["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED", "STUCK"]
-QueueName = Literal["high_priority", "question_answering", "document_processing", "user_management"]
 
 
 @router.get("/tasks", summary="Your tasks, newest first")
@@ -50,7 +51,7 @@ def list_tasks(
         offset=offset,
     )
     return TaskPage(
-        items=[TaskOut.model_validate(r) for r in rows],
+        items=[TaskOut.model_validate(task_row(r)) for r in rows],
         limit=limit,
         offset=offset,
         next_offset=offset + limit if len(rows) == limit else None,
@@ -59,9 +60,8 @@ def list_tasks(
 
 @router.get("/tasks/{task_id}", summary="One of your tasks")
 def get_task(task_id: TaskIdPath, session: SessionDep, user: CurrentUser) -> TaskOut:
-    return TaskOut.model_validate(
-        task_records.get_task(session=session, user=user, task_id=task_id)
-    )
+    record = task_records.get_task(session=session, user=user, task_id=task_id)
+    return TaskOut.model_validate(task_row(record))
 
 
 @router.post("/tasks/{task_id}/cancel", summary="Cancel a task that has not finished")
@@ -69,7 +69,7 @@ def cancel_task(
     task_id: TaskIdPath, rt: RuntimeDep, session: SessionDep, user: CurrentUser
 ) -> TaskOut:
     record = task_records.cancel_task(session=session, celery=rt.celery, user=user, task_id=task_id)
-    return TaskOut.model_validate(record)
+    return TaskOut.model_validate(task_row(record))
 
 
 @router.post(

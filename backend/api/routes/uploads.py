@@ -17,7 +17,7 @@ from backend.documents import library
 from backend.documents.storage import IncomingFile
 from backend.errors import NotFound, TaskTimeout
 from backend.ledger import task_records
-from backend.ledger.routing import PROCESS_DOCUMENT
+from backend.ledger.catalog import PROCESS_DOCUMENT
 from backend.models import Document, DocumentStatus, User
 from backend.runtime import Runtime
 

@@ -23,6 +23,8 @@ SUPPORTED = "upload a PDF, text, Markdown or HTML file"
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | {".txt", ".text"}
+# The one table of file types: upload validation, the dashboard, the CLI and extraction read it.
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | {".pdf"}
 
 # (magic bytes, offset, what it looks like); checked in order, first match wins.
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (

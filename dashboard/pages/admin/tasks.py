@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from backend.config import QUEUES
 from backend.ledger import admin_tasks
 from backend.ledger.admin_tasks import AdminTaskRow, TaskFilters
-from backend.ledger.task_view import STATE_LABELS, task_row, task_type
+from backend.ledger.catalog import QUEUE_NAMES, task_label
+from backend.ledger.task_view import STATE_LABELS, task_row
 from backend.models import utcnow
 from dashboard import admin_support, common, task_table
 
@@ -24,7 +24,7 @@ def filters(names: list[str]) -> TaskFilters:
     state = top[0].selectbox(
         "State", [None, *STATE_LABELS], format_func=lambda s: STATE_LABELS.get(s, "Any state")
     )
-    queue = top[1].selectbox("Queue", [None, *QUEUES], format_func=lambda q: q or "Any queue")
+    queue = top[1].selectbox("Queue", [None, *QUEUE_NAMES], format_func=lambda q: q or "Any queue")
     name = top[2].selectbox("Task", [None, *names], format_func=lambda n: n or "Any task")
     bottom = st.columns(3)
     email = bottom[0].text_input("User email contains", value=st.query_params.get("user", ""))
@@ -78,7 +78,7 @@ def single_actions(rows: list[AdminTaskRow]) -> None:
     chosen = st.selectbox(
         "Task to act on",
         list(by_id),
-        format_func=lambda t: f"{t[:8]} · {task_type(by_id[t].name)} · {by_id[t].state}",
+        format_func=lambda t: f"{t[:8]} · {task_label(by_id[t].name)} · {by_id[t].state}",
         key="admin_tasks_selected",
     )
     record = by_id[chosen]

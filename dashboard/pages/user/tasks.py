@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from backend.config import QUEUES
 from backend.ledger import task_records
+from backend.ledger.catalog import QUEUE_NAMES
 from backend.ledger.task_view import STATE_LABELS, TaskRow, task_row, task_type_filters
 from backend.models import utcnow
 from dashboard import common, task_table
@@ -22,7 +22,7 @@ def filters() -> dict:
     )
     types = task_type_filters()
     kind = cols[1].selectbox("Type", ["Any type", *types])
-    queue = cols[2].selectbox("Queue", ["Any queue", *QUEUES])
+    queue = cols[2].selectbox("Queue", ["Any queue", *QUEUE_NAMES])
     period = cols[3].selectbox("Period", list(PERIODS), index=1)
     days = PERIODS[period]
     return {

@@ -8,7 +8,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from backend.ledger.task_view import STATE_LABELS, task_type
+from backend.ledger.catalog import task_label
+from backend.ledger.task_view import STATE_LABELS
 from backend.operations import maintenance
 from backend.reports import usage
 from backend.reports.export import report_csv
@@ -123,7 +124,7 @@ def failures(rows: list[dict]) -> None:
     frame = pd.DataFrame(
         {
             "Task": [r["task_id"][:8] for r in rows],
-            "Type": [task_type(r["name"]) for r in rows],
+            "Type": [task_label(r["name"]) for r in rows],
             "Error": [r["error"] or "" for r in rows],
         }
     )
