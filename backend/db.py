@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,11 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 class Base(DeclarativeBase):
     """Base class of every table."""
+
+
+# What services that need several transactions take: `with sessions() as session:` is one unit
+# of work (commits on success, rolls back on error); `Runtime.session` is one.
+SessionScope = Callable[[], AbstractContextManager[Session]]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

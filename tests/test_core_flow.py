@@ -167,7 +167,15 @@ def test_processing_twice_leaves_one_copy(runtime, squad_doc):
     before = _chunk_rows(runtime, doc.id)
 
     processing.process_document(
-        rt=runtime, document_id=doc.id, user_id=user.id, task_id=None, progress=lambda *_: None
+        sessions=runtime.session,
+        settings=runtime.settings,
+        uploads=runtime.uploads,
+        embedder=runtime.embedder,
+        store=runtime.vector_store,
+        document_id=doc.id,
+        user_id=user.id,
+        task_id=None,
+        progress=lambda *_: None,
     )
 
     after = _chunk_rows(runtime, doc.id)
@@ -311,7 +319,7 @@ def test_deactivated_users_tasks_are_refused_by_the_worker(runtime, squad_doc):
 
 
 def test_seed_task_monitor_facade(runtime, squad_doc):
-    from backend.ledger.task_monitor import TaskMonitor
+    from backend.tools.task_monitor import TaskMonitor
 
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, "locked.pdf", pdfs.encrypted_pdf())

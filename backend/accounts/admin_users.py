@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from backend.accounts import audit, users
 from backend.accounts.users import require_admin
 from backend.errors import InvalidInput
-from backend.ledger.task_records import _percentile
 from backend.models import AuditEntry, Document, Question, Role, TaskRecord, User, utcnow
+from backend.stats import percentile
 
 RECENT_TASKS = 20
 
@@ -85,8 +85,8 @@ def usage_by_user(
                 "tasks": t["total"],
                 "failed": t["failed"],
                 "failure_rate": t["failed"] / t["total"] if t["total"] else 0.0,
-                "latency_p50_ms": _percentile(times, 50),
-                "latency_p95_ms": _percentile(times, 95),
+                "latency_p50_ms": percentile(times, 50),
+                "latency_p95_ms": percentile(times, 95),
                 "last_active": max(moments, key=_utc) if moments else None,
             }
         )

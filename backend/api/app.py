@@ -20,7 +20,7 @@ from backend.api.routes import (
     uploads,
     webhooks,
 )
-from backend.api.schemas import ErrorOut
+from backend.api.schemas.common import ErrorOut
 from backend.config import get_settings
 from backend.operations import broker, metrics
 from backend.runtime import Runtime, build_runtime

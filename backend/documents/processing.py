@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import delete
 
 from backend.config import Settings
+from backend.db import SessionScope
 from backend.documents.ingest import (
+    ChunkDraft,
     Extracted,
     ExtractionError,
     PageText,
@@ -19,12 +21,13 @@ from backend.documents.ingest import (
     extract,
 )
 from backend.documents.ingest.sandbox import extract_isolated
+from backend.documents.storage import UploadStore
 from backend.errors import NotFound, ServiceError
 from backend.models import Chunk, Document, DocumentStatus, utcnow
+from backend.retrieval.embeddings import Embedder
 from backend.retrieval.model_files import count_tokens
 from backend.retrieval.sparse import document_vector
-from backend.retrieval.vector_store import ChunkPoint, point_id
-from backend.runtime import Runtime
+from backend.retrieval.vector_store import ChunkPoint, VectorStore, point_id
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
@@ -40,10 +43,19 @@ class DocumentRejected(ServiceError):
 
 
 def process_document(
-    *, rt: Runtime, document_id: int, user_id: int, task_id: str | None, progress: Progress
+    *,
+    sessions: SessionScope,
+    settings: Settings,
+    uploads: UploadStore,
+    embedder: Embedder,
+    store: VectorStore,
+    document_id: int,
+    user_id: int,
+    task_id: str | None,
+    progress: Progress,
 ) -> dict[str, Any]:
     """Turn a stored upload into chunks and vectors; bad files end FAILED with a reason."""
-    with rt.session() as session:
+    with sessions() as session:
         document = session.get(Document, document_id)
         if document is None or document.owner_id != user_id:
             raise NotFound(f"Document {document_id} no longer exists.")
@@ -51,7 +63,12 @@ def process_document(
             document.processing_task_id = task_id
         filename, sha256 = document.filename, document.sha256
     try:
-        return _run_pipeline(rt, document_id, user_id, filename, sha256, progress)
+        data = uploads.read(sha256)
+        drafts, extracted = _chunks(data, filename, settings, progress)
+        progress("embedding", 30)
+        vectors = _embed_with_progress(embedder, [d.text for d in drafts], progress)
+        progress("storing", 90)
+        return _store(sessions, store, document_id, user_id, filename, drafts, extracted, vectors)
     except ExtractionError as exc:
         raise DocumentRejected(exc.message) from exc
     except Exception as exc:
@@ -62,12 +79,10 @@ def process_document(
         raise
 
 
-def _run_pipeline(
-    rt: Runtime, document_id: int, user_id: int, filename: str, sha256: str, progress: Progress
-) -> dict[str, Any]:
-    settings = rt.settings
+def _chunks(
+    data: bytes, filename: str, settings: Settings, progress: Progress
+) -> tuple[list[ChunkDraft], Extracted]:
     progress("extracting", 5)
-    data = rt.uploads.read(sha256)
     extracted = read_document(data, filename, settings)
     pages = [PageText(p.number, clean_text(p.text)) for p in extracted.pages]
     progress("chunking", 20)
@@ -79,20 +94,30 @@ def _run_pipeline(
     )
     if not drafts:
         raise DocumentRejected("The document contains no readable text.")
-    progress("embedding", 30)
-    vectors = _embed_with_progress(rt, document_id, [d.text for d in drafts], progress)
-    progress("storing", 90)
+    return drafts, extracted
+
+
+def _store(
+    sessions: SessionScope,
+    store: VectorStore,
+    document_id: int,
+    user_id: int,
+    filename: str,
+    drafts: list[ChunkDraft],
+    extracted: Extracted,
+    vectors: Any,
+) -> dict[str, Any]:
     points = [
         ChunkPoint(
             document_id, user_id, d.ordinal, d.page, d.text, vectors[i], document_vector(d.text)
         )
         for i, d in enumerate(drafts)
     ]
-    rt.vector_store.replace_document(document_id, points)
-    with rt.session() as session:
+    store.replace_document(document_id, points)
+    with sessions() as session:
         document = session.get(Document, document_id)
         if document is None:  # deleted while we worked: take the vectors away again
-            rt.vector_store.delete_document(document_id)
+            store.delete_document(document_id)
             raise NotFound(f"Document {document_id} was deleted during processing.")
         session.execute(delete(Chunk).where(Chunk.document_id == document_id))
         session.add_all(
@@ -113,7 +138,6 @@ def _run_pipeline(
         document.page_count = extracted.page_count
         document.chunk_count = len(drafts)
         document.processed_at = utcnow()
-    progress("ready", 100)
     return {
         "document_id": document_id,
         "status": DocumentStatus.READY.value,
@@ -133,25 +157,30 @@ def read_document(data: bytes, filename: str, settings: Settings) -> Extracted:
     return extract(data, filename, **options)
 
 
-def _embed_with_progress(
-    rt: Runtime, document_id: int, texts: list[str], progress: Progress
-) -> Any:
+def _embed_with_progress(embedder: Embedder, texts: list[str], progress: Progress) -> Any:
     import numpy as np
 
     batch = 128
     parts = []
     for start in range(0, len(texts), batch):
-        parts.append(rt.embedder.embed(texts[start : start + batch]))
+        parts.append(embedder.embed(texts[start : start + batch]))
         done = min(len(texts), start + batch)
         if len(texts) > batch:
             progress("embedding", 30 + int(55 * done / len(texts)))
     return np.vstack(parts)
 
 
-def remove_document_data(*, rt: Runtime, document_id: int, sha256: str | None) -> dict[str, Any]:
+def remove_document_data(
+    *,
+    sessions: SessionScope,
+    uploads: UploadStore,
+    store: VectorStore,
+    document_id: int,
+    sha256: str | None,
+) -> dict[str, Any]:
     """Delete a removed document's vectors, and its file when no other document uses it."""
-    rt.vector_store.delete_document(document_id)
-    with rt.session() as session:
+    store.delete_document(document_id)
+    with sessions() as session:
         from sqlalchemy import select
 
         still_used = (
@@ -160,5 +189,5 @@ def remove_document_data(*, rt: Runtime, document_id: int, sha256: str | None) -
             is not None
         )
     if sha256 and not still_used:
-        rt.uploads.delete(sha256)
+        uploads.delete(sha256)
     return {"document_id": document_id, "deleted": True}

@@ -19,6 +19,7 @@ from backend.ledger.catalog import task_spec
 from backend.ledger.routing import urgent_priority
 from backend.ledger.transitions import FINISHED_STATES, Event, summarise_args, transition
 from backend.models import TaskRecord, User, utcnow
+from backend.stats import percentile
 
 RETRYABLE_STATES = {"FAILURE", "REVOKED", "STUCK"}  # STUCK: flagged by maintenance
 BROKER_DOWN = "The task queue is not answering right now; nothing was queued. Try again shortly."
@@ -223,13 +224,6 @@ def task_analytics(*, session: Session, user: User, days: int = 7) -> dict[str, 
         "by_state": by_state,
         "by_queue": by_queue,
         "failure_rate": (by_state.get("FAILURE", 0) / total) if total else 0.0,
-        "runtime_ms_p50": _percentile(runtimes, 50),
-        "runtime_ms_p95": _percentile(runtimes, 95),
+        "runtime_ms_p50": percentile(runtimes, 50),
+        "runtime_ms_p95": percentile(runtimes, 95),
     }
-
-
-def _percentile(values: list[float], pct: float) -> float | None:
-    if not values:
-        return None
-    index = min(len(values) - 1, round(pct / 100 * (len(values) - 1)))
-    return values[index]

@@ -15,6 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db import SessionScope
+from backend.documents.storage import UploadStore
 from backend.ledger.stuck import newly_stuck, why_stuck
 from backend.ledger.transitions import FINISHED_STATES, Event, transition
 from backend.models import (
@@ -29,7 +31,7 @@ from backend.models import (
     utcnow,
 )
 from backend.operations import broker, worker_registry
-from backend.runtime import Runtime
+from backend.retrieval.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 QUEUE_HIGH_KEY = "qa:maintenance:queue_high_since:"
@@ -76,14 +78,16 @@ def purge_expired(*, session: Session, settings: Settings) -> dict[str, int]:
     }
 
 
-def remove_orphans(*, rt: Runtime) -> dict[str, int]:
+def remove_orphans(
+    *, sessions: SessionScope, settings: Settings, uploads: UploadStore, store: VectorStore
+) -> dict[str, int]:
     """Delete upload files no document refers to, and vectors of documents that are gone."""
-    with rt.session() as session:
+    with sessions() as session:
         hashes = set(session.scalars(select(Document.sha256).distinct()))
         doc_ids = set(session.scalars(select(Document.id)))
-    cutoff = time.time() - rt.settings.orphan_grace_seconds
+    cutoff = time.time() - settings.orphan_grace_seconds
     files = 0
-    root = rt.uploads.root
+    root = uploads.root
     if root.exists():
         for path in root.glob("*/*"):
             # Young files may belong to an upload still being recorded.
@@ -95,8 +99,8 @@ def remove_orphans(*, rt: Runtime) -> dict[str, int]:
                 path.unlink(missing_ok=True)
                 files += 1
     vectors = 0
-    for document_id in rt.vector_store.document_ids() - doc_ids:
-        rt.vector_store.delete_document(document_id)
+    for document_id in store.document_ids() - doc_ids:
+        store.delete_document(document_id)
         vectors += 1
     return {"files": files, "documents_with_vectors": vectors}
 

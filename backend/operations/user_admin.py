@@ -14,14 +14,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import audit
+from backend.accounts.rate_limits import RateLimiter
 from backend.accounts.users import get_user, require_admin
+from backend.db import SessionScope
+from backend.documents.storage import UploadStore
 from backend.errors import InvalidInput, PermissionDenied
 from backend.ledger.catalog import DEACTIVATE_USER, DELETE_USER, USER_REPORT
 from backend.ledger.task_records import TaskRef, submit_task
 from backend.ledger.transitions import FINISHED_STATES, Event, transition
 from backend.models import Document, TaskRecord, UsageReport, User, utcnow
 from backend.reports import usage
-from backend.runtime import Runtime
+from backend.retrieval.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
@@ -110,9 +113,9 @@ def _other_user(session: Session, actor: User, user_id: int) -> User:
 # --- worker side
 
 
-def generate_report(*, rt: Runtime, user_id: int, days: int) -> dict[str, Any]:
+def generate_report(*, sessions: SessionScope, user_id: int, days: int) -> dict[str, Any]:
     """Build and store the user's report; returns it."""
-    with rt.session() as session:
+    with sessions() as session:
         user = get_user(session=session, user_id=user_id)
         data = usage.user_report(session=session, user=user, days=days)
         report = UsageReport(
@@ -123,9 +126,9 @@ def generate_report(*, rt: Runtime, user_id: int, days: int) -> dict[str, Any]:
         return {"report_id": report.id, "user_id": user_id, "days": days}
 
 
-def revoke_pending(*, rt: Runtime, user_id: int, reason: str) -> int:
+def revoke_pending(*, sessions: SessionScope, celery: Celery, user_id: int, reason: str) -> int:
     """Revoke the user's tasks that have not finished; how many."""
-    with rt.session() as session:
+    with sessions() as session:
         ids = list(
             session.scalars(
                 select(TaskRecord.task_id).where(
@@ -135,7 +138,7 @@ def revoke_pending(*, rt: Runtime, user_id: int, reason: str) -> int:
         )
         if ids:
             try:
-                rt.celery.control.revoke(ids)
+                celery.control.revoke(ids)
             except (BrokerError, RedisError, OSError):
                 # Workers refuse the user's tasks anyway (check_task_user); the ledger says so.
                 log.warning("could not broadcast the revocation of %d tasks", len(ids))
@@ -144,19 +147,31 @@ def revoke_pending(*, rt: Runtime, user_id: int, reason: str) -> int:
     return len(ids)
 
 
-def deactivate(*, rt: Runtime, user_id: int) -> dict[str, Any]:
+def deactivate(*, sessions: SessionScope, celery: Celery, user_id: int) -> dict[str, Any]:
     """Make sure the account is inactive and revoke its unfinished tasks."""
-    with rt.session() as session:
+    with sessions() as session:
         get_user(session=session, user_id=user_id).is_active = False
     revoked = revoke_pending(
-        rt=rt, user_id=user_id, reason="Cancelled: the account was deactivated."
+        sessions=sessions,
+        celery=celery,
+        user_id=user_id,
+        reason="Cancelled: the account was deactivated.",
     )
     return {"user_id": user_id, "deactivated": True, "revoked_tasks": revoked}
 
 
-def delete_everything(*, rt: Runtime, user_id: int, progress: Progress) -> dict[str, Any]:
+def delete_everything(
+    *,
+    sessions: SessionScope,
+    celery: Celery,
+    store: VectorStore,
+    uploads: UploadStore,
+    limiter: RateLimiter,
+    user_id: int,
+    progress: Progress,
+) -> dict[str, Any]:
     """Remove the user's vectors, files, rows and rate-limit counters (idempotent)."""
-    with rt.session() as session:
+    with sessions() as session:
         user = session.get(User, user_id)
         if user is None:
             return {"user_id": user_id, "deleted": True, "documents": 0}
@@ -165,23 +180,24 @@ def delete_everything(*, rt: Runtime, user_id: int, progress: Progress) -> dict[
             select(Document.id, Document.sha256).where(Document.owner_id == user_id)
         ).all()
     progress("revoking", 5)
-    revoke_pending(rt=rt, user_id=user_id, reason="Cancelled: the account was deleted.")
+    reason = "Cancelled: the account was deleted."
+    revoke_pending(sessions=sessions, celery=celery, user_id=user_id, reason=reason)
     progress("vectors", 20)
-    rt.vector_store.delete_user(user_id)
+    store.delete_user(user_id)
     for done, (document_id, _) in enumerate(docs, start=1):
-        rt.vector_store.delete_document(document_id)  # points written without a user id
+        store.delete_document(document_id)  # points written without a user id
         progress("vectors", 20 + int(50 * done / max(1, len(docs))))
-    with rt.session() as session:
+    with sessions() as session:
         session.execute(delete(TaskRecord).where(TaskRecord.user_id == user_id))
         user = session.get(User, user_id)
         if user is not None:
             session.delete(user)  # documents, chunks, questions, tokens... cascade
     progress("files", 85)
     hashes = {sha for _, sha in docs}
-    with rt.session() as session:
+    with sessions() as session:
         shared = set(session.scalars(select(Document.sha256).where(Document.sha256.in_(hashes))))
     for sha in hashes - shared:
-        rt.uploads.delete(sha)
-    rt.rate_limiter.forget(user_id)
+        uploads.delete(sha)
+    limiter.forget(user_id)
     progress("done", 100)
     return {"user_id": user_id, "deleted": True, "documents": len(docs)}

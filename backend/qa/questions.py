@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, NamedTuple
 
 from celery import Celery
@@ -16,11 +15,8 @@ from backend.documents.library import ready_document_count
 from backend.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
 from backend.ledger.catalog import ANSWER_QUESTION, PRIORITY_QUESTION
 from backend.ledger.task_records import TaskRef, submit_task
-from backend.models import Chunk, Document, DocumentStatus, Question, User, utcnow
-from backend.qa.answering import LEXICAL_WEIGHT, NOT_FOUND, Answer, Passage, extractive_answer
-from backend.qa.llm import LLMAnswerer, LLMError
-from backend.retrieval.vector_store import Hit, SearchMode
-from backend.runtime import Runtime
+from backend.models import Document, Question, User
+from backend.retrieval.vector_store import SearchMode
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -124,163 +120,6 @@ def list_questions(*, session: Session, user: User, limit: int = 50) -> list[Que
     return list(session.scalars(query.order_by(Question.created_at.desc()).limit(limit)))
 
 
-# --- worker side
-
-
-def retrieve(
-    rt: Runtime,
-    *,
-    user_id: int,
-    question: str,
-    document_ids: list[int] | None,
-    limit: int,
-    mode: SearchMode = "hybrid",
-) -> tuple[Any, list[Passage]]:
-    """The question's vector and the user's best passages, resolved against the database."""
-    vector = rt.embedder.embed([question])[0]
-    hits = rt.vector_store.search(
-        vector,
-        user_id=user_id,
-        document_ids=document_ids,
-        limit=limit,
-        query_text=question,
-        mode=mode,
-        candidates=rt.settings.retrieval_candidates,
-    )
-    with rt.session() as session:
-        passages = resolve_hits(session, user_id, hits)
-    return vector, passages
-
-
-def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passage]:
-    """Passages for hits whose document still exists, is ready and belongs to the user."""
-    if not hits:
-        return []
-    doc_ids = {h.document_id for h in hits}
-    rows = session.execute(
-        select(Chunk.id, Chunk.document_id, Chunk.ordinal, Document.filename)
-        .join(Document, Document.id == Chunk.document_id)
-        .where(
-            Chunk.document_id.in_(doc_ids),
-            Document.owner_id == user_id,
-            Document.processing_status == DocumentStatus.READY.value,
-        )
-    ).all()
-    index = {(r.document_id, r.ordinal): (r.id, r.filename) for r in rows}
-    passages = []
-    for hit in hits:
-        found = index.get((hit.document_id, hit.ordinal))
-        if found is not None:
-            chunk_id, filename = found
-            passages.append(
-                Passage(
-                    chunk_id,
-                    hit.document_id,
-                    filename,
-                    hit.page,
-                    hit.text,
-                    hit.score,
-                    hit.similarity,
-                )
-            )
-    return passages
-
-
-def answer_text(
-    rt: Runtime,
-    *,
-    user_id: int,
-    question: str,
-    document_ids: list[int] | None = None,
-    method: str | None = None,
-) -> Answer:
-    """Retrieve and answer in this process (the worker's core, also used by benchmarks)."""
-    settings = rt.settings
-    chosen = parse_method(method or settings.retrieval_mode)
-    vector, passages = retrieve(
-        rt,
-        user_id=user_id,
-        question=question,
-        document_ids=document_ids,
-        limit=max(settings.rerank_pool, settings.retrieval_top_k),
-        mode=chosen.mode,
-    )
-    answer = extractive_answer(
-        question,
-        vector,
-        passages,
-        embedder=rt.sentence_vectors,
-        min_score=settings.answer_min_score,
-        top_k=settings.retrieval_top_k,
-        rerank=chosen.rerank,
-        lexical_weight=LEXICAL_WEIGHT if chosen.lexical else 0.0,
-    )
-    llm = LLMAnswerer.from_settings(settings)
-    if llm is None or not answer.found:
-        return answer
-    return rewrite_with_llm(llm, question, answer)
-
-
-def rewrite_with_llm(llm: LLMAnswerer, question: str, answer: Answer) -> Answer:
-    """The LLM's answer from the same sources; the extractive one when the LLM fails."""
-    try:
-        reply = llm.answer(question, answer.sources)
-    except LLMError as exc:
-        log.warning("LLM answerer failed; keeping the extractive answer (%s)", exc)
-        return answer
-    if not reply.found:
-        return Answer(
-            text=NOT_FOUND,
-            found=False,
-            score=answer.score,
-            answerer="llm",
-            closest=answer.sources,
-        )
-    return Answer(
-        text=reply.text, found=True, sources=answer.sources, score=answer.score, answerer="llm"
-    )
-
-
-def answer_question(
-    *, rt: Runtime, question_id: int, user_id: int, retrieval: str | None = None
-) -> dict[str, Any]:
-    """Answer a recorded question once (a second run returns the stored answer)."""
-    with rt.session() as session:
-        record = session.get(Question, question_id)
-        if record is None or record.user_id != user_id:
-            raise NotFound(f"Question {question_id} no longer exists.")
-        if record.answered_at is not None:
-            return question_result(record)
-        text, document_ids, created = record.text, record.document_ids, record.created_at
-    started = time.perf_counter()
-    answer = answer_text(
-        rt, user_id=user_id, question=text, document_ids=document_ids, method=retrieval
-    )
-    compute_ms = (time.perf_counter() - started) * 1000
-    with rt.session() as session:
-        record = session.get(Question, question_id)
-        if record is None:
-            raise NotFound(f"Question {question_id} no longer exists.")
-        record.answer = answer.text
-        record.found = answer.found
-        record.sources = answer.sources
-        record.closest = answer.closest or None
-        record.answered_at = utcnow()
-        record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)
-        result = question_result(record)
-    result["compute_ms"] = round(compute_ms, 1)
-    result["answerer"] = answer.answerer
-    return result
-
-
-def _elapsed_ms(created: Any, answered: Any, fallback: float) -> float:
-    if created is None:
-        return fallback
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=answered.tzinfo)
-    return round((answered - created).total_seconds() * 1000, 1)
-
-
 def question_result(record: Question) -> dict[str, Any]:
     """The answer in the API's shape."""
     return {
@@ -292,3 +131,12 @@ def question_result(record: Question) -> dict[str, Any]:
         "closest": record.closest or [],
         "latency_ms": record.latency_ms,
     }
+
+
+def stored_answer(*, session: Session, user: User, question_id: int) -> dict[str, Any] | None:
+    """The user's answered question in the API's shape (the result store forgets answers
+    after RESULT_EXPIRES_SECONDS; the database keeps them); None while unanswered."""
+    record = session.get(Question, question_id)
+    if record is None or record.user_id != user.id or record.answered_at is None:
+        return None
+    return question_result(record)

@@ -30,7 +30,7 @@ from backend.documents.ingest import PageText, chunk_pages, clean_text, extract
 from backend.ledger import task_records
 from backend.models import User
 from backend.operations.worker_registry import RUNNING_KEY, running_workers
-from backend.qa import questions
+from backend.qa import pipeline, questions
 from backend.retrieval.embeddings import measure_throughput
 from backend.retrieval.model_files import count_tokens
 from backend.runtime import Runtime, build_runtime
@@ -144,11 +144,23 @@ def _ingest(rt: Runtime, user: User, docs: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, chunks
 
 
+def _answer_in_process(rt: Runtime, user: User, text: str) -> None:
+    pipeline.answer_text(
+        sessions=rt.session,
+        settings=rt.settings,
+        embedder=rt.embedder,
+        sentence_vectors=rt.sentence_vectors,
+        store=rt.vector_store,
+        user_id=user.id,
+        question=text,
+    )
+
+
 def _ask_latencies(rt: Runtime, user: User, texts: list[str]) -> tuple[list[float], list[float]]:
     # Both paths share the worker's sentence-vector cache, so warm it first: the figures then
     # compare the same work with and without the queue.
     for text in texts:
-        questions.answer_text(rt, user_id=user.id, question=text)
+        _answer_in_process(rt, user, text)
     async_ms, inproc_ms = [], []
     for text in texts:
         started = time.perf_counter()
@@ -161,7 +173,7 @@ def _ask_latencies(rt: Runtime, user: User, texts: list[str]) -> tuple[list[floa
         task_records.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=120)
         async_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        questions.answer_text(rt, user_id=user.id, question=text)
+        _answer_in_process(rt, user, text)
         inproc_ms.append((time.perf_counter() - started) * 1000)
     return async_ms, inproc_ms
 

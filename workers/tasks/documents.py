@@ -16,7 +16,11 @@ def process_document(self: Any, *, document_id: int, user_id: int) -> dict[str, 
     rt = self.app.runtime
     secure_user(rt, user_id)
     return processing.process_document(
-        rt=rt,
+        sessions=rt.session,
+        settings=rt.settings,
+        uploads=rt.uploads,
+        embedder=rt.embedder,
+        store=rt.vector_store,
         document_id=document_id,
         user_id=user_id,
         task_id=self.request.id,
@@ -29,6 +33,11 @@ def delete_document(
     self: Any, *, document_id: int, user_id: int, sha256: str | None = None
 ) -> dict[str, Any]:
     """Remove a deleted document's vectors and file."""
+    rt = self.app.runtime
     return processing.remove_document_data(
-        rt=self.app.runtime, document_id=document_id, sha256=sha256
+        sessions=rt.session,
+        uploads=rt.uploads,
+        store=rt.vector_store,
+        document_id=document_id,
+        sha256=sha256,
     )

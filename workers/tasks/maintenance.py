@@ -39,7 +39,10 @@ def purge_expired(self: Any) -> dict[str, int]:
 @celery_app.task(**task_options(catalog.REMOVE_ORPHANS))
 def remove_orphans(self: Any) -> dict[str, int]:
     """Delete upload files and vectors that no document refers to."""
-    return maintenance.remove_orphans(rt=self.app.runtime)
+    rt = self.app.runtime
+    return maintenance.remove_orphans(
+        sessions=rt.session, settings=rt.settings, uploads=rt.uploads, store=rt.vector_store
+    )
 
 
 @celery_app.task(**task_options(catalog.DAILY_USAGE_REPORTS))

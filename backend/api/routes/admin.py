@@ -15,8 +15,8 @@ from backend.accounts import admin_users, audit, users
 from backend.api.deps import AdminUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath
 from backend.api.routes.tasks import LedgerState
-from backend.api.schemas import MAX_ID, ErrorOut, NoNul, TaskAccepted, TaskOut, UserOut
-from backend.api.system_schemas import (
+from backend.api.schemas.accounts import UserOut
+from backend.api.schemas.admin import (
     AccountChange,
     AccountCreate,
     AdminDocumentOut,
@@ -25,7 +25,6 @@ from backend.api.system_schemas import (
     AuditEntryOut,
     AuditPageOut,
     BulkRetried,
-    DayStateCount,
     FailedCount,
     PasswordIssued,
     Purged,
@@ -33,6 +32,9 @@ from backend.api.system_schemas import (
     UsageRow,
     UserDetailOut,
 )
+from backend.api.schemas.common import MAX_ID, ErrorOut, NoNul
+from backend.api.schemas.reports import DayStateCount
+from backend.api.schemas.tasks import TaskAccepted, TaskOut
 from backend.errors import Conflict
 from backend.ledger import admin_tasks
 from backend.ledger.catalog import QueueName

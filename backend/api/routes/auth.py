@@ -10,15 +10,14 @@ from fastapi import APIRouter, Form, Path, Request, Response, status
 from backend.accounts import tokens
 from backend.accounts.login_throttle import throttled_authenticate
 from backend.api.deps import BearerToken, CurrentUser, RuntimeDep, SessionDep
-from backend.api.schemas import (
-    MAX_ID,
+from backend.api.schemas.accounts import (
     ApiTokenCreate,
     ApiTokenIssued,
     ApiTokenOut,
-    NoNul,
     TokenOut,
     UserOut,
 )
+from backend.api.schemas.common import MAX_ID, NoNul
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 SESSION_LIFETIME = timedelta(hours=12)

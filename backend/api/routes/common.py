@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from sqlalchemy.orm import Session
 
-from backend.api.schemas import MAX_ID
+from backend.api.schemas.common import MAX_ID
 from backend.ledger import task_records
 from backend.models import TaskRecord, User
 from backend.runtime import Runtime

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query, status
 
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import DocumentIdPath
-from backend.api.schemas import DocumentOut, DocumentState, TaskAccepted
+from backend.api.schemas.common import DocumentState
+from backend.api.schemas.documents import DocumentOut
+from backend.api.schemas.tasks import TaskAccepted
 from backend.documents import library
 
 router = APIRouter(prefix="/qa/documents", tags=["documents"])

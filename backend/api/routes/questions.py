@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath, live_status
-from backend.api.schemas import Answer, AnswerFields, AskRequest, AskResponse, AskStatus
+from backend.api.schemas.questions import Answer, AnswerFields, AskRequest, AskResponse, AskStatus
 from backend.errors import NotFound, TaskTimeout
 from backend.ledger import task_records
 from backend.ledger.catalog import ANSWER_QUESTION, PRIORITY_QUESTION
@@ -123,7 +123,7 @@ def ask_status(
         task_id=task_id,
         status=live["status"],
         progress=None,
-        result=_answer(session, live, record),
+        result=_answer(session, user, live, record),
         error=live["error"],
         queued_at=live["queued_at"],
         started_at=live["started_at"],
@@ -131,14 +131,15 @@ def ask_status(
     )
 
 
-def _answer(session: Session, live: dict[str, Any], record: TaskRecord) -> Answer | None:
+def _answer(
+    session: Session, user: User, live: dict[str, Any], record: TaskRecord
+) -> Answer | None:
     if live["status"] != "SUCCESS":
         return None
     if isinstance(live["result"], dict):
         return Answer.model_validate(live["result"])
-    # The result store forgets after RESULT_EXPIRES_SECONDS; the database keeps the answer.
     question_id = (record.args or {}).get("question_id")
-    stored = session.get(Question, question_id) if isinstance(question_id, int) else None
-    if stored is None or stored.answered_at is None:
+    if not isinstance(question_id, int):
         return None
-    return Answer.model_validate(questions.question_result(stored))
+    stored = questions.stored_answer(session=session, user=user, question_id=question_id)
+    return Answer.model_validate(stored) if stored is not None else None

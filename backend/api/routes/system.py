@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from backend.api.deps import AdminUser, RuntimeDep
-from backend.api.system_schemas import CeleryHealth, HealthOut, QueuesOut, WorkersOut
+from backend.api.schemas.operations import CeleryHealth, HealthOut, QueuesOut, WorkersOut
 from backend.errors import ServiceUnavailable
 from backend.operations import admin_ops, broker
 from backend.operations.health import health_report

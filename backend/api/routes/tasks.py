@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, status
 
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.routes.common import TaskIdPath
-from backend.api.schemas import TaskAccepted, TaskOut, TaskPage
-from backend.api.system_schemas import UserReport
+from backend.api.schemas.reports import UserReport
+from backend.api.schemas.tasks import TaskAccepted, TaskOut, TaskPage
 from backend.errors import PermissionDenied
 from backend.ledger import task_records
 from backend.ledger.catalog import QueueName

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from backend.api.deps import CurrentUser, RuntimeDep, SessionDep
 from backend.api.multipart import receive_files
 from backend.api.routes.common import TaskIdPath, live_status
-from backend.api.schemas import DocumentOut, Progress, UploadItem, UploadResponse, UploadStatus
+from backend.api.schemas.common import Progress
+from backend.api.schemas.documents import DocumentOut, UploadItem, UploadResponse, UploadStatus
 from backend.documents import library
 from backend.documents.storage import IncomingFile
 from backend.errors import NotFound, TaskTimeout

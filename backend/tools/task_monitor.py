@@ -1,6 +1,6 @@
 """The seed's task monitor, so its examples work as written:
 
-from backend.ledger.task_monitor import task_monitor
+from backend.tools.task_monitor import task_monitor
 task_monitor.get_user_tasks(user_id=1)
 """
 
