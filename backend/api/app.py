@@ -12,6 +12,7 @@ from sqlalchemy import text
 from backend.api import errors
 from backend.api.routes import (
     admin,
+    admin_tasks,
     auth,
     documents,
     questions,
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         tasks.router,
         system.router,
         admin.router,
+        admin_tasks.router,
         webhooks.router,
     ):
         app.include_router(router)

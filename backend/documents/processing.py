@@ -26,8 +26,9 @@ from backend.errors import NotFound, ServiceError
 from backend.models import Chunk, Document, DocumentStatus, utcnow
 from backend.retrieval.embeddings import Embedder
 from backend.retrieval.model_files import count_tokens
+from backend.retrieval.points import ChunkPoint, point_id
 from backend.retrieval.sparse import document_vector
-from backend.retrieval.vector_store import ChunkPoint, VectorStore, point_id
+from backend.retrieval.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]

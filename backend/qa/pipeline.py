@@ -18,8 +18,9 @@ from backend.qa.answering import LEXICAL_WEIGHT, NOT_FOUND, Answer, Passage, ext
 from backend.qa.llm import LLMAnswerer, LLMError
 from backend.qa.questions import parse_method, question_result
 from backend.retrieval.embeddings import Embedder
+from backend.retrieval.points import Hit
 from backend.retrieval.vector_cache import TextEmbedder
-from backend.retrieval.vector_store import Hit, SearchMode, VectorStore
+from backend.retrieval.vector_store import SearchMode, VectorStore
 
 log = logging.getLogger(__name__)
 

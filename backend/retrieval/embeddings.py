@@ -22,14 +22,9 @@ import onnx
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
+from backend.retrieval.calibration import calibrate, load_weights
 from backend.retrieval.model_files import load_tokenizer, model_dir
-from backend.retrieval.onnx_graph import (
-    GRAPH_VERSION,
-    SMOOTH_ALPHA,
-    build_bert_graph,
-    calibrate,
-    load_weights,
-)
+from backend.retrieval.onnx_graph import GRAPH_VERSION, SMOOTH_ALPHA, build_bert_graph
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384

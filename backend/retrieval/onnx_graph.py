@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
-from safetensors.numpy import load_file
 
 OPSET = 17
 # Bump when the graph layout changes, so cached ONNX files built by older code are not reused.
@@ -283,29 +282,3 @@ def build_bert_graph(
     model.ir_version = 8  # IR of the opset-17 era, so older onnxruntime builds load it too
     onnx.checker.check_model(model)
     return model
-
-
-def load_weights(folder: Path) -> tuple[dict[str, np.ndarray], BertConfig]:
-    """The safetensors weights (any "bert." prefix dropped) and config of a model folder."""
-    raw = load_file(str(folder / "model.safetensors"))
-    weights = {name.removeprefix("bert."): value for name, value in raw.items()}
-    return weights, BertConfig.from_json(folder / "config.json")
-
-
-def calibrate(
-    weights: dict[str, np.ndarray], config: BertConfig, batches: list[dict[str, np.ndarray]]
-) -> ActivationMax:
-    """Per-channel max |activation| at every dense-layer input, over the given feeds."""
-    import onnxruntime as ort
-
-    model = build_bert_graph(weights, config, probe_outputs=True)
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    names = [o.name for o in model.graph.output if o.name.startswith("probe.")]
-    result: ActivationMax = {}
-    for feeds in batches:
-        for name, value in zip(names, session.run(names, feeds), strict=True):
-            key = name.removeprefix("probe.")
-            value = np.asarray(value)
-            row_max = np.abs(value.reshape(-1, value.shape[-1])).max(axis=0)
-            result[key] = np.maximum(result[key], row_max) if key in result else row_max
-    return result

@@ -3,52 +3,29 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from qdrant_client import QdrantClient, models
 
 from backend.config import Settings
-from backend.retrieval.sparse import Sparse, query_vector
+from backend.retrieval.points import (
+    ChunkPoint,
+    Hit,
+    condition,
+    equals_filter,
+    point_id,
+    tenant_filter,
+    to_hit,
+)
+from backend.retrieval.sparse import query_vector
 
 DENSE = "dense"
 LEXICAL = "lexical"
 RRF_K = 60
 SearchMode = Literal["dense", "sparse", "hybrid"]
-POINT_NAMESPACE = uuid.UUID("6f1d7c4e-31a2-4bb0-9f58-0c6a7f0d2e11")
-
-
-def point_id(document_id: int, ordinal: int) -> str:
-    """A stable point id, so re-processing a document overwrites instead of duplicating."""
-    return str(uuid.uuid5(POINT_NAMESPACE, f"{document_id}:{ordinal}"))
-
-
-@dataclass(frozen=True)
-class ChunkPoint:
-    document_id: int
-    user_id: int
-    ordinal: int
-    page: int | None
-    text: str
-    vector: np.ndarray
-    sparse: Sparse | None = None
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk; `score` orders the results, `similarity` is the dense cosine."""
-
-    document_id: int
-    ordinal: int
-    page: int | None
-    text: str
-    score: float
-    similarity: float = 0.0
-    lexical: float = 0.0
 
 
 class VectorStore:
@@ -148,7 +125,9 @@ class VectorStore:
         with self._guard():
             self.client.delete(
                 self.collection,
-                points_selector=models.FilterSelector(filter=_match("document_id", document_id)),
+                points_selector=models.FilterSelector(
+                    filter=equals_filter("document_id", document_id)
+                ),
                 wait=True,
             )
 
@@ -157,7 +136,7 @@ class VectorStore:
         with self._guard():
             self.client.delete(
                 self.collection,
-                points_selector=models.FilterSelector(filter=_match("user_id", user_id)),
+                points_selector=models.FilterSelector(filter=equals_filter("user_id", user_id)),
                 wait=True,
             )
 
@@ -182,9 +161,9 @@ class VectorStore:
         """Points for a user and/or a document (exact)."""
         conditions: list[models.Condition] = []
         if user_id is not None:
-            conditions.append(_condition("user_id", user_id))
+            conditions.append(condition("user_id", user_id))
         if document_id is not None:
-            conditions.append(_condition("document_id", document_id))
+            conditions.append(condition("document_id", document_id))
         with self._guard():
             result = self.client.count(
                 self.collection, count_filter=models.Filter(must=conditions), exact=True
@@ -203,12 +182,12 @@ class VectorStore:
         candidates: int = 30,
     ) -> list[Hit]:
         """The user's best chunks (never another user's): dense, lexical, or both fused (RRF)."""
-        flt = _tenant_filter(user_id, document_ids)
+        flt = tenant_filter(user_id, document_ids)
         if mode == "dense" or (mode == "hybrid" and not query_text):
-            return [_hit(p, similarity=p.score) for p in self._dense(vector, flt, limit)]
+            return [to_hit(p, similarity=p.score) for p in self._dense(vector, flt, limit)]
         lexical = self._lexical(query_text, flt, candidates if mode == "hybrid" else limit)
         if mode == "sparse":
-            return [_hit(p, lexical=p.score) for p in lexical]
+            return [to_hit(p, lexical=p.score) for p in lexical]
         dense = self._dense(vector, flt, candidates)
         return self._fuse(vector, dense, lexical)[:limit]
 
@@ -257,7 +236,7 @@ class VectorStore:
         similarity.update(self._similarities(vector, missing))
         order = sorted(fused, key=lambda pid: fused[pid], reverse=True)
         return [
-            _hit(
+            to_hit(
                 points[pid],
                 score=fused[pid],
                 similarity=similarity.get(pid, 0.0),
@@ -283,39 +262,3 @@ class VectorStore:
         """Release the client (and the local-mode folder lock)."""
         with self._guard():
             self.client.close()
-
-
-def _condition(key: str, value: int) -> models.FieldCondition:
-    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
-
-
-def _match(key: str, value: int) -> models.Filter:
-    return models.Filter(must=[_condition(key, value)])
-
-
-def _tenant_filter(user_id: int, document_ids: Sequence[int] | None) -> models.Filter:
-    conditions: list[models.Condition] = [_condition("user_id", user_id)]
-    if document_ids:
-        conditions.append(
-            models.FieldCondition(key="document_id", match=models.MatchAny(any=list(document_ids)))
-        )
-    return models.Filter(must=conditions)
-
-
-def _hit(
-    point: models.ScoredPoint,
-    *,
-    score: float | None = None,
-    similarity: float = 0.0,
-    lexical: float = 0.0,
-) -> Hit:
-    payload = point.payload or {}
-    return Hit(
-        document_id=int(payload["document_id"]),
-        ordinal=int(payload["ordinal"]),
-        page=payload.get("page"),
-        text=str(payload.get("text", "")),
-        score=float(point.score if score is None else score),
-        similarity=similarity,
-        lexical=lexical,
-    )

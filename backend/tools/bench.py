@@ -34,8 +34,8 @@ from backend.qa import pipeline, questions
 from backend.retrieval.embeddings import measure_throughput
 from backend.retrieval.model_files import count_tokens
 from backend.runtime import Runtime, build_runtime
-from backend.tools.evaluation import load_items
 from backend.tools.migrate import upgrade
+from backend.tools.scoring import load_items
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -295,7 +295,3 @@ def main(argv: list[str] | None = None) -> int:
     except OperationalError as exc:
         print(f"error: the database is not answering ({type(exc.orig).__name__}).", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

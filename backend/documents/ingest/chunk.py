@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from backend.documents.ingest.extract import PageText
+from backend.documents.ingest.pages import PageText
 from backend.documents.ingest.sentences import split_sentences
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\n[^\S\n]*\n|\s*\Z)", re.DOTALL)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TypeVar
-
-from pypdf import PdfReader, apply_configuration
-from pypdf.errors import DependencyError, LimitReachedError
 
 from backend.documents.ingest.clean import clean_text, html_to_text, markdown_to_text
+from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
+from backend.documents.ingest.pdf import read_pdf
 
 PDF = "application/pdf"
 HTML = "text/html"
@@ -86,31 +81,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 _MARKUP_SHRINK_BOUND = 10
 
 
-class ExtractionError(Exception):
-    """An upload that cannot be turned into text; `.message` tells the user what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class PageText:
-    """Text of one page (1-based number) or of a whole non-paged document (number None)."""
-
-    number: int | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """The detected type, the cleaned text per page, and the PDF page count."""
-
-    content_type: str
-    pages: list[PageText]
-    page_count: int | None
-
-
 def detect_content_type(data: bytes, filename: str) -> str:
     """The content type by content, the extension only breaking ties; refusals raise."""
     return _detect(data, filename)[0]
@@ -127,7 +97,7 @@ def extract(
     """Extract cleaned text from an upload; raises ExtractionError with a user-facing message."""
     content_type, text = _detect(data, filename)
     if content_type == PDF:
-        pages = _read_pdf(data, max_pages, max_chars, max_page_stream_bytes)
+        pages = read_pdf(data, max_pages, max_chars, max_page_stream_bytes)
         if not any(_LETTER.search(page.text) for page in pages):
             raise ExtractionError(
                 "This PDF has no extractable text; it may be a scanned image. "
@@ -136,13 +106,13 @@ def extract(
         return Extracted(PDF, pages, len(pages))
     # Markup shrinks when converted, but not by this much: stop before parsing a huge file.
     if len(text) > max_chars * _MARKUP_SHRINK_BOUND:
-        raise _too_many_chars(max_chars)
+        raise too_many_chars(max_chars)
     if content_type == HTML:
         text = html_to_text(text)
     elif content_type == MARKDOWN:
         text = markdown_to_text(text)
     if len(text) > max_chars:
-        raise _too_many_chars(max_chars)
+        raise too_many_chars(max_chars)
     cleaned = clean_text(text)
     if not _LETTER.search(cleaned):
         raise ExtractionError("This document has no readable words in it.")
@@ -237,97 +207,3 @@ def _require_text(text: str, extension: str) -> str:
             "Save it as plain text (UTF-8) and upload it again."
         )
     raise ExtractionError(f"This file type is not supported; {SUPPORTED}.")
-
-
-def _read_pdf(data: bytes, max_pages: int, max_chars: int, max_stream: int) -> list[PageText]:
-    """Cleaned text of every page, with pypdf's decompression capped at the page limit."""
-    cap = max_stream + 1
-    with apply_configuration(
-        zlib_maximum_output_length=cap,
-        lzw_maximum_output_length=cap,
-        run_length_maximum_output_length=cap,
-        brotli_maximum_output_length=cap,
-        array_based_stream_maximum_output_length=cap,
-    ):
-        reader = _open_pdf(data)
-        page_count = _pdf_call(lambda: len(reader.pages))
-        if page_count == 0:
-            raise ExtractionError("This PDF has no pages.")
-        if page_count > max_pages:
-            raise ExtractionError(f"This PDF has {page_count:,} pages; the limit is {max_pages:,}.")
-        pages: list[PageText] = []
-        total = 0
-        for number in range(1, page_count + 1):
-            text = clean_text(_page_text(reader, number, max_stream))
-            total += len(text)
-            if total > max_chars:
-                raise _too_many_chars(max_chars)
-            pages.append(PageText(number, text))
-        return pages
-
-
-def _open_pdf(data: bytes) -> PdfReader:
-    """Open a PDF, decrypting it if it only has an empty user password."""
-    reader = _pdf_call(lambda: PdfReader(io.BytesIO(data), strict=False))
-    if not _pdf_call(lambda: reader.is_encrypted):
-        return reader
-    try:
-        opened = reader.decrypt("")
-    except DependencyError:
-        raise ExtractionError(
-            "This PDF uses an encryption method we cannot open; upload an unencrypted copy."
-        ) from None
-    except Exception:
-        raise ExtractionError(_DAMAGED) from None
-    if not opened:
-        raise ExtractionError("This PDF is encrypted; upload an unencrypted copy.")
-    return reader
-
-
-def _page_text(reader: PdfReader, number: int, max_stream: int) -> str:
-    """One page's text, after checking its decompressed content stream size."""
-
-    def read() -> str:
-        page = reader.pages[number - 1]
-        try:
-            contents = page.get_contents()
-            if contents is None:
-                return ""
-            if len(contents.get_data()) > max_stream:
-                raise LimitReachedError("page content stream over the limit")
-            return page.extract_text()
-        except LimitReachedError:
-            raise ExtractionError(
-                f"Page {number} of this PDF has more content than we can safely read "
-                f"(over {max_stream:,} bytes); split the PDF or save a simpler copy."
-            ) from None
-
-    return _pdf_call(read)
-
-
-_DAMAGED = "This PDF is damaged and could not be read."
-_T = TypeVar("_T")
-
-
-def _pdf_call(call: Callable[[], _T]) -> _T:
-    """Run a pypdf call, turning its many failure modes into one user-facing error."""
-    try:
-        return call()
-    except ExtractionError:
-        raise
-    except LimitReachedError:
-        raise ExtractionError(
-            "This PDF has more content than we can safely read; "
-            "split the PDF or save a simpler copy."
-        ) from None
-    except Exception:
-        # Untrusted PDFs make pypdf raise almost anything (KeyError, ValueError, ...).
-        raise ExtractionError(_DAMAGED) from None
-
-
-def _too_many_chars(limit: int) -> ExtractionError:
-    """The error for a document whose text is longer than the limit."""
-    return ExtractionError(
-        f"This document has more than {limit:,} characters of text, which is over the limit; "
-        "split it into smaller files and upload them separately."
-    )

@@ -14,7 +14,8 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from backend.documents.ingest.extract import Extracted, ExtractionError, PageText, extract
+from backend.documents.ingest.extract import extract
+from backend.documents.ingest.pages import Extracted, ExtractionError, PageText
 
 MEMORY_LIMIT_BYTES = 2 * 1024**3
 
