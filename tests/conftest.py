@@ -105,6 +105,16 @@ def _private_rabbitmq() -> str:
     return f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
 
 
+def _silent_port() -> int:
+    """A port bound by this session but never listening: connecting to it is refused, whatever
+    else runs on the machine (Flower's usual 5555 may be taken by a real Flower)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return int(sock.getsockname()[1])
+
+
+_HELD: list[socket.socket] = []
 _REDIS = _private_redis()
 if os.environ.get("QA_TEST_BROKER") == "rabbitmq":
     os.environ["QA_TEST_BROKER"] = _private_rabbitmq()
@@ -121,6 +131,8 @@ os.environ.update(
         "CELERY_RESULT_BACKEND": f"{_REDIS}/12",
         "QDRANT_URL": "",
         "RATE_LIMIT_ENABLED": "false",
+        # No Flower answers in the tests (its checks and links say so with the reason).
+        "FLOWER_URL": f"http://127.0.0.1:{_silent_port()}",
         "MAX_UPLOAD_MB": "5",
     }
 )

@@ -108,8 +108,14 @@ def test_database_down_is_503_with_a_sentence(runtime, settings):
             response = client.get("/qa/documents", headers={"Authorization": "Bearer qa_x"})
             elapsed = time.monotonic() - started
             health = client.get("/health")
+            ready = client.get("/readyz")
     finally:
         rt.close()
+
+    # Whoever probes learns that the database is down, not where it lives.
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unready", "detail": "database not answering"}
+    assert str(url.rsplit(":", 1)[-1].split("/")[0]) not in ready.text
 
     assert response.status_code == 503
     assert response.json() == {"detail": DATABASE_DOWN}

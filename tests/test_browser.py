@@ -27,6 +27,9 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SLOW = 120_000  # ms: document processing and answering on a busy machine
+# Every expectation waits for its condition this long: a loaded 2-core machine takes seconds to
+# rerun a page, and a wait on a condition costs nothing when the page is fast.
+expect.set_options(timeout=30_000)
 
 pytestmark = [
     pytest.mark.slow,

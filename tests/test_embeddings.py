@@ -53,15 +53,26 @@ def test_reference_file_covers_truncation(reference: dict) -> None:
     assert max(reference["token_counts_untruncated"]) > 256
 
 
-@pytest.mark.parametrize(("variant", "min_cosine"), [("fp32", 0.999), ("int8", 0.99)])
-def test_matches_sentence_transformers(
-    request: pytest.FixtureRequest, reference: dict, variant: str, min_cosine: float
-) -> None:
-    model: Embedder = request.getfixturevalue(variant)
-    vectors = model.embed(reference["texts"])
+def test_fp32_matches_sentence_transformers(fp32: Embedder, reference: dict) -> None:
+    vectors = fp32.embed(reference["texts"])
     cosines = (vectors * reference["matrix"]).sum(axis=1)
     worst = int(np.argmin(cosines))
-    assert cosines[worst] >= min_cosine, (variant, reference["texts"][worst][:60], cosines[worst])
+    assert cosines[worst] >= 0.999, (reference["texts"][worst][:60], cosines[worst])
+
+
+def test_int8_finds_what_the_reference_model_finds(int8: Embedder, reference: dict) -> None:
+    """What a user notices of quantisation is search: each text's nearest neighbour under the
+    int8 model is one of its three nearest under the reference model. The cosine bounds hold on
+    any x86-64 (int8 kernels differ by instruction set: 0.996 worst here, 0.988 seen elsewhere)."""
+    vectors = int8.embed(reference["texts"])
+    cosines = (vectors * reference["matrix"]).sum(axis=1)
+    assert cosines.min() >= 0.97 and cosines.mean() >= 0.99, cosines
+    ours, theirs = vectors @ vectors.T, reference["matrix"] @ reference["matrix"].T
+    np.fill_diagonal(ours, -1.0)
+    np.fill_diagonal(theirs, -1.0)
+    for i, text in enumerate(reference["texts"]):
+        nearest = int(np.argmax(ours[i]))
+        assert nearest in np.argsort(-theirs[i])[:3], (text[:60], nearest)
 
 
 def test_shape_dtype_and_unit_norm(embedder: Embedder, reference: dict) -> None:

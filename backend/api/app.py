@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -43,6 +44,8 @@ ERRORS = {
     }.items()
 }
 
+
+log = logging.getLogger(__name__)
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The API; with no runtime given, one is built from the settings at startup."""
@@ -107,7 +110,11 @@ def _readyz(request: Request) -> Response:
         with rt.session() as session:
             session.execute(text("SELECT 1"))
     except Exception as exc:  # a probe reports, never raises
-        return JSONResponse({"status": "unready", "detail": f"database: {exc}"}, status_code=503)
+        # The detail (host, port, database) is for the log, not for whoever asks.
+        log.warning("readiness: the database is not answering: %s", exc)
+        return JSONResponse(
+            {"status": "unready", "detail": "database not answering"}, status_code=503
+        )
     ok, detail = broker.broker_check(celery=rt.celery)
     return JSONResponse(
         {"status": "ready" if ok else "unready", "detail": detail}, status_code=200 if ok else 503
