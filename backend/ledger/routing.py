@@ -14,6 +14,7 @@ from kombu import Exchange, Queue
 
 from backend.config import Settings
 from backend.ledger import catalog
+from backend.ledger.results import SENDER_RETRY, backend_url
 
 EXCHANGE = Exchange("qa", type="direct")
 
@@ -68,7 +69,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 4,
         "broker_transport_options": _transport_options(settings),
-        "result_backend_transport_options": {"socket_connect_timeout": 3},
+        "result_backend_transport_options": {
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+            "retry_policy": SENDER_RETRY,
+        },
         "redis_socket_connect_timeout": 3,
         "task_publish_retry_policy": {
             "max_retries": 2,
@@ -105,7 +110,7 @@ def configure(app: Celery, settings: Settings) -> None:
     """Point an app at the settings' broker and result backend, whatever the environment says."""
     app.conf.update(celery_config(settings))
     # A backend URL set here outranks CELERY_RESULT_BACKEND in the environment.
-    app.backend_cls = settings.result_backend_url
+    app.backend_cls = backend_url(settings.result_backend_url)
 
 
 def make_celery(settings: Settings, name: str = "qa_service") -> Celery:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.errors import InvalidInput, NotFound, ServiceUnavailable, TaskTimeout
 from backend.ledger.catalog import task_spec
+from backend.ledger.results import wait_for_result
 from backend.ledger.routing import urgent_priority
 from backend.ledger.transitions import FINISHED_STATES, Event, summarise_args, transition
 from backend.models import TaskRecord, User, utcnow
@@ -179,18 +180,22 @@ def _stored_result(celery: Celery, task_id: str) -> Any:
 
 def wait_for_task(*, celery: Celery, task_id: str, timeout: float) -> Any:
     """Block until the task ends and return its result; failures raise with their message."""
-    result = AsyncResult(task_id, app=celery)
     try:
-        value = result.get(timeout=timeout, propagate=False, interval=0.05)
+        meta = wait_for_result(celery.backend, task_id, timeout)
     except TimeoutError as exc:
         raise TaskTimeout(
             f"The task is still running after {timeout:.0f} seconds; check its status later."
         ) from exc
     except (RedisError, OSError) as exc:
         raise ServiceUnavailable("The result store is not answering right now.") from exc
-    if result.state == "SUCCESS":
-        return value
-    raise TaskFailed(str(value) if value else f"The task ended in state {result.state}.")
+    if meta["status"] == "SUCCESS":
+        return meta.get("result")
+    value = meta.get("result")
+    if isinstance(value, BaseException):
+        value = str(value)
+    elif isinstance(value, dict) and "exc_message" in value:
+        value = " ".join(str(part) for part in value.get("exc_message") or ())
+    raise TaskFailed(str(value) if value else f"The task ended in state {meta['status']}.")
 
 
 class TaskFailed(Exception):

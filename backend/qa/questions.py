@@ -70,6 +70,9 @@ def submit_question(
             user_id=user.id,
         )
     except ServiceUnavailable:
+        # Nothing was queued: a question left behind would wait for an answer forever.
+        session.delete(record)
+        session.commit()
         if limiter is not None:
             limiter.release(admission)
         raise
