@@ -128,6 +128,51 @@ def stop_all(procs: dict[str, subprocess.Popen[bytes]], timeout: float = 20) -> 
             proc.kill()
 
 
+class Restarts:
+    """When a service that exited on its own may start again: after 1 s, then twice as long
+    each time it exits again soon after starting (up to a minute); a service that ran for
+    RESET_AFTER seconds starts again after 1 s."""
+
+    FIRST, LONGEST, RESET_AFTER = 1.0, 60.0, 120.0
+
+    def __init__(self) -> None:
+        self.delay: dict[str, float] = {}
+        self.started: dict[str, float] = {}
+        self.due: dict[str, float] = {}
+
+    def started_now(self, name: str) -> None:
+        self.started[name] = time.monotonic()
+
+    def exited(self, name: str) -> float:
+        """Schedule the restart of a service that exited; the seconds until it."""
+        ran = time.monotonic() - self.started.get(name, 0.0)
+        previous = self.delay.get(name)
+        if previous is None or ran >= self.RESET_AFTER:
+            delay = self.FIRST
+        else:
+            delay = min(self.LONGEST, previous * 2)
+        self.delay[name] = delay
+        self.due[name] = time.monotonic() + delay
+        return delay
+
+    def ready(self) -> list[str]:
+        """Services whose restart is due now."""
+        now = time.monotonic()
+        names = [name for name, at in self.due.items() if at <= now]
+        for name in names:
+            del self.due[name]
+        return names
+
+
+def exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
 def main() -> int:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -136,8 +181,11 @@ def main() -> int:
         print(f"No Redis at {redact_url(settings.redis_url)}; starting a local one.", flush=True)
         procs["redis"] = start_local_redis(settings.redis_url, settings.data_dir)
     prepare()
-    for name, cmd in service_commands(settings).items():
+    commands = service_commands(settings)
+    restarts = Restarts()
+    for name, cmd in commands.items():
         procs[name] = subprocess.Popen(cmd, env=child_env(name, settings))
+        restarts.started_now(name)
     print("Started: " + ", ".join(procs), flush=True)
     print(
         f"Dashboard http://localhost:8501  API http://localhost:8000/docs  "
@@ -154,10 +202,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stopping:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping.", flush=True)
-                    stopping = True
+            supervise(procs, commands, restarts, settings)
             time.sleep(0.5)
     finally:
         # Redis last, so the worker can acknowledge what it finishes during shutdown.
@@ -167,6 +212,26 @@ def main() -> int:
             stop_all({"redis": redis_proc})
     print("Stopped.", flush=True)
     return 0
+
+
+def supervise(
+    procs: dict[str, subprocess.Popen[bytes]],
+    commands: dict[str, list[str]],
+    restarts: Restarts,
+    settings,
+) -> None:
+    """Restart, with back-off, every service that exited on its own; say why it stopped."""
+    for name, proc in list(procs.items()):
+        if proc.poll() is not None and name in commands and name not in restarts.due:
+            delay = restarts.exited(name)
+            print(
+                f"{name} {exit_reason(proc.returncode)}; starting it again in {delay:.0f} s.",
+                flush=True,
+            )
+    for name in restarts.ready():
+        procs[name] = subprocess.Popen(commands[name], env=child_env(name, settings))
+        restarts.started_now(name)
+        print(f"{name} started again.", flush=True)
 
 
 if __name__ == "__main__":

@@ -109,3 +109,38 @@ def test_three_workers_need_a_qdrant_server(scratch):
     assert result.returncode == 2
     assert "QDRANT_URL" in result.stderr
     assert not Path(scratch["PID_DIR"]).exists() or not list(Path(scratch["PID_DIR"]).glob("*"))
+
+
+def test_make_run_starts_a_service_that_exits_again_with_back_off(capsys):
+    """`make run` keeps its services up: one that exits is started again after 1 s, then after
+    twice as long each time it exits again soon, and the console says why it stopped."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("run_local", ROOT / "scripts" / "run_local.py")
+    assert spec is not None and spec.loader is not None
+    run_local = importlib.util.module_from_spec(spec)
+    cwd = os.getcwd()
+    try:
+        spec.loader.exec_module(run_local)
+    finally:
+        os.chdir(cwd)
+    crash = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+    commands = {"worker": crash}
+    restarts = run_local.Restarts()
+    procs = {"worker": subprocess.Popen(crash)}
+    restarts.started_now("worker")
+    starts, deadline = 1, time.monotonic() + 30
+    while starts < 3 and time.monotonic() < deadline:
+        before = procs["worker"]
+        run_local.supervise(procs, commands, restarts, settings=None)
+        if procs["worker"] is not before:
+            starts += 1
+        time.sleep(0.05)
+    procs["worker"].wait(timeout=10)
+
+    out = capsys.readouterr().out
+    assert starts == 3, out
+    assert "worker killed by SIGKILL; starting it again in 1 s." in out
+    assert "worker killed by SIGKILL; starting it again in 2 s." in out
+    assert out.count("worker started again.") == 2

@@ -16,6 +16,7 @@ from backend.config import get_settings
 from backend.ledger.results import WORKER_RETRY
 from backend.ledger.routing import configure
 from backend.runtime import Runtime, build_runtime
+from workers import redis_transport
 
 
 class WorkerApp(Celery):
@@ -23,6 +24,7 @@ class WorkerApp(Celery):
 
     def __init__(self, main: str = "qa_service", **kwargs: Any) -> None:
         super().__init__(main, **kwargs)
+        redis_transport.apply()  # survive broker restarts (see workers/redis_transport.py)
         configure(self, get_settings())
         # Storing a result rides out a Redis restart; senders give up at once (results.py).
         options = dict(self.conf.result_backend_transport_options or {})
