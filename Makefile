@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint typecheck bench eval install install-dev services browser nginx clean-data help
+.PHONY: run test chaos lint typecheck bench eval install install-dev services browser nginx clean-data help
 
 help:
 	@echo "make run    - install, migrate and start Redis, worker, beat, Flower, API and dashboard"
 	@echo "make test   - install dev tools, make sure PostgreSQL/Redis/RabbitMQ answer, lint, test"
+	@echo "make chaos  - the fault-injection suite, long form: 10 worker kills and 10 Redis restarts"
 	@echo "make bench  - embedding, ingestion and ask throughput"
 	@echo "make eval   - retrieval and answer quality on ../shared/datasets/squad-dev"
 
@@ -61,6 +62,10 @@ test: install-dev services browser nginx lint
 	@if command -v rabbitmqctl >/dev/null 2>&1 && bash -c '(exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null'; then \
 	  QA_TEST_BROKER=rabbitmq $(VENV)/bin/pytest -q -m core; \
 	else echo "RabbitMQ is not running: the RabbitMQ pass is skipped"; fi
+
+# The long form of tests/test_faults.py (make test runs one round of each fault).
+chaos: install-dev services
+	QA_CHAOS_ROUNDS=10 $(VENV)/bin/pytest -q -s -m chaos -p no:cacheprovider
 
 bench: install
 	$(PY) -m backend.cli bench

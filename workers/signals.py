@@ -15,6 +15,7 @@ from celery import signals
 from backend.config import get_settings
 from backend.ledger.transitions import Event
 from backend.operations import metrics, worker_registry
+from workers import liveness
 from workers.app import runtime_of
 from workers.tasks.base import RECORDED, LedgerTask, error_text, owner_reason, record
 
@@ -88,6 +89,7 @@ def on_worker_init(sender: Any = None, **_: Any) -> None:
         )
     # Before the pool forks, so every pool child reports errors too.
     metrics.init_error_tracking(settings.sentry_dsn, celery=True)
+    liveness.started()
 
 
 def _processes(worker: Any) -> int:
@@ -112,11 +114,14 @@ def on_worker_ready(sender: Any = None, **_: Any) -> None:
     if hostname:
         with _cache() as cache:
             worker_registry.register_worker(cache, hostname)
+        liveness.keep_alive(hostname)
+        liveness.recover_in_background(sender.app)
 
 
 @signals.worker_shutdown.connect
 def on_worker_shutdown(sender: Any = None, **_: Any) -> None:
     hostname = getattr(sender, "hostname", None)
+    liveness.stop()
     if hostname:
         with _cache() as cache:
             worker_registry.unregister_worker(cache, hostname)

@@ -92,8 +92,12 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
         "queue_order_strategy": "priority",
         "priority_steps": list(range(10)),
         "sep": ":",
-        # A killed worker's unacknowledged task comes back after this many seconds.
+        # Unacknowledged messages come back after this many seconds unless recovery
+        # (operations/recovery.py) expires them sooner because their worker is gone.
         "visibility_timeout": settings.visibility_timeout,
+        # Every consuming worker looks for expired unacknowledged messages this often.
+        "unacked_restore_interval": 2,
+        "unacked_restore_throttle": 1,
         "socket_connect_timeout": 3,
         "socket_timeout": 10,
     }

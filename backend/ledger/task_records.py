@@ -138,7 +138,12 @@ def retry_task(*, session: Session, celery: Celery, user: User, task_id: str) ->
         )
     if record.args is None:
         raise InvalidInput("This task's arguments were not recorded, so it cannot be retried.")
-    return submit_task(
+    if record.state == "STUCK" and record.started_at is not None:
+        raise InvalidInput(
+            f"It is still running on {record.worker or 'a worker'}, past its time limit; a "
+            "retry would run it twice. Cancel it first, then retry it."
+        )
+    ref = submit_task(
         session=session,
         celery=celery,
         name=record.name,
@@ -147,6 +152,17 @@ def retry_task(*, session: Session, celery: Celery, user: User, task_id: str) ->
         priority=record.priority,
         retry_of=record.task_id,
     )
+    if record.state == "STUCK":
+        # Its message may still arrive: a worker drops it (revoked), and the ledger says it
+        # ended, so no worker runs it beside the retry.
+        try:
+            celery.control.revoke(task_id)
+        except (BrokerError, RedisError, OSError):
+            pass
+        replaced = f"Replaced by {ref.task_id}."
+        transition(session, task_id=task_id, event=Event.CANCELLED, error=replaced)
+        session.commit()
+    return ref
 
 
 def task_status(*, session: Session, celery: Celery, user: User, task_id: str) -> dict[str, Any]:

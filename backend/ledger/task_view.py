@@ -77,7 +77,10 @@ def task_row(record: TaskRecord) -> TaskRow:
         worker=record.worker,
         retry_of=record.retry_of,
         can_cancel=record.state not in FINISHED_STATES,
-        can_retry=record.state in RETRYABLE_STATES and record.args is not None,
+        # A stuck task that is still running (past its limit) is cancelled before a retry.
+        can_retry=record.state in RETRYABLE_STATES
+        and record.args is not None
+        and not (record.state == "STUCK" and record.started_at is not None),
     )
 
 

@@ -13,11 +13,14 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import Ignore, Reject, Retry
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import ServiceError
 from backend.ledger import webhooks
-from backend.ledger.transitions import Event, transition
+from backend.ledger.transitions import FINISHED_STATES, Event, transition
+from backend.models import TaskRecord
+from backend.operations import recovery
 from backend.runtime import Runtime
 from workers.app import runtime_of
 
@@ -64,6 +67,8 @@ class LedgerTask(Task):
         if not task_id or self.request.called_directly:
             return super().__call__(*args, **kwargs)
         rt = runtime_of(self)
+        if self._runs_elsewhere_or_ended(rt, task_id):
+            raise Ignore()
         record(
             rt, task_id, Event.STARTED, name=self.name, worker=self.request.hostname, kwargs=kwargs
         )
@@ -79,6 +84,27 @@ class LedgerTask(Task):
         record(rt, task_id, Event.SUCCEEDED)
         self._notify(rt, task_id, kwargs, failed=False, result=result)
         return result
+
+    @staticmethod
+    def _runs_elsewhere_or_ended(rt: Runtime, task_id: str) -> bool:
+        """A second copy of the message (a broker restart, a recovered task) is not run again
+        when the task already ended or a live worker is running it now."""
+        try:
+            with rt.session() as session:
+                row = session.get(TaskRecord, task_id)
+                if row is None:
+                    return False
+                if row.state in FINISHED_STATES:
+                    log.info("task %s already ended (%s); not run again", task_id, row.state)
+                    return True
+                if row.state == "STARTED" and row.worker:
+                    alive = recovery.alive_since(rt.redis, row.worker)
+                    if alive is not None and recovery.held_by_a_live_run(row, {row.worker: alive}):
+                        log.info("task %s is running on %s; not run twice", task_id, row.worker)
+                        return True
+        except (SQLAlchemyError, RedisError):
+            return False  # cannot tell: running it is safe (every task is idempotent)
+        return False
 
     def report_progress(self, stage: str, percent: int) -> None:
         """Record the running task's stage and percent done (the ledger, not the broker)."""

@@ -60,3 +60,4 @@ def check_service(self: Any) -> dict[str, Any]:
         return maintenance.check_service(
             session=session, settings=rt.settings, celery=rt.celery, redis=rt.redis
         )
+
