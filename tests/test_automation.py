@@ -214,7 +214,7 @@ def test_webhook_retried_after_failures_then_delivered(runtime, lab_settings):
 
 def test_private_webhook_url_refused_without_the_setting(runtime):
     user = factories.make_user(runtime)
-    for url in ("http://127.0.0.1:8000/hook", "http://10.0.0.5/hook", "ftp://example.com/x"):
+    for url in ("http://127.0.0.1:9000/hook", "http://10.0.0.5/hook", "ftp://example.com/x"):
         with pytest.raises(InvalidInput):
             _set_hook(runtime, user, url)
     with runtime.session() as session:

@@ -130,7 +130,7 @@ def test_broker_down_names_what_is_affected(runtime, settings, monkeypatch):
 
 def _single_sign_on(email: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8601/oauth2callback"}
     at.user = {"is_logged_in": True, "email": email}
     return at.run()
 

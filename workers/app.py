@@ -29,6 +29,9 @@ class WorkerApp(Celery):
         # Storing a result rides out a Redis restart; senders give up at once (results.py).
         options = dict(self.conf.result_backend_transport_options or {})
         self.conf.result_backend_transport_options = options | {"retry_policy": WORKER_RETRY}
+        self.conf.result_backend_always_retry = True  # every result write waits for Redis
+        self.conf.result_backend_max_retries = 60
+        self.conf.result_backend_max_sleep_between_retries_ms = 5000
         self._runtime: Runtime | None = None
         self._runtime_lock = threading.Lock()
 

@@ -58,7 +58,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": task_routes(),
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "task_track_started": True,
+        # The ledger records a task's start; a result-store write before the task body would
+        # fail the task outside its body (and strand it) while Redis restarts.
+        "task_track_started": False,
         "task_send_sent_event": True,
         "worker_send_task_events": True,
         "worker_prefetch_multiplier": 1,
