@@ -1,5 +1,6 @@
 """Faults the service rides out, on a real worker process, a real Redis with AOF and PostgreSQL:
-a worker killed (SIGKILL) while it ingests and answers, and Redis killed and restarted under load.
+a worker killed (SIGKILL) while it ingests and answers, Redis killed and restarted under load,
+and every database connection dropped under load.
 
 Each round asserts what an operator relies on: nothing lost (every upload ends ready, every
 question answered), nothing done twice (one chunk row and one vector per passage), nothing
@@ -305,6 +306,49 @@ def test_redis_restarted_under_load_keeps_the_worker_and_the_work(stack):
         assert stack.worker is not None and stack.worker.poll() is None, "the worker died"
         assert figures["failed_then_ready"] == 0
     assert "Unrecoverable error" not in stack.log.read_text()
+    checked = _check_nothing_stranded_or_doubled(stack, user)
+    assert checked["duplicated_chunks"] == 0
+    assert _check_vectors(stack, user) == 0
+
+
+def _drop_database_connections(stack: Stack) -> int:
+    """Terminate every PostgreSQL connection to the test database but the one asking."""
+    from sqlalchemy import create_engine, text
+
+    url = stack.settings.sqlalchemy_url
+    name = url.rsplit("/", 1)[-1]
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            ).scalar()
+    finally:
+        admin.dispose()
+    return int(dropped or 0)
+
+
+def test_database_connections_dropped_under_load(stack):
+    if not stack.settings.sqlalchemy_url.startswith("postgresql"):
+        pytest.skip("only a database server has connections to drop")
+    user = factories.make_user(stack.rt)
+    first = (SQUAD / "docs" / "Rhine.txt").read_bytes()
+    factories.upload_and_wait(stack.rt, user, "first.txt", first)
+    for round_no in range(ROUNDS):
+        docs, asked = _load(stack, user, round_no)
+        _first_running(stack, docs)
+        dropped_at = time.monotonic()
+        assert _drop_database_connections(stack) > 0
+        figures = _settle(stack, docs, asked)
+        done = round(time.monotonic() - dropped_at, 1)
+        figures |= {"fault": "database_drop", "seconds_to_all_done": done}
+        stack.figures.append(figures)
+        assert stack.worker is not None and stack.worker.poll() is None, "the worker died"
+        assert figures["failed_then_ready"] == 0
     checked = _check_nothing_stranded_or_doubled(stack, user)
     assert checked["duplicated_chunks"] == 0
     assert _check_vectors(stack, user) == 0
