@@ -73,10 +73,14 @@ def _recover(app: Any) -> None:
         get_settings().cache_redis_url, socket_connect_timeout=2, socket_timeout=3
     )
     pause = float(recovery.HEARTBEAT_SECONDS)  # first let every live worker's heartbeat be seen
+    first = True
     while not _stop.wait(pause):
         pause = float(recovery.RECOVER_SECONDS)
         try:
-            if cache.set(SWEEP_LOCK, 1, nx=True, ex=recovery.RECOVER_SECONDS):
+            # The first sweep of a worker that starts does not wait for the lock, which its own
+            # killed run may still hold: what that run left is picked up at once.
+            if cache.set(SWEEP_LOCK, 1, nx=True, ex=recovery.RECOVER_SECONDS) or first:
+                first = False
                 sweep(app)
         except redis.RedisError as exc:
             log.warning("recovery: Redis is not answering (%s); trying again", exc)

@@ -148,10 +148,8 @@ def held_by_live_workers(celery: Celery, *, expected: int) -> set[str] | None:
 def _on_live_worker(record: TaskRecord, alive: dict[str, float]) -> bool:
     if record.worker not in alive:
         return False
-    if record.state == "RETRY" or record.started_at is None:
-        return True
-    # Held by an earlier run of a worker that has restarted under the same name: lost.
-    return _timestamp(record.started_at) >= alive[record.worker] - 1.0
+    # A running task held by an earlier run of a worker restarted under the same name is lost.
+    return record.state == "RETRY" or record.started_at is None or held_by_a_live_run(record, alive)
 
 
 def unacked_messages(broker: redis.Redis) -> list[tuple[str, bytes, float]]:
