@@ -8,6 +8,7 @@ from typing import Any
 
 from qdrant_client import models
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from backend.accounts import users
 from backend.db import Base
@@ -75,8 +76,7 @@ def ask_and_wait(rt: Runtime, user: User, question: str, **kwargs: Any) -> dict[
     return result
 
 
-def wipe(rt: Runtime) -> None:
-    """Empty every table, the vector collection and the cache database."""
+def _empty_tables(rt: Runtime) -> None:
     with rt.engine.begin() as conn:
         if rt.engine.dialect.name == "postgresql":
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
@@ -84,6 +84,20 @@ def wipe(rt: Runtime) -> None:
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+def wipe(rt: Runtime) -> None:
+    """Empty every table, the vector collection and the cache database."""
+    # The in-process worker may still be finishing a task a test started; if PostgreSQL picks
+    # the TRUNCATE as a deadlock's victim, it is rolled back whole and tried again.
+    for attempt in range(10):
+        try:
+            _empty_tables(rt)
+            break
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
     if "vector_store" in rt.__dict__:
         store = rt.vector_store
         store.client.delete(
