@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 
 from backend.config import Settings
-from backend.ledger.catalog import TASKS
+from backend.ledger.catalog import TASKS, find_task
 from backend.models import TaskRecord, utcnow
 
 
 def _overrun_after(settings: Settings, name: str) -> int:
-    spec = next((t for t in TASKS if t.name == name), None)
+    spec = find_task(name)
     limit = spec.overrun_after(settings) if spec else max(
         settings.document_time_limit, settings.question_time_limit
     )
