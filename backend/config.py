@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
 
     # --- vector store
-    qdrant_url: str = ""  # empty: local mode under qdrant_path
-    qdrant_path: Path | None = None  # default: data_dir / "qdrant"
+    qdrant_url: str = ""  # a Qdrant server; empty: the embedded Edge shard under vector_path
+    vector_path: Path | None = None  # the embedded shard's folder; default: data_dir / "vectors"
+    qdrant_path: Path | None = None  # the former local-mode folder (read only when upgrading)
     qdrant_api_key: str = ""
     qdrant_collection: str = "chunks"
 
@@ -122,7 +123,7 @@ class Settings(BaseSettings):
     metrics_port: int = 0  # a worker serves its Prometheus metrics here; 0: not served
     sentry_dsn: str = ""  # set: errors of the API and workers go to Sentry
 
-    @field_validator("qdrant_path", mode="before")
+    @field_validator("qdrant_path", "vector_path", mode="before")
     @classmethod
     def _empty_path_is_default(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -171,7 +172,12 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
-    def qdrant_local_path(self) -> Path:
+    def vector_dir(self) -> Path:
+        return self.vector_path or self.data_dir / "vectors"
+
+    @property
+    def legacy_qdrant_dir(self) -> Path:
+        """Where qdrant-client's local mode kept vectors before the Edge shard."""
         return self.qdrant_path or self.data_dir / "qdrant"
 
     @property

@@ -78,13 +78,11 @@ class Runtime:
 
     @cached_property
     def vector_store(self) -> VectorStore:
-        """The Qdrant wrapper (workers only: local mode allows one process)."""
+        """The vector store (workers only: the embedded shard allows one process)."""
         from backend.retrieval.vector_store import VectorStore
 
         with self._lock:
-            store = VectorStore.from_settings(self.settings)
-            store.ensure_collection()
-            return store
+            return VectorStore.from_settings(self.settings)
 
     def close(self) -> None:
         """Release connections and the vector store lock."""

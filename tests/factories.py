@@ -6,7 +6,6 @@ import itertools
 import time
 from typing import Any
 
-from qdrant_client import models
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -100,9 +99,6 @@ def wipe(rt: Runtime) -> None:
             time.sleep(0.2)
     if "vector_store" in rt.__dict__:
         store = rt.vector_store
-        store.client.delete(
-            store.collection,
-            points_selector=models.FilterSelector(filter=models.Filter(must=[])),
-            wait=True,
-        )
+        for document_id in store.document_ids():
+            store.delete_document(document_id)
     rt.redis.flushdb()

@@ -103,7 +103,7 @@ def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tm
         "dense + sentence rerank",
         "dense retrieval order",
         "hybrid retrieval order",
-        "bm25 baseline (in-process)",
+        "bm25 retrieval order (engine)",
     ]
     assert all(m["questions"] == report["questions"] for m in methods.values())
     assert report["questions"] > 0.9 * count  # every question with its answer in the text

@@ -142,7 +142,7 @@ def stack(runtime, settings, tmp_path) -> Iterator[Stack]:
     stack_settings = settings.model_copy(
         update={"celery_broker_url": server.url, "celery_result_backend": server.url}
     )
-    env = worker_env(stack_settings) | {"QDRANT_PATH": str(tmp_path / "qdrant")}
+    env = worker_env(stack_settings) | {"VECTOR_PATH": str(tmp_path / "vectors")}
     env["CELERY_BROKER_URL"] = env["CELERY_RESULT_BACKEND"] = server.url
     name = f"chaos-{uuid.uuid4().hex[:6]}@tests"
     made = Stack(
@@ -248,10 +248,10 @@ def _check_nothing_stranded_or_doubled(stack: Stack, user: User) -> dict[str, in
 
 
 def _check_vectors(stack: Stack, user: User) -> int:
-    """One point per chunk row (the worker is stopped, so its Qdrant folder can be opened)."""
+    """One point per chunk row (the worker is stopped, so its vector store can be opened)."""
     stack.stop_worker()
     store = VectorStore.from_settings(
-        stack.settings.model_copy(update={"qdrant_path": Path(stack.env["QDRANT_PATH"])})
+        stack.settings.model_copy(update={"vector_path": Path(stack.env["VECTOR_PATH"])})
     )
     try:
         with stack.rt.session() as session:

@@ -25,9 +25,9 @@ from backend.documents.storage import UploadStore
 from backend.errors import NotFound, ServiceError
 from backend.models import Chunk, Document, DocumentStatus, utcnow
 from backend.retrieval.embeddings import Embedder
+from backend.retrieval.lexical import document_vector
 from backend.retrieval.model_files import count_tokens
 from backend.retrieval.points import ChunkPoint, point_id
-from backend.retrieval.sparse import document_vector
 from backend.retrieval.vector_store import VectorStore
 
 log = logging.getLogger(__name__)

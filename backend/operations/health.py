@@ -94,12 +94,17 @@ def check_result_backend(rt: Runtime) -> tuple[bool, str]:
 
 
 def check_vector_store(rt: Runtime) -> tuple[bool, str]:
-    """Qdrant server: its readiness endpoint. Local mode: only the worker may open it."""
+    """Qdrant server: its readiness endpoint. Embedded shard: only the worker opens it, so
+    this reads who holds it."""
     settings = rt.settings
     if not settings.qdrant_url:
-        path = settings.qdrant_local_path
-        where = "exists" if path.exists() else "is created by the worker on first use"
-        return True, f"Qdrant runs in local mode inside the worker; its folder {where}."
+        from backend.retrieval.edge_store import describe_owner, read_owner
+
+        folder = settings.vector_dir
+        if not (folder / "edge_config.json").exists():
+            return True, f"The vector store at {folder} is created by the worker on first use."
+        held = f"open in {describe_owner(folder)}" if read_owner(folder) else "not open"
+        return True, f"The vector store is a Qdrant Edge shard at {folder}, {held}."
     headers = {"api-key": settings.qdrant_api_key} if settings.qdrant_api_key else {}
     url = settings.qdrant_url.rstrip("/") + "/readyz"
     try:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest import split_sentences
-from backend.retrieval.sparse import terms
+from backend.retrieval.lexical import content_terms
 
 if TYPE_CHECKING:
     from backend.retrieval.vector_cache import TextEmbedder
@@ -71,7 +71,7 @@ class Candidate:
 
 def content_words(text: str) -> set[str]:
     """The text's meaningful terms (lower-cased, stemmed, no stopwords)."""
-    return set(terms(text))
+    return set(content_terms(text))
 
 
 def candidate_sentences(passages: list[Passage]) -> list[Candidate]:

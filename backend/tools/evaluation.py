@@ -15,17 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from backend.accounts import users
 from backend.documents import library
-from backend.documents.ingest import split_sentences
 from backend.errors import NotFound
 from backend.ledger import task_records
-from backend.models import Chunk, Document, User
+from backend.models import User
 from backend.qa import questions
-from backend.qa.answering import content_words
-from backend.retrieval.bm25 import BM25
 from backend.runtime import Runtime
 from backend.tools.scoring import (
     Item,
@@ -42,6 +37,7 @@ EVAL_METHODS: dict[str, str | None] = {
     "dense + sentence rerank": "dense",
     "dense retrieval order": "dense-plain",
     "hybrid retrieval order": "hybrid-plain",
+    "bm25 retrieval order (engine)": "sparse-plain",
 }
 def ensure_eval_documents(rt: Runtime, email: str, docs: list[Path], timeout: float) -> User:
     """The evaluation account with every dataset document uploaded and ready."""
@@ -96,37 +92,6 @@ def run_system(
     return rows
 
 
-def run_bm25(rt: Runtime, user: User, items: list[Item], k: int = 5) -> list[dict[str, Any]]:
-    """The BM25 baseline over the same chunks, in process; its answer is the best-overlap
-    sentence of the top chunk."""
-    with rt.session() as session:
-        texts = list(
-            session.scalars(
-                select(Chunk.text)
-                .join(Document, Document.id == Chunk.document_id)
-                .where(Document.owner_id == user.id)
-                .order_by(Chunk.document_id, Chunk.ordinal)
-            )
-        )
-    index = BM25(texts)
-    rows = []
-    for item in items:
-        started = time.perf_counter()
-        top = index.top(item.question, k)
-        ranked = [texts[i] for i, score in top if score > 0]
-        answer = _best_overlap_sentence(item.question, ranked[0]) if ranked else ""
-        latency = (time.perf_counter() - started) * 1000
-        rows.append(_row(item, ranked, answer, bool(ranked), latency))
-    return rows
-
-
-def _best_overlap_sentence(question: str, text: str) -> str:
-    words = content_words(question)
-    spans = split_sentences(text) or []
-    best = max(spans, key=lambda s: len(words & content_words(s.text)), default=None)
-    return best.text if best else text
-
-
 def _row(
     item: Item,
     texts: list[str],
@@ -160,7 +125,6 @@ def run_eval(
         name: summarise(run_system(rt, user, asked, timeout, retrieval))
         for name, retrieval in EVAL_METHODS.items()
     }
-    methods["bm25 baseline (in-process)"] = summarise(run_bm25(rt, user, asked))
     report: dict[str, Any] = {
         "dataset": str(folder),
         "questions": len(asked),
@@ -216,7 +180,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append(
         "hit@k and mrr: the ranked sources before the 'not found' decision; cited@5: a "
         "source cited with the answer holds it (a refusal cites none); all asked through "
-        "the queue except bm25."
+        "the queue."
     )
     nf = report.get("not_found")
     if nf:

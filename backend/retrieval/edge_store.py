@@ -1,0 +1,295 @@
+"""The embedded vector store: a Qdrant Edge shard (Qdrant's engine in this process).
+
+One process owns the folder (the worker, in `make run`); a second one gets a clear error
+naming the folder and its owner. Writes go through the shard's write-ahead log, so a killed
+worker loses nothing it acknowledged; `flush` writes segments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+
+from backend.retrieval.lexical import Sparse
+from backend.retrieval.points import ChunkPoint, point_id
+from backend.retrieval.vector_store import (
+    DENSE,
+    DIMENSIONS,
+    LEXICAL,
+    RRF_K,
+    Found,
+    VectorStore,
+    VectorStoreUnavailable,
+    chunk_payload,
+)
+
+BATCH = 512
+OWNER_FILE = "owner.json"
+CONFIG_FILE = "edge_config.json"
+
+
+def _config(dim: int) -> qe.EdgeConfig:
+    return qe.EdgeConfig(
+        vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+        sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+    )
+
+
+def _match(key: str, value: int) -> qe.FieldCondition:
+    return qe.FieldCondition(key=key, match=qe.MatchValue(value=value))
+
+
+def _tenant_filter(user_id: int, document_ids: Sequence[int] | None) -> qe.Filter:
+    must: list[Any] = [_match("user_id", user_id)]
+    if document_ids:
+        must.append(qe.FieldCondition(key="document_id", match=qe.MatchAny(any=list(document_ids))))
+    return qe.Filter(must=must)
+
+
+def read_owner(folder: Path) -> dict[str, Any]:
+    """Who opened the folder last (pid, host, command, since), or {}."""
+    try:
+        data = json.loads((folder / OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def describe_owner(folder: Path) -> str:
+    owner = read_owner(folder)
+    if not owner:
+        return "another process"
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(owner.get("since", 0))))
+    return (
+        f"process {owner.get('pid')} on {owner.get('host')} ({owner.get('command', '?')}, "
+        f"since {since})"
+    )
+
+
+class EdgeStore(VectorStore):
+    """Every user's chunks in one Edge shard under `folder`."""
+
+    def __init__(self, shard: qe.EdgeShard, folder: Path, dim: int = DIMENSIONS) -> None:
+        self.shard = shard
+        self.folder = folder
+        self.dim = dim
+        self.where = str(folder)
+        self._lock = threading.RLock()
+        self._closed = False
+
+    @classmethod
+    def open(cls, folder: Path, dim: int = DIMENSIONS) -> EdgeStore:
+        """Open the shard in `folder`, creating it when the folder holds none."""
+        folder.mkdir(parents=True, exist_ok=True)
+        exists = (folder / CONFIG_FILE).exists()
+        try:
+            if exists:
+                shard = qe.EdgeShard.load(str(folder))
+            else:
+                shard = qe.EdgeShard.create(str(folder), _config(dim))
+        except Exception as exc:  # the binding raises a bare Exception with the engine's text
+            raise _open_error(folder, exc, exists) from exc
+        store = cls(shard, folder, dim)
+        if not exists:
+            store._create_indexes()
+        store._claim()
+        return store
+
+    def _create_indexes(self) -> None:
+        with self._lock:
+            self.shard.update(
+                qe.UpdateOperation.create_field_index(
+                    "user_id", qe.IntegerIndexParams(lookup=True, range=False)
+                )
+            )
+            self.shard.update(
+                qe.UpdateOperation.create_field_index("document_id", qe.PayloadSchemaType.Integer)
+            )
+            self.shard.flush()
+
+    def _claim(self) -> None:
+        owner = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "command": " ".join(os.path.basename(a) for a in sys.argv[:3]) or "python",
+            "since": time.time(),
+        }
+        (self.folder / OWNER_FILE).write_text(json.dumps(owner))
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        with self._lock:
+            if self._closed:
+                raise VectorStoreUnavailable(f"The vector store at {self.folder} is closed.")
+            yield
+
+    # --- writing
+    def replace_document(self, document_id: int, points: Sequence[ChunkPoint]) -> None:
+        with self._guard():
+            self.shard.update(
+                qe.UpdateOperation.delete_points_by_filter(
+                    qe.Filter(must=[_match("document_id", document_id)])
+                )
+            )
+            for start in range(0, len(points), BATCH):
+                batch = [self._point(p) for p in points[start : start + BATCH]]
+                self.shard.update(qe.UpdateOperation.upsert_points(batch))
+
+    @staticmethod
+    def _point(point: ChunkPoint) -> qe.Point:
+        vectors: dict[str, Any] = {DENSE: point.vector.astype(float).tolist()}
+        if point.sparse is not None and point.sparse.indices:
+            vectors[LEXICAL] = qe.SparseVector(
+                indices=point.sparse.indices, values=point.sparse.values
+            )
+        return qe.Point(
+            id=point_id(point.document_id, point.ordinal),
+            vector=vectors,
+            payload=chunk_payload(point),
+        )
+
+    def _delete(self, key: str, value: int) -> None:
+        with self._guard():
+            self.shard.update(
+                qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[_match(key, value)]))
+            )
+
+    def delete_document(self, document_id: int) -> None:
+        self._delete("document_id", document_id)
+
+    def delete_user(self, user_id: int) -> None:
+        self._delete("user_id", user_id)
+
+    # --- reading
+    def count(self, *, user_id: int | None = None, document_id: int | None = None) -> int:
+        must: list[Any] = []
+        if user_id is not None:
+            must.append(_match("user_id", user_id))
+        if document_id is not None:
+            must.append(_match("document_id", document_id))
+        with self._guard():
+            return int(
+                self.shard.count(
+                    qe.CountRequest(filter=qe.Filter(must=must) if must else None, exact=True)
+                )
+            )
+
+    def document_ids(self) -> set[int]:
+        found: set[int] = set()
+        offset: Any = None
+        with self._guard():
+            while True:
+                records, offset = self.shard.scroll(
+                    qe.ScrollRequest(offset=offset, limit=1000, with_payload=["document_id"])
+                )
+                found.update(int((r.payload or {})["document_id"]) for r in records)
+                if offset is None:
+                    return found
+
+    def _query(
+        self,
+        *,
+        user_id: int,
+        document_ids: Sequence[int] | None,
+        dense: np.ndarray | None,
+        sparse: Sparse | None,
+        limit: int,
+        candidates: int,
+    ) -> list[Found]:
+        flt = _tenant_filter(user_id, document_ids)
+        signals: list[qe.Query] = []
+        if dense is not None:
+            signals.append(qe.Query.Nearest(dense.astype(float).tolist(), using=DENSE))
+        if sparse is not None:
+            signals.append(
+                qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=LEXICAL)
+            )
+        if len(signals) == 1:
+            request = qe.QueryRequest(
+                limit=limit,
+                query=signals[0],
+                filter=flt,
+                with_payload=True,
+                with_vector=[DENSE],
+            )
+        else:
+            request = qe.QueryRequest(
+                limit=limit,
+                query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
+                prefetches=[qe.Prefetch(limit=candidates, query=q, filter=flt) for q in signals],
+                with_payload=True,
+                with_vector=[DENSE],
+            )
+        with self._guard():
+            points = self.shard.query(request)
+        return [Found(p.payload or {}, float(p.score), _dense_of(p.vector)) for p in points]
+
+    # --- upkeep
+    def flush(self) -> None:
+        with self._guard():
+            self.shard.flush()
+
+    def optimize(self) -> bool:
+        """Compact segments and build their HNSW graphs. Not run by itself: per-tenant queries
+        are fast on the payload index alone, and optimizing blocks the shard for minutes at
+        100 k points on two cores."""
+        with self._guard():
+            return bool(self.shard.optimize())
+
+    def copy_to(self, destination: Path) -> Path:
+        """A consistent copy of the shard: flushed, then copied while no write can start."""
+        with self._guard():
+            self.shard.flush()
+            if destination.exists():
+                shutil.rmtree(destination)
+            shutil.copytree(self.folder, destination, ignore=shutil.ignore_patterns(OWNER_FILE))
+        return destination
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self.shard.flush()
+            finally:
+                self.shard.close()
+                owner = read_owner(self.folder)
+                if owner.get("pid") == os.getpid():
+                    (self.folder / OWNER_FILE).unlink(missing_ok=True)
+
+
+def _dense_of(vector: Any) -> Sequence[float] | None:
+    if isinstance(vector, dict):
+        value = vector.get(DENSE)
+        return value if isinstance(value, list) else None
+    return None
+
+
+def _open_error(folder: Path, exc: Exception, existed: bool) -> VectorStoreUnavailable:
+    text = str(exc)
+    if "WouldBlock" in text or "already" in text.lower() and "lock" in text.lower():
+        return VectorStoreUnavailable(
+            f"The vector store at {folder} is open in {describe_owner(folder)}. One process "
+            "owns it (the worker): stop that process first, or set QDRANT_URL to a Qdrant "
+            "server for several processes."
+        )
+    if existed:
+        return VectorStoreUnavailable(
+            f"The vector store at {folder} cannot be read ({text}). Nothing in the database "
+            "is lost: move the folder aside and run `python -m backend.cli reindex` to "
+            "rebuild it from the stored passages."
+        )
+    return VectorStoreUnavailable(f"A vector store cannot be created at {folder} ({text}).")

@@ -1,0 +1,82 @@
+"""The lexical signal: Qdrant's own BM25 (English Snowball stemmer and stop words).
+
+Chunks are stored with `document_vector` (term-frequency weights); questions are searched with
+`query_vector` (each term once); the engine applies IDF over the collection (`Modifier.Idf`)
+and the two together score as BM25. The same embedder serves the embedded shard and a Qdrant
+server, so a collection moves between them without re-embedding.
+
+`content_terms` gives the same kind of terms as readable strings, for the sentence rerank
+(which compares a question's words with each sentence's, and corrects misspellings).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from qdrant_edge import Bm25, Bm25Config
+
+# Typical chunk length in BM25 tokens (words after stop words; chunks hold up to 160 model
+# tokens). BM25's length normalisation compares each chunk with this.
+AVERAGE_CHUNK_TERMS = 80.0
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves also may might must shall s t""".split()
+)
+
+
+@dataclass(frozen=True)
+class Sparse:
+    """A sparse vector: term ids (ascending) and their weights."""
+
+    indices: list[int]
+    values: list[float]
+
+
+@lru_cache(maxsize=1)
+def _bm25() -> Bm25:
+    return Bm25(Bm25Config(language="english", avg_len=AVERAGE_CHUNK_TERMS))
+
+
+def document_vector(text: str) -> Sparse:
+    """A chunk's BM25 term-frequency weights (IDF is applied by the engine at query time)."""
+    vector = _bm25().embed_document(text)
+    return Sparse(list(vector.indices), [float(v) for v in vector.values])
+
+
+def query_vector(text: str) -> Sparse:
+    """A question's terms, each with weight 1."""
+    vector = _bm25().embed_query(text)
+    return Sparse(list(vector.indices), [float(v) for v in vector.values])
+
+
+_stemmers = threading.local()
+
+
+def _stem(words: list[str]) -> list[str]:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:  # snowballstemmer objects keep state: one per thread
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return list(stemmer.stemWords(words))
+
+
+def content_terms(text: str) -> list[str]:
+    """The text's meaningful words, lower-cased and Snowball-stemmed, stop words left out."""
+    words = []
+    for raw in WORD_RE.findall(text.lower()):
+        word = raw.replace("’", "'").split("'")[0]
+        if word and word not in STOPWORDS:
+            words.append(word)
+    return _stem(words)
