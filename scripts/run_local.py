@@ -65,9 +65,12 @@ def start_local_redis(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
 
 
 def prepare() -> None:
-    """Migrate the database and make sure an admin exists."""
-    for command in (["migrate"], ["create-admin"]):
-        subprocess.run([sys.executable, "-m", "backend.cli", *command], check=True)
+    """Migrate the database, make sure an admin exists, and open the vector store before the
+    worker does (a clear message if it cannot be read; rebuilt from the passages if empty)."""
+    for command in (["migrate"], ["create-admin"], ["prepare-vectors"]):
+        done = subprocess.run([sys.executable, "-m", "backend.cli", *command])
+        if done.returncode != 0:
+            raise SystemExit(f"make run stopped: `python -m backend.cli {command[0]}` failed.")
 
 
 def service_commands(settings) -> dict[str, list[str]]:
@@ -180,7 +183,11 @@ def main() -> int:
     if not redis_answers(settings.redis_url):
         print(f"No Redis at {redact_url(settings.redis_url)}; starting a local one.", flush=True)
         procs["redis"] = start_local_redis(settings.redis_url, settings.data_dir)
-    prepare()
+    try:
+        prepare()
+    except SystemExit:
+        stop_all(procs)
+        raise
     commands = service_commands(settings)
     restarts = Restarts()
     for name, cmd in commands.items():

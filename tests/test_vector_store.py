@@ -22,7 +22,7 @@ from backend.retrieval.edge_store import EdgeStore
 from backend.retrieval.lexical import content_terms, document_vector, query_vector
 from backend.retrieval.points import ChunkPoint, point_id
 from backend.retrieval.server_store import ServerStore
-from backend.retrieval.vector_store import VectorStore, VectorStoreUnavailable
+from backend.retrieval.vector_store import VectorStore, VectorStoreBusy, VectorStoreUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -200,6 +200,9 @@ def test_a_second_process_is_told_who_owns_the_shard(tmp_path):
         message = refused.value.message
         assert str(folder) in message and f"process {holder.pid}" in message
         assert "QDRANT_URL" in message and "Traceback" not in message
+        # The same process cannot open it twice either, and the holder's shard is unharmed.
+        with pytest.raises(VectorStoreUnavailable):
+            EdgeStore.open(folder)
     finally:
         holder.kill()
         holder.wait()
@@ -213,10 +216,10 @@ def test_acknowledged_writes_survive_a_killed_owner(tmp_path):
     store = EdgeStore.open(folder)  # the lock died with its owner
     try:
         assert store.count(document_id=5) == 3
-        assert json.loads((folder / "owner.json").read_text())["pid"] == os.getpid()
+        assert json.loads((folder / "owner.lock").read_text())["pid"] == os.getpid()
     finally:
         store.close()
-    assert not (folder / "owner.json").exists()
+    assert (folder / "owner.lock").read_text() == ""
 
 
 def test_an_unreadable_shard_names_the_folder_and_reindex(tmp_path):
@@ -243,3 +246,23 @@ def test_a_copy_opens_as_a_shard_with_the_same_points(tmp_path):
         assert copy.search(unit(0), user_id=1, mode="dense")[0].text == TEXTS[0]
     finally:
         copy.close()
+
+
+def test_a_refused_second_open_leaves_the_owners_shard_whole(tmp_path):
+    folder = tmp_path / "vectors"
+    store = EdgeStore.open(folder)
+    try:
+        fill(store)
+        with pytest.raises(VectorStoreBusy):
+            EdgeStore.open(folder)
+        store.flush()  # the owner writes on, as if nobody had knocked
+        fill(store)
+        store.flush()
+        assert store.count() == 8
+    finally:
+        store.close()
+    reopened = EdgeStore.open(folder)
+    try:
+        assert reopened.count() == 8
+    finally:
+        reopened.close()

@@ -3,6 +3,7 @@ retries, revocations, and failures the pool reports (a hard time limit, a lost w
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -15,9 +16,12 @@ from celery import signals
 from backend.config import get_settings
 from backend.ledger.transitions import Event
 from backend.operations import metrics, worker_registry
+from backend.retrieval.vector_store import VectorStoreUnavailable
 from workers import liveness
-from workers.app import runtime_of
+from workers.app import WorkerApp, runtime_of
 from workers.tasks.base import RECORDED, LedgerTask, error_text, owner_reason, record
+
+log = logging.getLogger(__name__)
 
 
 def _is_ledger_task(sender: Any) -> bool:
@@ -80,16 +84,30 @@ def on_revoked_metric(sender: Any = None, **_: Any) -> None:
 @signals.worker_init.connect
 def on_worker_init(sender: Any = None, **_: Any) -> None:
     settings = get_settings()
-    if not settings.qdrant_url and _processes(sender) > 1:
-        # Every pool child would open the local Qdrant folder, and all but one would fail.
-        raise SystemExit(
-            "Qdrant local mode (QDRANT_URL empty) serves one process: run this worker with "
-            "--pool threads (or solo, or prefork with --concurrency 1), or set QDRANT_URL "
-            "to a Qdrant server."
-        )
+    if not settings.qdrant_url:
+        processes = _processes(sender)
+        if processes > 1:
+            # Every pool child would open the embedded shard, and all but one would fail.
+            raise SystemExit(
+                "The embedded vector store (QDRANT_URL empty) serves one process: run this "
+                "worker with --pool threads (or solo, or prefork with --concurrency 1), or set "
+                "QDRANT_URL to a Qdrant server."
+            )
+        if processes == 1 and isinstance(getattr(sender, "app", None), WorkerApp):
+            _open_vector_store(sender.app)
     # Before the pool forks, so every pool child reports errors too.
     metrics.init_error_tracking(settings.sentry_dsn, celery=True)
     liveness.started()
+
+
+def _open_vector_store(app: WorkerApp) -> None:
+    """Open the shard as the worker starts, so a held or unreadable folder stops it at once
+    with a sentence naming the folder (and `reindex`), not at its first task."""
+    try:
+        app.runtime.vector_store  # noqa: B018 - opening is the point
+    except VectorStoreUnavailable as exc:
+        log.critical(exc.message)
+        raise SystemExit(exc.message) from None
 
 
 def _processes(worker: Any) -> int:

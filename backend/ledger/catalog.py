@@ -97,6 +97,8 @@ USER_REPORT = "workers.tasks.users.generate_user_report"
 DEACTIVATE_USER = "workers.tasks.users.deactivate_user"
 DELETE_USER = "workers.tasks.users.delete_user"
 SEND_WEBHOOK = "workers.tasks.webhooks.send_completion_webhook"
+REINDEX_VECTORS = "workers.tasks.maintenance.reindex_vectors"
+BACKUP_VECTORS = "workers.tasks.maintenance.backup_vectors"
 BEAT_HEARTBEAT = "workers.tasks.maintenance.beat_heartbeat"
 FLAG_STUCK_TASKS = "workers.tasks.maintenance.flag_stuck_tasks"
 PURGE_EXPIRED = "workers.tasks.maintenance.purge_expired"
@@ -168,6 +170,8 @@ TASKS: tuple[TaskSpec, ...] = (
         recorded=False,
         ignore_result=True,
     ),
+    TaskSpec(REINDEX_VECTORS, "user_management", "Rebuild vectors"),
+    TaskSpec(BACKUP_VECTORS, "user_management", "Back up vectors"),
     _maintenance(BEAT_HEARTBEAT, "Scheduler heartbeat", ignore_result=True),
     _maintenance(FLAG_STUCK_TASKS, "Flag stuck tasks"),
     _maintenance(PURGE_EXPIRED, "Purge expired records"),

@@ -7,6 +7,7 @@ worker loses nothing it acknowledged; `flush` writes segments.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -31,12 +32,13 @@ from backend.retrieval.vector_store import (
     RRF_K,
     Found,
     VectorStore,
+    VectorStoreBusy,
     VectorStoreUnavailable,
     chunk_payload,
 )
 
 BATCH = 512
-OWNER_FILE = "owner.json"
+OWNER_FILE = "owner.lock"  # flock-ed by the owner for as long as the shard is open
 CONFIG_FILE = "edge_config.json"
 
 
@@ -81,8 +83,11 @@ def describe_owner(folder: Path) -> str:
 class EdgeStore(VectorStore):
     """Every user's chunks in one Edge shard under `folder`."""
 
-    def __init__(self, shard: qe.EdgeShard, folder: Path, dim: int = DIMENSIONS) -> None:
+    def __init__(
+        self, shard: qe.EdgeShard, folder: Path, dim: int = DIMENSIONS, owner_fd: int = -1
+    ) -> None:
         self.shard = shard
+        self._owner_fd = owner_fd
         self.folder = folder
         self.dim = dim
         self.where = str(folder)
@@ -93,6 +98,9 @@ class EdgeStore(VectorStore):
     def open(cls, folder: Path, dim: int = DIMENSIONS) -> EdgeStore:
         """Open the shard in `folder`, creating it when the folder holds none."""
         folder.mkdir(parents=True, exist_ok=True)
+        # Our own lock first: the engine may touch segment files before it finds its WAL
+        # locked, and that must never happen to a shard another process is writing.
+        owner_fd = _claim(folder)
         exists = (folder / CONFIG_FILE).exists()
         try:
             if exists:
@@ -100,11 +108,11 @@ class EdgeStore(VectorStore):
             else:
                 shard = qe.EdgeShard.create(str(folder), _config(dim))
         except Exception as exc:  # the binding raises a bare Exception with the engine's text
+            _release(owner_fd)
             raise _open_error(folder, exc, exists) from exc
-        store = cls(shard, folder, dim)
+        store = cls(shard, folder, dim, owner_fd)
         if not exists:
             store._create_indexes()
-        store._claim()
         return store
 
     def _create_indexes(self) -> None:
@@ -118,15 +126,6 @@ class EdgeStore(VectorStore):
                 qe.UpdateOperation.create_field_index("document_id", qe.PayloadSchemaType.Integer)
             )
             self.shard.flush()
-
-    def _claim(self) -> None:
-        owner = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "command": " ".join(os.path.basename(a) for a in sys.argv[:3]) or "python",
-            "since": time.time(),
-        }
-        (self.folder / OWNER_FILE).write_text(json.dumps(owner))
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -266,9 +265,43 @@ class EdgeStore(VectorStore):
                 self.shard.flush()
             finally:
                 self.shard.close()
-                owner = read_owner(self.folder)
-                if owner.get("pid") == os.getpid():
-                    (self.folder / OWNER_FILE).unlink(missing_ok=True)
+                _release(self._owner_fd)
+
+
+def _claim(folder: Path) -> int:
+    """Lock the folder's owner file and write who we are in it; Busy if another holds it."""
+    fd = os.open(folder / OWNER_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise _busy(folder) from None
+    owner = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "command": " ".join(os.path.basename(a) for a in sys.argv[:3]) or "python",
+        "since": time.time(),
+    }
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(owner).encode(), 0)
+    return fd
+
+
+def _release(fd: int) -> None:
+    if fd < 0:
+        return
+    try:
+        os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def _busy(folder: Path) -> VectorStoreBusy:
+    return VectorStoreBusy(
+        f"The vector store at {folder} is open in {describe_owner(folder)}. One process "
+        "owns it (the worker): stop that process first, or set QDRANT_URL to a Qdrant "
+        "server for several processes."
+    )
 
 
 def _dense_of(vector: Any) -> Sequence[float] | None:
@@ -280,12 +313,8 @@ def _dense_of(vector: Any) -> Sequence[float] | None:
 
 def _open_error(folder: Path, exc: Exception, existed: bool) -> VectorStoreUnavailable:
     text = str(exc)
-    if "WouldBlock" in text or "already" in text.lower() and "lock" in text.lower():
-        return VectorStoreUnavailable(
-            f"The vector store at {folder} is open in {describe_owner(folder)}. One process "
-            "owns it (the worker): stop that process first, or set QDRANT_URL to a Qdrant "
-            "server for several processes."
-        )
+    if "WouldBlock" in text:  # held by a process that does not use our owner file
+        return _busy(folder)
     if existed:
         return VectorStoreUnavailable(
             f"The vector store at {folder} cannot be read ({text}). Nothing in the database "

@@ -36,6 +36,10 @@ class VectorStoreUnavailable(ServiceError):
     status = 503
 
 
+class VectorStoreBusy(VectorStoreUnavailable):
+    """Another process holds the embedded shard (the worker, usually)."""
+
+
 @dataclass(frozen=True)
 class Found:
     """One point as an adapter returns it: payload, engine score, stored dense vector."""

@@ -1,4 +1,5 @@
-"""Command line: `python -m backend.cli COMMAND ...` for users, admins, ingest, ask, eval, bench.
+"""Command line: `python -m backend.cli COMMAND ...` for users, admins, ingest, ask, eval, bench,
+and the vector store (reindex, backup-vectors).
 
 Every command goes through the same services and queues as the dashboard and the API.
 """
@@ -24,6 +25,7 @@ from backend.ledger import task_records
 from backend.ledger.task_view import task_dict
 from backend.qa import questions
 from backend.runtime import Runtime, build_runtime
+from backend.tools import cli_vectors
 
 
 def _runtime() -> Runtime:
@@ -266,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", nargs="?", default="../shared/datasets/squad-dev")
     p.add_argument("--questions", type=int, default=100)
     p.add_argument("--json", action="store_true")
+    cli_vectors.add_parsers(sub)
     return parser
 
 
@@ -278,6 +281,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tasks": cmd_tasks,
     "eval": cmd_eval,
     "bench": cmd_bench,
+    **cli_vectors.COMMANDS,
 }
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from backend.ledger import catalog
-from backend.operations import maintenance
+from backend.operations import maintenance, vectors
 from backend.operations.health import BEAT_HEARTBEAT_KEY
 from workers.celery_app import celery_app
 from workers.tasks import task_options
@@ -43,6 +44,30 @@ def remove_orphans(self: Any) -> dict[str, int]:
     return maintenance.remove_orphans(
         sessions=rt.session, settings=rt.settings, uploads=rt.uploads, store=rt.vector_store
     )
+
+
+@celery_app.task(**task_options(catalog.REINDEX_VECTORS))
+def reindex_vectors(self: Any, *, target_user_id: int | None = None) -> dict[str, Any]:
+    """Rebuild the vectors of one user's documents, or of everyone's, from the passages."""
+    rt = self.app.runtime
+
+    def progress(done: int, total: int, _chunks: int) -> None:
+        self.report_progress("documents", int(100 * done / max(1, total)))
+
+    summary = vectors.reindex(
+        sessions=rt.session,
+        embedder=rt.embedder,
+        store=rt.vector_store,
+        user_id=target_user_id,
+        progress=progress,
+    )
+    return summary.as_dict()
+
+
+@celery_app.task(**task_options(catalog.BACKUP_VECTORS))
+def backup_vectors(self: Any, *, destination: str) -> dict[str, Any]:
+    """Copy the embedded shard (flushed, no write in between) into an empty folder."""
+    return vectors.copy_shard(self.app.runtime.vector_store, Path(destination))
 
 
 @celery_app.task(**task_options(catalog.DAILY_USAGE_REPORTS))

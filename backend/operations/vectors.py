@@ -1,0 +1,154 @@
+"""Vector store upkeep: rebuild the vectors from the stored passages (`reindex`), copy the
+embedded shard for a backup, and the start-up check that `make run` performs.
+
+The passages (the chunks table) are the record; the vector store is derived from them, so a
+lost, corrupt or outdated store is rebuilt without extracting a single file again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backend.config import Settings
+from backend.db import SessionScope
+from backend.errors import InvalidInput
+from backend.models import Chunk, Document, DocumentStatus
+from backend.retrieval.embeddings import Embedder
+from backend.retrieval.lexical import document_vector
+from backend.retrieval.points import ChunkPoint
+from backend.retrieval.vector_store import VectorStore
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 128
+# Called with (documents done, documents in all, chunks done).
+ReindexProgress = Callable[[int, int, int], None]
+
+
+@dataclass(frozen=True)
+class ReindexSummary:
+    documents: int
+    chunks: int
+    seconds: float
+    user_id: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 1),
+            "user_id": self.user_id,
+        }
+
+
+def ready_documents(sessions: SessionScope, user_id: int | None = None) -> list[tuple[int, int]]:
+    """(document id, owner id) of every ready document, of one user or of all."""
+    query = select(Document.id, Document.owner_id).where(
+        Document.processing_status == DocumentStatus.READY.value
+    )
+    if user_id is not None:
+        query = query.where(Document.owner_id == user_id)
+    with sessions() as session:
+        return [(row.id, row.owner_id) for row in session.execute(query.order_by(Document.id))]
+
+
+def reindex(
+    *,
+    sessions: SessionScope,
+    embedder: Embedder,
+    store: VectorStore,
+    user_id: int | None = None,
+    progress: ReindexProgress | None = None,
+) -> ReindexSummary:
+    """Rebuild the vectors of every ready document (of one user, or of all) from its stored
+    passages. Idempotent: each document's points are replaced, never added to."""
+    started = time.perf_counter()
+    documents = ready_documents(sessions, user_id)
+    if user_id is not None:
+        store.delete_user(user_id)  # also points of documents that are no longer ready
+    chunks_done = 0
+    for done, (document_id, owner_id) in enumerate(documents, start=1):
+        with sessions() as session:
+            rows = session.execute(
+                select(Chunk.ordinal, Chunk.page, Chunk.text)
+                .where(Chunk.document_id == document_id)
+                .order_by(Chunk.ordinal)
+            ).all()
+        points: list[ChunkPoint] = []
+        for start in range(0, len(rows), EMBED_BATCH):
+            batch = rows[start : start + EMBED_BATCH]
+            vectors = embedder.embed([r.text for r in batch])
+            points.extend(
+                _point(document_id, owner_id, row, vector)
+                for row, vector in zip(batch, vectors, strict=True)
+            )
+        store.replace_document(document_id, points)
+        chunks_done += len(points)
+        if progress is not None:
+            progress(done, len(documents), chunks_done)
+    store.flush()
+    return ReindexSummary(len(documents), chunks_done, time.perf_counter() - started, user_id)
+
+
+def _point(document_id: int, owner_id: int, row: Any, vector: Any) -> ChunkPoint:
+    terms = document_vector(row.text)
+    return ChunkPoint(document_id, owner_id, row.ordinal, row.page, row.text, vector, terms)
+
+
+def stored_passages(sessions: SessionScope) -> int:
+    """Passages of ready documents in the database (what the store should hold)."""
+    with sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count(Chunk.id))
+                .join(Document, Document.id == Chunk.document_id)
+                .where(Document.processing_status == DocumentStatus.READY.value)
+            )
+            or 0
+        )
+
+
+def needs_rebuild(sessions: SessionScope, store: VectorStore) -> bool:
+    """The store is empty while ready documents have passages (a new or restored store)."""
+    return store.count() == 0 and stored_passages(sessions) > 0
+
+
+def legacy_folder_note(settings: Settings) -> str | None:
+    """A sentence about the former local-mode folder, when one is there (it is left as is)."""
+    folder = settings.legacy_qdrant_dir
+    if settings.qdrant_url or not (folder / "collection").is_dir():
+        return None
+    return (
+        f"The vectors of the former local mode at {folder} are left untouched; the service "
+        f"now uses the Qdrant Edge shard at {settings.vector_dir}. Delete the old folder "
+        "once you are content."
+    )
+
+
+def copy_shard(store: VectorStore, destination: Path) -> dict[str, Any]:
+    """A consistent copy of the embedded shard into `destination` (which must not exist)."""
+    from backend.retrieval.edge_store import EdgeStore
+
+    if not isinstance(store, EdgeStore):
+        raise InvalidInput(
+            "The vectors are on a Qdrant server: back them up with its snapshot API "
+            "(scripts/backup.sh does)."
+        )
+    if not destination.is_absolute():
+        raise InvalidInput(f"The backup folder must be an absolute path, not {destination}.")
+    if destination.exists() and any(destination.iterdir()):
+        raise InvalidInput(f"The backup folder {destination} already holds files.")
+    started = time.perf_counter()
+    store.copy_to(destination)
+    return {
+        "folder": str(destination),
+        "points": store.count(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
