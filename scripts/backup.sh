@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Back up the database (pg_dump, or the SQLite file), the upload store and the vectors (a Qdrant
-# server snapshot, or the local folder) into one timestamped folder: scripts/backup.sh [DEST].
+# server snapshot, or a copy of the embedded shard) into one timestamped folder:
+# scripts/backup.sh [DEST]. The services may stay up: the shard is copied by the process that
+# holds it (the worker), flushed and with no write in between.
 # Redis needs no dump here: it holds queues and results only, persisted by its AOF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,7 @@ import shlex
 from backend.config import get_settings
 s = get_settings()
 for k, v in {"DB_URL": s.sqlalchemy_url, "UPLOADS": s.upload_dir, "QDRANT_URL_SET": s.qdrant_url,
-             "QDRANT_KEY": s.qdrant_api_key, "QDRANT_LOCAL": s.qdrant_local_path,
+             "QDRANT_KEY": s.qdrant_api_key, "VECTORS": s.vector_dir,
              "COLLECTION": s.qdrant_collection}.items():
     print(f"{k}={shlex.quote(str(v))}")
 PY
@@ -39,25 +41,9 @@ with httpx.stream("GET", f"{url}/collections/{collection}/snapshots/{name}", hea
         for chunk in r.iter_bytes():
             f.write(chunk)
 PY
-elif [ -d "$QDRANT_LOCAL" ]; then
-  # Local mode: copy the folder only while no process holds its lock (qdrant-client keeps an
-  # exclusive flock on <folder>/.lock while open); a copy taken under a running worker could be
-  # torn. Stop the workers and the API, or use a Qdrant server.
-  if "$PY" - "$QDRANT_LOCAL" <<'PY'
-import fcntl, os, sys
-lock = os.path.join(sys.argv[1], ".lock")
-if os.path.exists(lock):
-    with open(lock, "r+") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            sys.exit(1)
-PY
-  then
-    tar -C "$QDRANT_LOCAL" -czf "$DEST/qdrant-local.tar.gz" .
-  else
-    echo "backup: WARNING: the Qdrant folder $QDRANT_LOCAL is in use; vectors NOT backed up" \
-         "(stop the workers and the API, then run again)" >&2
-  fi
+elif [ -f "$VECTORS/edge_config.json" ]; then
+  "$PY" -m backend.cli backup-vectors "$(cd "$DEST" && pwd)/vectors"
+  tar -C "$DEST/vectors" -czf "$DEST/vectors.tar.gz" .
+  rm -rf "$DEST/vectors"
 fi
 echo "Backup written to $DEST"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Restore a folder written by scripts/backup.sh into the configured database, upload store and
 # vector store: scripts/restore.sh [--force] BACKUP_DIR
-# Without --force it refuses to touch a target that already holds data. A local Qdrant folder is
-# never restored while a process (a worker, the API) holds it: stop them first.
+# Without --force it refuses to touch a target that already holds data. The embedded vector
+# store is never restored while a process (the worker) holds it: stop it first. A backup
+# without vectors is fine: `make run` rebuilds them from the restored passages.
 set -euo pipefail
 
 usage() { echo "usage: scripts/restore.sh [--force] BACKUP_DIR" >&2; exit 2; }
@@ -30,7 +31,7 @@ import shlex
 from backend.config import get_settings
 s = get_settings()
 for k, v in {"DB_URL": s.sqlalchemy_url, "UPLOADS": s.upload_dir, "QDRANT_URL_SET": s.qdrant_url,
-             "QDRANT_KEY": s.qdrant_api_key, "QDRANT_LOCAL": s.qdrant_local_path,
+             "QDRANT_KEY": s.qdrant_api_key, "VECTORS": s.vector_dir,
              "COLLECTION": s.qdrant_collection}.items():
     print(f"{k}={shlex.quote(str(v))}")
 PY
@@ -39,12 +40,11 @@ PG_URL=${DB_URL/+psycopg2/}
 SQLITE_FILE=${DB_URL#sqlite:///}
 SNAPSHOT="$SRC/qdrant-$COLLECTION.snapshot"
 
-# Exit 0 when the local Qdrant folder is free, 1 when a process holds its lock (qdrant-client
-# takes an exclusive flock on <folder>/.lock for as long as a client is open).
-local_qdrant_free() {
-  "$PY" - "$QDRANT_LOCAL" <<'PY'
+# Exit 0 when the embedded vector store is free, 1 when a process holds its owner lock.
+vectors_free() {
+  "$PY" - "$VECTORS" <<'PY'
 import fcntl, os, sys
-lock = os.path.join(sys.argv[1], ".lock")
+lock = os.path.join(sys.argv[1], "owner.lock")
 if not os.path.exists(lock):
     sys.exit(0)
 with open(lock, "r+") as f:
@@ -86,12 +86,10 @@ PY
 ) || die "cannot reach Qdrant at $QDRANT_URL_SET"
     [ "$points" = 0 ] || refuse+=("the Qdrant collection $COLLECTION holds $points points")
   fi
-elif [ -f "$SRC/qdrant-local.tar.gz" ]; then
-  if [ -d "$QDRANT_LOCAL" ]; then
-    local_qdrant_free || die "the Qdrant folder $QDRANT_LOCAL is in use: stop the workers and the API first"
-    [ -z "$(ls -A "$QDRANT_LOCAL" | grep -vx '.lock' || true)" ] \
-      || refuse+=("the Qdrant folder $QDRANT_LOCAL is not empty")
-  fi
+elif [ -f "$SRC/vectors.tar.gz" ] && [ -d "$VECTORS" ]; then
+  vectors_free || die "the vector store $VECTORS is in use: stop the worker first"
+  [ -z "$(ls -A "$VECTORS" | grep -vx 'owner.lock' || true)" ] \
+    || refuse+=("the vector store $VECTORS is not empty")
 fi
 if [ ${#refuse[@]} -gt 0 ] && [ "$FORCE" = 0 ]; then
   for reason in "${refuse[@]}"; do echo "restore: refusing: $reason" >&2; done
@@ -141,30 +139,27 @@ PY
   else
     say "no qdrant-$COLLECTION.snapshot in the backup: vectors left as they are"
   fi
-elif [ -f "$SRC/qdrant-local.tar.gz" ]; then
-  mkdir -p "$QDRANT_LOCAL"
-  # Hold the folder's lock while replacing it, so no client opens it half-written.
-  "$PY" - "$QDRANT_LOCAL" "$SRC/qdrant-local.tar.gz" <<'PY'
+elif [ -f "$SRC/vectors.tar.gz" ]; then
+  mkdir -p "$VECTORS"
+  # Hold the owner lock while replacing the shard, so no worker opens it half-written.
+  "$PY" - "$VECTORS" "$SRC/vectors.tar.gz" <<'PY'
 import fcntl, os, shutil, sys, tarfile
 folder, archive = sys.argv[1:]
-with open(os.path.join(folder, ".lock"), "a+") as lock:
+with open(os.path.join(folder, "owner.lock"), "a+") as lock:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        sys.exit(f"restore: the Qdrant folder {folder} is in use: stop the workers and the API first")
+        sys.exit(f"restore: the vector store {folder} is in use: stop the worker first")
     for name in os.listdir(folder):
-        if name != ".lock":
+        if name != "owner.lock":
             path = os.path.join(folder, name)
             shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
     with tarfile.open(archive) as tar:
-        members = [m for m in tar.getmembers() if os.path.normpath(m.name) != ".lock"]
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(folder, members=members, filter="data")
-        else:
-            tar.extractall(folder, members=members)
+        members = [m for m in tar.getmembers() if os.path.normpath(m.name) != "owner.lock"]
+        tar.extractall(folder, members=members, filter="data")
 PY
-  say "local Qdrant folder restored into $QDRANT_LOCAL"
+  say "vector store restored into $VECTORS"
 else
-  say "no vectors in the backup: vector store left as it is"
+  say "no vectors in the backup: make run rebuilds them from the restored passages"
 fi
 say "done; restart the API and the workers"

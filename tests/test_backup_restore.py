@@ -5,12 +5,10 @@ worker; backup.sh dumps the session's database and upload store; restore.sh brin
 into an empty scratch database and an empty data folder (standing in for a dropped database
 and a lost volume: the session's own database and folders stay in use by the live runtime).
 
-Vectors, honestly: in local mode Qdrant is one process's folder, and this session's worker
-holds it (an exclusive lock on <folder>/.lock). So the test checks that backup.sh skips a held
-folder with a warning and restore.sh refuses to write into one; the local-folder round trip is
-run on a second folder holding the same points (copied from the session's store), which no
-process holds, as it would be with the workers stopped. The Qdrant server path (snapshot
-upload) is not exercised here: no Qdrant server runs in the tests.
+Vectors: the embedded shard belongs to the worker, which stays up; backup.sh asks it for a
+flushed copy (`backup-vectors`). The restored shard then answers the question again, in this
+process, against the restored database. The Qdrant server path (snapshot upload) is not
+exercised here: no Qdrant server runs in the tests.
 """
 
 from __future__ import annotations
@@ -21,12 +19,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from qdrant_client import QdrantClient, models
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from backend.db import make_session_factory
 from backend.models import Chunk, Document, Question, User
-from backend.retrieval.vector_store import VectorStore
+from backend.qa import pipeline
+from backend.retrieval.edge_store import EdgeStore
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,34 +101,6 @@ def scratch_database() -> str:
         admin.dispose()
 
 
-def _copy_points(store: VectorStore, folder: Path) -> set[str]:
-    """The session store's points, written into a local folder that no process holds."""
-    points, offset = [], None
-    while True:
-        batch, offset = store.client.scroll(
-            store.collection, limit=256, offset=offset, with_vectors=True, with_payload=True
-        )
-        points.extend(batch)
-        if offset is None:
-            break
-    folder.mkdir(parents=True)
-    copy = VectorStore(
-        QdrantClient(path=str(folder)), collection=store.collection, dim=store.dim, local=True
-    )
-    try:
-        copy.ensure_collection()
-        copy.client.upsert(
-            store.collection,
-            points=[
-                models.PointStruct(id=p.id, vector=p.vector, payload=p.payload) for p in points
-            ],
-            wait=True,
-        )
-    finally:
-        copy.close()
-    return {str(p.id) for p in points}
-
-
 def test_backup_then_restore_into_an_empty_database_and_data_folder(
     runtime, scratch_database, tmp_path
 ):
@@ -144,31 +115,19 @@ def test_backup_then_restore_into_an_empty_database_and_data_folder(
     assert before["documents"] and before["chunks"] and before["questions"]
     stored_file = runtime.uploads.path(doc.sha256)
     assert stored_file.read_bytes() == ARTICLE.encode()
-    vector_ids = _copy_points(runtime.vector_store, tmp_path / "qdrant-src")
-    assert vector_ids == {c[3] for c in before["chunks"]}
+    points = runtime.vector_store.count()
+    assert points == len(before["chunks"])
 
-    # The session's own Qdrant folder is held by the worker: backup.sh leaves it out, loudly.
-    held = _run("backup.sh", str(tmp_path / "held"), env=dict(os.environ))
-    assert held.returncode == 0, held.stderr
-    assert "vectors NOT backed up" in held.stderr
-    (held_dir,) = (tmp_path / "held").iterdir()
-    assert (held_dir / "database.dump").is_file()
-    assert not (held_dir / "qdrant-local.tar.gz").exists()
-
-    backup_env = dict(os.environ, QDRANT_PATH=str(tmp_path / "qdrant-src"))
-    backup = _run("backup.sh", str(tmp_path / "backups"), env=backup_env)
+    # The worker holds the shard and keeps running: it makes the copy itself.
+    backup = _run("backup.sh", str(tmp_path / "backups"), env=dict(os.environ))
     assert backup.returncode == 0, backup.stderr
     (backup_dir,) = (tmp_path / "backups").iterdir()
-    for name in ("database.dump", "uploads.tar.gz", "qdrant-local.tar.gz"):
+    for name in ("database.dump", "uploads.tar.gz", "vectors.tar.gz"):
         assert (backup_dir / name).is_file(), name
 
     data = tmp_path / "restored-data"
-    restore_env = dict(
-        os.environ,
-        DATABASE_URL=scratch_database,
-        DATA_DIR=str(data),
-        QDRANT_PATH=str(tmp_path / "qdrant-restored"),
-    )
+    restore_env = dict(os.environ, DATABASE_URL=scratch_database, DATA_DIR=str(data))
+    restore_env.pop("VECTOR_PATH", None)  # DATA_DIR/vectors
     restored = _run("restore.sh", str(backup_dir), env=restore_env)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "database restored" in restored.stdout
@@ -176,36 +135,52 @@ def test_backup_then_restore_into_an_empty_database_and_data_folder(
     assert _snapshot(scratch_database) == before
     back = data / "uploads" / stored_file.relative_to(runtime.uploads.root)
     assert back.read_bytes() == ARTICLE.encode()
-    client = QdrantClient(path=str(tmp_path / "qdrant-restored"))
-    try:
-        coll = runtime.settings.qdrant_collection
-        assert client.count(coll, exact=True).count == len(vector_ids)
-        got, _ = client.scroll(coll, limit=len(vector_ids) + 10)
-        assert {str(p.id) for p in got} == vector_ids
-    finally:
-        client.close()
+    assert "vector store restored" in restored.stdout
+    _answers_from_the_restored_backup(runtime, scratch_database, data / "vectors", user.id)
 
     # A second restore over the restored data refuses without --force and changes nothing.
     again = _run("restore.sh", str(backup_dir), env=restore_env)
     assert again.returncode == 3
     assert "refusing: the database already has" in again.stderr
-    assert "upload store" in again.stderr and "Qdrant folder" in again.stderr
+    assert "upload store" in again.stderr and "vector store" in again.stderr
     assert "--force" in again.stderr
     forced = _run("restore.sh", "--force", str(backup_dir), env=restore_env)
     assert forced.returncode == 0, forced.stderr
     assert _snapshot(scratch_database) == before
     assert back.read_bytes() == ARTICLE.encode()
 
-    # Never into a Qdrant folder a process holds, even with --force; checked before anything.
+    # Never into a vector store a process holds, even with --force; checked before anything.
     into_held = _run(
         "restore.sh",
         "--force",
         str(backup_dir),
-        env=dict(restore_env, QDRANT_PATH=str(runtime.settings.qdrant_local_path)),
+        env=dict(restore_env, VECTOR_PATH=str(runtime.settings.vector_dir)),
     )
     assert into_held.returncode == 1
     assert "is in use" in into_held.stderr
     assert "database restored" not in into_held.stdout
+
+
+def _answers_from_the_restored_backup(runtime, database_url, vectors, user_id):
+    """The restored database and shard answer the question, with the lamp's colour cited."""
+    engine = create_engine(database_url)
+    store = EdgeStore.open(vectors)
+    try:
+        assert store.count() == store.count(user_id=user_id) > 0
+        answer = pipeline.answer_text(
+            sessions=make_session_factory(engine),
+            settings=runtime.settings,
+            embedder=runtime.embedder,
+            sentence_vectors=runtime.sentence_vectors,
+            store=store,
+            user_id=user_id,
+            question="What colour was the lamp painted?",
+        )
+    finally:
+        store.close()
+        engine.dispose()
+    assert answer.found and "green" in answer.text
+    assert answer.sources and answer.sources[0]["filename"] == "lighthouse.txt"
 
 
 def test_restore_refuses_a_missing_or_mismatched_backup(tmp_path):
