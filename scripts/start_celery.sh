@@ -2,8 +2,8 @@
 # Start the seed's Celery layout in the background: three workers (docs, qa + high_priority,
 # users), beat and Flower, each with a pid file (run/) and a log (logs/<name>.log).
 #
-# Several worker processes need a Qdrant server (QDRANT_URL): Qdrant's local mode allows one
-# process only. On one machine without a Qdrant server use `make run` (one worker, all queues).
+# Several worker processes need a Qdrant server (QDRANT_URL): the embedded vector store belongs to
+# one process only. On one machine without a Qdrant server use `make run` (one worker, all queues).
 #
 #   ./scripts/start_celery.sh        ./scripts/celery_status.sh        ./scripts/stop_celery.sh
 #
@@ -33,7 +33,7 @@ PY
 )"
 
 if [ -z "$QDRANT_URL_SET" ]; then
-  echo "QDRANT_URL is not set: Qdrant's local mode allows one process, so three workers" >&2
+  echo "QDRANT_URL is not set: the embedded vector store belongs to one process, so three workers" >&2
   echo "cannot share it. Point QDRANT_URL at a Qdrant server, or use 'make run' (one worker)." >&2
   exit 2
 fi

@@ -1,7 +1,7 @@
 """`make bench`: embedding vs ingestion throughput, and async ask vs in-process answer latency.
 
 Self-contained: it runs its own Celery worker in this process against a scratch database,
-upload folder and Qdrant folder, on Redis databases 14-15 of REDIS_URL, so it neither needs
+upload folder and vector store, on Redis databases 14-15 of REDIS_URL, so it neither needs
 nor disturbs a running stack.
 """
 
@@ -52,7 +52,7 @@ def bench_settings(scratch: Path) -> Settings:
             "use_rabbitmq": False,
             "redis_db": 15,
             "qdrant_url": "",
-            "qdrant_path": None,
+            "vector_path": None,
             "rate_limit_enabled": False,
         }
     )
