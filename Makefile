@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test chaos lint typecheck bench eval install install-dev services browser nginx clean-data help
+.PHONY: run test chaos lint typecheck bench bench-scale eval install install-dev services browser nginx clean-data help
 
 help:
 	@echo "make run    - install, migrate and start Redis, worker, beat, Flower, API and dashboard"
 	@echo "make test   - install dev tools, make sure PostgreSQL/Redis/RabbitMQ answer, lint, test"
 	@echo "make chaos  - the fault-injection suite, long form: 10 worker kills and 10 Redis restarts"
 	@echo "make bench  - embedding, ingestion and ask throughput"
+	@echo "make bench-scale - vector store query latency, ingest rate and memory at 10 k and 100 k points"
 	@echo "make eval   - retrieval and answer quality on ../shared/datasets/squad-dev"
 
 $(PY):
@@ -69,6 +70,9 @@ chaos: install-dev services
 
 bench: install
 	$(PY) -m backend.cli bench
+
+bench-scale: install
+	$(PY) -m backend.cli bench --scale
 
 eval: install
 	$(PY) -m backend.cli eval ../shared/datasets/squad-dev --sample 300

@@ -222,6 +222,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.scale:
+        from backend.tools.scale_bench import format_scale, run_scale
+
+        report = run_scale(million=args.million)
+        print(json.dumps(report, indent=2) if args.json else format_scale(report))
+        return 0
     from backend.tools.bench import format_bench, run_bench
 
     report = run_bench(Path(args.dataset), questions=args.questions)
@@ -268,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", nargs="?", default="../shared/datasets/squad-dev")
     p.add_argument("--questions", type=int, default=100)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--scale", action="store_true", help="the vector store at 10 k and 100 k points instead"
+    )
+    p.add_argument("--million", action="store_true", help="with --scale: add 1 M points")
     cli_vectors.add_parsers(sub)
     return parser
 

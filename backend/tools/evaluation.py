@@ -132,13 +132,23 @@ def run_eval(
         "methods": methods,
     }
     if len(docs) >= 4:
-        report["not_found"] = _not_found_check(rt, folder, docs, items, articles, seed, timeout)
+        holdout = holdout_email(email, seed)
+        report["not_found"] = _not_found_check(
+            rt, holdout, docs, items, articles, seed, timeout
+        )
     return report
+
+
+def holdout_email(email: str, seed: int) -> str:
+    """The second evaluation account of a run: its own per main account and seed, so two
+    datasets evaluated under two accounts never share documents."""
+    local, _, domain = email.partition("@")
+    return f"{local}-holdout-{seed}@{domain or 'localhost'}"
 
 
 def _not_found_check(
     rt: Runtime,
-    folder: Path,
+    email: str,
     docs: list[Path],
     items: list[Item],
     articles: list[str],
@@ -149,7 +159,7 @@ def _not_found_check(
     rng = random.Random(seed + 1)
     held = set(rng.sample([d.stem for d in docs], 2))
     user = ensure_eval_documents(
-        rt, f"eval-holdout-{seed}@localhost", [d for d in docs if d.stem not in held], timeout
+        rt, email, [d for d in docs if d.stem not in held], timeout
     )
     absent = [it for it, a in zip(items, articles, strict=True) if a in held]
     present = [it for it, a in zip(items, articles, strict=True) if a not in held]
