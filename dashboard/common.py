@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import exc as db_errors
 from sqlalchemy.orm import Session
 
+from backend.accounts import users
 from backend.config import Settings, get_settings
 from backend.errors import ServiceError
 from backend.models import User
@@ -27,6 +28,7 @@ from backend.runtime import Runtime, build_runtime
 log = logging.getLogger("dashboard")
 
 USER_KEY = "user_id"
+STAMP_KEY = "credentials_stamp"
 FLASH_KEY = "flash"
 DATABASE_DOWN = (
     "The database is not answering, so your account, documents, questions and tasks cannot "
@@ -37,6 +39,9 @@ QUEUE_DOWN = (
     "task states may be out of date. Try again in a moment."
 )
 SIGNED_OUT = "Your account is no longer active, so you have been signed out."
+CREDENTIALS_CHANGED = (
+    "Your password was changed or reset, so you have been signed out; sign in with the new one."
+)
 DB_OUTAGES: tuple[type[BaseException], ...] = (
     db_errors.OperationalError,
     db_errors.InterfaceError,
@@ -65,10 +70,17 @@ def signed_in_id() -> int | None:
 
 
 def sign_in_as(user: User) -> None:
-    """Remember who signed in (the id only) and start from a clean page state."""
+    """Remember who signed in (the id and the credentials' stamp) and start from a clean
+    page state."""
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     st.session_state[USER_KEY] = user.id
+    remember_credentials(user)
+
+
+def remember_credentials(user: User) -> None:
+    """Keep this session alive across a change the signed-in person made themself."""
+    st.session_state[STAMP_KEY] = users.credential_stamp(user)
 
 
 def sign_out(message: str | None = None) -> None:
@@ -88,6 +100,9 @@ def current_user() -> User | None:
         user = session.get(User, user_id)
     if user is None or not user.is_active:
         sign_out(SIGNED_OUT)
+        return None
+    if st.session_state.get(STAMP_KEY, "") != users.credential_stamp(user):
+        sign_out(CREDENTIALS_CHANGED)
         return None
     return user
 

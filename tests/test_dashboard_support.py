@@ -9,6 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from backend.accounts import users
 from backend.models import User
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -24,6 +25,7 @@ def open_page(user: User | None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     if user is not None:
         at.session_state["user_id"] = user.id
+        at.session_state["credentials_stamp"] = users.credential_stamp(user)
     at.run()
     if page is not None:
         at.switch_page(f"pages/user/{page}.py").run()

@@ -151,7 +151,14 @@ def reset_password(
             f"The password must be at least {users.MIN_PASSWORD_LENGTH} characters long."
         )
     target.password_hash = users.hash_password(password)
-    audit.record(session, actor=user, action="reset_password", target=target.email)
+    revoked = users.end_sign_ins(session=session, user=target)
+    audit.record(
+        session,
+        actor=user,
+        action="reset_password",
+        target=target.email,
+        detail=f"Signed out everywhere; {revoked} tokens revoked.",
+    )
     return password
 
 

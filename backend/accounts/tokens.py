@@ -130,6 +130,12 @@ def user_for_token(*, session: Session, token: str) -> User:
         raise AuthenticationFailed(INVALID)
     record, user = row
     now = utcnow()
+    changed = user.credentials_changed_at
+    if changed is not None and _aware(record.created_at) <= _aware(changed):
+        raise AuthenticationFailed(
+            "This token ended when the account's password was changed or reset, or the "
+            "account was deactivated; sign in again or create a new token."
+        )
     if record.revoked_at is not None:
         raise AuthenticationFailed("This token was revoked; sign in again or use another token.")
     if record.expires_at is not None and _aware(record.expires_at) <= now:

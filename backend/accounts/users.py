@@ -7,11 +7,11 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
-from backend.models import Role, User, utcnow
+from backend.models import ApiToken, Role, User, utcnow
 
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
@@ -98,12 +98,33 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
 
 
 def change_password(*, session: Session, user: User, current: str, new: str) -> None:
-    """Change one's own password after proving the current one."""
+    """Change one's own password after proving the current one; every other sign-in of the
+    account (API tokens, sessions) ends."""
     if not verify_password(user.password_hash, current):
         raise AuthenticationFailed("The current password is wrong.")
     _check_password(new)
     user.password_hash = hash_password(new)
+    end_sign_ins(session=session, user=user)
+
+
+def end_sign_ins(*, session: Session, user: User) -> int:
+    """End every sign-in of the account: its API and session tokens are revoked, and any
+    token or dashboard session from before now is refused. Returns the tokens revoked."""
+    now = utcnow()
+    user.credentials_changed_at = now
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     session.flush()
+    return int(getattr(revoked, "rowcount", 0) or 0)
+
+
+def credential_stamp(user: User) -> str:
+    """What a sign-in remembers of the account's credentials; it changes when they do."""
+    changed = user.credentials_changed_at
+    return changed.isoformat() if changed is not None else ""
 
 
 def require_admin(user: User) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts import audit
 from backend.accounts.rate_limits import RateLimiter
-from backend.accounts.users import get_user, require_admin
+from backend.accounts.users import end_sign_ins, get_user, require_admin
 from backend.db import SessionScope
 from backend.documents.storage import UploadStore
 from backend.errors import InvalidInput, PermissionDenied
@@ -79,6 +79,7 @@ def _stop_and_queue(
     require_admin(actor)
     target = _other_user(session, actor, user_id)
     target.is_active = False
+    end_sign_ins(session=session, user=target)  # reactivation does not revive them
     session.commit()
     ref = submit_task(
         session=session,

@@ -182,8 +182,9 @@ def change(action: str, user_id: int, value: str | None = None) -> None:
                 session=session, celery=rt.celery, actor=user, user_id=user_id
             )
             common.flash(
-                "The account is deactivated: it can no longer sign in, and its unfinished "
-                "tasks are being revoked."
+                "The account is deactivated: it can no longer sign in, every sign-in and API "
+                "token of it has ended (reactivating does not bring them back), and its "
+                "unfinished tasks are being revoked."
             )
         elif action == "report":
             ref = user_admin.request_report(
@@ -218,7 +219,10 @@ def controls(detail: UserDetail) -> None:
     cols[4].button("Usage report", on_click=change, args=("report", a.id))
     password = st.session_state.pop(RESET_KEY, None)
     if password:
-        st.success(f"New password for {a.email} (shown once): {password}")
+        st.success(
+            f"New password for {a.email} (shown once): {password}. Every sign-in of the "
+            "account has ended and its API tokens are revoked."
+        )
 
     with st.expander("Delete the account and all its data"):
         st.warning(

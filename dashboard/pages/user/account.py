@@ -33,6 +33,7 @@ def profile() -> None:
 
 def password_form() -> None:
     st.subheader("Change password")
+    st.caption("Changing it ends every other sign-in and revokes your API tokens.")
     with st.form("change-password", clear_on_submit=True):
         current = st.text_input("Current password", type="password")
         new = st.text_input("New password", type="password", autocomplete="new-password")
@@ -46,9 +47,13 @@ def password_form() -> None:
     changed = False
     with common.guard(), common.acting_user() as (session, user):
         users.change_password(session=session, user=user, current=current, new=new)
+        common.remember_credentials(user)  # this session goes on; every other one ends
         changed = True
     if changed:
-        st.success("Your password has been changed.")
+        st.success(
+            "Your password has been changed. Every other sign-in has ended and your API "
+            "tokens are revoked: create new ones below."
+        )
 
 
 def new_token_form() -> None:
