@@ -15,6 +15,20 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "admin"}
+MIN_SECRET_CHARS = 32
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a production secret is too weak, or None: at least 32 characters that look random
+    (many distinct characters, none repeated across most of it)."""
+    value = value.strip()
+    if value.lower() in PLACEHOLDER_SECRETS:
+        return "is a placeholder"
+    if len(value) < MIN_SECRET_CHARS:
+        return f"has {len(value)} characters; use at least {MIN_SECRET_CHARS} random ones"
+    if len(set(value)) < 12 or max(value.count(c) for c in set(value)) > len(value) // 4:
+        return "does not look random (too few distinct characters)"
+    return None
 
 
 
@@ -89,12 +103,50 @@ class Settings(BaseSettings):
     sync_wait_seconds: float = 120.0
     result_expires_seconds: int = 7 * 24 * 3600
 
+    # --- document limits
+    # Each document gets document_soft_time_limit seconds of wall-clock time, checked by the
+    # pipeline itself (the threads pool enforces no Celery limit); text over
+    # max_document_chars after cleaning, or more passages than this, ends FAILED with a sentence.
+    max_chunks_per_document: int = 4000  # a 300-page book makes about 1,800
+    log_content: bool = False  # workers log question and answer text (debugging only)
+
+    # --- sign-in
+    # argon2id parameters of new hashes; a password hashed otherwise is rehashed at sign-in.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65536, ge=8)  # 64 MiB per hash
+    password_hash_parallelism: int = Field(default=4, ge=1)
+    sign_in_hash_slots: int = Field(default=4, ge=1)  # hashes at once per process
+    sign_in_hash_wait_seconds: float = 10.0  # waited for a free slot before a 429
+    sign_in_free_attempts: int = Field(default=5, ge=1)  # per (account, client) pair
+    sign_in_backoff_seconds: float = 1.0  # the pair's first wait after them; doubles
+    sign_in_backoff_max_seconds: int = 15 * 60
+    sign_in_window_seconds: int = 15 * 60  # failures are forgotten this long after
+    sign_in_client_failures: int = 20  # from one address: its pairs get one free attempt
+    sign_in_account_flood_failures: int = 200  # at one account: new pairs wait first
+    sign_in_flood_delay_seconds: int = 5
+
     # --- webhooks
     webhook_timeout_seconds: float = 10.0
     webhook_max_retries: int = 5
     webhook_backoff_seconds: float = 5.0  # first retry after this; doubles each time
-    webhook_allow_private_targets: bool = False  # loopback/private addresses (tests, labs)
+    # Loopback/private addresses and any port (tests and labs); refused in production.
+    webhook_allow_private_targets: bool = False
+    # Ports a webhook URL may name, as "80,443,8000-8999"; "*": any (the address must still
+    # be public).
+    webhook_allowed_ports: str = "80,443,8000-8999"
     admin_webhook_url: str = ""  # optional: admin notices are also posted here
+
+    @model_validator(mode="after")
+    def _check_webhook_targets(self) -> Settings:
+        if self.environment == "production" and self.webhook_allow_private_targets:
+            raise ValueError("WEBHOOK_ALLOW_PRIVATE_TARGETS must be off in production.")
+        spec = self.webhook_allowed_ports.replace(" ", "")
+        if spec != "*" and not all(
+            part.isdigit() or (part.count("-") == 1 and part.replace("-", "").isdigit())
+            for part in spec.split(",")
+        ):
+            raise ValueError("WEBHOOK_ALLOWED_PORTS lists ports and ranges, e.g. 80,443,8000-8999.")
+        return self
 
     # --- maintenance (beat)
     task_retention_days: int = 30
@@ -112,8 +164,17 @@ class Settings(BaseSettings):
     # --- flower
     flower_url: str = "http://localhost:5555"
     flower_port: int = 5555
+    flower_address: str = "127.0.0.1"  # the interface `make run`'s Flower listens on
     flower_user: str = "admin"
-    flower_password: str = Field(default="change-me")
+    # Empty outside production: `make run` generates one into DATA_DIR/flower-password.
+    flower_password: str = Field(default="")
+
+    # --- API exposure
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For is believed
+    api_docs_public: bool | None = None  # /docs and /openapi.json; None: open unless production
+    metrics_token: str = ""  # set: /metrics needs "Authorization: Bearer <token>"
+    max_json_body_kb: int = 256  # JSON request bodies above this are refused (413)
+    body_read_timeout_seconds: float = 10.0  # a request body stalled this long: 408
 
     # --- administration
     queue_sample_seconds: int = 60  # beat samples queue depths this often
@@ -131,9 +192,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.environment == "production":
-            for name in ("secret_key", "flower_password"):
-                if getattr(self, name).strip().lower() in PLACEHOLDER_SECRETS:
-                    raise ValueError(f"{name.upper()} must be set to a real secret in production.")
+            secrets = {"secret_key": self.secret_key, "flower_password": self.flower_password}
+            if self.qdrant_url:
+                secrets["qdrant_api_key"] = self.qdrant_api_key
+            if self.metrics_token:
+                secrets["metrics_token"] = self.metrics_token
+            for name, value in secrets.items():
+                reason = weak_secret(value)
+                if reason:
+                    raise ValueError(f"{name.upper()} {reason} (production needs real secrets).")
         return self
 
     # --- derived values
@@ -162,6 +229,26 @@ class Settings(BaseSettings):
     def cache_redis_url(self) -> str:
         """Redis database for rate limits, heartbeats and caches."""
         return redis_db_url(self.redis_url, self.redis_db)
+
+    @property
+    def flower_password_file(self) -> Path:
+        return self.data_dir / "flower-password"
+
+    @property
+    def flower_secret(self) -> str:
+        """Flower's basic-auth password: FLOWER_PASSWORD, else the generated one, else ""."""
+        if self.flower_password:
+            return self.flower_password
+        try:
+            return self.flower_password_file.read_text().strip()
+        except OSError:
+            return ""
+
+    @property
+    def docs_public(self) -> bool:
+        if self.api_docs_public is not None:
+            return self.api_docs_public
+        return self.environment != "production"
 
     @property
     def upload_dir(self) -> Path:

@@ -44,6 +44,7 @@ def password_form() -> None:
         user = throttled_authenticate(
             session=session,
             redis=rt.redis,
+            settings=rt.settings,
             email=email,
             password=password,
             client=client_address(),

@@ -23,6 +23,7 @@ import redis  # noqa: E402
 
 from backend.config import get_settings, redact_url  # noqa: E402
 from backend.ledger.catalog import QUEUE_NAMES  # noqa: E402
+from backend.operations.flower import ensure_password  # noqa: E402
 
 CELERY = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app"]
 
@@ -90,7 +91,8 @@ def service_commands(settings) -> dict[str, list[str]]:
             "--loglevel=info",
             f"--schedule={settings.data_dir / 'celerybeat-schedule'}",
         ],
-        "flower": CELERY + ["flower", f"--port={settings.flower_port}"],
+        "flower": CELERY
+        + ["flower", f"--port={settings.flower_port}", f"--address={settings.flower_address}"],
     }
     if (ROOT / "backend" / "api" / "app.py").exists():
         commands["api"] = [
@@ -102,6 +104,9 @@ def service_commands(settings) -> dict[str, list[str]]:
             "0.0.0.0",
             "--port",
             "8000",
+            "--proxy-headers",
+            "--forwarded-allow-ips",
+            settings.forwarded_allow_ips,
         ]
     if (ROOT / "dashboard" / "app.py").exists():
         commands["dashboard"] = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py"]
@@ -113,7 +118,7 @@ def child_env(name: str, settings) -> dict[str, str]:
     if name == "flower":
         # Flower reads every FLOWER_* variable as one of its own options; pass only those.
         env = {k: v for k, v in env.items() if not k.startswith("FLOWER_")}
-        env["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{settings.flower_password}"
+        env["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{settings.flower_secret}"
     return env
 
 
@@ -188,12 +193,19 @@ def main() -> int:
     except SystemExit:
         stop_all(procs)
         raise
+    flower_password, made = ensure_password(settings)
     commands = service_commands(settings)
     restarts = Restarts()
     for name, cmd in commands.items():
         procs[name] = subprocess.Popen(cmd, env=child_env(name, settings))
         restarts.started_now(name)
     print("Started: " + ", ".join(procs), flush=True)
+    if made:
+        print(
+            f"Flower's password (user {settings.flower_user}), shown once: {flower_password}\n"
+            f"  kept in {settings.flower_password_file}; set FLOWER_PASSWORD to choose your own.",
+            flush=True,
+        )
     print(
         f"Dashboard http://localhost:8501  API http://localhost:8000/docs  "
         f"Flower {settings.flower_url}  (Ctrl-C stops everything)",

@@ -23,10 +23,17 @@ mkdir -p "$LOG_DIR" "$PID_DIR"
 eval "$("$PY" - <<'PY'
 import shlex
 from backend.config import get_settings
+from backend.operations.flower import ensure_password
 s = get_settings()
+password, made = ensure_password(s)
+if made:
+    import sys
+    print(f"Flower: user {s.flower_user}, password {password} (kept in {s.flower_password_file})",
+          file=sys.stderr)
 for key, value in {
-    "QDRANT_URL_SET": s.qdrant_url, "FLOWER_AUTH": f"{s.flower_user}:{s.flower_password}",
-    "FLOWER_PORT_SET": s.flower_port, "DATA_DIR_SET": s.data_dir,
+    "QDRANT_URL_SET": s.qdrant_url, "FLOWER_AUTH": f"{s.flower_user}:{password}",
+    "FLOWER_PORT_SET": s.flower_port, "FLOWER_ADDRESS_SET": s.flower_address,
+    "DATA_DIR_SET": s.data_dir,
 }.items():
     print(f"{key}={shlex.quote(str(value))}")
 PY
@@ -72,6 +79,6 @@ fi
 if [ -z "${NO_FLOWER:-}" ]; then
   # Flower reads every FLOWER_* variable as one of its own options: pass only the login.
   start celery-flower env -u FLOWER_USER -u FLOWER_PASSWORD -u FLOWER_PORT -u FLOWER_URL \
-    FLOWER_BASIC_AUTH="$FLOWER_AUTH" "${CELERY[@]}" flower --port="$FLOWER_PORT_SET"
+    FLOWER_BASIC_AUTH="$FLOWER_AUTH" "${CELERY[@]}" flower --port="$FLOWER_PORT_SET" --address="$FLOWER_ADDRESS_SET"
 fi
 echo "Check with ./scripts/celery_status.sh; stop with ./scripts/stop_celery.sh"

@@ -81,15 +81,16 @@ def test_wrong_password_is_401_and_repeated_failures_are_throttled(runtime, clie
     first = client.post("/auth/token", data=wrong)
     assert first.status_code == 401
     assert first.json() == {"detail": "Wrong email or password."}
-    for _ in range(4):
+    for _ in range(runtime.settings.sign_in_free_attempts - 1):
         assert client.post("/auth/token", data=wrong).status_code == 401
 
-    locked = client.post(
-        "/auth/token", data={"username": user.email, "password": factories.PASSWORD}
-    )
-    assert locked.status_code == 429
-    assert "Too many failed sign-ins" in locked.json()["detail"]
-    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+    right = {"username": user.email, "password": factories.PASSWORD}
+    waiting = client.post("/auth/token", data=right)
+    assert waiting.status_code == 429
+    assert waiting.json() == {"detail": "Too many failed sign-ins; try again in 1 second."}
+    assert waiting.headers["Retry-After"] == "1"
+    time.sleep(1.1)
+    assert client.post("/auth/token", data=right).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -413,10 +414,9 @@ def test_health_reports_each_dependency(runtime, client):
     celery = client.get("/health/celery")
 
     assert no_beat.status_code == 503
-    assert no_beat.json()["checks"]["beat"] == {
-        "ok": False,
-        "detail": "Beat has not reported yet; is celery beat running?",
-    }
+    # Anyone may probe: each check says ok or down, never where a dependency lives.
+    assert no_beat.json()["checks"]["beat"] == {"ok": False, "detail": "down"}
+    assert "redis://" not in no_beat.text and str(runtime.settings.data_dir) not in no_beat.text
     assert healthy.status_code == 200, healthy.json()
     checks = healthy.json()["checks"]
     assert set(checks) == {

@@ -65,6 +65,7 @@ def admin_calls(target: int) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", "/qa/admin/users", {"json": {"email": "x@example.com", "password": "p" * 12}}),
         ("PATCH", f"/qa/admin/users/{target}", {"json": {"role": "admin"}}),
         ("POST", f"/qa/admin/users/{target}/password", {}),
+        ("POST", f"/qa/admin/users/{target}/unlock-sign-in", {}),
         ("POST", f"/qa/admin/users/{target}/deactivate", {}),
         ("DELETE", f"/qa/admin/users/{target}", {}),
         ("POST", f"/qa/admin/users/{target}/report", {}),

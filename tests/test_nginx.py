@@ -170,3 +170,17 @@ def test_metrics_are_not_published_and_the_rest_is_the_dashboard(proxy):
     root = httpx.get(f"{proxy}/")
     assert root.status_code == 200 and root.json()["upstream"] == "dashboard"
     assert httpx.get(f"{proxy}/nginx-health").text == "ok\n"
+
+
+def test_the_dashboard_and_flower_get_security_headers(proxy):
+    for response in (
+        httpx.get(f"{proxy}/"),
+        httpx.get(f"{proxy}/flower/", headers=_basic(USER, "wrong")),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "SAMEORIGIN"
+        assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+        assert "nginx/" not in response.headers.get("server", "")
+    # The API answers with its own headers, not doubled by the proxy.
+    assert "x-frame-options" not in httpx.get(f"{proxy}/api/qa/tasks").headers
+

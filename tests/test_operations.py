@@ -133,7 +133,9 @@ def test_queue_overview_counts_consumers_from_the_workers(runtime):
 
 
 @pytest.mark.usefixtures("worker")
-def test_a_worker_registers_when_it_starts_and_shows_as_stopped_after_it_leaves(runtime):
+def test_a_worker_registers_when_it_starts_and_shows_as_stopped_after_it_leaves(
+    runtime, tmp_path
+):
     """A `celery worker` process says it is running; after a warm shutdown it is listed as
     not answering, with the time it was last seen, and no longer expected to answer."""
     from backend.operations import admin_ops, maintenance, worker_registry
@@ -153,6 +155,8 @@ def test_a_worker_registers_when_it_starts_and_shows_as_stopped_after_it_leaves(
         [*command, "-Q", "user_management", "-n", name, "--pool", "solo", "-l", "WARNING"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own vector store: this session's shard belongs to the in-process worker.
+        env={**os.environ, "VECTOR_PATH": str(tmp_path / "vectors")},
     )
     try:
         deadline = time.monotonic() + 60
@@ -193,7 +197,8 @@ def test_a_crashed_worker_is_dropped_from_the_expected_after_one_silent_ping(run
 
 
 def test_a_process_pool_worker_on_local_qdrant_refuses_to_start_with_a_reason():
-    """Local Qdrant serves one process: prefork with two children would fail task by task."""
+    """The embedded shard serves one process: prefork with two children would fail task by
+    task."""
     command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
     env = {**os.environ, "QDRANT_URL": ""}
     result = subprocess.run(
@@ -204,5 +209,24 @@ def test_a_process_pool_worker_on_local_qdrant_refuses_to_start_with_a_reason():
         timeout=120,
     )
     assert result.returncode == 1
-    assert "Qdrant local mode (QDRANT_URL empty) serves one process" in result.stderr
+    assert "The embedded vector store (QDRANT_URL empty) serves one process" in result.stderr
     assert "--pool threads" in result.stderr
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_second_worker_on_a_held_shard_stops_at_start_naming_its_owner(runtime):
+    """The session's shard is open in this process: another worker says so and stops at
+    once, instead of failing task by task."""
+    runtime.vector_store.count()  # opened here
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
+    result = subprocess.run(
+        [*command, "--pool", "solo", "-n", f"late-{uuid.uuid4().hex[:6]}@tests", "-l", "WARNING"],
+        env={**os.environ, "QDRANT_URL": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    folder = str(runtime.settings.vector_dir)
+    assert f"The vector store at {folder} is open in process {os.getpid()}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -100,3 +100,49 @@ def test_a_dashboard_session_ends_when_the_password_is_reset_elsewhere(runtime):
     at.run()
     assert "Your password was changed or reset" in texts(at)
     assert "user_id" not in at.session_state
+
+
+def test_token_hashes_are_keyed_with_the_secret_key(runtime, monkeypatch):
+    import hashlib
+
+    from backend.accounts import tokens
+    from backend.config import get_settings
+    from backend.errors import AuthenticationFailed
+
+    user = factories.make_user(runtime)
+    with runtime.session() as session:
+        issued = tokens.create_token(session=session, user=session.get(User, user.id), name="k")
+        plain = issued.token
+        stored = issued.record.token_hash
+    # Without the key, the stored hash cannot be recomputed from a guess.
+    assert stored != hashlib.sha256(plain.encode()).hexdigest()
+    with runtime.session() as session:
+        assert tokens.user_for_token(session=session, token=plain).id == user.id
+    # A new SECRET_KEY ends every token.
+    monkeypatch.setenv("SECRET_KEY", "another-key-" + "x1y2z3" * 6)
+    get_settings.cache_clear()
+    try:
+        with runtime.session() as session, pytest.raises(AuthenticationFailed):
+            tokens.user_for_token(session=session, token=plain)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def test_a_token_stored_before_keyed_hashing_still_works_and_is_re_keyed(runtime):
+    import hashlib
+
+    from backend.accounts import tokens
+    from backend.models import ApiToken
+
+    user = factories.make_user(runtime)
+    with runtime.session() as session:
+        issued = tokens.create_token(session=session, user=session.get(User, user.id), name="old")
+        record = session.get(ApiToken, issued.record.id)
+        record.token_hash = hashlib.sha256(issued.token.encode()).hexdigest()
+    with runtime.session() as session:
+        assert tokens.user_for_token(session=session, token=issued.token).id == user.id
+    with runtime.session() as session:
+        assert session.get(ApiToken, issued.record.id).token_hash == tokens.hash_token(
+            issued.token
+        )

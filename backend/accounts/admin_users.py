@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import redis as redis_lib
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from backend.accounts import audit, users
+from backend.accounts import audit, login_throttle, users
 from backend.accounts.users import require_admin
-from backend.errors import InvalidInput
+from backend.errors import InvalidInput, ServiceUnavailable
 from backend.models import AuditEntry, Document, Question, Role, TaskRecord, User, utcnow
 from backend.stats import percentile
 
@@ -160,6 +161,29 @@ def reset_password(
         detail=f"Signed out everywhere; {revoked} tokens revoked.",
     )
     return password
+
+
+def unlock_sign_in(
+    *, session: Session, redis: redis_lib.Redis, user: User, user_id: int
+) -> tuple[User, int]:
+    """Clear an account's failed sign-ins and back-offs from every client, audited; returns
+    the account and how many clients had failed at it."""
+    require_admin(user)
+    target = users.get_user(session=session, user_id=user_id)
+    try:
+        cleared = login_throttle.unlock(redis, target.email)
+    except redis_lib.RedisError:
+        raise ServiceUnavailable(
+            "Redis is not answering, so the sign-in back-off cannot be cleared; try again shortly."
+        ) from None
+    audit.record(
+        session,
+        actor=user,
+        action="unlock_sign_in",
+        target=target.email,
+        detail=f"Sign-in back-off cleared for {cleared} client{'s' if cleared != 1 else ''}.",
+    )
+    return target, cleared
 
 
 def set_role(*, session: Session, user: User, user_id: int, role: str) -> User:

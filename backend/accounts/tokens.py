@@ -1,8 +1,11 @@
-"""Bearer tokens: stored as SHA-256 hashes, the plaintext shown once when issued."""
+"""Bearer tokens: stored as HMAC-SHA256 hashes keyed with SECRET_KEY, the plaintext shown once
+when issued. Without the key a copy of the database cannot even test a guessed token;
+changing SECRET_KEY ends every token."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.users import require_active
+from backend.config import get_settings
 from backend.errors import AuthenticationFailed, InvalidInput, NotFound
 from backend.models import ApiToken, User, utcnow
 
@@ -31,8 +35,30 @@ class IssuedToken:
 
 
 def hash_token(token: str) -> str:
-    """The stored form of a token."""
+    """The stored form of a token: HMAC-SHA256 keyed with SECRET_KEY."""
+    key = get_settings().secret_key.encode("utf-8")
+    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _unkeyed_hash(token: str) -> str:
+    """How tokens issued before keyed hashing were stored (still accepted, then re-keyed)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _find(session: Session, token: str) -> tuple[ApiToken, User] | None:
+    keyed = hash_token(token)
+    for stored in (keyed, _unkeyed_hash(token)):
+        row = session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == stored)
+        ).first()
+        if row is not None:
+            record, user = row
+            if stored != keyed:
+                record.token_hash = keyed
+            return record, user
+    return None
 
 
 def create_token(
@@ -111,7 +137,8 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> None:
 
 def revoke_presented_token(*, session: Session, token: str) -> None:
     """Revoke the token a request was signed with (signing out)."""
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    found = _find(session, token) if token else None
+    record = found[0] if found else None
     if record is not None and record.revoked_at is None:
         record.revoked_at = utcnow()
         session.flush()
@@ -121,11 +148,7 @@ def user_for_token(*, session: Session, token: str) -> User:
     """The active user a token belongs to; unknown, expired or revoked tokens are refused."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise AuthenticationFailed(INVALID)
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(token))
-    ).first()
+    row = _find(session, token)
     if row is None:
         raise AuthenticationFailed(INVALID)
     record, user = row

@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend.config import Settings, get_settings
 from backend.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from backend.models import ApiToken, Role, User, utcnow
 
-_hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 MIN_PASSWORD_LENGTH = 8
-# Verifying against a real hash for unknown emails keeps the timing of both failures alike.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
+def password_hasher(settings: Settings | None = None) -> PasswordHasher:
+    """The argon2id hasher with the parameters of these settings (the process's by default)."""
+    s = settings or get_settings()
+    return _hasher_with(
+        s.password_hash_time_cost, s.password_hash_memory_kib, s.password_hash_parallelism
+    )
+
+
+@lru_cache(maxsize=8)
+def _hasher_with(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verifying against a real hash of the same cost for unknown emails keeps the timing of
+    # both failures alike.
+    return hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str, settings: Settings | None = None) -> str:
+    """An argon2id hash of the password, with the parameters of the settings."""
+    return password_hasher(settings).hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """Whether the password matches the stored hash."""
+    """Whether the password matches the stored hash (whatever parameters it was made with)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return password_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -83,16 +102,20 @@ def get_user_by_email(*, session: Session, email: str) -> User:
     return user
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User:
-    """The active user with these credentials; one plain message for every failure."""
+def authenticate(
+    *, session: Session, email: str, password: str, settings: Settings | None = None
+) -> User:
+    """The active user with these credentials; one plain message for every failure. A hash
+    made with other parameters than the settings' is replaced by one made with them."""
+    hasher = password_hasher(settings)
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(hasher), password)
         raise AuthenticationFailed("Wrong email or password.")
     if not verify_password(user.password_hash, password) or not user.is_active:
         raise AuthenticationFailed("Wrong email or password.")
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     user.last_login_at = utcnow()
     return user
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from backend.api import errors
+from backend.api.middleware import BodyLimits, SecurityHeaders
 from backend.api.routes import (
     admin,
     admin_tasks,
@@ -62,13 +64,24 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             if owned:
                 app.state.runtime.close()
 
+    settings = get_settings()
+    docs = settings.docs_public
     app = FastAPI(
         title="QA Service",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERRORS,  # type: ignore[arg-type]
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
+    app.add_middleware(
+        BodyLimits,
+        max_json_bytes=settings.max_json_body_kb * 1024,
+        read_timeout=settings.body_read_timeout_seconds,
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     if runtime is not None:
         app.state.runtime = runtime
     errors.install(app)
@@ -91,7 +104,21 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
 
 def _metrics(request: Request) -> Response:
-    """Prometheus scrape: task counters and durations, queue sizes read from the broker now."""
+    """Prometheus scrape: task counters and durations, queue sizes read from the broker now.
+    With METRICS_TOKEN set it needs that bearer token; in production it needs one."""
+    settings = get_settings()
+    if settings.metrics_token:
+        presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(presented.encode(), settings.metrics_token.encode()):
+            return JSONResponse(
+                {"detail": "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>."},
+                status_code=401,
+            )
+    elif settings.environment == "production":
+        return JSONResponse(
+            {"detail": "Metrics are closed: set METRICS_TOKEN and scrape with it."},
+            status_code=403,
+        )
     celery = request.app.state.runtime.celery
     registry = metrics.api_registry(lambda: broker.queue_depths(celery=celery))
     body, content_type = metrics.exposition(registry)
@@ -116,8 +143,11 @@ def _readyz(request: Request) -> Response:
             {"status": "unready", "detail": "database not answering"}, status_code=503
         )
     ok, detail = broker.broker_check(celery=rt.celery)
+    if not ok:
+        log.warning("readiness: %s", detail)
     return JSONResponse(
-        {"status": "ready" if ok else "unready", "detail": detail}, status_code=200 if ok else 503
+        {"status": "ready" if ok else "unready", "detail": "ok" if ok else "broker not answering"},
+        status_code=200 if ok else 503,
     )
 
 

@@ -178,7 +178,7 @@ def check_flower(rt: Runtime) -> tuple[bool, str]:
     base = rt.settings.flower_url.strip().rstrip("/")
     if not base:
         return False, "FLOWER_URL is not set, so Flower links are off."
-    auth = (rt.settings.flower_user, rt.settings.flower_password)
+    auth = (rt.settings.flower_user, rt.settings.flower_secret)
     try:
         response = httpx.get(f"{base}/healthcheck", auth=auth, timeout=2.0)
     except httpx.HTTPError as exc:

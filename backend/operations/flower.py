@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
+
+from backend.config import Settings
 
 # The tabs of Flower's worker page (flower/templates/worker.html).
 WORKER_TABS = ("pool", "broker", "queues", "tasks", "limits", "config", "system", "other")
@@ -43,3 +47,21 @@ class FlowerLinks:
 
     def broker(self) -> str:
         return f"{self.base}/broker"
+
+
+def ensure_password(settings: Settings) -> tuple[str, bool]:
+    """Flower's basic-auth password: FLOWER_PASSWORD when set, else the one generated into
+    DATA_DIR/flower-password (readable by its owner only), made now if missing. Returns
+    (password, made now) so the caller prints a new one once."""
+    if settings.flower_password:
+        return settings.flower_password, False
+    existing = settings.flower_secret
+    if existing:
+        return existing, False
+    password = secrets.token_urlsafe(24)
+    path = settings.flower_password_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(password + "\n")
+    return password, True

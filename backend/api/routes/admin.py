@@ -121,6 +121,21 @@ def reset_password(user_id: UserIdPath, session: SessionDep, admin: AdminUser) -
 
 
 @router.post(
+    "/users/{user_id}/unlock-sign-in",
+    summary="Clear an account's sign-in back-off",
+    responses=NOT_FOUND,
+)
+def unlock_sign_in(
+    user_id: UserIdPath, rt: RuntimeDep, session: SessionDep, admin: AdminUser
+) -> UserOut:
+    """Forget the account's failed sign-ins from every client, so it can sign in at once."""
+    target, _ = admin_users.unlock_sign_in(
+        session=session, redis=rt.redis, user=admin, user_id=user_id
+    )
+    return UserOut.model_validate(target)
+
+
+@router.post(
     "/users/{user_id}/deactivate",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Deactivate an account",

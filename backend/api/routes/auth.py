@@ -17,13 +17,23 @@ from backend.api.schemas.accounts import (
     TokenOut,
     UserOut,
 )
-from backend.api.schemas.common import MAX_ID, NoNul
+from backend.api.schemas.common import MAX_ID, ErrorOut, NoNul
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 SESSION_LIFETIME = timedelta(hours=12)
 
 
-@router.post("/token", summary="Sign in with email and password")
+@router.post(
+    "/token",
+    summary="Sign in with email and password",
+    responses={
+        429: {
+            "model": ErrorOut,
+            "description": "Too many failed sign-ins from this client, or too many at once; "
+            "try again after `Retry-After` seconds.",
+        }
+    },
+)
 def sign_in(
     request: Request,
     rt: RuntimeDep,
@@ -31,10 +41,15 @@ def sign_in(
     username: Annotated[str, Form(max_length=320, description="Your email address."), NoNul],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenOut:
-    """OAuth2 password flow: a bearer token valid for 12 hours."""
+    """OAuth2 password flow: a bearer token valid for 12 hours.
+
+    After a few wrong passwords for one account from one client, that client waits before
+    each next try (1 s, 2 s, 4 s, ...); other clients, and the account's owner, are not held up.
+    """
     user = throttled_authenticate(
         session=session,
         redis=rt.redis,
+        settings=rt.settings,
         email=username,
         password=password,
         client=request.client.host if request.client else "",

@@ -15,7 +15,13 @@ router = APIRouter(prefix="/qa/webhook", tags=["webhooks"])
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(description="An http(s) URL on a public address.", max_length=2000)
+    url: str = Field(
+        description=(
+            "An http(s) URL whose host resolves only to public addresses, on an allowed port "
+            "(WEBHOOK_ALLOWED_PORTS), without a user name or password."
+        ),
+        max_length=2000,
+    )
 
 
 class WebhookOut(BaseModel):
@@ -24,8 +30,11 @@ class WebhookOut(BaseModel):
     secret: str | None = Field(
         default=None,
         description=(
-            "The signing secret, shown when set or rotated: each POST carries "
-            f"'{webhooks.SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the body>'."
+            "The signing secret (whsec_<base64 key>), shown when set or rotated. Each POST "
+            f"carries Standard Webhooks headers: '{webhooks.ID_HEADER}' (the same on every "
+            f"attempt), '{webhooks.TIMESTAMP_HEADER}' (unix seconds) and "
+            f"'{webhooks.STANDARD_SIGNATURE_HEADER}: v1,<base64 HMAC-SHA256 of "
+            '"{id}.{timestamp}.{body}" keyed with the decoded secret>\'.'
         ),
     )
 
@@ -35,10 +44,17 @@ class DeliveryOut(BaseModel):
     event: str
     task_id: str | None
     url: str
-    status: str
+    status: str = Field(
+        description="pending, delivered, or retrying/failed with why: e.g. 'failed: timeout'."
+    )
     attempts: int
-    response_code: int | None
-    error: str | None
+    response_code: int | None = Field(description="The receiver's status code, when delivered.")
+    error: str | None = Field(
+        description=(
+            "Why it did not go through: timeout, refused, TLS error, connection error, "
+            "HTTP 3xx/4xx/5xx, blocked address, unresolvable host or webhook removed."
+        )
+    )
     created_at: datetime
     finished_at: datetime | None
 

@@ -1,5 +1,6 @@
 """One account: usage figures, activity chart, recent tasks, documents, the admin actions
-taken on it, and the account controls (role, activate/deactivate, password, report, delete)."""
+taken on it, and the account controls (role, activate/deactivate, password, report, sign-in
+unlock, delete)."""
 
 from __future__ import annotations
 
@@ -186,6 +187,15 @@ def change(action: str, user_id: int, value: str | None = None) -> None:
                 "token of it has ended (reactivating does not bring them back), and its "
                 "unfinished tasks are being revoked."
             )
+        elif action == "unlock":
+            target, cleared = admin_users.unlock_sign_in(
+                session=session, redis=rt.redis, user=user, user_id=user_id
+            )
+            clients = f"{cleared} client{'s' if cleared != 1 else ''}"
+            common.flash(
+                f"{target.email} can sign in at once again; the sign-in waits of {clients} "
+                "were cleared."
+            )
         elif action == "report":
             ref = user_admin.request_report(
                 session=session, celery=rt.celery, actor=user, user_id=user_id
@@ -208,7 +218,7 @@ def change(action: str, user_id: int, value: str | None = None) -> None:
 def controls(detail: UserDetail) -> None:
     st.subheader("Manage the account")
     a = detail.account
-    cols = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
+    cols = st.columns([2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     role = cols[0].selectbox("Role", ROLES, index=ROLES.index(a.role), key="admin_user_role")
     cols[1].button("Set role", on_click=change, args=("role", a.id, role))
     if a.is_active:
@@ -217,6 +227,12 @@ def controls(detail: UserDetail) -> None:
         cols[2].button("Activate", on_click=change, args=("activate", a.id))
     cols[3].button("Reset password", on_click=change, args=("reset", a.id))
     cols[4].button("Usage report", on_click=change, args=("report", a.id))
+    cols[5].button(
+        "Unlock sign-in",
+        on_click=change,
+        args=("unlock", a.id),
+        help="Clear the account's failed sign-ins and waits, from every client.",
+    )
     password = st.session_state.pop(RESET_KEY, None)
     if password:
         st.success(
