@@ -40,10 +40,26 @@ class UploadResult:
 
 
 def safe_filename(name: str) -> str:
-    """The base name only, printable, at most 200 characters (for display, never for disk)."""
+    """The base name only, printable, at most 200 characters (for display, never for disk).
+
+    Control characters, bidi overrides and isolates (U+202E shows "invoice<U+202E>fdp.exe" as
+    "invoiceexe.pdf") and other invisible format characters are dropped, and runs of spaces
+    that could push an extension out of sight become one."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip() or "document"
+    name = "".join(char for char in name if _shown_in_a_name(char))
+    name = re.sub(r"\s+", " ", name).strip() or "document"
     return name[:200]
+
+
+# Format characters kept in names: the joiners that emoji sequences and some scripts need.
+_NAME_JOINERS = frozenset("\u200c\u200d")
+
+
+def _shown_in_a_name(char: str) -> bool:
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return char in _NAME_JOINERS
+    return category not in ("Cc", "Cs", "Zl", "Zp")
 
 
 def upload_document(

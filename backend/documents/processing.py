@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,16 +12,7 @@ from sqlalchemy import delete
 
 from backend.config import Settings
 from backend.db import SessionScope
-from backend.documents.ingest import (
-    ChunkDraft,
-    Extracted,
-    ExtractionError,
-    PageText,
-    chunk_pages,
-    clean_text,
-    detect_content_type,
-    extract,
-)
+from backend.documents.ingest import ChunkDraft, Extracted, ExtractionError, chunk_pages
 from backend.documents.ingest.sandbox import extract_isolated
 from backend.documents.storage import UploadStore
 from backend.errors import NotFound, ServiceError
@@ -34,13 +27,41 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
 
 
-TIME_LIMIT_SENTENCE = (
-    "Processing took longer than the time limit; the file may be too large or malformed."
-)
+def time_limit_sentence(seconds: float) -> str:
+    """What the owner reads when a document used up its processing time."""
+    return (
+        f"The document took longer than {seconds:.0f} s to process, the limit per document; "
+        "it may be too large or too complex. Split it into smaller files and upload them "
+        "separately."
+    )
 
 
 class DocumentRejected(ServiceError):
     """The file cannot be turned into searchable text; the message says why."""
+
+
+class Deadline:
+    """One document's wall-clock budget, checked between steps of the work: the worker's
+    threads pool enforces no Celery time limit, and a sandboxed step gets what is left."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        # 0 means no limit, as it does for Celery's time limits.
+        self._ends = clock() + seconds if seconds > 0 else math.inf
+
+    def remaining(self) -> float:
+        return max(0.0, self._ends - self._clock())
+
+    def check(self) -> None:
+        """Raise DocumentRejected with the time sentence once the budget is used up."""
+        if self._clock() >= self._ends:
+            raise DocumentRejected(time_limit_sentence(self.seconds))
+
+
+def document_deadline(settings: Settings) -> Deadline:
+    """The budget of one document: its soft time limit, counted from the start of the work."""
+    return Deadline(settings.document_soft_time_limit)
 
 
 def process_document(
@@ -55,7 +76,10 @@ def process_document(
     task_id: str | None,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Turn a stored upload into chunks and vectors; bad files end FAILED with a reason."""
+    """Turn a stored upload into chunks and vectors; bad files, and files that would take more
+    than the document's time or passage budget, end FAILED with a reason and store nothing."""
+    deadline = document_deadline(settings)
+    started = time.monotonic()
     with sessions() as session:
         document = session.get(Document, document_id)
         if document is None or document.owner_id != user_id:
@@ -65,60 +89,110 @@ def process_document(
         filename, sha256 = document.filename, document.sha256
     try:
         data = uploads.read(sha256)
-        drafts, extracted = _chunks(data, filename, settings, progress)
+        drafts, extracted = _chunks(data, filename, settings, progress, deadline)
         progress("embedding", 30)
-        vectors = _embed_with_progress(embedder, [d.text for d in drafts], progress)
+        vectors = _embed_with_progress(embedder, [d.text for d in drafts], progress, deadline)
+        points = _points(document_id, user_id, drafts, vectors, deadline)
         progress("storing", 90)
-        return _store(sessions, store, document_id, user_id, filename, drafts, extracted, vectors)
+        deadline.check()
+        result = _store(sessions, store, document_id, filename, drafts, extracted, points)
     except ExtractionError as exc:
         raise DocumentRejected(exc.message) from exc
     except Exception as exc:
         if type(exc).__name__ == "SoftTimeLimitExceeded":
-            raise DocumentRejected(TIME_LIMIT_SENTENCE) from exc
+            raise DocumentRejected(time_limit_sentence(deadline.seconds)) from exc
         # Any other failure is the ledger's to record on the document (transitions): a
         # transient one is retried and leaves the document queued, not failed.
         raise
+    log.info(
+        "document %s processed in %.1f s: %d chunks",
+        document_id,
+        time.monotonic() - started,
+        len(drafts),
+    )
+    return result
 
 
 def _chunks(
-    data: bytes, filename: str, settings: Settings, progress: Progress
+    data: bytes, filename: str, settings: Settings, progress: Progress, deadline: Deadline
 ) -> tuple[list[ChunkDraft], Extracted]:
     progress("extracting", 5)
-    extracted = read_document(data, filename, settings)
-    pages = [PageText(p.number, clean_text(p.text)) for p in extracted.pages]
+    extracted = read_document(data, filename, settings, deadline=deadline)
+    deadline.check()
     progress("chunking", 20)
     drafts = chunk_pages(
-        pages,
+        extracted.pages,
         count_tokens=count_tokens,
         max_tokens=settings.chunk_max_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
+        max_chunks=settings.max_chunks_per_document,
+        check=deadline.check,
     )
     if not drafts:
         raise DocumentRejected("The document contains no readable text.")
     return drafts, extracted
 
 
+def _points(
+    document_id: int, user_id: int, drafts: list[ChunkDraft], vectors: Any, deadline: Deadline
+) -> list[ChunkPoint]:
+    points = []
+    for i, d in enumerate(drafts):
+        if i % 256 == 0:
+            deadline.check()
+        points.append(
+            ChunkPoint(
+                document_id,
+                user_id,
+                d.ordinal,
+                d.page,
+                d.text,
+                vectors[i],
+                document_vector(d.text),
+            )
+        )
+    return points
+
+
 def _store(
     sessions: SessionScope,
     store: VectorStore,
     document_id: int,
-    user_id: int,
     filename: str,
     drafts: list[ChunkDraft],
     extracted: Extracted,
-    vectors: Any,
+    points: list[ChunkPoint],
 ) -> dict[str, Any]:
-    points = [
-        ChunkPoint(
-            document_id, user_id, d.ordinal, d.page, d.text, vectors[i], document_vector(d.text)
-        )
-        for i, d in enumerate(drafts)
-    ]
-    store.replace_document(document_id, points)
+    """Vectors, then chunk rows; when the rows cannot be written the vectors go again, so no
+    vector is ever left without its chunk row."""
+    try:
+        store.replace_document(document_id, points)
+        _store_rows(sessions, document_id, drafts, extracted)
+    except BaseException:
+        _forget_vectors(store, document_id)
+        raise
+    return {
+        "document_id": document_id,
+        "status": DocumentStatus.READY.value,
+        "filename": filename,
+        "pages": extracted.page_count,
+        "chunks": len(drafts),
+    }
+
+
+def _forget_vectors(store: VectorStore, document_id: int) -> None:
+    try:
+        store.delete_document(document_id)
+    except Exception as exc:  # the store is down too: the retry or reprocess replaces them
+        log.warning("could not remove the vectors of document %s: %s", document_id, exc)
+
+
+def _store_rows(
+    sessions: SessionScope, document_id: int, drafts: list[ChunkDraft], extracted: Extracted
+) -> None:
     with sessions() as session:
         document = session.get(Document, document_id)
-        if document is None:  # deleted while we worked: take the vectors away again
-            store.delete_document(document_id)
+        if document is None:  # deleted while we worked: the caller takes the vectors away
             raise NotFound(f"Document {document_id} was deleted during processing.")
         session.execute(delete(Chunk).where(Chunk.document_id == document_id))
         session.add_all(
@@ -139,31 +213,42 @@ def _store(
         document.page_count = extracted.page_count
         document.chunk_count = len(drafts)
         document.processed_at = utcnow()
-    return {
-        "document_id": document_id,
-        "status": DocumentStatus.READY.value,
-        "filename": filename,
-        "pages": extracted.page_count,
-        "chunks": len(drafts),
-    }
 
 
-def read_document(data: bytes, filename: str, settings: Settings) -> Extracted:
-    """Extract text; PDFs (an untrusted binary parser) run in a killable child process."""
-    options = {"max_pages": settings.max_pdf_pages, "max_chars": settings.max_document_chars}
-    if detect_content_type(data, filename) == "application/pdf":
+def read_document(
+    data: bytes, filename: str, settings: Settings, *, deadline: Deadline | None = None
+) -> Extracted:
+    """Extract and clean the text of any file type in a killable child process with a memory
+    cap: parsers of untrusted files (PDF, HTML, Markdown, text decoding and cleaning) can be
+    made slow or hungry, and only a separate process can be stopped in the middle of one.
+    It gets the extraction timeout, or what is left of the document's budget if less."""
+    timeout = float(settings.extraction_timeout_seconds)
+    if deadline is not None:
+        timeout = min(timeout, deadline.remaining())
+    try:
         return extract_isolated(
-            data, filename, timeout=settings.extraction_timeout_seconds, **options
+            data,
+            filename,
+            timeout=timeout,
+            max_pages=settings.max_pdf_pages,
+            max_chars=settings.max_document_chars,
         )
-    return extract(data, filename, **options)
+    except ExtractionError:
+        if deadline is not None:
+            deadline.check()  # out of the document's time, not the reader's: say so
+        raise
 
 
-def _embed_with_progress(embedder: Embedder, texts: list[str], progress: Progress) -> Any:
+def _embed_with_progress(
+    embedder: Embedder, texts: list[str], progress: Progress, deadline: Deadline | None = None
+) -> Any:
     import numpy as np
 
     batch = 128
     parts = []
     for start in range(0, len(texts), batch):
+        if deadline is not None:
+            deadline.check()
         parts.append(embedder.embed(texts[start : start + batch]))
         done = min(len(texts), start + batch)
         if len(texts) > batch:

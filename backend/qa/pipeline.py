@@ -193,6 +193,17 @@ def answer_question(
         result = question_result(record)
     result["compute_ms"] = round(compute_ms, 1)
     result["answerer"] = answer.answerer
+    log.info(
+        "question %s of user %s answered in %.0f ms (%s, %d sources, %s)",
+        question_id,
+        user_id,
+        compute_ms,
+        "found" if answer.found else "not found",
+        len(answer.sources),
+        answer.answerer,
+    )
+    if settings.log_content:  # debugging only: questions and answers are the users' own text
+        log.info("question %s: %r -> %r", question_id, text, answer.text)
     return result
 
 

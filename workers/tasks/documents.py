@@ -10,7 +10,9 @@ from workers.celery_app import celery_app
 from workers.tasks import secure_user, task_options
 
 
-@celery_app.task(**task_options(catalog.PROCESS_DOCUMENT))
+# A rejected document (a bad file, or one over its time or passage budget) is an expected end:
+# Celery logs it as one INFO line with its reason, not as an ERROR with a traceback.
+@celery_app.task(**task_options(catalog.PROCESS_DOCUMENT), throws=(processing.DocumentRejected,))
 def process_document(self: Any, *, document_id: int, user_id: int) -> dict[str, Any]:
     """Extract, chunk, embed and store one uploaded document."""
     rt = self.app.runtime

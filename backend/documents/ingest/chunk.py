@@ -8,11 +8,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from backend.documents.ingest.pages import PageText
+from backend.documents.ingest.pages import ExtractionError, PageText
 from backend.documents.ingest.sentences import split_sentences
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
 _WORD = re.compile(r"\S+")
+# WordPiece reads a word longer than this as one unknown token, so counting it says nothing
+# about its size: such words are cut into pieces of at most _PIECE_CHARS, each counted alone.
+_MAX_WORD_CHARS = 100
+_PIECE_CHARS = 50
+_LONG_WORD = re.compile(rf"\S{{{_MAX_WORD_CHARS + 1},}}")
 # Text this many characters per token of budget is taken as over the budget without counting;
 # splitting it anyway is always correct, only slower for the rare text that would have fit.
 _CHARS_PER_TOKEN_BOUND = 20
@@ -57,67 +62,134 @@ class _Counter:
         return cached
 
 
+def too_many_chunks(limit: int) -> ExtractionError:
+    """The error for a document that would make more chunks than the limit."""
+    return ExtractionError(
+        f"The document would make more than {limit:,} passages, the limit per document; "
+        "split it into smaller files and upload them separately."
+    )
+
+
+def _no_check() -> None:
+    return None
+
+
+class _Full(Exception):
+    """The units hold more tokens than the chunks still allowed can: the cap will be passed."""
+
+
+class _Watch:
+    """Tallies the tokens of the units made so far: calls `check` every few units, and raises
+    _Full once they are more than `most_tokens`."""
+
+    def __init__(self, check: Callable[[], None], most_tokens: int | None) -> None:
+        self.check = check
+        self.most_tokens = most_tokens
+        self.tokens = 0
+        self.units = 0
+
+    def add(self, unit: _Unit) -> _Unit:
+        self.tokens += unit.tokens
+        self.units += 1
+        if self.units % 64 == 0:
+            self.check()
+        if self.most_tokens is not None and self.tokens > self.most_tokens:
+            raise _Full
+        return unit
+
+
 def chunk_pages(
     pages: Sequence[PageText],
     *,
     count_tokens: Callable[[str], int],
     max_tokens: int = 160,
     overlap_tokens: int = 32,
+    max_chunks: int | None = None,
+    check: Callable[[], None] = _no_check,
 ) -> list[ChunkDraft]:
-    """Split cleaned pages into chunks of whole sentences of at most max_tokens tokens each."""
+    """Split cleaned pages into chunks of whole sentences of at most max_tokens tokens each.
+
+    More than `max_chunks` chunks raise ExtractionError as soon as that is certain; `check` is
+    called as the work goes on (a deadline raises from it)."""
     counter = _Counter(count_tokens)
     budget = max_tokens - counter.special
     if budget < 1 or not 0 <= overlap_tokens < max_tokens:
         raise ValueError("max_tokens must exceed the special tokens; 0 <= overlap < max_tokens")
     drafts: list[ChunkDraft] = []
     for page in pages:
-        units = _units(page.text, counter, budget)
-        for start, end, tokens in _pack(units, page.text, counter, budget, overlap_tokens):
+        room = None if max_chunks is None else max_chunks - len(drafts)
+        # A chunk takes at most `budget` tokens of units that no earlier chunk held.
+        watch = _Watch(check, None if room is None else room * budget)
+        try:
+            units = _units(page.text, counter, budget, watch)
+        except _Full:
+            raise too_many_chunks(max_chunks or 0) from None
+        for start, end, tokens in _pack(
+            units, page.text, counter, budget, overlap_tokens, room, check
+        ):
             text = page.text[units[start].start : units[end - 1].end]
             drafts.append(ChunkDraft(len(drafts), page.number, text, tokens))
+        if max_chunks is not None and len(drafts) > max_chunks:
+            raise too_many_chunks(max_chunks)
     return drafts
 
 
-def _units(text: str, counter: _Counter, budget: int) -> list[_Unit]:
+def _units(text: str, counter: _Counter, budget: int, watch: _Watch) -> list[_Unit]:
     """Sentences of the text in order, over-long ones cut into word-boundary pieces."""
     units: list[_Unit] = []
     for number, paragraph in enumerate(_PARAGRAPH.finditer(text)):
         for span in split_sentences(paragraph.group()):
             start = paragraph.start() + span.start
-            # Encoding megabytes just to learn they are too long is slow, so skip the count.
-            long = len(span.text) > budget * _CHARS_PER_TOKEN_BOUND
+            # Encoding megabytes just to learn they are too long is slow, so skip the count;
+            # a word past WordPiece's length counts as one token, so it is cut up too.
+            long = len(span.text) > budget * _CHARS_PER_TOKEN_BOUND or bool(
+                _LONG_WORD.search(span.text)
+            )
             tokens = budget + 1 if long else counter.text(span.text)
             if tokens <= budget:
-                units.append(_Unit(start, start + len(span.text), tokens, number))
+                units.append(watch.add(_Unit(start, start + len(span.text), tokens, number)))
             else:
-                units.extend(_split_long(text, start, span.text, counter, budget, number))
+                units.extend(_split_long(text, start, span.text, counter, budget, number, watch))
     return units
 
 
 def _split_long(
-    text: str, offset: int, sentence: str, counter: _Counter, budget: int, paragraph: int
+    text: str,
+    offset: int,
+    sentence: str,
+    counter: _Counter,
+    budget: int,
+    paragraph: int,
+    watch: _Watch,
 ) -> list[_Unit]:
     """Cut one over-long sentence into word units, so chunks and overlaps end between words."""
     pieces: list[_Unit] = []
     for match in _WORD.finditer(sentence):
         start, end = offset + match.start(), offset + match.end()
-        long = end - start > budget * _CHARS_PER_TOKEN_BOUND
+        long = end - start > _MAX_WORD_CHARS
         tokens = budget + 1 if long else counter.word(match.group())
         if tokens <= budget:
-            pieces.append(_Unit(start, end, tokens, paragraph))
+            pieces.append(watch.add(_Unit(start, end, tokens, paragraph)))
         else:
-            pieces.extend(_split_word(text, start, end, counter, budget, paragraph))
+            pieces.extend(_split_word(text, start, end, counter, budget, paragraph, watch))
     return pieces
 
 
 def _split_word(
-    text: str, start: int, end: int, counter: _Counter, budget: int, paragraph: int
+    text: str,
+    start: int,
+    end: int,
+    counter: _Counter,
+    budget: int,
+    paragraph: int,
+    watch: _Watch,
 ) -> list[_Unit]:
-    """Cut a single word longer than the budget (e.g. unspaced CJK) into the longest prefixes."""
+    """Cut a word longer than the budget or than WordPiece reads (unspaced CJK, a megabyte of
+    letters) into the longest prefixes of at most _PIECE_CHARS characters."""
     pieces: list[_Unit] = []
     while start < end:
-        cut, tokens = _prefix_fit(text, start, end, counter, budget)
-        pieces.append(_Unit(start, cut, tokens, paragraph))
+        cut, tokens = _prefix_fit(text, start, min(end, start + _PIECE_CHARS), counter, budget)
+        pieces.append(watch.add(_Unit(start, cut, tokens, paragraph)))
         start = cut
     return pieces
 
@@ -145,13 +217,23 @@ def _prefix_fit(text: str, start: int, end: int, counter: _Counter, budget: int)
 
 
 def _pack(
-    units: list[_Unit], text: str, counter: _Counter, budget: int, overlap: int
+    units: list[_Unit],
+    text: str,
+    counter: _Counter,
+    budget: int,
+    overlap: int,
+    limit: int | None = None,
+    check: Callable[[], None] = _no_check,
 ) -> list[tuple[int, int, int]]:
-    """Greedy packing into (first unit, end unit, real token count incl. specials) triples."""
+    """Greedy packing into (first unit, end unit, real token count incl. specials) triples;
+    packing stops once there are more than `limit` chunks."""
     prefix = [0, *accumulate(unit.tokens for unit in units)]
     chunks: list[tuple[int, int, int]] = []
     start, fresh = 0, 0  # fresh: the first unit not yet in any chunk
     while start < len(units):
+        check()
+        if limit is not None and len(chunks) > limit:
+            break
         end = max(bisect_right(prefix, prefix[start] + budget) - 1, fresh + 1)
         end = _paragraph_end(units, prefix, start, fresh + 1, end, budget)
         tokens = _tokens(units, prefix, text, counter, start, end)

@@ -141,28 +141,35 @@ def html_to_text(html: str) -> str:
     return "".join(parser.parts)
 
 
+# Patterns below are linear in the line, or bounded per match: possessive quantifiers where giving
+# back can never help, and a longest span for emphasis, links and tags, so a crafted line of
+# openers without closers costs a bounded scan per opener, not one to the end of the line.
+_SPAN = 500
+_URL = 2000
 _FRONT_MATTER = re.compile(
     r"\A(?:---\n.*?\n(?:---|\.\.\.)|\+\+\+\n.*?\n\+\+\+)[ \t]*(?:\n|\Z)", re.DOTALL
 )
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ATX_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
 _RULE_OR_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+|(?:[-*_]\s*){3,})\s*$")
 _SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
 _REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_TABLE_SEPARATOR = re.compile(r"^\s*+\|?\s*+:?-++:?\s*+(?:\|\s*+:?-++:?\s*+)*+\|?\s*+$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),
-    (re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])"), r"\1"),
-    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),
-    (re.compile(r"</?[a-zA-Z][^>]*>"), ""),
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"\*(?=\S)(.+?)(?<=\S)\*"), r"\1"),
-    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(rf"!\[[^\]]{{0,{_SPAN}}}+\](?:\([^)]{{0,{_URL}}}+\)|\[[^\]]{{0,{_SPAN}}}+\])"), ""),
+    (
+        re.compile(rf"\[([^\]]{{1,{_SPAN}}}+)\](?:\([^)]{{0,{_URL}}}+\)|\[[^\]]{{0,{_SPAN}}}+\])"),
+        r"\1",
+    ),
+    (re.compile(rf"<((?:https?|mailto):[^>\s]{{1,{_URL}}}+)>"), r"\1"),
+    (re.compile(rf"</?[a-zA-Z][^>]{{0,{_URL}}}+>"), ""),
+    (re.compile(rf"(\*\*|__)(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\1"), r"\2"),
+    (re.compile(rf"\*(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\*"), r"\1"),
+    (re.compile(rf"(?<!\w)_(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)_(?!\w)"), r"\1"),
+    (re.compile(rf"~~(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)~~"), r"\1"),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),
 )
 
@@ -170,7 +177,7 @@ _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 def markdown_to_text(markdown: str) -> str:
     """Plain text of a Markdown document: markup removed, link and code text kept."""
     text = markdown.replace("\r\n", "\n").replace("\r", "\n")
-    text = _HTML_COMMENT.sub("", _FRONT_MATTER.sub("", text))
+    text = _without_comments(_FRONT_MATTER.sub("", text))
     out: list[str] = []
     fence: str | None = None
     for line in text.split("\n"):
@@ -189,6 +196,20 @@ def markdown_to_text(markdown: str) -> str:
         else:
             out.extend(_markdown_line(line))
     return "\n".join(out)
+
+
+def _without_comments(text: str) -> str:
+    """The text without <!-- ... --> comments (an unclosed one is left as it is), in one pass."""
+    parts = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        parts.append(text[position:start])
+        position = end + 3
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def _markdown_line(line: str) -> list[str]:

@@ -114,6 +114,9 @@ def extract(
     if len(text) > max_chars:
         raise too_many_chars(max_chars)
     cleaned = clean_text(text)
+    # Unicode normalisation can make text longer (one character may become eighteen).
+    if len(cleaned) > max_chars:
+        raise too_many_chars(max_chars)
     if not _LETTER.search(cleaned):
         raise ExtractionError("This document has no readable words in it.")
     return Extracted(content_type, [PageText(None, cleaned)], None)
@@ -163,7 +166,9 @@ def _sniff_binary(data: bytes, extension: str) -> str | None:
 
 
 def _decode_text(data: bytes, extension: str = "") -> str:
-    """Decode text bytes: UTF-8 (BOM optional), UTF-16/32 with a BOM, else Windows-1252."""
+    """Decode text bytes: UTF-8 (BOM optional), UTF-16/32 with a BOM, a legacy encoding of a
+    non-Latin script when charset-normalizer finds one (Shift-JIS, GB18030, Windows-1251...),
+    else Windows-1252."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -174,6 +179,9 @@ def _decode_text(data: bytes, extension: str = "") -> str:
         return _require_text(data.decode("utf-8"), extension)
     except UnicodeDecodeError:
         pass
+    legacy = _decode_legacy(data)
+    if legacy is not None:
+        return _require_text(legacy, extension)
     # Windows-1252 leaves five bytes undefined; Latin-1 maps those to C1 controls, which the
     # control-character check then counts against the text.
     try:
@@ -181,6 +189,53 @@ def _decode_text(data: bytes, extension: str = "") -> str:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     return _require_text(text, extension)
+
+
+# Encodings charset-normalizer chooses among. Latin-script ones are there so that Western text
+# is not forced into another script; only the others are taken from it (Windows-1252 stays the
+# default for Latin text, which charset-normalizer cannot tell apart from Windows-1250 reliably).
+_LEGACY_CANDIDATES = (
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "cp1251",
+    "koi8_r",
+    "cp1253",
+    "cp1255",
+    "cp1256",
+    "cp874",
+    "cp932",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "cp949",
+)
+_OTHER_SCRIPTS = frozenset(_LEGACY_CANDIDATES) - {"cp1252", "cp1250", "cp1254", "cp1257"}
+_DETECTION_SAMPLE = 256 * 1024
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# Upload checks decode a head and tail sample joined together: the joint (and a character cut
+# at the end) may not decode, which is no reason to refuse the file.
+_MAX_REPLACED = 4
+
+
+def _decode_legacy(data: bytes) -> str | None:
+    """The text in the legacy encoding charset-normalizer finds, if that is not Latin."""
+    from charset_normalizer import from_bytes
+
+    # The sample starts at the first non-ASCII byte, a character's first byte in all of them.
+    first = _NON_ASCII.search(data)
+    start = first.start() if first else 0
+    sample = data[start : start + _DETECTION_SAMPLE]
+    if start + len(sample) < len(data) and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]
+    best = from_bytes(sample, cp_isolation=list(_LEGACY_CANDIDATES)).best()
+    if best is None or best.encoding not in _OTHER_SCRIPTS:
+        return None
+    text = data.decode(best.encoding, errors="replace")
+    if text.count("\ufffd") > _MAX_REPLACED:
+        return None
+    return text
 
 
 _BOMS = (

@@ -1,9 +1,10 @@
 """Extraction of untrusted files in a child process with a time and memory limit.
 
-pypdf has had infinite-loop and memory CVEs, and the embedded worker's threads pool cannot
-enforce Celery time limits, so the parser runs in
-`python -m backend.documents.ingest.sandbox`, which
-can be killed. The file goes in on stdin; the pages come back as JSON on stdout.
+Every file type is read here: pypdf has had infinite-loop and memory CVEs, HTML and Markdown
+parsing and text cleaning can be made slow or hungry by a crafted file, and the embedded
+worker's threads pool cannot enforce Celery time limits. So decoding, parsing and cleaning run
+in `python -m backend.documents.ingest.sandbox`, which can be killed. The file goes in on
+stdin; the cleaned pages come back as JSON on stdout.
 """
 
 from __future__ import annotations
