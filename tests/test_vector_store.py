@@ -266,3 +266,21 @@ def test_a_refused_second_open_leaves_the_owners_shard_whole(tmp_path):
         assert reopened.count() == 8
     finally:
         reopened.close()
+
+
+def test_tied_fusion_scores_come_back_in_one_order(store):
+    # A is nearest in meaning and second in words, B first in words and second in meaning:
+    # reciprocal rank fusion gives them the same score. Ties go to the closer meaning.
+    query = unit(7)
+    a = ChunkPoint(30, 4, 0, 1, "zebra crossing", query, document_vector("zebra crossing"))
+    b = ChunkPoint(
+        31, 4, 0, 1, "zebra zebra herd", unit(8), document_vector("zebra zebra herd")
+    )
+    store.replace_document(30, [a])
+    store.replace_document(31, [b])
+    orders = set()
+    for _ in range(20):
+        hits = store.search(query, user_id=4, query_text="zebra", mode="hybrid", limit=2)
+        assert hits[0].score == hits[1].score
+        orders.add(tuple(h.document_id for h in hits))
+    assert orders == {(30, 31)}

@@ -26,6 +26,7 @@ from backend.retrieval.points import ChunkPoint, Hit
 DENSE = "dense"
 LEXICAL = "lexical"
 RRF_K = 60
+TIE_MARGIN = 8
 DIMENSIONS = 384
 SearchMode = Literal["dense", "sparse", "hybrid"]
 
@@ -119,16 +120,21 @@ class VectorStore(ABC):
         if mode == "sparse" and sparse is None:
             return []
         dense = None if mode == "sparse" else np.asarray(vector, dtype=np.float32)
+        # A few more than asked, so points tied at the cut-off are ordered here, not by the
+        # engine (its fusion breaks ties in hash-map order, which differs from run to run).
         found = self._query(
             user_id=user_id,
             document_ids=document_ids,
             dense=dense,
             sparse=sparse,
-            limit=limit,
-            candidates=max(candidates, limit),
+            limit=limit + TIE_MARGIN,
+            candidates=max(candidates, limit + TIE_MARGIN),
         )
         query = np.asarray(vector, dtype=np.float32)
-        return [_hit(f, query) for f in found]
+        hits = [_hit(f, query) for f in found]
+        # Same question, same documents, same order: ties go to the closer meaning, then ids.
+        hits.sort(key=lambda h: (-h.score, -h.similarity, h.document_id, h.ordinal))
+        return hits[:limit]
 
     # --- upkeep
     def flush(self) -> None:  # noqa: B027 - a no-op where the engine persists by itself
