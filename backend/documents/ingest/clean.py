@@ -19,12 +19,34 @@ _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
 _HEADING_MAX_WORDS = 8
 
+# Reference apparatus that reads as noise in an answer: footnote calls attached to a word
+# ("city.[12]", "[note 3]", "[a]"), editors' tags ("[citation needed]", "[when?]", "[vague]")
+# and page references after a citation ("New York City:57–60 where"). "[sic]", IPA and
+# editorial insertions in quotes ("[less than three years]") stay.
+_FOOTNOTE_CALL = re.compile(r"(?<=\S)\[(?:\d{1,3}|[a-z]|(?:note|nb|n|lower-alpha) ?\d{1,3})\]")
+_EDITOR_TAG = re.compile(
+    r"\[(?:[a-z][a-z ,'’-]{0,40}(?:needed|given|required)|[a-z][a-z ,'’-]{0,30}\?"
+    r"|update|updated|vague|dubious|clarify|discuss|dead link|permanent dead link"
+    r"|failed verification|better source|full citation|citation)\]"
+)
+_PAGE_REFERENCE = re.compile(  # a lone 4-digit number is a port or a year, not a page
+    r"(?<![\w/@:.])(?!localhost:)([^\W\d_][^\s/@:]*?[^\W\d_)\]\"”’.,])"
+    r":((?:\d{1,3}|\d{1,4}[–-]\d{1,4})(?:, ?\d{1,4}(?:[–-]\d{1,4})?)*)(?=[\s,.;)]|$)"
+)
+
+
+def strip_reference_markers(text: str) -> str:
+    """Remove footnote calls, editors' tags and citation page references (see above)."""
+    text = _EDITOR_TAG.sub("", _FOOTNOTE_CALL.sub("", text))
+    return _PAGE_REFERENCE.sub(r"\1", text)
+
 
 def clean_text(text: str) -> str:
     """Normalise unicode and whitespace, undo PDF line wrapping, keep paragraph breaks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_SEPARATORS)
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = _CONTROL.sub("", text.replace("\t", " "))
+    text = strip_reference_markers(text)
     paragraphs = (_join_lines(block) for block in _BLANK_LINES.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
