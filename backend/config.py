@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     retrieval_candidates: int = 50
     rerank_pool: int = 12
     answer_min_score: float = 0.90  # calibrated on squad-dev with the engine's BM25 (see make eval)
+    answer_strong_score: float = 1.2  # at or above: "well supported"; between: "partly supported"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
@@ -168,6 +169,10 @@ class Settings(BaseSettings):
     flower_user: str = "admin"
     # Empty outside production: `make run` generates one into DATA_DIR/flower-password.
     flower_password: str = Field(default="")
+
+    # --- make run: the ports its API and dashboard listen on
+    api_port: int = 8000
+    dashboard_port: int = 8501
 
     # --- API exposure
     forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For is believed

@@ -49,3 +49,11 @@ def test_a_misspelt_word_still_counts_for_the_sentence_that_holds_it(runtime, mo
     gained = with_matching[holds] - without[holds]
     assert gained > 0.1 and gained > with_matching[other] - without[other]
     assert with_matching[holds] > with_matching[other]
+
+
+def test_confidence_is_said_in_words():
+    from backend.qa.answering import Answer, confidence
+
+    assert confidence(Answer(text="x", found=True, score=1.5), strong=1.2) == "well supported"
+    assert confidence(Answer(text="x", found=True, score=1.0), strong=1.2) == "partly supported"
+    assert confidence(Answer(text="No answer", found=False, score=0.5), strong=1.2) == "not found"

@@ -46,6 +46,7 @@ def test_answer_cites_the_uploaded_article(runtime, squad_doc):
 
     assert result["found"] is True
     assert "William" in result["answer"]
+    assert result["confidence"] == "well supported"
     top = result["sources"][0]
     assert top["document_id"] == doc.id
     assert top["filename"] == "Normans.txt"
@@ -88,6 +89,7 @@ def test_unrelated_question_says_no_answer_found(runtime, squad_doc):
 
     assert result["found"] is False
     assert result["answer"] == NOT_FOUND
+    assert result["confidence"] == "not found"
     # Nothing is cited; the passages that came closest are listed apart, from her document.
     assert result["sources"] == []
     assert 1 <= len(result["closest"]) <= 5

@@ -52,8 +52,11 @@ def test_question_is_answered_with_highlighted_citation(runtime, squad_doc):
     assert bubbles == ["user", "assistant"]
     shown = texts(at)
     assert "William" in shown
+    # Support in words, no raw scores.
+    assert "Well supported by your documents." in shown
     cited = labels(at, "expander")
-    assert cited[0].startswith("[1] Normans.txt") and "score" in cited[0]
+    assert cited[0] == "[1] Normans.txt · holds the answer"
+    assert not [label for label in cited if "score" in label]
     marked = [h.value for h in at.get("html") if "<mark" in h.value]
     highlighted = re.search(r"<mark[^>]*>(.*?)</mark>", marked[0]).group(1)
     assert "William" in highlighted and "England" in highlighted
@@ -74,6 +77,7 @@ def test_unanswerable_question_shows_the_closest_passages_apart(runtime, squad_d
     assert re.fullmatch(r"The [1-5] closest passages \(none of them answers it\)", closest)
     assert not [label for label in labels(at, "expander") if label.startswith("[1]")]
     assert "Normans.txt" in shown
+    assert "score" not in shown
 
 
 def test_past_questions_are_the_users_own(runtime, squad_doc):

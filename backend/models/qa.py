@@ -34,6 +34,8 @@ class Question(Base):
     closest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     document_ids: Mapped[list[int] | None] = mapped_column(JSON)
     latency_ms: Mapped[float | None] = mapped_column(Float)
+    # How well the documents support the answer, in words (qa.answering.CONFIDENCE_WORDS).
+    confidence: Mapped[str | None] = mapped_column(String(20))
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     task_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(Text)

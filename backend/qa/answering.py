@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 NOT_FOUND = "No answer found in your documents."
 WORD_RE = re.compile(r"[a-z0-9]+")
 LEXICAL_WEIGHT = 1.0
+WELL_SUPPORTED = "well supported"
+PARTLY_SUPPORTED = "partly supported"
+NOT_SUPPORTED = "not found"
+CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 PASSAGE_WEIGHT = 0.5
 SECOND_SENTENCE_MARGIN = 0.5
 ADJACENT_ONLY = True
@@ -215,3 +219,13 @@ def _source(passage: Passage, answer_spans: list[Candidate]) -> dict[str, Any]:
         "highlight": spans[0] if spans else None,
         "highlights": spans,
     }
+
+
+def confidence(answer: Answer, *, strong: float) -> str:
+    """How well the documents support the answer, in words: the best sentence's evidence
+    score against the "not found" line (below it there is no answer) and a higher line
+    calibrated on squad-dev (at or above it, no question about a missing article scored)."""
+    if not answer.found:
+        return NOT_SUPPORTED
+    return WELL_SUPPORTED if answer.score >= strong else PARTLY_SUPPORTED
+

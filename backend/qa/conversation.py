@@ -41,6 +41,7 @@ class Exchange:
     sources: list[dict[str, Any]] = field(default_factory=list)
     closest: list[dict[str, Any]] = field(default_factory=list)  # no answer: nearest passages
     latency_ms: float | None = None
+    confidence: str | None = None
     error: str | None = None
 
     @property
@@ -95,6 +96,7 @@ def _exchange(record: Question, task: TaskRecord | None) -> Exchange:
         sources=list(record.sources or []),
         closest=list(record.closest or []),
         latency_ms=record.latency_ms,
+        confidence=record.confidence,
         error=error,
     )
 

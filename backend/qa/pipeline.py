@@ -14,7 +14,14 @@ from backend.config import Settings
 from backend.db import SessionScope
 from backend.errors import NotFound
 from backend.models import Chunk, Document, DocumentStatus, Question, utcnow
-from backend.qa.answering import LEXICAL_WEIGHT, NOT_FOUND, Answer, Passage, extractive_answer
+from backend.qa.answering import (
+    LEXICAL_WEIGHT,
+    NOT_FOUND,
+    Answer,
+    Passage,
+    confidence,
+    extractive_answer,
+)
 from backend.qa.llm import LLMAnswerer, LLMError
 from backend.qa.questions import parse_method, question_result
 from backend.retrieval.embeddings import Embedder
@@ -188,6 +195,7 @@ def answer_question(
         record.found = answer.found
         record.sources = answer.sources
         record.closest = answer.closest or None
+        record.confidence = confidence(answer, strong=settings.answer_strong_score)
         record.answered_at = utcnow()
         record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)
         result = question_result(record)

@@ -25,7 +25,7 @@ from backend.ledger import task_records
 from backend.ledger.task_view import task_dict
 from backend.qa import questions
 from backend.runtime import Runtime, build_runtime
-from backend.tools import cli_vectors
+from backend.tools import cli_accounts, cli_vectors
 
 
 def _runtime() -> Runtime:
@@ -169,6 +169,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, default=str))
         return 0
     print(out["answer"])
+    if out.get("confidence"):
+        print(f"  ({out['confidence']})")
     for i, src in enumerate(out["sources"], 1):
         print(f"  [{i}] {_passage(src)}")
     if out["closest"]:
@@ -181,7 +183,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _passage(src: dict[str, Any]) -> str:
     page = f", page {src['page']}" if src.get("page") else ""
-    return f"{src['filename']}{page} (score {src['score']:.2f})"
+    return f"{src['filename']}{page}"
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -278,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", action="store_true", help="the vector store at 10 k and 100 k points instead"
     )
     p.add_argument("--million", action="store_true", help="with --scale: add 1 M points")
+    cli_accounts.add_parsers(sub)
     cli_vectors.add_parsers(sub)
     return parser
 
@@ -291,6 +294,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tasks": cmd_tasks,
     "eval": cmd_eval,
     "bench": cmd_bench,
+    **cli_accounts.COMMANDS,
     **cli_vectors.COMMANDS,
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -46,6 +46,10 @@ class AnswerFields(Model):
     closest: list[Source] = Field(
         default=[],
         description="With no answer found: the passages that came closest (not citations).",
+    )
+    confidence: Literal["well supported", "partly supported", "not found"] | None = Field(
+        default=None,
+        description="How well your documents support the answer, in words.",
     )
     latency_ms: float | None = None
 

@@ -12,15 +12,20 @@ from backend.qa import conversation, questions
 from backend.qa.conversation import Exchange
 from dashboard import common, navigation, status
 
+CONFIDENCE_CAPTIONS = {
+    "well supported": "Well supported by your documents. ",
+    "partly supported": "Partly supported: check the cited passage. ",
+}
 FILTER_KEY = "ask_documents"
 URGENT_KEY = "ask_urgent"
 
 
 def citation(number: int, source: dict) -> None:
-    """One source: where it is from, its score, and the cited text with the answer marked."""
+    """One source: where it is from, and the cited text with the answer marked."""
     page = f", page {source['page']}" if source.get("page") else ""
     name = common.plain(source.get("filename") or "document")
-    label = f"[{number}] {name}{page} · score {source['score']:.3g}"
+    marked_here = " · holds the answer" if source.get("highlight") else ""
+    label = f"[{number}] {name}{page}{marked_here}"
     before, hit, after = common.split_highlight(source.get("text", ""), source.get("highlight"))
     marked = (
         f'<mark style="background:#ffe58a;padding:0 2px">{html.escape(hit)}</mark>' if hit else ""
@@ -39,7 +44,8 @@ def answer(item: Exchange) -> None:
         st.markdown(common.plain(item.answer or ""))
         latency = f" in {item.latency_ms / 1000:.1f} s" if item.latency_ms else ""
         if item.found and item.sources:
-            st.caption(f"Answered{latency} from {len(item.sources)} passages:")
+            support = CONFIDENCE_CAPTIONS.get(item.confidence or "", "")
+            st.caption(f"{support}Answered{latency} from {len(item.sources)} passages:")
             for number, source in enumerate(item.sources, start=1):
                 citation(number, source)
         else:
@@ -52,7 +58,7 @@ def answer(item: Exchange) -> None:
                     for source in item.closest:
                         page = f", page {source['page']}" if source.get("page") else ""
                         name = common.plain(source.get("filename") or "document")
-                        st.caption(f"{name}{page} · score {source['score']:.3g}")
+                        st.caption(f"{name}{page}")
                         st.text(source.get("text", ""))
 
 
