@@ -18,24 +18,17 @@ import yaml
 from fastapi.testclient import TestClient
 
 from backend.api.app import create_app
-from backend.config import Settings, get_settings, weak_secret
+from backend.config import Settings, weak_secret
 from backend.operations.flower import ensure_password
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG = "k3J9-vQ2x_Lm8RtZ0pWc4NbY7sHaE1dF"
 
 
-@pytest.fixture
-def settings_env(monkeypatch):
-    """Set environment variables for one app built in this test; the cache is restored."""
-
-    def apply(**values: str) -> None:
-        for key, value in values.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-
-    yield apply
-    get_settings.cache_clear()
+def app_with(runtime, **changes):
+    """The API on this session's runtime, its own behaviour under changed settings (the
+    process-wide settings are left alone: other threads read them)."""
+    return create_app(runtime, settings=runtime.settings.model_copy(update=changes))
 
 
 def test_every_response_carries_security_headers(runtime, client):
@@ -49,14 +42,15 @@ def test_every_response_carries_security_headers(runtime, client):
     assert refused.status_code == 401 and refused.headers["x-content-type-options"] == "nosniff"
 
 
-def test_production_closes_docs_and_metrics_and_adds_hsts(runtime, settings_env):
-    settings_env(
-        ENVIRONMENT="production",
-        SECRET_KEY=STRONG,
-        FLOWER_PASSWORD=STRONG[::-1],
-        METRICS_TOKEN="",
+def test_production_closes_docs_and_metrics_and_adds_hsts(runtime):
+    production = app_with(
+        runtime,
+        environment="production",
+        secret_key=STRONG,
+        flower_password=STRONG[::-1],
+        metrics_token="",
     )
-    with TestClient(create_app(runtime)) as client:
+    with TestClient(production) as client:
         assert client.get("/docs").status_code == 404
         assert client.get("/openapi.json").status_code == 404
         closed = client.get("/metrics")
@@ -64,10 +58,9 @@ def test_production_closes_docs_and_metrics_and_adds_hsts(runtime, settings_env)
         assert "max-age" in client.get("/livez").headers["strict-transport-security"]
 
 
-def test_metrics_need_the_token_when_one_is_set(runtime, settings_env):
+def test_metrics_need_the_token_when_one_is_set(runtime):
     token = "m" + STRONG
-    settings_env(METRICS_TOKEN=token)
-    with TestClient(create_app(runtime)) as client:
+    with TestClient(app_with(runtime, metrics_token=token)) as client:
         assert client.get("/metrics").status_code == 401
         wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
@@ -75,9 +68,8 @@ def test_metrics_need_the_token_when_one_is_set(runtime, settings_env):
         assert good.status_code == 200 and "celery_tasks_total" in good.text
 
 
-def test_json_bodies_above_the_limit_are_refused(runtime, settings_env):
-    settings_env(MAX_JSON_BODY_KB="4")
-    with TestClient(create_app(runtime)) as client:
+def test_json_bodies_above_the_limit_are_refused(runtime):
+    with TestClient(app_with(runtime, max_json_body_kb=4)) as client:
         big = b'{"email": "' + b"a" * 8000 + b'", "password": "x"}'
         declared = client.post(
             "/auth/tokens", content=big, headers={"Content-Type": "application/json"}

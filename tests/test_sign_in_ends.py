@@ -106,7 +106,6 @@ def test_token_hashes_are_keyed_with_the_secret_key(runtime, monkeypatch):
     import hashlib
 
     from backend.accounts import tokens
-    from backend.config import get_settings
     from backend.errors import AuthenticationFailed
 
     user = factories.make_user(runtime)
@@ -118,15 +117,11 @@ def test_token_hashes_are_keyed_with_the_secret_key(runtime, monkeypatch):
     assert stored != hashlib.sha256(plain.encode()).hexdigest()
     with runtime.session() as session:
         assert tokens.user_for_token(session=session, token=plain).id == user.id
-    # A new SECRET_KEY ends every token.
-    monkeypatch.setenv("SECRET_KEY", "another-key-" + "x1y2z3" * 6)
-    get_settings.cache_clear()
-    try:
-        with runtime.session() as session, pytest.raises(AuthenticationFailed):
-            tokens.user_for_token(session=session, token=plain)
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    # A new SECRET_KEY ends every token (the tokens module alone sees the new key here).
+    other = runtime.settings.model_copy(update={"secret_key": "another-key-" + "x1y2z3" * 6})
+    monkeypatch.setattr(tokens, "get_settings", lambda: other)
+    with runtime.session() as session, pytest.raises(AuthenticationFailed):
+        tokens.user_for_token(session=session, token=plain)
 
 
 def test_a_token_stored_before_keyed_hashing_still_works_and_is_re_keyed(runtime):

@@ -25,7 +25,7 @@ from backend.api.routes import (
     webhooks,
 )
 from backend.api.schemas.common import ErrorOut
-from backend.config import get_settings
+from backend.config import Settings, get_settings
 from backend.operations import broker, metrics
 from backend.runtime import Runtime, build_runtime
 
@@ -49,8 +49,11 @@ ERRORS = {
 
 log = logging.getLogger(__name__)
 
-def create_app(runtime: Runtime | None = None) -> FastAPI:
-    """The API; with no runtime given, one is built from the settings at startup."""
+def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
+    """The API; with no runtime given, one is built from the settings at startup. The app's
+    own behaviour (docs, metrics, body limits, headers) follows `settings`, else the
+    runtime's, else the environment's."""
+    settings = settings or (runtime.settings if runtime is not None else get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +67,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             if owned:
                 app.state.runtime.close()
 
-    settings = get_settings()
     docs = settings.docs_public
     app = FastAPI(
         title="QA Service",
@@ -82,6 +84,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         read_timeout=settings.body_read_timeout_seconds,
     )
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
+    app.state.settings = settings
     if runtime is not None:
         app.state.runtime = runtime
     errors.install(app)
@@ -106,7 +109,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 def _metrics(request: Request) -> Response:
     """Prometheus scrape: task counters and durations, queue sizes read from the broker now.
     With METRICS_TOKEN set it needs that bearer token; in production it needs one."""
-    settings = get_settings()
+    settings = request.app.state.settings
     if settings.metrics_token:
         presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(presented.encode(), settings.metrics_token.encode()):
