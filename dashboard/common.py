@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
@@ -180,6 +180,32 @@ def fmt_short_time(moment: datetime | None) -> str:
     """Like `fmt_time`, shorter, for tables with many time columns."""
     text = fmt_time(moment)
     return text[5:] if text else ""
+
+
+def fmt_moment(moment: datetime | str | None, now: datetime | None = None) -> str:
+    """A recent time as the reader's local clock time to the second, with its age, e.g.
+    "11:16:39 (3 min ago)"; the date is added when it was not today."""
+    if moment is None or moment == "":
+        return ""
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = (when + timedelta(microseconds=500_000)).replace(microsecond=0).astimezone(_zone())
+    current = (now or datetime.now(UTC)).astimezone(_zone())
+    clock = when.strftime("%H:%M:%S" if when.date() == current.date() else "%Y-%m-%d %H:%M:%S")
+    seconds = int((current - when).total_seconds())
+    if seconds < 1:
+        age = "just now"
+    elif seconds < 60:
+        age = f"{seconds} s ago"
+    elif seconds < 3600:
+        age = f"{seconds // 60} min ago"
+    elif seconds < 86400:
+        age = f"{seconds // 3600} h ago"
+    else:
+        days = seconds // 86400
+        age = f"{days} day{'s' if days != 1 else ''} ago"
+    return f"{clock} ({age})"
 
 
 def fmt_size(size: int | None) -> str:

@@ -46,8 +46,14 @@ def test_admin_sees_worker_and_retries_a_failed_task(runtime, dashboard_url, pag
     go(page, "All tasks")
     expect(page.get_by_text("1 tasks match · page 1 of 1")).to_be_visible()
     snap(page, "admin-02-tasks")
+    # Select the task's row (its check box, left of the first row) to act on it.
+    table = page.get_by_test_id("stDataFrame").first
+    box = table.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + 36 + 17)
+    settle(page)
     page.get_by_role("button", name="Retry task").click()
-    expect(page.get_by_text(f"Retrying task {failed[:8]}")).to_be_visible()
+    expect(page.get_by_text(f"Retrying process document {failed[:8]} (locked.pdf)")).to_be_visible()
     settle(page)
 
     with runtime.session() as session:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from backend.accounts import admin_users, audit, users
 from backend.errors import InvalidInput, PermissionDenied
-from backend.models import AuditEntry, User
+from backend.models import AuditEntry, TaskRecord, User, utcnow
 from backend.operations import admin_ops, user_admin
 from dashboard import navigation
 from tests import factories
 from tests.admin_support import fresh_caches, open_admin_page  # noqa: F401
-from tests.test_dashboard_support import SMALL_TEXT, button, messages, open_page, texts
+from tests.test_dashboard_support import (
+    SMALL_TEXT,
+    button,
+    messages,
+    open_page,
+    select_row,
+    texts,
+)
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -50,6 +59,28 @@ def test_usage_table_csv_charts_and_a_link_to_each_account(runtime):
     assert (link.proto.page, link.proto.query_string) == ("admin-user", f"user={owner.id}")
 
 
+def test_failure_rate_reads_as_a_percentage(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    owner = factories.make_user(runtime)
+    with runtime.session() as session:
+        for i, state in enumerate(("FAILURE", "SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS")):
+            session.add(
+                TaskRecord(
+                    task_id=f"rate-{i}",
+                    name="workers.tasks.users.generate_user_report",
+                    queue="user_management",
+                    user_id=owner.id,
+                    args={"user_id": owner.id, "days": 30},
+                    state=state,
+                )
+            )
+    at = open_admin_page(admin, "users")
+    frame = at.dataframe[0].value
+    assert frame.set_index("Email").loc[owner.email, "Failure rate"] == 20.0
+    config = json.loads(at.dataframe[0].proto.columns)["Failure rate"]
+    assert config["type_config"]["format"] == "%.1f %%"  # shown as "20.0 %"
+
+
 def test_user_detail_shows_the_accounts_usage_tasks_and_documents(runtime):
     admin = factories.make_user(runtime, role="admin")
     owner = factories.make_user(runtime)
@@ -62,9 +93,69 @@ def test_user_detail_shows_the_accounts_usage_tasks_and_documents(runtime):
     tasks, documents = at.dataframe[0].value, at.dataframe[1].value
     assert list(tasks["Type"]) == ["Process document"]
     assert list(tasks["State"]) == ["succeeded"]
+    assert list(tasks["What"]) == ["bees.txt"]
+    assert list(tasks["Task"]) == [doc.processing_task_id[:8]]
     assert list(documents["Name"]) == ["bees.txt"]
     assert list(documents["Status"]) == [doc.processing_status]
+    # The same words as the user's own Documents page.
+    assert list(documents.columns) == ["Name", "Status", "Size", "Passages", "Uploaded", "Problem"]
+    assert list(documents["Passages"]) == [doc.chunk_count]
     assert len(at.get("plotly_chart")) == 2  # tasks per day and by state
+
+    select_row(at, doc.processing_task_id[:8])
+    assert f"Task {doc.processing_task_id} · user {owner.email}" in texts(at)
+    assert button(at, "Cancel task").disabled and button(at, "Retry task").disabled
+    (flower,) = at.link_button
+    assert flower.proto.url.endswith(f"/task/{doc.processing_task_id}")
+
+
+def _colours(chart) -> dict[str, str]:
+    """The colour each state has in a plotly bar or pie chart, as the browser draws it."""
+    figure = json.loads(chart.proto.spec)
+    found: dict[str, str] = {}
+    for trace in figure["data"]:
+        if trace["type"] == "pie":
+            found.update(zip(trace["labels"], trace["marker"]["colors"], strict=True))
+        else:
+            found[trace["name"]] = trace["marker"]["color"]
+    return found
+
+
+def test_each_state_has_one_colour_in_every_chart(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    owner = factories.make_user(runtime)
+    now = utcnow()
+    states = ("SUCCESS", "FAILURE", "REVOKED", "PENDING", "STUCK", "SUCCESS")
+    with runtime.session() as session:
+        for i, state in enumerate(states):
+            session.add(
+                TaskRecord(
+                    task_id=f"colour-{i}",
+                    name="workers.tasks.users.generate_user_report",
+                    queue="user_management",
+                    user_id=owner.id,
+                    args={"user_id": owner.id, "days": 30},
+                    state=state,
+                    queued_at=now - timedelta(days=i % 3),
+                )
+            )
+    expected = {
+        "succeeded": "#2e9e5b",
+        "failed": "#d64545",
+        "cancelled": "#8c8c8c",
+        "queued": "#f0b429",
+        "stuck": "#e8710a",
+    }
+    detail = _detail(runtime, admin, owner)
+    bar, pie = detail.get("plotly_chart")
+    assert _colours(bar) == expected
+    assert _colours(pie) == expected
+    users_page = open_admin_page(admin, "users")
+    assert _colours(users_page.get("plotly_chart")[0]) == expected
+    usage_page = open_page(owner, "usage")
+    per_day, by_state = usage_page.get("plotly_chart")[2:4]
+    assert _colours(per_day) == expected
+    assert _colours(by_state) == expected
 
 
 def test_account_controls_on_the_detail_page_are_audited(runtime):
@@ -197,6 +288,22 @@ def test_health_page_shows_each_system_with_its_reason(runtime):
         assert any(m.startswith(f"**{label}**:") for m in shown), shown
     # No Flower runs in the tests: red, with the reason.
     assert any(m.startswith("**Flower**: Flower at") for m in messages(at, "error"))
+    # When, on the reader's clock to the second, and how long ago.
+    (checked,) = [c for c in messages(at, "caption") if c.startswith("Checked at")]
+    assert re.fullmatch(r"Checked at \d\d:\d\d:\d\d \((just now|\d+ s ago)\)", checked), checked
+
+
+def test_moments_read_as_local_clock_time_with_their_age():
+    from datetime import UTC, datetime
+
+    from dashboard import common
+
+    now = datetime(2026, 12, 2, 11, 19, 40, tzinfo=UTC)
+    assert common.fmt_moment("2026-12-02T11:16:39.978505+00:00", now) == "11:16:40 (3 min ago)"
+    assert common.fmt_moment("2026-12-02T11:19:30.2+00:00", now) == "11:19:30 (10 s ago)"
+    assert common.fmt_moment(now, now) == "11:19:40 (just now)"
+    assert common.fmt_moment("2026-12-01T09:00:00+00:00", now) == "2026-12-01 09:00:00 (1 day ago)"
+    assert common.fmt_moment(None) == ""
 
 
 def test_non_admin_sees_no_administration_and_services_refuse(runtime):

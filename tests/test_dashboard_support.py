@@ -78,6 +78,16 @@ def rerun_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 6
     return at
 
 
+def select_row(at: AppTest, task: str, table: int = 0) -> AppTest:
+    """Select the row of a task table whose Task column reads `task`, as a click on it does."""
+    frame = at.dataframe[table]
+    position = list(frame.value["Task"]).index(task)
+    at.session_state[frame.key] = {"selection": {"rows": [position], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def button(at: AppTest, label: str):
     """The one button with this label."""
     matches = [b for b in at.button if b.label == label]

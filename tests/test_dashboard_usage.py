@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from backend.models import UsageReport
+from backend.models import Question, UsageReport, utcnow
 from backend.reports import usage
 from backend.reports.export import report_csv
 from tests import factories, pdfs
@@ -29,7 +29,8 @@ def test_figures_charts_and_csv_count_only_the_users_activity(runtime):
 
     figures = {m.label: m.value for m in at.metric}
     assert figures["Questions"] == "1"
-    assert figures["Answered"] == "1"
+    outcome = {m.label: m.proto.delta for m in at.metric}["Questions"]
+    assert outcome in ("1 answered, 0 with no answer found", "0 answered, 1 with no answer found")
     assert figures["Documents uploaded"] == "2"
     assert figures["Documents ready"] == "1"
     assert figures["Documents failed"] == "1"
@@ -54,6 +55,28 @@ def test_figures_charts_and_csv_count_only_the_users_activity(runtime):
     today = dict(zip(header, lines[-1].split(","), strict=True))
     assert (today["questions"], today["documents"]) == ("1", "2")
     assert (today["tasks_success"], today["tasks_failure"]) == ("2", "1")
+
+
+def test_question_outcomes_read_as_parts_that_do_not_overlap(runtime):
+    user = factories.make_user(runtime)
+    now = utcnow()
+    with runtime.session() as session:
+        for i, found in enumerate((True,) * 8 + (False,) * 2 + (None,)):
+            session.add(
+                Question(
+                    user_id=user.id,
+                    text=f"Question {i}?",
+                    found=found,
+                    answered_at=now if found is not None else None,
+                )
+            )
+    at = open_page(user, "usage")
+    (questions,) = [m for m in at.metric if m.label == "Questions"]
+    assert questions.value == "11"
+    assert questions.proto.delta == (
+        "8 answered, 2 with no answer found, 1 not answered (waiting or failed)"
+    )
+    assert not [m for m in at.metric if m.label in ("Answered", "No answer found")]
 
 
 def test_stored_daily_reports_are_listed_under_the_charts(runtime):

@@ -144,3 +144,185 @@ def test_make_run_starts_a_service_that_exits_again_with_back_off(capsys):
     assert "worker killed by SIGKILL; starting it again in 1 s." in out
     assert "worker killed by SIGKILL; starting it again in 2 s." in out
     assert out.count("worker started again.") == 2
+
+
+def _run_local():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_local", ROOT / "scripts" / "run_local.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    cwd = os.getcwd()
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        os.chdir(cwd)
+    return module
+
+
+def test_make_run_stops_front_doors_first_the_worker_before_flower_and_redis_last():
+    run_local = _run_local()
+    names = ["redis", "worker", "flower", "api", "beat", "dashboard"]
+    assert run_local.stop_order(names) == [
+        ["dashboard", "api"],
+        ["beat"],
+        ["worker"],
+        ["flower"],
+        ["redis"],
+    ]
+    # Without a local Redis (one already running is reused) or an API, the rest keeps its order.
+    assert run_local.stop_order(["flower", "worker", "beat", "dashboard"]) == [
+        ["dashboard"],
+        ["beat"],
+        ["worker"],
+        ["flower"],
+    ]
+    assert run_local.stop_order(["redis", "extra"]) == [["extra"], ["redis"]]
+
+
+STAND_IN = """
+import os, signal, sys, time
+log, name = sys.argv[1], sys.argv[2]
+
+def note(text):
+    with open(log, "a") as out:
+        out.write(f"{name} {text}\\n")
+
+def on_signal(signum, _frame):
+    note(f"got {signal.Signals(signum).name}")
+    if name == "worker":
+        time.sleep(1.0)  # a running task finishing (warm shutdown)
+    note("done")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_signal)
+signal.signal(signal.SIGINT, on_signal)
+note(f"ready {os.getpgrp()}")
+while True:
+    time.sleep(0.1)
+"""
+
+HARNESS = """
+import importlib.util, sys
+root, stand_in, log = sys.argv[1:4]
+spec = importlib.util.spec_from_file_location("run_local", root + "/scripts/run_local.py")
+run_local = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run_local)
+names = ["redis", "flower", "worker", "beat", "api", "dashboard"]
+commands = {name: [sys.executable, stand_in, log, name] for name in names}
+procs = {name: run_local.start(name, cmd) for name, cmd in commands.items()}
+services = {name: cmd for name, cmd in commands.items() if name != "redis"}
+run_local.serve(procs, services, run_local.Restarts(), None, timeouts={"worker": 30})
+print("harness stopped", flush=True)
+"""
+
+
+def test_ctrl_c_reaches_make_run_alone_which_stops_its_services_in_order(tmp_path):
+    """Ctrl-C signals the terminal's foreground process group: make run's. Each service runs in
+    a group of its own, so none of them sees the SIGINT; make run stops them with SIGTERM, one
+    group after the other, waiting for the worker to finish, and Redis last."""
+    import signal
+    import sys
+
+    stand_in, log = tmp_path / "stand_in.py", tmp_path / "signals.log"
+    stand_in.write_text(STAND_IN)
+    log.touch()
+    harness = subprocess.Popen(
+        [sys.executable, "-c", HARNESS, str(ROOT), str(stand_in), str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a terminal's foreground group of its own
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while log.read_text().count(" ready ") < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert log.read_text().count(" ready ") == 6, log.read_text()
+        os.killpg(harness.pid, signal.SIGINT)  # what Ctrl-C does
+        out, _ = harness.communicate(timeout=60)
+    finally:
+        if harness.poll() is None:
+            os.killpg(harness.pid, signal.SIGKILL)
+    lines = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    groups = {name: int(what.split()[1]) for name, what in lines if what.startswith("ready")}
+    assert all(group != harness.pid for group in groups.values()), (groups, harness.pid)
+    assert len(set(groups.values())) == 6  # one process group each
+
+    events = [f"{name} {what}" for name, what in lines if not what.startswith("ready")]
+    assert not [e for e in events if "SIGINT" in e], events
+    got = [e.split()[0] for e in events if e.endswith("got SIGTERM")]
+    assert sorted(got[:2]) == ["api", "dashboard"], events
+    assert got[2:] == ["beat", "worker", "flower", "redis"], events
+    assert events.index("worker done") < events.index("flower got SIGTERM"), events
+    assert events[-2:] == ["redis got SIGTERM", "redis done"], events
+    assert harness.returncode == 0, out
+    order = "dashboard, api; then beat; then worker; then flower; then redis"
+    assert f"Stopping in order: {order}." in out
+    assert "harness stopped" in out
+
+
+def test_a_service_that_ignores_sigterm_is_killed_with_its_group_after_its_timeout():
+    import signal
+    import sys
+
+    run_local = _run_local()
+    ignore = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    stubborn = [sys.executable, "-c", ignore]
+    proc = run_local.start("beat", stubborn)
+    time.sleep(0.5)
+    started = time.monotonic()
+    run_local.stop_all({"beat": proc}, {"beat": 1.0})
+    assert proc.returncode == -signal.SIGKILL
+    assert 0.9 < time.monotonic() - started < 10
+
+
+def test_make_run_says_which_redis_and_databases_it_uses(settings):
+    run_local = _run_local()
+    local = settings.model_copy(
+        update={
+            "redis_url": "redis://:hunter2@localhost:6379",
+            "celery_broker_url": "",
+            "celery_result_backend": "",
+            "redis_db": 1,
+        }
+    )
+    assert run_local.redis_usage(local) == "broker and results: db 0, cache: db 1"
+    elsewhere = local.model_copy(
+        update={"use_rabbitmq": True, "rabbitmq_url": "amqp://qa:pw@rabbit:5672/qa"}
+    )
+    assert run_local.redis_usage(elsewhere) == (
+        "broker: amqp://qa:***@rabbit:5672/qa, results: db 0, cache: db 1"
+    )
+    lines = run_local.summary_lines(
+        local.model_copy(update={"api_port": 8100, "dashboard_port": 8600}),
+        redis_origin="(already running: reused; REDIS_URL picks another)",
+        admin_said=["Created the first admin admin@localhost with password: first-secret"],
+        flower_password="flower-secret",
+        still_starting=[],
+    )
+    text = run_local.framed(lines)
+    assert "hunter2" not in text and "redis://:***@localhost:6379" in text
+    assert "http://localhost:8600" in text and "http://localhost:8100/docs" in text
+    assert "first-secret" in text and "flower-secret" in text
+    assert "-m backend.cli reset-password EMAIL" in text
+    rows = text.splitlines()
+    assert rows[0] == rows[-1] and set(rows[0]) == {"+", "-"}  # framed
+    commands = run_local.service_commands(
+        local.model_copy(update={"api_port": 8100, "dashboard_port": 8600})
+    )
+    assert "8100" in commands["api"] and "--server.port=8600" in commands["dashboard"]
+
+
+def test_ctrl_c_again_cuts_the_wait_for_the_worker_short():
+    import signal
+    import sys
+
+    run_local = _run_local()
+    ignore = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    proc = run_local.start("worker", [sys.executable, "-c", ignore])
+    time.sleep(0.5)
+    started = time.monotonic()
+    run_local.stop_all({"worker": proc}, {"worker": 300.0}, hurry=lambda: True)
+    assert proc.returncode == -signal.SIGKILL
+    assert time.monotonic() - started < 10

@@ -105,7 +105,6 @@ PURGE_EXPIRED = "workers.tasks.maintenance.purge_expired"
 REMOVE_ORPHANS = "workers.tasks.maintenance.remove_orphans"
 DAILY_USAGE_REPORTS = "workers.tasks.maintenance.daily_usage_reports"
 CHECK_SERVICE = "workers.tasks.maintenance.check_service"
-SAMPLE_QUEUE_DEPTHS = "workers.tasks.monitoring.sample_queue_depths"
 
 _ANSWER_EVENTS = ("answer.ready", "answer.failed")
 
@@ -178,7 +177,6 @@ TASKS: tuple[TaskSpec, ...] = (
     _maintenance(REMOVE_ORPHANS, "Remove orphaned files"),
     _maintenance(DAILY_USAGE_REPORTS, "Daily usage reports"),
     _maintenance(CHECK_SERVICE, "Service check"),
-    _maintenance(SAMPLE_QUEUE_DEPTHS, "Sample queue depths", ignore_result=True),
 )
 _BY_NAME = {task.name: task for task in TASKS}
 _QUEUES_BY_NAME = {queue.name: queue for queue in QUEUES}

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backend.ledger.catalog import owner_task_types, task_label
-from backend.ledger.task_records import FINISHED_STATES, RETRYABLE_STATES
+from sqlalchemy.orm import Session
+
+from backend.ledger.catalog import REINDEX_VECTORS, owner_task_types, task_label
+from backend.ledger.task_records import (
+    FINISHED_STATES,
+    RETRYABLE_STATES,
+    Subject,
+    SubjectRef,
+    subject_ref,
+    task_subjects,
+)
 from backend.models import TaskRecord
 
+# The one vocabulary of task states: tables, filters, buttons, messages and charts say these.
 STATE_LABELS = {
     "PENDING": "queued",
     "STARTED": "running",
     "RETRY": "retrying",
+    "STUCK": "stuck",
     "SUCCESS": "succeeded",
     "FAILURE": "failed",
     "REVOKED": "cancelled",
 }
+QUESTION_CHARS = 60  # a question's text in a task row; the whole text is on the question
+
+
+def state_label(state: str) -> str:
+    """How a ledger state reads everywhere, e.g. PENDING -> "queued"."""
+    return STATE_LABELS.get(state, state.lower())
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,13 @@ class TaskRow:
     retry_of: str | None
     can_cancel: bool
     can_retry: bool
+    subject: str = ""  # what it was for: a file name, a question, an account's email
+
+    @property
+    def described(self) -> str:
+        """The task in a few words, e.g. "process document 9c8a41b3 (bees.txt)"."""
+        what = f" ({self.subject})" if self.subject else ""
+        return f"{self.type.lower()} {self.short_id}{what}"
 
     @property
     def runtime_s(self) -> float | None:
@@ -55,7 +80,7 @@ class TaskRow:
         return self.task_id[:8]
 
 
-def task_row(record: TaskRecord) -> TaskRow:
+def task_row(record: TaskRecord, subject: str = "") -> TaskRow:
     """The owner's view of one ledger record."""
     return TaskRow(
         task_id=record.task_id,
@@ -65,7 +90,7 @@ def task_row(record: TaskRecord) -> TaskRow:
         user_id=record.user_id,
         args_summary=record.args_summary,
         state=record.state,
-        state_label=STATE_LABELS.get(record.state, record.state.lower()),
+        state_label=state_label(record.state),
         stage=record.stage,
         progress=record.progress,
         queued_at=record.queued_at,
@@ -81,7 +106,47 @@ def task_row(record: TaskRecord) -> TaskRow:
         can_retry=record.state in RETRYABLE_STATES
         and record.args is not None
         and not (record.state == "STUCK" and record.started_at is not None),
+        subject=subject,
     )
+
+
+def task_rows(*, session: Session, records: Sequence[TaskRecord]) -> list[TaskRow]:
+    """The rows of a page of tasks, each saying what it was for; one query for them all."""
+    found = task_subjects(session=session, records=records)
+    return [task_row(record, describe(record, found)) for record in records]
+
+
+def describe(record: TaskRecord, found: Mapping[SubjectRef, Subject]) -> str:
+    """What the task was for: the file name of a document task, the (shortened) question of
+    a question task, the target account's email of an account task."""
+    ref = subject_ref(record)
+    if ref is None:
+        return _other_subject(record)
+    kind, ident = ref
+    subject = found.get(ref)
+    if subject is not None and (kind == "account" or record.user_id in (None, subject.owner_id)):
+        return shorten(subject.text, QUESTION_CHARS) if kind == "question" else subject.text
+    return f"deleted {kind} {ident}"
+
+
+def _other_subject(record: TaskRecord) -> str:
+    args = record.args if isinstance(record.args, dict) else {}
+    if args.get("destination"):
+        return f"to {args['destination']}"
+    if record.name == REINDEX_VECTORS:
+        return "every account"
+    return ""
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text on one line, cut at a word to at most `limit` characters (with "…")."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def task_dict(record: TaskRecord) -> dict[str, Any]:

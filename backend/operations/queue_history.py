@@ -1,4 +1,9 @@
-"""Queue depth over time: beat samples every queue into the database, the pages read it back."""
+"""Queue depth over time: beat samples every queue into the database, the pages read it back.
+
+Beat samples in its own process (`workers.celery_app.QueueSamplingScheduler`), not through a
+task: a task waits on the worker it should watch, so a saturated worker would show no backlog
+until it had worked through it.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,14 @@ def prune_samples(*, session: Session, keep_days: int) -> int:
     cutoff = utcnow() - timedelta(days=keep_days)
     result = session.execute(delete(QueueDepthSample).where(QueueDepthSample.sampled_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sample_and_prune(*, session: Session, celery: Celery, keep_days: int) -> int:
+    """One round of beat's sampling: store every queue's depth now and delete samples older
+    than `keep_days`; returns how many depths were stored."""
+    stored = record_sample(session=session, celery=celery)
+    prune_samples(session=session, keep_days=keep_days)
+    return stored
 
 
 def depth_history(*, session: Session, user: User, minutes: int = 60) -> list[DepthPoint]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.documents.ingest.clean import strip_reference_markers
+
 CONTEXT_CHARS = 20
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -67,12 +69,15 @@ def load_items_by_article(folder: Path) -> tuple[list[Path], list[Item], list[st
         d.stem: [p.strip() for p in d.read_text(encoding="utf-8").split("\n\n") if p.strip()]
         for d in docs
     }
+    # Gold contexts are found in the text as extraction gives it (footnote calls and editors'
+    # tags such as "[citation needed]" removed), so a hit is not missed for their sake.
+    cleaned = {k: [strip_reference_markers(p) for p in v] for k, v in paragraphs.items()}
     items, articles = [], []
     for line in (folder / "qa.jsonl").read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
-        paragraph = paragraphs[row["article"]][row["paragraph"]]
+        paragraph = cleaned[row["article"]][row["paragraph"]]
         contexts = gold_contexts(paragraph, row["answers"])
         if contexts:
             items.append(Item(row["question"], list(row["answers"]), contexts))

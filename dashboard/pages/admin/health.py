@@ -38,7 +38,7 @@ def panel() -> None:
                 st.success(f"**{label}**: {check['detail']}")
             else:
                 st.error(f"**{label}**: {check['detail']}")
-        st.caption(f"Checked at {result['checked_at']}")
+        st.caption(f"Checked at {common.fmt_moment(result['checked_at'])}")
 
 
 title, interval_box = st.columns([4, 1], vertical_alignment="bottom")

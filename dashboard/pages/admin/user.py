@@ -12,7 +12,7 @@ import streamlit as st
 
 from backend.accounts import admin_users
 from backend.accounts.admin_users import UserDetail
-from backend.ledger.task_view import STATE_LABELS, task_row
+from backend.ledger.task_view import state_label, task_rows
 from backend.models import Role
 from backend.operations import user_admin
 from dashboard import admin_support, common, navigation, task_table
@@ -66,18 +66,12 @@ def _ms(value: float | None) -> str:
 def activity(detail: UserDetail) -> None:
     left, right = st.columns(2)
     if detail.per_day:
+        per_day = pd.DataFrame(
+            [{**row, "state": state_label(row["state"])} for row in detail.per_day]
+        )
         left.plotly_chart(
             px.bar(
-                pd.DataFrame(
-                    [
-                        {**row, "state": STATE_LABELS.get(row["state"], row["state"].lower())}
-                        for row in detail.per_day
-                    ]
-                ),
-                x="date",
-                y="count",
-                color="state",
-                title="Tasks per day",
+                per_day, x="date", y="count", title="Tasks per day", **task_table.chart_colours()
             ),
             width="stretch",
         )
@@ -85,13 +79,17 @@ def activity(detail: UserDetail) -> None:
         left.caption("No tasks in this period.")
     if detail.tasks_by_state:
         states = pd.DataFrame(
-            [
-                {"State": STATE_LABELS.get(k, k.lower()), "Tasks": v}
-                for k, v in detail.tasks_by_state.items()
-            ]
+            [{"state": state_label(k), "count": v} for k, v in detail.tasks_by_state.items()]
         )
         right.plotly_chart(
-            px.pie(states, names="State", values="Tasks", title="Tasks by state"), width="stretch"
+            px.pie(
+                states,
+                names="state",
+                values="count",
+                title="Tasks by state",
+                **task_table.chart_colours(),
+            ),
+            width="stretch",
         )
 
 
@@ -101,15 +99,27 @@ def recent_tasks(detail: UserDetail) -> None:
         st.caption("No tasks yet.")
         return
     links = admin_support.flower()
-    task_table.show(
+    with common.acting_user() as (session, _):
+        views = task_rows(session=session, records=detail.recent_tasks)
+    chosen = task_table.pick(
         [
             {
-                **task_table.columns(task_row(t), full_id=True),
-                "Flower": links.task(t.task_id) if links.configured else None,
+                **task_table.columns(view),
+                "Worker": view.worker or "",
+                "Flower": links.task(view.task_id) if links.configured else None,
             }
-            for t in detail.recent_tasks
-        ]
+            for view in views
+        ],
+        [view.task_id for view in views],
+        key="admin_user_tasks",
     )
+    if chosen is None:
+        st.caption(task_table.SELECT_HINT)
+    else:
+        row = views[chosen]
+        task_table.details(row, user_email=detail.account.email)
+        flower = links.task(row.task_id) if links.configured else None
+        task_table.buttons(row, task_table.admin_act, flower_url=flower, admin=True)
     st.page_link(
         navigation.page_path("admin-tasks"),
         label="All of this account's tasks",
@@ -130,9 +140,9 @@ def documents(detail: UserDetail) -> None:
                     "Name": d.filename,
                     "Status": d.processing_status,
                     "Size": common.fmt_size(d.size_bytes),
-                    "Chunks": d.chunk_count,
+                    "Passages": d.chunk_count,
                     "Uploaded": common.fmt_short_time(d.created_at),
-                    "Reason": d.processing_error or "",
+                    "Problem": d.processing_error or "",
                 }
                 for d in detail.documents
             ]

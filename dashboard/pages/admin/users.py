@@ -8,8 +8,9 @@ import plotly.express as px
 import streamlit as st
 
 from backend.accounts import admin_users
+from backend.ledger.task_view import state_label
 from backend.models import Role
-from dashboard import common, navigation
+from dashboard import common, navigation, task_table
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
 ROLES = [r.value for r in Role]
@@ -41,7 +42,11 @@ def charts(frame: pd.DataFrame, per_day: list[dict]) -> None:
     if per_day:
         left.plotly_chart(
             px.bar(
-                pd.DataFrame(per_day), x="date", y="count", color="state", title="Tasks per day"
+                pd.DataFrame([{**row, "state": state_label(row["state"])} for row in per_day]),
+                x="date",
+                y="count",
+                title="Tasks per day",
+                **task_table.chart_colours(),
             ),
             width="stretch",
         )
@@ -90,7 +95,12 @@ with common.guard():
         rows = admin_users.usage_by_user(session=session, user=user, days=PERIODS[period])
         per_day = admin_users.tasks_per_day(session=session, user=user, days=PERIODS[period])
     frame = usage_frame(rows)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"Failure rate": st.column_config.NumberColumn(format="%.1f %%")},
+    )
     st.download_button(
         "Download CSV",
         frame.to_csv(index=False),

@@ -8,11 +8,12 @@ import streamlit as st
 
 from backend.ledger import task_records
 from backend.ledger.catalog import QUEUE_NAMES
-from backend.ledger.task_view import STATE_LABELS, TaskRow, task_row, task_type_filters
+from backend.ledger.task_view import STATE_LABELS, TaskRow, task_rows, task_type_filters
 from backend.models import utcnow
-from dashboard import common, task_table
+from dashboard import admin_support, common, task_table
 
 PERIODS = {"Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30, "All time": None}
+SELECT_HINT = "Select a row to see the task's details and cancel or retry it."
 
 
 def filters() -> dict:
@@ -33,8 +34,10 @@ def filters() -> dict:
     }
 
 
-def load(chosen: dict) -> list[TaskRow]:
+def load(chosen: dict) -> tuple[list[TaskRow], bool]:
+    """The matching tasks, each saying what it was for, and whether the user is an admin."""
     rows: list[TaskRow] = []
+    admin = False
     with common.guard(), common.acting_user() as (session, user):
         records = task_records.list_tasks(
             session=session,
@@ -45,12 +48,13 @@ def load(chosen: dict) -> list[TaskRow]:
             since=chosen["since"],
             limit=200,
         )
-        rows = [task_row(r) for r in records]
-    return rows
+        rows = task_rows(session=session, records=records)
+        admin = user.is_admin
+    return rows, admin
 
 
 def act(action: str, task_id: str, described: str) -> None:
-    """Button callback: cancel or retry the task that was on screen when it was clicked."""
+    """Button callback: cancel or retry the task that was selected when it was clicked."""
     rt = common.runtime()
     with common.guard(later=True), common.acting_user() as (session, user):
         if action == "cancel":
@@ -63,37 +67,18 @@ def act(action: str, task_id: str, described: str) -> None:
             common.flash(f"Retrying {described} as task {ref.task_id[:8]}.")
 
 
-def actions(rows: list[TaskRow]) -> None:
-    actionable = [r for r in rows if r.can_cancel or r.can_retry]
-    if not actionable:
+def listing(rows: list[TaskRow], admin: bool) -> None:
+    chosen = task_table.pick(
+        [task_table.columns(r) for r in rows], [r.task_id for r in rows], key="tasks_table"
+    )
+    if chosen is None:
+        st.caption(task_table.SELECT_HINT if admin else SELECT_HINT)
         return
-    st.subheader("Cancel or retry")
-    by_id = {r.task_id: r for r in actionable}
-    chosen = st.selectbox(
-        "Task",
-        list(by_id),
-        format_func=lambda t: f"{by_id[t].short_id} · {by_id[t].type} · {by_id[t].state_label}",
-        key="tasks_selected",
-    )
-    row = by_id[chosen]
-    if row.error:
-        st.caption(f"Error: {row.error}")
-    described = f"{row.type.lower()} {row.short_id}"
-    left, right, _ = st.columns([1, 1, 4])
-    left.button(
-        "Cancel task",
-        icon=":material/cancel:",
-        disabled=not row.can_cancel,
-        on_click=act,
-        args=("cancel", row.task_id, described),
-    )
-    right.button(
-        "Retry task",
-        icon=":material/replay:",
-        disabled=not row.can_retry,
-        on_click=act,
-        args=("retry", row.task_id, described),
-    )
+    row = rows[chosen]
+    task_table.details(row)
+    links = admin_support.flower() if admin else None
+    flower = links.task(row.task_id) if links is not None and links.configured else None
+    task_table.buttons(row, act, flower_url=flower)
 
 
 title, refresh = st.columns([5, 1], vertical_alignment="bottom")
@@ -101,9 +86,8 @@ title.title("My tasks")
 refresh.button("Refresh", icon=":material/refresh:")
 st.caption("Every upload, deletion and question runs as a background task; here is their record.")
 chosen = filters()
-rows = load(chosen)
+rows, admin = load(chosen)
 if rows:
-    task_table.show([task_table.columns(r) for r in rows])
-    actions(rows)
+    listing(rows, admin)
 else:
     st.info("No tasks match these filters.")

@@ -9,22 +9,14 @@ import plotly.express as px
 import streamlit as st
 
 from backend.ledger.catalog import task_label
-from backend.ledger.task_view import STATE_LABELS
+from backend.ledger.task_view import state_label
 from backend.operations import maintenance
 from backend.reports import usage
 from backend.reports.export import report_csv
-from dashboard import common
+from dashboard import common, task_table
 
 DAY_MS = 86_400_000
 PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90}
-STATE_COLOURS = {
-    "succeeded": "#2e9e5b",
-    "failed": "#d64545",
-    "cancelled": "#8c8c8c",
-    "running": "#2f6fde",
-    "queued": "#f0b429",
-    "retrying": "#b26edb",
-}
 
 
 def load(days: int) -> dict[str, Any] | None:
@@ -33,17 +25,31 @@ def load(days: int) -> dict[str, Any] | None:
     return None
 
 
+def outcomes(figures: dict[str, int]) -> str:
+    """What became of the questions, in words that cannot overlap: "8 answered, 2 with no
+    answer found" (a question with no answer found was replied to, but not answered)."""
+    not_found = figures["not_found"]
+    answered = figures["answered"] - not_found  # replied to, minus "no answer found"
+    waiting = figures["questions"] - figures["answered"]
+    text = f"{answered} answered, {not_found} with no answer found"
+    return text + (f", {waiting} not answered (waiting or failed)" if waiting else "")
+
+
 def totals(figures: dict[str, int]) -> None:
-    row = st.columns(4)
-    row[0].metric("Questions", figures["questions"])
-    row[1].metric("Answered", figures["answered"])
-    row[2].metric("No answer found", figures["not_found"])
-    row[3].metric("Tasks", figures["tasks"])
-    row = st.columns(4)
+    row = st.columns(3)
+    row[0].metric(
+        "Questions",
+        figures["questions"],
+        delta=outcomes(figures),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    row[1].metric("Tasks", figures["tasks"])
+    row[2].metric("Task failures", figures["task_failures"])
+    row = st.columns(3)
     row[0].metric("Documents uploaded", figures["documents_uploaded"])
     row[1].metric("Documents ready", figures["documents_ready"])
     row[2].metric("Documents failed", figures["documents_failed"])
-    row[3].metric("Task failures", figures["task_failures"])
 
 
 def period_range(report: dict[str, Any]) -> list[str]:
@@ -64,21 +70,14 @@ def daily_bar(rows: list[dict], title: str, colour: str) -> None:
 def task_charts(report: dict[str, Any]) -> None:
     left, right = st.columns(2)
     per_day = pd.DataFrame(report["tasks_per_day"], columns=["date", "state", "count"])
-    per_day["state"] = per_day["state"].map(lambda s: STATE_LABELS.get(s, s.lower()))
-    fig = px.bar(
-        per_day,
-        x="date",
-        y="count",
-        color="state",
-        title="Tasks per day",
-        color_discrete_map=STATE_COLOURS,
-    )
+    per_day["state"] = per_day["state"].map(state_label)
+    fig = px.bar(per_day, x="date", y="count", title="Tasks per day", **task_table.chart_colours())
     fig.update_layout(xaxis_title=None, yaxis_title=None, height=320, legend_title=None)
     fig.update_xaxes(type="date", range=period_range(report))
     fig.update_traces(width=0.8 * DAY_MS)
     left.plotly_chart(fig, width="stretch")
     states = pd.DataFrame(
-        [{"state": STATE_LABELS.get(k, k), "count": v} for k, v in report["tasks_by_state"].items()]
+        [{"state": state_label(k), "count": v} for k, v in report["tasks_by_state"].items()]
     )
     if states.empty:
         right.caption("No tasks in this period.")
@@ -89,8 +88,7 @@ def task_charts(report: dict[str, Any]) -> None:
         values="count",
         title="Task states",
         hole=0.45,
-        color="state",
-        color_discrete_map=STATE_COLOURS,
+        **task_table.chart_colours(),
     )
     fig.update_layout(height=320, legend_title=None)
     right.plotly_chart(fig, width="stretch")
