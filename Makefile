@@ -12,7 +12,7 @@ help:
 	@echo "make chaos  - the fault-injection suite, long form: 10 worker kills and 10 Redis restarts"
 	@echo "make bench  - embedding, ingestion and ask throughput"
 	@echo "make bench-scale - vector store query latency, ingest rate and memory at 10 k and 100 k points"
-	@echo "make eval   - retrieval and answer quality on ../shared/datasets/squad-dev"
+	@echo "make eval   - answer quality on squad-dev and squad-val side by side (stack running)"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -74,8 +74,10 @@ bench: install
 bench-scale: install
 	$(PY) -m backend.cli bench --scale
 
+# Needs the stack running (make run): squad-dev and squad-val side by side, one JSON line per
+# question in eval-dumps/; add --via api to ask through the REST API.
 eval: install
-	$(PY) -m backend.cli eval ../shared/datasets/squad-dev --sample 300
+	$(PY) -m backend.cli eval ../shared/datasets/squad-dev ../shared/datasets/squad-val --sample 300 --dump eval-dumps
 
 clean-data:
 	rm -rf data logs

@@ -119,3 +119,31 @@ def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tm
     table = capsys.readouterr().out
     assert "dense only (meaning-only rerank)" in table and "cited@5" in table
     assert "precision of 'not found'" in table
+
+
+def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_path, capsys):
+    """Two datasets, the system's figures side by side, asked through the REST API with the
+    same scorer; one JSON line per question to study misses."""
+    source = squad_doc.parent.parent
+    first, second = tmp_path / "first", tmp_path / "second"
+    _small_dataset(source, first, articles=4, paragraphs=2)
+    _small_dataset(source, second, articles=5, paragraphs=1)
+    dump = tmp_path / "dump"
+    args = ["eval", str(first), str(second), "--sample", "6", "--via", "api"]
+    assert cli.main([*args, "--dump", str(dump), "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+
+    assert [r["via"] for r in reports] == ["api", "api"]
+    for report in reports:
+        assert list(report["methods"]) == ["hybrid + sentence rerank (system)"]
+        assert report["methods"]["hybrid + sentence rerank (system)"]["questions"] == 6
+    lines = (dump / "first-api.jsonl").read_text().splitlines()
+    assert len(lines) == 6
+    row = json.loads(lines[0])
+    assert {"question", "gold", "answer", "confidence", "sources", "rank", "contains"} <= set(row)
+    assert row["confidence"] in ("well supported", "partly supported", "not found")
+
+    assert cli.main(args) == 0
+    table = capsys.readouterr().out
+    assert "first" in table and "second" in table and "absent refused" in table
+    assert "asked through api" in table

@@ -25,7 +25,7 @@ from backend.ledger import task_records
 from backend.ledger.task_view import task_dict
 from backend.qa import questions
 from backend.runtime import Runtime, build_runtime
-from backend.tools import cli_accounts, cli_vectors
+from backend.tools import cli_accounts, cli_quality, cli_vectors
 
 
 def _runtime() -> Runtime:
@@ -208,35 +208,6 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from backend.tools.evaluation import format_report, run_eval
-
-    report = run_eval(
-        _runtime(),
-        Path(args.dataset),
-        sample=args.sample,
-        seed=args.seed,
-        email=args.user,
-        timeout=args.timeout,
-    )
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    if args.scale:
-        from backend.tools.scale_bench import format_scale, run_scale
-
-        report = run_scale(million=args.million)
-        print(json.dumps(report, indent=2) if args.json else format_scale(report))
-        return 0
-    from backend.tools.bench import format_bench, run_bench
-
-    report = run_bench(Path(args.dataset), questions=args.questions)
-    print(json.dumps(report, indent=2) if args.json else format_bench(report))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = argparse.ArgumentParser(prog="python -m backend.cli", description=__doc__)
@@ -265,21 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
-    p = sub.add_parser("eval", help="retrieval and answer quality on a QA dataset")
-    p.add_argument("dataset", help="folder with docs/ and qa.jsonl")
-    p.add_argument("--sample", type=int, default=300, help="questions to ask (0: all)")
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--user", default="eval@localhost")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--timeout", type=float, default=600)
-    p = sub.add_parser("bench", help="embedding, ingestion and ask throughput")
-    p.add_argument("dataset", nargs="?", default="../shared/datasets/squad-dev")
-    p.add_argument("--questions", type=int, default=100)
-    p.add_argument("--json", action="store_true")
-    p.add_argument(
-        "--scale", action="store_true", help="the vector store at 10 k and 100 k points instead"
-    )
-    p.add_argument("--million", action="store_true", help="with --scale: add 1 M points")
+    cli_quality.add_parsers(sub)
     cli_accounts.add_parsers(sub)
     cli_vectors.add_parsers(sub)
     return parser
@@ -292,8 +249,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "tasks": cmd_tasks,
-    "eval": cmd_eval,
-    "bench": cmd_bench,
+    **cli_quality.COMMANDS,
     **cli_accounts.COMMANDS,
     **cli_vectors.COMMANDS,
 }

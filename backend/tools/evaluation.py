@@ -9,6 +9,7 @@ Scores, per method:
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 import time
@@ -20,8 +21,8 @@ from backend.documents import library
 from backend.errors import NotFound
 from backend.ledger import task_records
 from backend.models import User
-from backend.qa import questions
 from backend.runtime import Runtime
+from backend.tools.eval_askers import Asker, queue_asker
 from backend.tools.scoring import (
     Item,
     contains_answer,
@@ -69,26 +70,28 @@ def run_system(
     items: list[Item],
     timeout: float,
     retrieval: str | None = None,
+    ask: Asker | None = None,
 ) -> list[dict[str, Any]]:
-    """Ask every question through the queue and score what comes back."""
+    """Ask every question (through the queue unless another asker is given) and score what
+    comes back; each row also carries what a person studying a miss needs."""
+    ask = ask or queue_asker(rt, timeout)
     rows = []
     for item in items:
         started = time.perf_counter()
-        with rt.session() as session:
-            fresh = session.get(User, user.id)
-            assert fresh is not None
-            _, task = questions.submit_question(
-                session=session,
-                celery=rt.celery,
-                user=fresh,
-                question=item.question,
-                retrieval=retrieval,
-            )
-        result = task_records.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=timeout)
+        result = ask(user, item.question, retrieval)
         latency = (time.perf_counter() - started) * 1000
         texts = [s["text"] for s in result["sources"]]
         ranked = texts or [s["text"] for s in result.get("closest") or []]
-        rows.append(_row(item, texts, result["answer"], bool(result["found"]), latency, ranked))
+        row = _row(item, texts, result["answer"], bool(result["found"]), latency, ranked)
+        shown = result["sources"] or result.get("closest") or []
+        row.update(
+            question=item.question,
+            gold=item.answers,
+            answer=result["answer"],
+            confidence=result.get("confidence"),
+            sources=[f"{s['filename']}: {s['text'][:100]}" for s in shown[:5]],
+        )
+        rows.append(row)
     return rows
 
 
@@ -112,19 +115,34 @@ def _row(
 
 
 def run_eval(
-    rt: Runtime, folder: Path, *, sample: int, seed: int, email: str, timeout: float
+    rt: Runtime,
+    folder: Path,
+    *,
+    sample: int,
+    seed: int,
+    email: str,
+    timeout: float,
+    ask: Asker | None = None,
+    system_only: bool = False,
+    dump: Path | None = None,
 ) -> dict[str, Any]:
-    """Upload the dataset's documents, ask its questions, and score every method; then ask a
-    second account that lacks two of the documents about those, to measure 'not found'."""
+    """Upload the dataset's documents, ask its questions, and score every method (or the
+    system's alone); then ask a second account that lacks two of the documents about those,
+    to measure 'not found'. `dump` receives one JSON line per question of the system."""
     docs, items, articles = load_items_by_article(folder)
     rng = random.Random(seed)
     chosen = rng.sample(range(len(items)), sample) if 0 < sample < len(items) else range(len(items))
     asked = [items[i] for i in chosen]
     user = ensure_eval_documents(rt, email, docs, timeout)
-    methods = {
-        name: summarise(run_system(rt, user, asked, timeout, retrieval))
-        for name, retrieval in EVAL_METHODS.items()
-    }
+    methods = {}
+    for name, retrieval in EVAL_METHODS.items():
+        if retrieval is not None and system_only:
+            continue
+        rows = run_system(rt, user, asked, timeout, retrieval, ask=ask)
+        if retrieval is None and dump is not None:
+            dump.parent.mkdir(parents=True, exist_ok=True)
+            dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        methods[name] = summarise(rows)
     report: dict[str, Any] = {
         "dataset": str(folder),
         "questions": len(asked),
@@ -134,7 +152,7 @@ def run_eval(
     if len(docs) >= 4:
         holdout = holdout_email(email, seed)
         report["not_found"] = _not_found_check(
-            rt, holdout, docs, items, articles, seed, timeout
+            rt, holdout, docs, items, articles, seed, timeout, ask
         )
     return report
 
@@ -154,6 +172,7 @@ def _not_found_check(
     articles: list[str],
     seed: int,
     timeout: float,
+    ask: Asker | None = None,
 ) -> dict[str, Any]:
     """Hold out two documents; questions about them should get 'not found', others not."""
     rng = random.Random(seed + 1)
@@ -165,8 +184,10 @@ def _not_found_check(
     present = [it for it, a in zip(items, articles, strict=True) if a not in held]
     absent = rng.sample(absent, min(100, len(absent)))
     present = rng.sample(present, min(100, len(present)))
-    refused_absent = sum(not r["found"] for r in run_system(rt, user, absent, timeout))
-    refused_present = sum(not r["found"] for r in run_system(rt, user, present, timeout))
+    refused_absent = sum(not r["found"] for r in run_system(rt, user, absent, timeout, ask=ask))
+    refused_present = sum(
+        not r["found"] for r in run_system(rt, user, present, timeout, ask=ask)
+    )
     said = refused_absent + refused_present
     return {
         "held_out": sorted(held),
@@ -200,3 +221,34 @@ def format_report(report: dict[str, Any]) -> str:
             f"precision of 'not found' {nf['precision']}"
         )
     return "\n".join(lines)
+
+
+SIDE_BY_SIDE = [
+    ("hit@1", "hit@1"),
+    ("hit@5", "hit@5"),
+    ("mrr", "mrr"),
+    ("cited@5", "cited@5"),
+    ("containment", "containment"),
+    ("answerable refused", "not_found"),
+    ("p50 ms", "p50_ms"),
+    ("p95 ms", "p95_ms"),
+]
+
+
+def format_side_by_side(reports: list[dict[str, Any]]) -> str:
+    """The system's figures for several datasets, one column each."""
+    names = [Path(r["dataset"]).name for r in reports]
+    width = 22
+    lines = [
+        f"system (hybrid + sentence rerank), {reports[0]['questions']} questions each, "
+        f"seed {reports[0]['seed']}, asked through {reports[0].get('via', 'queue')}",
+        "".ljust(width) + "".join(n.rjust(14) for n in names),
+    ]
+    system = "hybrid + sentence rerank (system)"
+    for label, key in SIDE_BY_SIDE:
+        values = [r["methods"][system][key] for r in reports]
+        lines.append(label.ljust(width) + "".join(f"{v:>14}" for v in values))
+    absent = [r.get("not_found", {}).get("absent_refused") for r in reports]
+    lines.append("absent refused".ljust(width) + "".join(f"{v!s:>14}" for v in absent))
+    return "\n".join(lines)
+
