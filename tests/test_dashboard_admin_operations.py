@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import streamlit as st
 from sqlalchemy import select
 
 from backend.accounts import audit
@@ -78,7 +79,7 @@ def test_no_workers_is_a_loud_state(runtime, settings, monkeypatch):
     assert any(m.startswith("No workers are answering") for m in messages(at, "error")), texts(at)
 
 
-def test_purge_asks_with_queue_and_count_then_empties_it_and_audits(runtime):
+def test_purge_asks_with_queue_and_count_then_empties_it_and_audits(runtime, monkeypatch):
     admin = factories.make_user(runtime, role="admin")
     _pause_consuming(runtime, QUEUE)
     try:
@@ -92,7 +93,17 @@ def test_purge_asks_with_queue_and_count_then_empties_it_and_audits(runtime):
         at.selectbox(key="ops_purge_queue").select(QUEUE).run()
         button(at, "Purge…").click().run()
         assert any(m.startswith(f"Purge 3 messages from {QUEUE}?") for m in messages(at, "warning"))
-        button(at, "Confirm purge").click().run()
+        spinners: list[str] = []
+        real_spinner = st.spinner
+
+        def recording_spinner(text: str = "", *args, **kwargs):
+            spinners.append(text)
+            return real_spinner(text, *args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(st, "spinner", recording_spinner)
+            button(at, "Confirm purge").click().run()
+        assert spinners == [f"Purging {QUEUE}…"]
         assert f"Purged 3 messages from {QUEUE}." in messages(at, "success")
         after = {q.name: q for q in admin_ops.queues(celery=runtime.celery, user=admin).queues}
         assert after[QUEUE].messages == 0
@@ -103,6 +114,31 @@ def test_purge_asks_with_queue_and_count_then_empties_it_and_audits(runtime):
     assert entry is not None and entry.actor_email == admin.email and entry.target == QUEUE
     assert entry.data["removed"] == 3
     assert "Recent purges" in texts(at)
+
+
+def test_purging_an_empty_queue_says_so_and_offers_nothing(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    _pause_consuming(runtime, QUEUE)
+    try:
+        runtime.celery.control.purge()
+        at = open_admin_page(admin, "operations")
+        at.selectbox(key="ops_purge_queue").select(QUEUE).run()
+        button(at, "Purge…").click().run()
+        assert f"{QUEUE} is empty: there is nothing to purge." in messages(at, "info")
+        assert not [m for m in messages(at, "warning") if m.startswith("Purge ")]
+        assert "cannot be brought back" not in texts(at)
+        labels = [b.label for b in at.button]
+        assert "Confirm purge" not in labels and "Keep them" not in labels
+    finally:
+        _resume_consuming(runtime, QUEUE)
+
+
+def test_purge_note_names_the_menu_entry_of_the_task_browser(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    at = open_admin_page(admin, "operations")
+    shown = texts(at)
+    assert "cancel those from All tasks in the menu." in shown
+    assert "Tasks page" not in shown
 
 
 def test_beat_samples_store_depths(runtime, tmp_path):

@@ -255,6 +255,27 @@ def test_create_an_account_from_the_form(runtime):
     button(at, "Create account").click().run()
     assert "Created new.person@example.com (user)." in messages(at, "success")
     assert ("create_user", "new.person@example.com") in _actions(runtime)
+    # The new account is in the table and the picker at once, and the form is empty again.
+    assert "new.person@example.com" in list(at.dataframe[0].value["Email"])
+    picker = at.selectbox(key="admin_users_pick")
+    assert "new.person@example.com" in picker.options
+    assert (at.text_input[0].value, at.text_input[1].value) == ("", "")
+
+
+def test_a_refused_account_keeps_what_was_typed(runtime):
+    admin = factories.make_user(runtime, role="admin")
+    at = open_admin_page(admin, "users")
+    at.text_input[0].input("keep.me@example.com")
+    at.text_input[1].input("short")
+    at.selectbox(key="create_user_role").select("premium")
+    button(at, "Create account").click().run()
+    assert not at.exception
+    assert any("password must be at least" in m for m in messages(at, "error")), texts(at)
+    assert not messages(at, "success")
+    assert at.text_input[0].value == "keep.me@example.com"
+    assert at.text_input[1].value == "short"
+    assert at.selectbox(key="create_user_role").value == "premium"
+    assert ("create_user", "keep.me@example.com") not in _actions(runtime)
 
 
 def test_an_admin_cannot_lock_themself_out(runtime):

@@ -11,6 +11,7 @@ from backend.models import Question, TaskRecord
 from tests import factories
 from tests.test_dashboard_support import (
     SMALL_TEXT,
+    button,
     labels,
     messages,
     open_page,
@@ -158,3 +159,28 @@ def test_failed_question_shows_the_reason(runtime):
     at = open_page(user, "ask")
     assert "The answering model did not reply in time." in messages(at, "error")
     assert not at.status
+
+
+def test_new_chat_clears_the_conversation_shown_but_keeps_the_questions(runtime):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, "bees.txt", SMALL_TEXT)
+    factories.ask_and_wait(runtime, user, "Where is the honey sold?")
+    at = open_page(user, "ask")
+    assert "Where is the honey sold?" in texts(at)
+
+    button(at, "New chat").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Where is the honey sold?" not in shown
+    assert not at.chat_message
+    assert "Ask anything about your documents" in shown
+    with runtime.session() as session:
+        kept = session.scalars(select(Question.text).where(Question.user_id == user.id))
+        assert list(kept) == ["Where is the honey sold?"]
+
+    at.chat_input[0].set_value("Who keeps the bees?").run()
+    rerun_until(at, _answered)
+    shown = texts(at)
+    assert "Who keeps the bees?" in shown
+    assert "Where is the honey sold?" not in shown
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
-from backend.models import Document, TaskRecord
+from backend.models import Document, TaskRecord, utcnow
 from tests import factories, pdfs
-from tests.test_dashboard_support import SMALL_TEXT, messages, open_page, rerun_until, texts
+from tests.test_dashboard_support import (
+    SMALL_TEXT,
+    button,
+    messages,
+    open_page,
+    rerun_until,
+    texts,
+)
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -81,3 +91,71 @@ def test_duplicate_upload_points_to_the_existing_document(runtime):
     at.form_submit_button[0].click().run()
     assert "copy.txt is already in your documents as bees.txt." in messages(at, "info")
     assert len(_documents(runtime, user.id)) == 1
+
+
+def test_outcomes_stay_until_cleared(runtime):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, "bees.txt", SMALL_TEXT)
+    at = open_page(user, "upload")
+    at.file_uploader[0].set_value(
+        [("copy.txt", SMALL_TEXT, "text/plain"), ("empty.txt", b"", "text/plain")]
+    )
+    at.form_submit_button[0].click().run()
+    for _ in range(2):
+        at.run()
+        assert "copy.txt is already in your documents as bees.txt." in messages(at, "info")
+        assert "empty.txt: the file is empty." in messages(at, "error")
+    button(at, "Clear").click().run()
+    assert "copy.txt" not in texts(at) and "empty.txt" not in texts(at)
+
+
+def test_embedding_progress_counts_passages_and_estimates_time_left(runtime):
+    user = factories.make_user(runtime)
+    started = utcnow() - timedelta(seconds=30)
+    with runtime.session() as session:
+        session.add(
+            TaskRecord(task_id="t-embed", name="process", state="STARTED", started_at=started)
+        )
+        session.add(
+            Document(
+                owner_id=user.id,
+                filename="big.txt",
+                size_bytes=10,
+                sha256="1" * 64,
+                processing_status="processing",
+                processing_stage="embedding 96 of 400",
+                processing_progress=43,
+                processing_task_id="t-embed",
+            )
+        )
+    at = open_page(user, "upload")
+    (bar,) = at.get("progress")
+    label, left = bar.text.split(" · ")
+    assert label == "**big.txt** — Embedding passages: 96 of 400"
+    assert bar.value == 43
+    # 30 s to reach 43 %: about 40 s more at that rate.
+    seconds = int(re.fullmatch(r"about (\d+) s left", left)[1])
+    assert 35 <= seconds <= 42
+
+
+def test_embedding_reports_after_every_batch_with_the_count():
+    import numpy as np
+
+    from backend.documents import processing
+
+    class Embedder:
+        def embed(self, texts):
+            return np.zeros((len(texts), 4))
+
+    reports: list[tuple[str, int]] = []
+    vectors = processing._embed_with_progress(
+        Embedder(), ["text"] * 100, lambda s, p: reports.append((s, p))
+    )
+    assert vectors.shape == (100, 4)
+    assert [s for s, _ in reports] == [
+        "embedding 32 of 100",
+        "embedding 64 of 100",
+        "embedding 96 of 100",
+        "embedding 100 of 100",
+    ]
+    assert [p for _, p in reports] == sorted(p for _, p in reports) and reports[-1][1] == 85

@@ -239,20 +239,27 @@ def read_document(
         raise
 
 
+EMBED_BATCH = 32
+
+
+def embedding_stage(done: int, total: int) -> str:
+    """The stage a worker reports while embedding: "embedding 96 of 400" (passages)."""
+    return f"embedding {done} of {total}"
+
+
 def _embed_with_progress(
     embedder: Embedder, texts: list[str], progress: Progress, deadline: Deadline | None = None
 ) -> Any:
+    """Embed in small batches, reporting the passages embedded so far after each one."""
     import numpy as np
 
-    batch = 128
     parts = []
-    for start in range(0, len(texts), batch):
+    for start in range(0, len(texts), EMBED_BATCH):
         if deadline is not None:
             deadline.check()
-        parts.append(embedder.embed(texts[start : start + batch]))
-        done = min(len(texts), start + batch)
-        if len(texts) > batch:
-            progress("embedding", 30 + int(55 * done / len(texts)))
+        parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
+        done = min(len(texts), start + EMBED_BATCH)
+        progress(embedding_stage(done, len(texts)), 30 + int(55 * done / len(texts)))
     return np.vstack(parts)
 
 

@@ -37,11 +37,6 @@ from backend.operations.worker_registry import FORGET_AFTER, record_answering, r
 from backend.runtime import Runtime
 
 DISK_FREE_MIN = 0.10
-PREFETCH_NOTE = (
-    "Purging removes the messages waiting in the broker. Messages a worker has already "
-    "prefetched (its reserved tasks) are not in the queue any more and will still run; cancel "
-    "those from the Tasks page."
-)
 
 
 @dataclass(frozen=True)

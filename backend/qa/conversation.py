@@ -49,15 +49,16 @@ class Exchange:
         return WAITING_LABELS.get(self.task_state or "PENDING", "Waiting")
 
 
-def conversation(*, session: Session, user: User, limit: int = 20) -> list[Exchange]:
-    """The user's latest questions, oldest first, as a chat reads."""
+def conversation(
+    *, session: Session, user: User, limit: int = 20, since: datetime | None = None
+) -> list[Exchange]:
+    """The user's latest questions, oldest first, as a chat reads; with `since`, only those
+    asked after that moment (a new chat)."""
+    query = select(Question).where(Question.user_id == user.id)
+    if since is not None:
+        query = query.where(Question.created_at > since)
     records = list(
-        session.scalars(
-            select(Question)
-            .where(Question.user_id == user.id)
-            .order_by(Question.created_at.desc(), Question.id.desc())
-            .limit(limit)
-        )
+        session.scalars(query.order_by(Question.created_at.desc(), Question.id.desc()).limit(limit))
     )
     tasks = _tasks(session, [r.task_id for r in records if r.task_id])
     return [_exchange(r, tasks.get(r.task_id or "")) for r in reversed(records)]

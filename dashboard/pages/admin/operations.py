@@ -12,9 +12,15 @@ from backend.accounts import audit
 from backend.models import utcnow
 from backend.operations import admin_ops, queue_history
 from backend.operations.broker import QueuesReport
-from dashboard import admin_support, common
+from dashboard import admin_support, common, navigation
 
 PURGE_KEY = "ops_purge_pending"
+TASKS_MENU = next(s.title for s in navigation.ADMINISTRATION if s.url_path == "admin-tasks")
+PREFETCH_NOTE = (
+    "Purging removes the messages waiting in the broker. Messages a worker has already "
+    "prefetched (its reserved tasks) are not in the queue any more and will still run; cancel "
+    f"those from {TASKS_MENU} in the menu."
+)
 
 
 def queue_panel(report: QueuesReport) -> None:
@@ -168,19 +174,25 @@ def do_purge(queue: str) -> None:
 
 def purge_section(queue_names: list[str]) -> None:
     st.subheader("Purge a queue")
-    st.caption(admin_ops.PREFETCH_NOTE)
+    st.caption(PREFETCH_NOTE)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     queue = left.selectbox("Queue to purge", queue_names, key="ops_purge_queue")
     right.button("Purge…", icon=":material/delete_sweep:", on_click=ask_purge, args=(queue,))
     pending = st.session_state.get(PURGE_KEY)
-    if pending:
+    if pending and not pending[1]:
+        st.session_state.pop(PURGE_KEY, None)
+        st.info(f"{pending[0]} is empty: there is nothing to purge.", icon=":material/inbox:")
+    elif pending:
         name, count = pending
         st.warning(
             f"Purge {count} message{'s' if count != 1 else ''} from {name}? "
             "They are deleted from the broker and cannot be brought back."
         )
         yes, no, _ = st.columns([1, 1, 4])
-        yes.button("Confirm purge", type="primary", on_click=do_purge, args=(name,))
+        if yes.button("Confirm purge", type="primary"):
+            with st.spinner(f"Purging {name}…"):
+                do_purge(name)
+            st.rerun()
         no.button("Keep them", on_click=lambda: st.session_state.pop(PURGE_KEY, None))
     with common.guard(), common.acting_user() as (session, user):
         entries = audit.recent_entries(session=session, user=user, action="purge_queue", limit=10)

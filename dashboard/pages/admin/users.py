@@ -57,18 +57,36 @@ def charts(frame: pd.DataFrame, per_day: list[dict]) -> None:
         )
 
 
+NEW_ACCOUNT_KEYS = ("create_user_email", "create_user_password", "create_user_role")
+
+
+def create_account() -> None:
+    """Create the account typed in the form; the fields are emptied only once it exists, so a
+    refusal keeps what was typed. Runs before the page is drawn, so the table shows it."""
+    email, password, role = (st.session_state.get(key) for key in NEW_ACCOUNT_KEYS)
+    created = ""
+    with common.guard(later=True), common.acting_user() as (session, user):
+        made = admin_users.create_account(
+            session=session,
+            user=user,
+            email=email or "",
+            password=password or "",
+            role=role or ROLES[0],
+        )
+        created = f"Created {made.email} ({made.role})."
+    if created:
+        common.flash(created)
+        for key, empty in zip(NEW_ACCOUNT_KEYS, ("", "", ROLES[0]), strict=True):
+            st.session_state[key] = empty
+
+
 def create_form() -> None:
-    with st.form("create_user", clear_on_submit=True):
+    with st.form("create_user"):
         st.subheader("Create an account")
-        email = st.text_input("Email")
-        password = st.text_input("Password", type="password")
-        role = st.selectbox("Role", ROLES)
-        if st.form_submit_button("Create account"):
-            with common.guard(), common.acting_user() as (session, user):
-                made = admin_users.create_account(
-                    session=session, user=user, email=email, password=password, role=role
-                )
-                st.success(f"Created {made.email} ({made.role}).")
+        st.text_input("Email", key=NEW_ACCOUNT_KEYS[0])
+        st.text_input("Password", type="password", key=NEW_ACCOUNT_KEYS[1])
+        st.selectbox("Role", ROLES, key=NEW_ACCOUNT_KEYS[2])
+        st.form_submit_button("Create account", on_click=create_account)
 
 
 def open_account(rows: list[dict]) -> None:

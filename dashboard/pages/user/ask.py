@@ -7,7 +7,7 @@ import html
 import streamlit as st
 
 from backend.documents import library
-from backend.models import Document
+from backend.models import Document, utcnow
 from backend.qa import conversation, questions
 from backend.qa.conversation import Exchange
 from dashboard import common, navigation, status
@@ -18,6 +18,7 @@ CONFIDENCE_CAPTIONS = {
 }
 FILTER_KEY = "ask_documents"
 URGENT_KEY = "ask_urgent"
+SINCE_KEY = "ask_since"
 
 
 def citation(number: int, source: dict) -> None:
@@ -137,13 +138,28 @@ def load() -> tuple[list[Document], list[Exchange], dict[int, str], bool] | None
     with common.guard(), common.acting_user() as (session, user):
         ready = library.list_documents(session=session, user=user, status="ready")
         names = {d.id: d.filename for d in library.list_documents(session=session, user=user)}
-        history = conversation.conversation(session=session, user=user)
+        history = conversation.conversation(
+            session=session, user=user, since=st.session_state.get(SINCE_KEY)
+        )
         return ready, history, names, user.is_premium
     return None
 
 
+def new_chat() -> None:
+    """Start an empty chat: earlier questions stay in My tasks, not on this page."""
+    st.session_state[SINCE_KEY] = utcnow()
+    st.session_state["ask_waiting"] = []
+
+
 def page() -> None:
-    st.title("Ask your documents")
+    title, fresh = st.columns([4, 1], vertical_alignment="bottom")
+    title.title("Ask your documents")
+    fresh.button(
+        "New chat",
+        icon=":material/add_comment:",
+        on_click=new_chat,
+        help="Clear the conversation shown; past questions stay in My tasks.",
+    )
     status.outage_banner()
     loaded = load()
     if loaded is None:

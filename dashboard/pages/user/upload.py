@@ -6,37 +6,62 @@ import streamlit as st
 
 from backend.documents import library, views
 from backend.documents.views import UploadProgress
+from backend.errors import ServiceError
 from dashboard import common, navigation, status
 
 TRACKED_KEY = "upload_tracked_ids"
+OUTCOMES_KEY = "upload_outcomes"
 
 
 def tracked() -> list[int]:
     return st.session_state.setdefault(TRACKED_KEY, [])
 
 
+def outcomes() -> list[tuple[str, str]]:
+    """Each submitted file's outcome (kind, sentence), kept until the user clears them."""
+    return st.session_state.setdefault(OUTCOMES_KEY, [])
+
+
 def submit(files: list) -> None:
     """Upload each file in its own unit of work, so one refusal does not stop the others."""
     rt = common.runtime()
     for file in files:
-        with common.guard(), common.acting_user() as (session, user):
-            result = library.upload_document(
-                session=session,
-                celery=rt.celery,
-                uploads=rt.uploads,
-                settings=rt.settings,
-                user=user,
-                filename=file.name,
-                data=file.getvalue(),
-                limiter=rt.rate_limiter,
-            )
-            doc = result.document
-            if doc.id not in tracked():
-                tracked().append(doc.id)
-            if result.duplicate:
-                st.info(f"{file.name} is already in your documents as {doc.filename}.")
+        with common.guard():
+            try:
+                with common.acting_user() as (session, user):
+                    result = library.upload_document(
+                        session=session,
+                        celery=rt.celery,
+                        uploads=rt.uploads,
+                        settings=rt.settings,
+                        user=user,
+                        filename=file.name,
+                        data=file.getvalue(),
+                        limiter=rt.rate_limiter,
+                    )
+                    doc = result.document
+                    duplicate, filename, doc_id = result.duplicate, doc.filename, doc.id
+            except ServiceError as exc:
+                outcomes().append(("error", exc.message))
+                continue
+            if doc_id not in tracked():
+                tracked().append(doc_id)
+            if duplicate:
+                outcomes().append(
+                    ("info", f"{file.name} is already in your documents as {filename}.")
+                )
             else:
-                st.toast(f"Queued {doc.filename}.", icon=":material/schedule:")
+                outcomes().append(("success", f"Accepted {filename}: queued for processing."))
+
+
+def outcome_panel() -> None:
+    if not outcomes():
+        return
+    for kind, message in outcomes():
+        getattr(st, kind)(message)
+    if st.button("Clear", key="upload_clear_outcomes", help="Dismiss these upload messages"):
+        st.session_state[OUTCOMES_KEY] = []
+        st.rerun()
 
 
 def show(item: UploadProgress) -> None:
@@ -45,7 +70,8 @@ def show(item: UploadProgress) -> None:
     elif item.status == "failed":
         st.error(item.outcome, icon=":material/error:")
     else:
-        st.progress(item.percent / 100, text=f"**{item.filename}** — {item.stage_label}")
+        left = f" · {item.time_left}" if item.time_left else ""
+        st.progress(item.percent / 100, text=f"**{item.filename}** — {item.stage_label}{left}")
 
 
 def progress_panel() -> None:
@@ -85,6 +111,7 @@ if sent:
         submit(list(files))
     else:
         st.warning("Choose one or more files first.")
+outcome_panel()
 
 header, clear = st.columns([4, 1], vertical_alignment="bottom")
 header.subheader("Progress")
