@@ -57,3 +57,17 @@ def test_confidence_is_said_in_words():
     assert confidence(Answer(text="x", found=True, score=1.5), strong=1.2) == "well supported"
     assert confidence(Answer(text="x", found=True, score=1.0), strong=1.2) == "partly supported"
     assert confidence(Answer(text="No answer", found=False, score=0.5), strong=1.2) == "not found"
+
+
+def test_chinese_and_japanese_sentences_and_words():
+    from backend.documents.ingest import split_sentences
+    from backend.retrieval.lexical import content_terms
+
+    text = "嵐は港の防波堤を壊した。修理には三か月かかった！新しい防波堤は石で造られた"
+    assert [s.text for s in split_sentences(text)] == [
+        "嵐は港の防波堤を壊した。",
+        "修理には三か月かかった！",
+        "新しい防波堤は石で造られた",
+    ]
+    assert {"防波", "波堤"} <= set(content_terms("防波堤を壊した"))
+    assert content_terms("The houses of 防波堤") == ["hous", "防波", "波堤"]

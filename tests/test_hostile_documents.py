@@ -156,6 +156,19 @@ def test_shift_jis_text_is_ready_and_searchable(runtime):
     )
     assert passages[0].document_id == doc.id
     assert "嵐は十一月三日の夜に港の防波堤を壊した" in passages[0].text
+    # And it is answered: sentences end at 。 and words are matched as character pairs.
+    answer = pipeline.answer_text(
+        sessions=runtime.session,
+        settings=runtime.settings,
+        embedder=runtime.embedder,
+        sentence_vectors=runtime.sentence_vectors,
+        store=runtime.vector_store,
+        user_id=user.id,
+        question="防波堤を壊したのは何ですか？",
+    )
+    assert answer.found, answer
+    assert answer.text.startswith("灯台守の日誌によると、嵐は十一月三日の夜に港の防波堤を壊した。")
+    assert answer.sources[0]["filename"] == "nisshi.txt"
 
 
 @pytest.mark.usefixtures("worker")

@@ -36,6 +36,9 @@ PASSAGE_WEIGHT = 0.5
 SECOND_SENTENCE_MARGIN = 0.5
 ADJACENT_ONLY = True
 MIN_WORDS = 3
+# Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+MIN_CJK_CHARS = 6
 # A misspelt question word still counts when a passage word is this similar (difflib ratio).
 SPELLING_CUTOFF = 0.85
 SPELLING_MIN_CHARS = 5
@@ -83,7 +86,8 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
     out = []
     for index, passage in enumerate(passages):
         for span in split_sentences(passage.text):
-            if len(WORD_RE.findall(span.text.lower())) >= MIN_WORDS:
+            words = len(WORD_RE.findall(span.text.lower()))
+            if words >= MIN_WORDS or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS:
                 out.append(Candidate(index, span.start, span.end, span.text.strip()))
     return out
 

@@ -72,11 +72,21 @@ def _stem(words: list[str]) -> list[str]:
     return list(stemmer.stemWords(words))
 
 
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
 def content_terms(text: str) -> list[str]:
-    """The text's meaningful words, lower-cased and Snowball-stemmed, stop words left out."""
+    """The text's meaningful words, lower-cased and Snowball-stemmed, stop words left out;
+    runs of Chinese, Japanese or Korean characters (written without spaces) as overlapping
+    character pairs, the usual unit for matching them."""
     words = []
+    pairs: list[str] = []
     for raw in WORD_RE.findall(text.lower()):
+        if CJK_RUN.search(raw):
+            for run in CJK_RUN.findall(raw):
+                pairs.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+            continue
         word = raw.replace("’", "'").split("'")[0]
         if word and word not in STOPWORDS:
             words.append(word)
-    return _stem(words)
+    return _stem(words) + pairs

@@ -28,6 +28,8 @@ _CAPITALISED_ABBREVIATIONS = frozenset(
 )
 # Punctuation that may end a sentence, with closing quotes/brackets that belong to it.
 _END = re.compile(r"(?:\.{2,}|\u2026|[.!?]+)[\"'\u201d\u2019)\]]*(?=\s|$)")
+# Chinese and Japanese full stops end a sentence with no space after them.
+_CJK_END = re.compile(r"[\u3002\uff01\uff1f]+[\u300d\u300f\uff09\u3011\"'\u201d\u2019]*")
 _LINES = re.compile(r"[^\n]+")
 _FOLLOWING = re.compile(r"\s*(\S{1,4})")
 _ACRONYM = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
@@ -63,7 +65,8 @@ def _cuts(line: str) -> list[int]:
         following = _FOLLOWING.match(line, match.end())
         if following and _ends_sentence(line, match.start(), match.group(), following.group(1)):
             cuts.append(match.end())
-    return cuts
+    cuts.extend(m.end() for m in _CJK_END.finditer(line) if m.end() < len(line))
+    return sorted(set(cuts))
 
 
 def _ends_sentence(line: str, at: int, punct: str, following: str) -> bool:
