@@ -79,10 +79,10 @@ class Runtime:
     @cached_property
     def vector_store(self) -> VectorStore:
         """The vector store (workers only: the embedded shard allows one process)."""
-        from backend.retrieval.vector_store import VectorStore
+        from backend.retrieval.stores import open_vector_store
 
         with self._lock:
-            return VectorStore.from_settings(self.settings)
+            return open_vector_store(self.settings)
 
     def close(self) -> None:
         """Release connections and the vector store lock."""

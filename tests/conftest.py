@@ -107,7 +107,7 @@ def _private_rabbitmq() -> str:
 
 def _silent_port() -> int:
     """A port bound by this session but never listening: connecting to it is refused, whatever
-    else runs on the machine (Flower's usual 5555 may be taken by a real Flower)."""
+    else runs on the machine (Flower's usual port may be taken by a real Flower)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     _HELD.append(sock)

@@ -70,7 +70,7 @@ def test_metrics_need_the_token_when_one_is_set(runtime):
 
 def test_json_bodies_above_the_limit_are_refused(runtime):
     with TestClient(app_with(runtime, max_json_body_kb=4)) as client:
-        big = b'{"email": "' + b"a" * 8000 + b'", "password": "x"}'
+        big = b'{"email": "' + b"a" * 9000 + b'", "password": "x"}'
         declared = client.post(
             "/auth/tokens", content=big, headers={"Content-Type": "application/json"}
         )

@@ -31,7 +31,7 @@ from backend.config import Settings
 from backend.models import Chunk, Document, Question, TaskRecord, User
 from backend.operations.worker_registry import running_workers
 from backend.qa import questions
-from backend.retrieval.vector_store import VectorStore
+from backend.retrieval.stores import open_vector_store
 from backend.runtime import Runtime, build_runtime
 from backend.tools.bench import worker_env
 from tests import factories
@@ -250,7 +250,7 @@ def _check_nothing_stranded_or_doubled(stack: Stack, user: User) -> dict[str, in
 def _check_vectors(stack: Stack, user: User) -> int:
     """One point per chunk row (the worker is stopped, so its vector store can be opened)."""
     stack.stop_worker()
-    store = VectorStore.from_settings(
+    store = open_vector_store(
         stack.settings.model_copy(update={"vector_path": Path(stack.env["VECTOR_PATH"])})
     )
     try:

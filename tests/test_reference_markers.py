@@ -30,7 +30,7 @@ def test_markers_go(raw, clean):
     "kept",
     [
         "a ratio of 3:2 at 10:30 am, John 3:16",
-        "the server listens on localhost:8000 and db:5432",
+        "the server listens on localhost:8080 and db:5432",
         "see http://example.com:8080/path",
         "he wrote [sic] and was [less than three years] old",
         "Martin Luther [ˈmaɐ̯tiːn ˈlʊtɐ] was born",

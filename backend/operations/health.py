@@ -98,7 +98,7 @@ def check_vector_store(rt: Runtime) -> tuple[bool, str]:
     this reads who holds it."""
     settings = rt.settings
     if not settings.qdrant_url:
-        from backend.retrieval.edge_store import describe_owner, read_owner
+        from backend.retrieval.shard_owner import describe_owner, read_owner
 
         folder = settings.vector_dir
         if not (folder / "edge_config.json").exists():

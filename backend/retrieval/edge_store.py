@@ -7,14 +7,8 @@ worker loses nothing it acknowledged; `flush` writes segments.
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import shutil
-import socket
-import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +19,7 @@ import qdrant_edge as qe
 
 from backend.retrieval.lexical import Sparse
 from backend.retrieval.points import ChunkPoint, point_id
+from backend.retrieval.shard_owner import OWNER_FILE, busy, claim, release
 from backend.retrieval.vector_store import (
     DENSE,
     DIMENSIONS,
@@ -32,13 +27,11 @@ from backend.retrieval.vector_store import (
     RRF_K,
     Found,
     VectorStore,
-    VectorStoreBusy,
     VectorStoreUnavailable,
     chunk_payload,
 )
 
 BATCH = 512
-OWNER_FILE = "owner.lock"  # flock-ed by the owner for as long as the shard is open
 CONFIG_FILE = "edge_config.json"
 
 
@@ -58,26 +51,6 @@ def _tenant_filter(user_id: int, document_ids: Sequence[int] | None) -> qe.Filte
     if document_ids:
         must.append(qe.FieldCondition(key="document_id", match=qe.MatchAny(any=list(document_ids))))
     return qe.Filter(must=must)
-
-
-def read_owner(folder: Path) -> dict[str, Any]:
-    """Who opened the folder last (pid, host, command, since), or {}."""
-    try:
-        data = json.loads((folder / OWNER_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def describe_owner(folder: Path) -> str:
-    owner = read_owner(folder)
-    if not owner:
-        return "another process"
-    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(owner.get("since", 0))))
-    return (
-        f"process {owner.get('pid')} on {owner.get('host')} ({owner.get('command', '?')}, "
-        f"since {since})"
-    )
 
 
 class EdgeStore(VectorStore):
@@ -100,7 +73,7 @@ class EdgeStore(VectorStore):
         folder.mkdir(parents=True, exist_ok=True)
         # Our own lock first: the engine may touch segment files before it finds its WAL
         # locked, and that must never happen to a shard another process is writing.
-        owner_fd = _claim(folder)
+        owner_fd = claim(folder)
         exists = (folder / CONFIG_FILE).exists()
         try:
             if exists:
@@ -108,7 +81,7 @@ class EdgeStore(VectorStore):
             else:
                 shard = qe.EdgeShard.create(str(folder), _config(dim))
         except Exception as exc:  # the binding raises a bare Exception with the engine's text
-            _release(owner_fd)
+            release(owner_fd)
             raise _open_error(folder, exc, exists) from exc
         store = cls(shard, folder, dim, owner_fd)
         if not exists:
@@ -265,43 +238,7 @@ class EdgeStore(VectorStore):
                 self.shard.flush()
             finally:
                 self.shard.close()
-                _release(self._owner_fd)
-
-
-def _claim(folder: Path) -> int:
-    """Lock the folder's owner file and write who we are in it; Busy if another holds it."""
-    fd = os.open(folder / OWNER_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise _busy(folder) from None
-    owner = {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "command": " ".join(os.path.basename(a) for a in sys.argv[:3]) or "python",
-        "since": time.time(),
-    }
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(owner).encode(), 0)
-    return fd
-
-
-def _release(fd: int) -> None:
-    if fd < 0:
-        return
-    try:
-        os.ftruncate(fd, 0)
-    finally:
-        os.close(fd)  # closing drops the lock
-
-
-def _busy(folder: Path) -> VectorStoreBusy:
-    return VectorStoreBusy(
-        f"The vector store at {folder} is open in {describe_owner(folder)}. One process "
-        "owns it (the worker): stop that process first, or set QDRANT_URL to a Qdrant "
-        "server for several processes."
-    )
+                release(self._owner_fd)
 
 
 def _dense_of(vector: Any) -> Sequence[float] | None:
@@ -314,7 +251,7 @@ def _dense_of(vector: Any) -> Sequence[float] | None:
 def _open_error(folder: Path, exc: Exception, existed: bool) -> VectorStoreUnavailable:
     text = str(exc)
     if "WouldBlock" in text:  # held by a process that does not use our owner file
-        return _busy(folder)
+        return busy(folder)
     if existed:
         return VectorStoreUnavailable(
             f"The vector store at {folder} cannot be read ({text}). Nothing in the database "

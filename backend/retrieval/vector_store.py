@@ -13,12 +13,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from backend.config import Settings
 from backend.errors import ServiceError
 from backend.retrieval.lexical import Sparse, query_vector
 from backend.retrieval.points import ChunkPoint, Hit
@@ -55,17 +53,6 @@ class VectorStore(ABC):
 
     dim: int = DIMENSIONS
     where: str  # a folder or a URL, for messages
-
-    @staticmethod
-    def from_settings(settings: Settings, dim: int = DIMENSIONS) -> VectorStore:
-        """Server mode when QDRANT_URL is set, else the embedded shard under VECTOR_PATH."""
-        if settings.qdrant_url:
-            from backend.retrieval.server_store import ServerStore
-
-            return ServerStore.connect(settings, dim=dim)
-        from backend.retrieval.edge_store import EdgeStore
-
-        return EdgeStore.open(Path(settings.vector_dir), dim=dim)
 
     # --- writing
     @abstractmethod

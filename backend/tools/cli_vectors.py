@@ -18,7 +18,8 @@ from backend.config import get_settings
 from backend.ledger import catalog, task_records
 from backend.models import TaskRecord
 from backend.operations import vectors
-from backend.retrieval.vector_store import VectorStore, VectorStoreBusy
+from backend.retrieval.stores import open_vector_store
+from backend.retrieval.vector_store import VectorStoreBusy
 from backend.runtime import Runtime, build_runtime
 
 FINISHED = {"SUCCESS", "FAILURE", "REVOKED", "STUCK"}
@@ -76,7 +77,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         with rt.session() as session:
             user_id = users.get_user_by_email(session=session, email=args.user).id
     try:
-        store = VectorStore.from_settings(rt.settings)
+        store = open_vector_store(rt.settings)
     except VectorStoreBusy:
         kwargs = {"target_user_id": user_id} if user_id is not None else {}
         result = _through_worker(
@@ -103,7 +104,7 @@ def cmd_backup_vectors(args: argparse.Namespace) -> int:
     rt = build_runtime(get_settings())
     destination = Path(args.destination).resolve()
     try:
-        store = VectorStore.from_settings(rt.settings)
+        store = open_vector_store(rt.settings)
     except VectorStoreBusy:
         result = _through_worker(
             rt,
@@ -126,7 +127,7 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
     rebuild from the passages when it is empty while ready documents exist (an upgrade)."""
     rt = build_runtime(get_settings())
     note = vectors.legacy_folder_note(rt.settings)
-    store = VectorStore.from_settings(rt.settings)
+    store = open_vector_store(rt.settings)
     try:
         if vectors.needs_rebuild(rt.session, store):
             if note:
