@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     admin_email: str = ""
     admin_password: str = ""
     allow_signup: bool = False
+    # A dashboard sign-in lasts this long in the browser (across reloads and tabs), unless
+    # signed out, the password changes or is reset, or the account is deactivated.
+    dashboard_session_hours: int = Field(default=168, ge=1, le=24 * 366)
 
     # --- flower
     flower_url: str = "http://localhost:5555"

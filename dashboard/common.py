@@ -1,8 +1,9 @@
 """What every dashboard page shares: the runtime, the signed-in user, outage banners, formats.
 
 Pages are thin: they call `backend/` services with `acting_user()` and render the result.
-Only the user's id lives in `st.session_state`; the account is loaded again on every run so
-a deactivated account is signed out at once.
+Only the user's id (and the id of the browser's session, see session_cookie.py) lives in
+`st.session_state`; the account is loaded again on every run so a deactivated account, or a
+session ended in another tab, is signed out at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import exc as db_errors
 from sqlalchemy.orm import Session
 
-from backend.accounts import users
+from backend.accounts import browser_sessions, users
 from backend.config import Settings, get_settings
 from backend.errors import ServiceError
 from backend.models import User
@@ -29,6 +30,7 @@ log = logging.getLogger("dashboard")
 
 USER_KEY = "user_id"
 STAMP_KEY = "credentials_stamp"
+BROWSER_SESSION_KEY = "browser_session_id"  # the id of the session the browser's cookie holds
 FLASH_KEY = "flash"
 DATABASE_DOWN = (
     "The database is not answering, so your account, documents, questions and tasks cannot "
@@ -42,6 +44,7 @@ SIGNED_OUT = "Your account is no longer active, so you have been signed out."
 CREDENTIALS_CHANGED = (
     "Your password was changed or reset, so you have been signed out; sign in with the new one."
 )
+SESSION_ENDED = "You signed out in another tab or window, or your sign-in expired."
 DB_OUTAGES: tuple[type[BaseException], ...] = (
     db_errors.OperationalError,
     db_errors.InterfaceError,
@@ -96,13 +99,20 @@ def current_user() -> User | None:
     user_id = signed_in_id()
     if user_id is None:
         return None
+    browser_session = st.session_state.get(BROWSER_SESSION_KEY)
     with runtime().session() as session:
         user = session.get(User, user_id)
+        live = browser_session is None or browser_sessions.session_is_live(
+            session=session, token_id=int(browser_session)
+        )
     if user is None or not user.is_active:
         sign_out(SIGNED_OUT)
         return None
     if st.session_state.get(STAMP_KEY, "") != users.credential_stamp(user):
         sign_out(CREDENTIALS_CHANGED)
+        return None
+    if not live:
+        sign_out(SESSION_ENDED)
         return None
     return user
 

@@ -69,6 +69,26 @@ def pages_for(user: User) -> dict[str, list]:
     return {title: [page(s) for s in specs] for title, specs in sections_for(user).items()}
 
 
+def signed_out_pages(sign_in: Callable[[], None]) -> list:
+    """While signed out: the sign-in form at the root and, hidden, at every page's address,
+    so a link to a page keeps its address and query through the sign-in and then opens."""
+    pages = [st.Page(sign_in, title="Sign in", icon=":material/login:", url_path="sign-in")]
+    for _title, specs, _allowed in SECTIONS:
+        pages += [st.Page(sign_in, title="Sign in", url_path=spec.url_path) for spec in specs]
+    return pages
+
+
+def out_of_reach(user: User, elsewhere: Callable[[], None]) -> list:
+    """Hidden pages at the addresses of sections this user may not open, showing `elsewhere`
+    (a link an admin shared opens the user's own default page instead of 'Page not found')."""
+    return [
+        st.Page(elsewhere, title=spec.title, url_path=spec.url_path, visibility="hidden")
+        for _title, specs, allowed in SECTIONS
+        if not allowed(user)
+        for spec in specs
+    ]
+
+
 def page_path(url_path: str) -> str:
     """The file of a page by its URL path, for `st.page_link` and `st.switch_page`."""
     for _title, specs, _allowed in SECTIONS:

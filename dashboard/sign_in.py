@@ -8,7 +8,7 @@ from backend.accounts import users
 from backend.accounts.external_sign_in import sign_in_verified_email
 from backend.accounts.login_throttle import throttled_authenticate
 from backend.models import User
-from dashboard import common
+from dashboard import common, session_cookie
 
 
 def oidc_configured() -> bool:
@@ -28,6 +28,8 @@ def client_address() -> str:
 def _finish(user: User | None) -> None:
     if user is not None:
         common.sign_in_as(user)
+        with common.guard():
+            session_cookie.remember(user.id)
         st.rerun()
 
 

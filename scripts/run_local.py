@@ -182,13 +182,13 @@ def service_commands(settings: Settings) -> dict[str, list[str]]:
             "--forwarded-allow-ips",
             settings.forwarded_allow_ips,
         ]
-    if (ROOT / "dashboard" / "app.py").exists():
+    if (ROOT / "dashboard" / "server.py").exists():
         commands["dashboard"] = [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "dashboard/app.py",
+            "dashboard/server.py",
             f"--server.port={settings.dashboard_port}",
         ]
     return commands
@@ -200,6 +200,9 @@ def child_env(name: str, settings: Settings | None) -> dict[str, str]:
         # Flower reads every FLOWER_* variable as one of its own options; pass only those.
         env = {k: v for k, v in env.items() if not k.startswith("FLOWER_")}
         env["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{settings.flower_secret}"
+    if name == "dashboard" and settings is not None:
+        # The dashboard's server (uvicorn) believes X-Forwarded-Proto from these proxies only.
+        env["FORWARDED_ALLOW_IPS"] = settings.forwarded_allow_ips
     return env
 
 

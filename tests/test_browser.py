@@ -60,7 +60,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture
 def dashboard_url(runtime) -> Iterator[str]:
-    """`streamlit run dashboard/app.py` with this session's settings (same env as the tests)."""
+    """`streamlit run dashboard/server.py` with this session's settings (same env as the tests)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log = ARTIFACTS / "streamlit.log"
@@ -69,7 +69,7 @@ def dashboard_url(runtime) -> Iterator[str]:
         "-m",
         "streamlit",
         "run",
-        "dashboard/app.py",
+        "dashboard/server.py",
         f"--server.port={port}",
         "--server.address=127.0.0.1",
         "--server.headless=true",

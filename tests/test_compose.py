@@ -233,3 +233,18 @@ def test_nginx_routes_and_protects_flower():
     assert "location /api/" in conf
     root = conf.split("location / {", 1)[1].split("}", 1)[0]
     assert "Upgrade $http_upgrade" in root  # Streamlit needs its websocket
+
+
+def test_the_dashboard_is_served_with_its_session_routes_and_trusts_only_nginx():
+    dashboard = SERVICES["dashboard"]
+    assert "dashboard/server.py" in dashboard["command"]
+    api_trusted = SERVICES["api"]["command"][
+        SERVICES["api"]["command"].index("--forwarded-allow-ips") + 1
+    ]
+    assert dashboard["environment"]["FORWARDED_ALLOW_IPS"] == api_trusted
+    docs = yaml.safe_load_all((ROOT / "deploy" / "k8s" / "qa-service.yaml").read_text())
+    (deployment,) = [
+        d for d in docs if d and d["kind"] == "Deployment" and d["metadata"]["name"] == "dashboard"
+    ]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert "dashboard/server.py" in container["command"]

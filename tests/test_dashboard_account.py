@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from backend.accounts import tokens, users
+from backend.accounts import browser_sessions, tokens, users
 from backend.errors import AuthenticationFailed, NotFound
 from backend.ledger import webhooks
 from backend.models import WebhookDelivery
+from dashboard import common
 from tests import factories
 from tests.test_dashboard_support import button, messages, open_page, texts
 
@@ -133,3 +134,29 @@ def test_webhook_is_set_its_secret_shown_once_rotated_and_removed(runtime):
     assert list(at.dataframe[0].value["Event"]) == ["answer.ready"]
     with runtime.session() as session, pytest.raises(NotFound):
         webhooks.get_webhook(session=session, user=user)
+
+
+def test_changing_the_password_gives_this_browser_a_new_session(runtime):
+    user = factories.make_user(runtime)
+    at = open_page(None)
+    email_box, password_box = [w for w in at.text_input if w.form_id == "sign-in"]
+    email_box.input(user.email)
+    password_box.input(factories.PASSWORD)
+    at.form_submit_button[0].click().run()
+    first = at.session_state[common.BROWSER_SESSION_KEY]
+    at.switch_page("pages/user/account.py").run()
+
+    current, new, again = _form_inputs(at, "change-password")
+    current.input(factories.PASSWORD)
+    new.input("a brand new secret")
+    again.input("a brand new secret")
+    at.form_submit_button[0].click().run()
+    assert messages(at, "success")[0].startswith("Your password has been changed.")
+    second = at.session_state[common.BROWSER_SESSION_KEY]
+    assert second != first
+    assert any('"/session/start"' in str(el.value) for el in at.get("html"))
+    with runtime.session() as session:
+        assert not browser_sessions.session_is_live(session=session, token_id=first)
+        assert browser_sessions.session_is_live(session=session, token_id=second)
+    at.run()
+    assert at.session_state["user_id"] == user.id and "signed out" not in texts(at)

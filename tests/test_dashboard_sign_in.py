@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,8 +11,9 @@ from contextlib import contextmanager
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from backend.accounts import browser_sessions, tokens
 from backend.ledger.task_records import BROKER_DOWN
-from backend.models import User
+from backend.models import ApiToken, User
 from backend.runtime import build_runtime
 from dashboard import common, status
 from tests import factories
@@ -150,3 +153,67 @@ def test_single_sign_on_maps_the_verified_email_to_an_active_account(runtime):
     (error,) = messages(at, "error")
     assert "no active account for that address" in error
     assert "Use another identity" in [b.label for b in at.button]
+
+
+def _session_requests(at: AppTest) -> list[str]:
+    """The page's scripts that call the session routes."""
+    return [str(el.value) for el in at.get("html") if "/session/" in str(el.value)]
+
+
+def _held_port() -> Iterator[int]:
+    with socket.socket() as held:  # bound, never listening: connecting is refused
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
+
+
+def test_signing_in_hands_the_page_a_ticket_never_the_token(runtime):
+    user = factories.make_user(runtime)
+    at = _sign_in(open_page(None), user.email, factories.PASSWORD)
+    assert at.session_state["user_id"] == user.id
+    token_id = at.session_state[common.BROWSER_SESSION_KEY]
+    (script,) = _session_requests(at)
+    assert '"/session/start"' in script and '"credentials": "same-origin"' in script
+    ticket = re.search(r'"body": "([^"]+)"', script).group(1)
+    token = browser_sessions.redeem_ticket(redis=runtime.redis, ticket=ticket)
+    assert token is not None and token not in script
+    with runtime.session() as session:
+        record = session.get(ApiToken, token_id)
+        assert record.kind == "dashboard" and record.token_hash == tokens.hash_token(token)
+    at.run()
+    assert _session_requests(at) == []  # asked once
+
+
+def test_sign_out_ends_the_browser_session_and_clears_its_cookie(runtime):
+    user = factories.make_user(runtime)
+    at = _sign_in(open_page(None), user.email, factories.PASSWORD)
+    token_id = at.session_state[common.BROWSER_SESSION_KEY]
+    button(at, "Sign out").click().run()
+    assert "user_id" not in at.session_state
+    (script,) = _session_requests(at)
+    assert '"/session/end"' in script
+    with runtime.session() as session:
+        assert session.get(ApiToken, token_id).revoked_at is not None
+
+
+def test_a_session_ended_elsewhere_signs_the_tab_out(runtime):
+    user = factories.make_user(runtime)
+    at = _sign_in(open_page(None), user.email, factories.PASSWORD)
+    with runtime.session() as session:
+        browser_sessions.end_session(
+            session=session, token_id=at.session_state[common.BROWSER_SESSION_KEY]
+        )
+    at.run()
+    assert "user_id" not in at.session_state
+    assert common.SESSION_ENDED in messages(at, "warning")
+    assert any('"/session/end"' in s for s in _session_requests(at))
+
+
+def test_without_redis_the_sign_in_lasts_as_long_as_the_tab(runtime, settings, monkeypatch):
+    user = factories.make_user(runtime)
+    for port in _held_port():
+        with _dashboard_runtime(monkeypatch, settings, redis_url=f"redis://127.0.0.1:{port}"):
+            at = _sign_in(open_page(None), user.email, factories.PASSWORD)
+            assert not at.exception
+            assert at.session_state["user_id"] == user.id
+            assert at.title[0].value == "Ask your documents"
+            assert _session_requests(at) == []

@@ -60,6 +60,24 @@ def _stand_in(name: str) -> http.server.ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(body)
 
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.dumps(
+                {
+                    "upstream": name,
+                    "path": self.path,
+                    "body": self.rfile.read(length).decode(),
+                    "cookie": self.headers.get("Cookie"),
+                    "forwarded_proto": self.headers.get("X-Forwarded-Proto"),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Set-Cookie", "qa_session=from-upstream; HttpOnly; Path=/")
+            self.end_headers()
+            self.wfile.write(body)
+
         def log_message(self, *args: object) -> None:
             pass
 
@@ -184,3 +202,14 @@ def test_the_dashboard_and_flower_get_security_headers(proxy):
     # The API answers with its own headers, not doubled by the proxy.
     assert "x-frame-options" not in httpx.get(f"{proxy}/api/qa/tasks").headers
 
+
+def test_the_session_routes_reach_the_dashboard_with_cookies_both_ways(proxy):
+    reply = httpx.post(
+        f"{proxy}/session/start", content="a-ticket", headers={"Cookie": "qa_session=old"}
+    )
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["upstream"] == "dashboard" and body["path"] == "/session/start"
+    assert body["body"] == "a-ticket" and body["cookie"] == "qa_session=old"
+    assert body["forwarded_proto"] == "http"  # what the dashboard marks the cookie Secure by
+    assert reply.headers["set-cookie"] == "qa_session=from-upstream; HttpOnly; Path=/"

@@ -180,6 +180,14 @@ def test_make_run_stops_front_doors_first_the_worker_before_flower_and_redis_las
     assert run_local.stop_order(["redis", "extra"]) == [["extra"], ["redis"]]
 
 
+def test_make_run_serves_the_dashboard_with_its_session_routes(settings):
+    run_local = _run_local()
+    command = run_local.service_commands(settings)["dashboard"]
+    assert "dashboard/server.py" in command and "dashboard/app.py" not in command
+    env = run_local.child_env("dashboard", settings)
+    assert env["FORWARDED_ALLOW_IPS"] == settings.forwarded_allow_ips
+
+
 STAND_IN = """
 import os, signal, sys, time
 log, name = sys.argv[1], sys.argv[2]

@@ -19,7 +19,10 @@ from backend.errors import AuthenticationFailed, InvalidInput, NotFound
 from backend.models import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "qa_"
-KINDS = ("api", "session")
+# "api": made by a user for programs; "session": the REST API's sign-in; "dashboard": a
+# browser's dashboard session (held in an HTTP-only cookie, never accepted as a bearer token).
+KINDS = ("api", "session", "dashboard")
+BEARER_KINDS = ("api", "session")
 MAX_NAME_CHARS = 100
 MAX_API_TOKENS = 50
 # last_used_at is a hint for people, not an audit log: writing it on every request would
@@ -81,8 +84,8 @@ def create_token(
     if expires_in is not None and expires_in <= timedelta(0):
         raise InvalidInput("A token's lifetime must be positive.")
     now = utcnow()
-    if kind == "session":
-        _prune_expired_sessions(session, user, now)
+    if kind != "api":
+        _prune_expired_sessions(session, user, kind, now)
     elif _active_api_tokens(session, user) >= MAX_API_TOKENS:
         raise InvalidInput(
             f"You already have {MAX_API_TOKENS} API tokens; revoke one you no longer use."
@@ -109,11 +112,11 @@ def _active_api_tokens(session: Session, user: User) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _prune_expired_sessions(session: Session, user: User, now: datetime) -> None:
+def _prune_expired_sessions(session: Session, user: User, kind: str, now: datetime) -> None:
     # Every sign-in issues a session token; drop the user's dead ones so they do not pile up.
     session.execute(
         delete(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.kind == "session", ApiToken.expires_at < now
+            ApiToken.user_id == user.id, ApiToken.kind == kind, ApiToken.expires_at < now
         )
     )
 
@@ -144,29 +147,60 @@ def revoke_presented_token(*, session: Session, token: str) -> None:
         session.flush()
 
 
-def user_for_token(*, session: Session, token: str) -> User:
-    """The active user a token belongs to; unknown, expired or revoked tokens are refused."""
+REFUSALS = {
+    "ended": "This token ended when the account's password was changed or reset, or the "
+    "account was deactivated; sign in again or create a new token.",
+    "revoked": "This token was revoked; sign in again or use another token.",
+    "expired": "This token has expired; sign in again or create a new one.",
+    "deactivated": "This account is deactivated.",
+}
+
+
+def find_token(
+    *, session: Session, token: str, kinds: tuple[str, ...]
+) -> tuple[ApiToken, User] | None:
+    """The stored token of one of these kinds and its user, live or not; None when unknown."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        raise AuthenticationFailed(INVALID)
+        return None
     row = _find(session, token)
+    if row is None or row[0].kind not in kinds:
+        return None
+    return row
+
+
+def refusal(record: ApiToken, user: User) -> str | None:
+    """Why a stored token no longer signs its user in ("ended", "revoked", "expired",
+    "deactivated"), or None while it does."""
+    changed = user.credentials_changed_at
+    if changed is not None and _aware(record.created_at) <= _aware(changed):
+        return "ended"
+    if record.revoked_at is not None:
+        return "revoked"
+    if record.expires_at is not None and _aware(record.expires_at) <= utcnow():
+        return "expired"
+    if not user.is_active:
+        return "deactivated"
+    return None
+
+
+def note_use(record: ApiToken) -> None:
+    """Update the token's last use, at most every LAST_USED_RESOLUTION."""
+    now = utcnow()
+    if record.last_used_at is None or _aware(record.last_used_at) < now - LAST_USED_RESOLUTION:
+        record.last_used_at = now
+
+
+def user_for_token(*, session: Session, token: str) -> User:
+    """The active user a bearer token belongs to; unknown, expired or revoked tokens, and
+    tokens of other kinds (a dashboard session's), are refused."""
+    row = find_token(session=session, token=token, kinds=BEARER_KINDS)
     if row is None:
         raise AuthenticationFailed(INVALID)
     record, user = row
-    now = utcnow()
-    changed = user.credentials_changed_at
-    if changed is not None and _aware(record.created_at) <= _aware(changed):
-        raise AuthenticationFailed(
-            "This token ended when the account's password was changed or reset, or the "
-            "account was deactivated; sign in again or create a new token."
-        )
-    if record.revoked_at is not None:
-        raise AuthenticationFailed("This token was revoked; sign in again or use another token.")
-    if record.expires_at is not None and _aware(record.expires_at) <= now:
-        raise AuthenticationFailed("This token has expired; sign in again or create a new one.")
-    if not user.is_active:
-        raise AuthenticationFailed("This account is deactivated.")
-    if record.last_used_at is None or _aware(record.last_used_at) < now - LAST_USED_RESOLUTION:
-        record.last_used_at = now
+    reason = refusal(record, user)
+    if reason is not None:
+        raise AuthenticationFailed(REFUSALS[reason])
+    note_use(record)
     return user
 
 

@@ -13,7 +13,7 @@ from backend.accounts import tokens, users
 from backend.errors import NotFound
 from backend.ledger import webhooks
 from backend.models import ApiToken
-from dashboard import common
+from dashboard import common, session_cookie
 
 LIFETIMES = {
     "30 days": timedelta(days=30),
@@ -50,6 +50,8 @@ def password_form() -> None:
         common.remember_credentials(user)  # this session goes on; every other one ends
         changed = True
     if changed:
+        with common.guard():
+            session_cookie.renew()  # ... and this browser stays signed in across reloads
         st.success(
             "Your password has been changed. Every other sign-in has ended and your API "
             "tokens are revoked: create new ones below."
