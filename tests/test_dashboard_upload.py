@@ -142,16 +142,19 @@ def test_embedding_reports_after_every_batch_with_the_count():
     import numpy as np
 
     from backend.documents import processing
+    from backend.documents.ingest import ChunkDraft
 
     class Embedder:
-        def embed(self, texts):
-            return np.zeros((len(texts), 4))
+        def embed_with_spans(self, texts, spans):
+            return np.zeros((len(texts), 4)), [np.zeros((len(s), 4)) for s in spans]
 
     reports: list[tuple[str, int]] = []
-    vectors = processing._embed_with_progress(
-        Embedder(), ["text"] * 100, lambda s, p: reports.append((s, p))
+    drafts = [ChunkDraft(i, None, "One sentence here. And a second one.", 9) for i in range(100)]
+    vectors, sentences = processing._embed_with_progress(
+        Embedder(), drafts, lambda s, p: reports.append((s, p))
     )
     assert vectors.shape == (100, 4)
+    assert [len(spans) for spans, _ in sentences] == [2] * 100
     assert [s for s, _ in reports] == [
         "embedding 32 of 100",
         "embedding 64 of 100",

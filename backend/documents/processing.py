@@ -12,7 +12,13 @@ from sqlalchemy import delete
 
 from backend.config import Settings
 from backend.db import SessionScope
-from backend.documents.ingest import ChunkDraft, Extracted, ExtractionError, chunk_pages
+from backend.documents.ingest import (
+    ChunkDraft,
+    Extracted,
+    ExtractionError,
+    chunk_pages,
+    split_sentences,
+)
 from backend.documents.ingest.sandbox import extract_isolated
 from backend.documents.storage import UploadStore
 from backend.errors import NotFound, ServiceError
@@ -21,8 +27,12 @@ from backend.retrieval.embeddings import Embedder
 from backend.retrieval.lexical import document_vector
 from backend.retrieval.model_files import count_tokens
 from backend.retrieval.points import ChunkPoint, point_id
+from backend.retrieval.pooling import Span, pack_vectors
+from backend.retrieval.term_stats import chunk_term_counts, replace_document_terms
 from backend.retrieval.vector_store import VectorStore
 
+# A passage's sentence spans and their vectors, one row per span.
+SentenceVectors = tuple[list[Span], Any]
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
 
@@ -91,11 +101,13 @@ def process_document(
         data = uploads.read(sha256)
         drafts, extracted = _chunks(data, filename, settings, progress, deadline)
         progress("embedding", 30)
-        vectors = _embed_with_progress(embedder, [d.text for d in drafts], progress, deadline)
+        vectors, sentences = _embed_with_progress(embedder, drafts, progress, deadline)
         points = _points(document_id, user_id, drafts, vectors, deadline)
         progress("storing", 90)
         deadline.check()
-        result = _store(sessions, store, document_id, filename, drafts, extracted, points)
+        result = _store(
+            sessions, store, document_id, filename, drafts, extracted, points, sentences
+        )
     except ExtractionError as exc:
         raise DocumentRejected(exc.message) from exc
     except Exception as exc:
@@ -162,12 +174,14 @@ def _store(
     drafts: list[ChunkDraft],
     extracted: Extracted,
     points: list[ChunkPoint],
+    sentences: list[SentenceVectors],
 ) -> dict[str, Any]:
     """Vectors, then chunk rows; when the rows cannot be written the vectors go again, so no
     vector is ever left without its chunk row."""
     try:
         store.replace_document(document_id, points)
-        _store_rows(sessions, document_id, drafts, extracted)
+        terms = chunk_term_counts(p.sparse for p in points)
+        _store_rows(sessions, document_id, drafts, extracted, sentences, terms)
     except BaseException:
         _forget_vectors(store, document_id)
         raise
@@ -188,7 +202,12 @@ def _forget_vectors(store: VectorStore, document_id: int) -> None:
 
 
 def _store_rows(
-    sessions: SessionScope, document_id: int, drafts: list[ChunkDraft], extracted: Extracted
+    sessions: SessionScope,
+    document_id: int,
+    drafts: list[ChunkDraft],
+    extracted: Extracted,
+    sentences: list[SentenceVectors],
+    terms: dict[int, int],
 ) -> None:
     with sessions() as session:
         document = session.get(Document, document_id)
@@ -203,8 +222,14 @@ def _store_rows(
                 text=d.text,
                 token_count=d.token_count,
                 vector_id=point_id(document_id, d.ordinal),
+                sentence_spans=[list(span) for span in spans],
+                sentence_vectors=pack_vectors(rows),
             )
-            for d in drafts
+            for d, (spans, rows) in zip(drafts, sentences, strict=True)
+        )
+        # The document's term counts go with its chunk rows, replacing any earlier ones.
+        replace_document_terms(
+            session, document_id=document_id, user_id=document.owner_id, counts=terms
         )
         document.processing_status = DocumentStatus.READY.value
         document.processing_stage = "ready"
@@ -248,19 +273,28 @@ def embedding_stage(done: int, total: int) -> str:
 
 
 def _embed_with_progress(
-    embedder: Embedder, texts: list[str], progress: Progress, deadline: Deadline | None = None
-) -> Any:
-    """Embed in small batches, reporting the passages embedded so far after each one."""
+    embedder: Embedder,
+    drafts: list[ChunkDraft],
+    progress: Progress,
+    deadline: Deadline | None = None,
+) -> tuple[Any, list[SentenceVectors]]:
+    """Embed the passages in small batches, reporting the passages embedded so far after each
+    one; each passage's sentences get their vectors from the same run."""
     import numpy as np
 
-    parts = []
-    for start in range(0, len(texts), EMBED_BATCH):
+    spans = [[(s.start, s.end) for s in split_sentences(d.text)] for d in drafts]
+    parts: list[Any] = []
+    sentences: list[SentenceVectors] = []
+    for start in range(0, len(drafts), EMBED_BATCH):
         if deadline is not None:
             deadline.check()
-        parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
-        done = min(len(texts), start + EMBED_BATCH)
-        progress(embedding_stage(done, len(texts)), 30 + int(55 * done / len(texts)))
-    return np.vstack(parts)
+        batch = slice(start, start + EMBED_BATCH)
+        vectors, rows = embedder.embed_with_spans([d.text for d in drafts[batch]], spans[batch])
+        parts.append(vectors)
+        sentences.extend(zip(spans[batch], rows, strict=True))
+        done = min(len(drafts), start + EMBED_BATCH)
+        progress(embedding_stage(done, len(drafts)), 30 + int(55 * done / len(drafts)))
+    return np.vstack(parts), sentences
 
 
 def remove_document_data(

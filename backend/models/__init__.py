@@ -4,6 +4,7 @@ from backend.models.accounts import ApiToken, AuditEntry, Role, User
 from backend.models.common import utcnow
 from backend.models.documents import Chunk, Document, DocumentStatus
 from backend.models.ledger import TaskFlag, TaskRecord, Webhook, WebhookDelivery
+from backend.models.lexical import DocumentTerm
 from backend.models.operations import AdminNotice, QueueDepthSample
 from backend.models.qa import Question
 from backend.models.reports import UsageReport
@@ -15,6 +16,7 @@ __all__ = [
     "Chunk",
     "Document",
     "DocumentStatus",
+    "DocumentTerm",
     "Question",
     "QueueDepthSample",
     "Role",

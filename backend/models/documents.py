@@ -6,11 +6,13 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -71,5 +73,9 @@ class Chunk(Base):
     text: Mapped[str] = mapped_column(Text)
     token_count: Mapped[int] = mapped_column(Integer, default=0)
     vector_id: Mapped[str] = mapped_column(String(36))
+    # The passage's sentences as [start, end] character spans and their vectors (float16,
+    # one 384-d row per span, zero where none was read); NULL for chunks stored before them.
+    sentence_spans: Mapped[list[list[int]] | None] = mapped_column(JSON)
+    sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     document: Mapped[Document] = relationship(back_populates="chunks")

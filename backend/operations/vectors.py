@@ -23,6 +23,7 @@ from backend.models import Chunk, Document, DocumentStatus
 from backend.retrieval.embeddings import Embedder
 from backend.retrieval.lexical import document_vector
 from backend.retrieval.points import ChunkPoint
+from backend.retrieval.term_stats import chunk_term_counts, replace_document_terms
 from backend.retrieval.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,13 @@ def reindex(
     progress: ReindexProgress | None = None,
 ) -> ReindexSummary:
     """Rebuild the vectors of every ready document (of one user, or of all) from its stored
-    passages. Idempotent: each document's points are replaced, never added to."""
+    passages, with the documents' term counts. Idempotent: each document's points and term
+    rows are replaced, never added to. A full rebuild of a store in the former layout makes
+    it anew first."""
     started = time.perf_counter()
     documents = ready_documents(sessions, user_id)
+    if user_id is None and store.engine_idf:
+        store.reset()
     if user_id is not None:
         store.delete_user(user_id)  # also points of documents that are no longer ready
     chunks_done = 0
@@ -90,6 +95,11 @@ def reindex(
                 for row, vector in zip(batch, vectors, strict=True)
             )
         store.replace_document(document_id, points)
+        with sessions() as session:
+            counts = chunk_term_counts(p.sparse for p in points)
+            replace_document_terms(
+                session, document_id=document_id, user_id=owner_id, counts=counts
+            )
         chunks_done += len(points)
         if progress is not None:
             progress(done, len(documents), chunks_done)
@@ -115,9 +125,27 @@ def stored_passages(sessions: SessionScope) -> int:
         )
 
 
+def rebuild_reason(sessions: SessionScope, store: VectorStore) -> str | None:
+    """Why the store must be rebuilt from the passages, in a sentence, or None: it weighs
+    words over every account (made before per-account statistics), or it is empty while
+    ready documents have passages (a new or restored store)."""
+    if store.engine_idf:
+        return (
+            f"The vector store at {store.where} weighs words by their rarity across every "
+            "account; it now weighs them within each account's own documents: rebuilding it "
+            "from the stored passages."
+        )
+    if store.count() == 0 and stored_passages(sessions) > 0:
+        return (
+            f"The vector store at {store.where} is empty while documents are ready: "
+            "rebuilding it from the stored passages."
+        )
+    return None
+
+
 def needs_rebuild(sessions: SessionScope, store: VectorStore) -> bool:
-    """The store is empty while ready documents have passages (a new or restored store)."""
-    return store.count() == 0 and stored_passages(sessions) > 0
+    """The store must be rebuilt from the passages (see `rebuild_reason`)."""
+    return rebuild_reason(sessions, store) is not None
 
 
 def legacy_folder_note(settings: Settings) -> str | None:

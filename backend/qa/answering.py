@@ -55,6 +55,10 @@ class Passage:
     text: str
     score: float
     similarity: float = 0.0
+    # Its sentences' vectors by (start, end), as stored when the document was processed.
+    sentences: dict[tuple[int, int], np.ndarray] | None = field(
+        default=None, compare=False, hash=False, repr=False
+    )
 
 
 @dataclass
@@ -101,7 +105,7 @@ def score_sentences(
     lexical_weight: float = LEXICAL_WEIGHT,
 ) -> np.ndarray:
     """Meaning + distinctive shared words + passage similarity, one score per candidate."""
-    semantic = embedder.embed([c.text for c in candidates]) @ question_vector
+    semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
     sentence_terms = [content_words(c.text) for c in candidates]
     idf = _local_idf(sentence_terms)
     asked = with_spelling_matches(content_words(question), idf)
@@ -110,6 +114,24 @@ def score_sentences(
     lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+
+
+def sentence_vectors(
+    candidates: list[Candidate], passages: list[Passage], embedder: TextEmbedder
+) -> np.ndarray:
+    """Each candidate's vector: stored with its passage when the document was processed, so
+    a question costs one embedding; embedded now for passages stored without them."""
+    stored = [
+        (passages[c.passage].sentences or {}).get((c.start, c.end)) for c in candidates
+    ]
+    missing = [i for i, vector in enumerate(stored) if vector is None]
+    if missing:
+        fresh = embedder.embed([candidates[i].text for i in missing])
+        for i, vector in zip(missing, fresh, strict=True):
+            stored[i] = vector
+    if not stored:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([np.asarray(v, dtype=np.float32) for v in stored])
 
 
 def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[str]:

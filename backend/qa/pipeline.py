@@ -24,8 +24,10 @@ from backend.qa.answering import (
 )
 from backend.qa.llm import LLMAnswerer, LLMError
 from backend.qa.questions import parse_method, question_result
-from backend.retrieval.embeddings import Embedder
+from backend.retrieval.embeddings import EMBEDDING_DIM, Embedder
 from backend.retrieval.points import Hit
+from backend.retrieval.pooling import unpack_vectors
+from backend.retrieval.term_stats import question_term_weights
 from backend.retrieval.vector_cache import TextEmbedder
 from backend.retrieval.vector_store import SearchMode, VectorStore
 
@@ -54,6 +56,10 @@ def retrieve(
         query_text=question,
         mode=mode,
         candidates=settings.retrieval_candidates,
+        # Words weighed by their rarity in this account's own documents only.
+        term_weights=question_term_weights(
+            sessions=sessions, user_id=user_id, question=question, mode=mode
+        ),
     )
     with sessions() as session:
         passages = resolve_hits(session, user_id, hits)
@@ -66,7 +72,14 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
         return []
     doc_ids = {h.document_id for h in hits}
     rows = session.execute(
-        select(Chunk.id, Chunk.document_id, Chunk.ordinal, Document.filename)
+        select(
+            Chunk.id,
+            Chunk.document_id,
+            Chunk.ordinal,
+            Chunk.sentence_spans,
+            Chunk.sentence_vectors,
+            Document.filename,
+        )
         .join(Document, Document.id == Chunk.document_id)
         .where(
             Chunk.document_id.in_(doc_ids),
@@ -74,24 +87,35 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
             Document.processing_status == DocumentStatus.READY.value,
         )
     ).all()
-    index = {(r.document_id, r.ordinal): (r.id, r.filename) for r in rows}
+    index = {(r.document_id, r.ordinal): r for r in rows}
     passages = []
     for hit in hits:
-        found = index.get((hit.document_id, hit.ordinal))
-        if found is not None:
-            chunk_id, filename = found
+        row = index.get((hit.document_id, hit.ordinal))
+        if row is not None:
             passages.append(
                 Passage(
-                    chunk_id,
+                    row.id,
                     hit.document_id,
-                    filename,
+                    row.filename,
                     hit.page,
                     hit.text,
                     hit.score,
                     hit.similarity,
+                    stored_sentences(row.sentence_spans, row.sentence_vectors),
                 )
             )
     return passages
+
+
+def stored_sentences(spans: Any, data: bytes | None) -> dict[tuple[int, int], Any] | None:
+    """The chunk's sentence vectors by (start, end), as stored at processing (None for a
+    chunk stored before they were; zero rows, for spans the encoder did not reach, left out)."""
+    if not spans or not data:
+        return None
+    rows = unpack_vectors(data, EMBEDDING_DIM)
+    if len(rows) != len(spans):
+        return None
+    return {(int(a), int(b)): v for (a, b), v in zip(spans, rows, strict=True) if v.any()}
 
 
 def answer_text(

@@ -7,6 +7,7 @@ worker loses nothing it acknowledged; `flush` writes segments.
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Iterator, Sequence
@@ -36,10 +37,22 @@ CONFIG_FILE = "edge_config.json"
 
 
 def _config(dim: int) -> qe.EdgeConfig:
+    # No IDF modifier: the question's weights carry the IDF of the asking account (term_stats).
     return qe.EdgeConfig(
         vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
-        sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams()},
     )
+
+
+def _has_engine_idf(folder: Path) -> bool:
+    """Whether the shard's lexical vectors carry the IDF modifier (a shard made before
+    per-account statistics); the engine refuses to load it with the current config."""
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        modifier = config["sparse_vectors"][LEXICAL].get("modifier")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return str(modifier).lower() == "idf"
 
 
 def _match(key: str, value: int) -> qe.FieldCondition:
@@ -84,9 +97,29 @@ class EdgeStore(VectorStore):
             release(owner_fd)
             raise _open_error(folder, exc, exists) from exc
         store = cls(shard, folder, dim, owner_fd)
+        store.engine_idf = exists and _has_engine_idf(folder)
         if not exists:
             store._create_indexes()
         return store
+
+    def reset(self) -> None:
+        with self._guard():
+            self.shard.close()
+            for entry in self.folder.iterdir():
+                if entry.name == OWNER_FILE:  # ours, and locked while we hold the folder
+                    continue
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+            try:
+                self.shard = qe.EdgeShard.create(str(self.folder), _config(self.dim))
+            except Exception as exc:
+                self._closed = True
+                release(self._owner_fd)
+                raise _open_error(self.folder, exc, False) from exc
+            self.engine_idf = False
+            self._create_indexes()
 
     def _create_indexes(self) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ from tokenizers import Encoding, Tokenizer
 from backend.retrieval.calibration import calibrate, load_weights
 from backend.retrieval.model_files import load_tokenizer, model_dir
 from backend.retrieval.onnx_graph import GRAPH_VERSION, SMOOTH_ALPHA, build_bert_graph
+from backend.retrieval.pooling import Span, mean_pool_normalize, pool_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
@@ -71,11 +72,21 @@ class Embedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts into a float32 (len(texts), 384) array of unit vectors, in input order."""
+        return self.embed_with_spans(texts)[0]
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and, from the same encoder run, one vector per given character
+        span of it (its sentences): the mean of the span's token states in the context of the
+        whole text, normalised. A span with no token in the text's window gets a zero row."""
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not a single string")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        wanted = spans if spans is not None else [()] * len(texts)
+        parts = [np.zeros((len(s), self.dim), dtype=np.float32) for s in wanted]
         if not texts:
-            return out
+            return out, parts
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
         # Sorting by length keeps texts of similar length together, so little padding is computed.
@@ -85,12 +96,17 @@ class Embedder:
             # Long texts get fewer rows per batch: attention memory grows with rows * width^2.
             width = lengths[order[min(start + self.batch_size, len(order)) - 1]]
             rows = order[start : start + max(1, min(self.batch_size, MAX_BATCH_TOKENS // width))]
-            out[rows] = self._embed_batch([encodings[i] for i in rows])
+            batch = [encodings[i] for i in rows]
+            hidden, mask = self._run(batch)
+            out[rows] = mean_pool_normalize(hidden, mask)
+            for at, row in enumerate(rows):
+                if wanted[row]:
+                    parts[row] = pool_spans(hidden[at], batch[at].offsets, wanted[row])
             start += len(rows)
-        return out
+        return out, parts
 
-    def _embed_batch(self, encodings: list[Encoding]) -> np.ndarray:
-        """Run one padded batch through the encoder and pool it."""
+    def _run(self, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
+        """One padded batch through the encoder: token states and the attention mask."""
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -100,17 +116,7 @@ class Embedder:
         (hidden,) = self.session.run(
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
         )
-        return mean_pool_normalize(np.asarray(hidden, dtype=np.float32), mask)
-
-
-def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Attention-mask weighted token mean, then L2 normalisation, as sentence-transformers."""
-    weights = mask.astype(np.float32)[:, :, None]
-    summed = (hidden * weights).sum(axis=1)
-    # Same clamps as sentence-transformers' Pooling and torch's F.normalize.
-    pooled = summed / np.maximum(weights.sum(axis=1), 1e-9)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return np.asarray(hidden, dtype=np.float32), mask
 
 
 def _calibration_texts() -> list[str]:

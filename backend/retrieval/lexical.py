@@ -1,9 +1,10 @@
 """The lexical signal: Qdrant's own BM25 (English Snowball stemmer and stop words).
 
 Chunks are stored with `document_vector` (term-frequency weights); questions are searched with
-`query_vector` (each term once); the engine applies IDF over the collection (`Modifier.Idf`)
-and the two together score as BM25. The same embedder serves the embedded shard and a Qdrant
-server, so a collection moves between them without re-embedding.
+`query_vector` (each term once), each term weighted by its IDF over the asking account's own
+chunks (`term_stats`), and the engine's dot product of the two scores as BM25. The same
+embedder serves the embedded shard and a Qdrant server, so a collection moves between them
+without re-embedding.
 
 `content_terms` gives the same kind of terms as readable strings, for the sentence rerank
 (which compares a question's words with each sentence's, and corrects misspellings).
@@ -51,7 +52,7 @@ def _bm25() -> Bm25:
 
 
 def document_vector(text: str) -> Sparse:
-    """A chunk's BM25 term-frequency weights (IDF is applied by the engine at query time)."""
+    """A chunk's BM25 term-frequency weights (the question's weights carry the IDF)."""
     vector = _bm25().embed_document(text)
     return Sparse(list(vector.indices), [float(v) for v in vector.values])
 

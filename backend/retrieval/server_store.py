@@ -62,17 +62,21 @@ class ServerStore(VectorStore):
         return store
 
     def ensure_collection(self) -> None:
-        """Create the collection and its payload indexes if missing."""
+        """Create the collection and its payload indexes if missing; note whether an existing
+        one carries the IDF modifier (made before per-account statistics)."""
         if self.client.collection_exists(self.collection):
+            params = self.client.get_collection(self.collection).config.params
+            lexical = (params.sparse_vectors or {}).get(LEXICAL)
+            self.engine_idf = lexical is not None and lexical.modifier == models.Modifier.IDF
             return
+        self.engine_idf = False
         self.client.create_collection(
             self.collection,
             vectors_config={
                 DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)
             },
-            sparse_vectors_config={
-                LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)
-            },
+            # No IDF modifier: the question's weights carry the asking account's IDF.
+            sparse_vectors_config={LEXICAL: models.SparseVectorParams()},
         )
         with warnings.catch_warnings():
             # qdrant-client's local mode (standing in for a server in tests) keeps no payload
@@ -90,6 +94,10 @@ class ServerStore(VectorStore):
                 field_name="document_id",
                 field_schema=models.PayloadSchemaType.INTEGER,
             )
+
+    def reset(self) -> None:
+        self.client.delete_collection(self.collection)
+        self.ensure_collection()
 
     def replace_document(self, document_id: int, points: Sequence[ChunkPoint]) -> None:
         self.delete_document(document_id)

@@ -3,15 +3,17 @@ delete filtered to one user or one document.
 
 Two adapters keep it: `EdgeStore` (the embedded default: a Qdrant Edge shard in the worker
 process) and `ServerStore` (a Qdrant server at `QDRANT_URL`). Both hold the same named vectors
-(`dense`: cosine, 384 dimensions; `lexical`: sparse BM25 with IDF), the same point ids, the
-same payload indexes (`user_id`, `document_id`) and run the same query: a dense and a lexical
-prefetch, each filtered to the tenant, fused by reciprocal rank in the engine.
+(`dense`: cosine, 384 dimensions; `lexical`: sparse BM25 term-frequency weights scored by dot
+product), the same point ids, the same payload indexes (`user_id`, `document_id`) and run the
+same query: a dense and a lexical prefetch, each filtered to the tenant, fused by reciprocal
+rank in the engine. The question's lexical weights are the terms' IDF over the asking
+account's own chunks (`term_stats`), so no account's answers depend on another's documents.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -53,6 +55,10 @@ class VectorStore(ABC):
 
     dim: int = DIMENSIONS
     where: str  # a folder or a URL, for messages
+    # True for a store made before per-account statistics: its engine applies IDF over every
+    # account's chunks (the IDF modifier). It is searched as it was made to be until it is
+    # rebuilt (`operations.vectors`, at start-up).
+    engine_idf: bool = False
 
     # --- writing
     @abstractmethod
@@ -66,6 +72,11 @@ class VectorStore(ABC):
     @abstractmethod
     def delete_user(self, user_id: int) -> None:
         """Remove every point of the user (account deletion)."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Remove every point and make the store anew in the current layout (before a
+        rebuild from the stored passages)."""
 
     # --- reading
     @abstractmethod
@@ -99,11 +110,13 @@ class VectorStore(ABC):
         query_text: str = "",
         mode: SearchMode = "dense",
         candidates: int = 30,
+        term_weights: Mapping[int, float] | None = None,
     ) -> list[Hit]:
-        """The user's best chunks (never another user's): dense, lexical, or both fused."""
-        sparse = query_vector(query_text) if mode != "dense" and query_text else None
-        if sparse is not None and not sparse.indices:
-            sparse = None
+        """The user's best chunks (never another user's): dense, lexical, or both fused.
+        `term_weights` are the question terms' IDF over the user's chunks (`term_stats`);
+        without them each term weighs 1."""
+        weights = None if self.engine_idf else term_weights
+        sparse = lexical_query(query_text, weights) if mode != "dense" else None
         if mode == "sparse" and sparse is None:
             return []
         dense = None if mode == "sparse" else np.asarray(vector, dtype=np.float32)
@@ -130,6 +143,20 @@ class VectorStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the store (and the folder, for the embedded shard)."""
+
+
+def lexical_query(text: str, term_weights: Mapping[int, float] | None) -> Sparse | None:
+    """The question's terms, each weighted by `term_weights` (terms it lacks are dropped:
+    no chunk of the user holds them) or by 1 without weights; None when no term is left."""
+    terms = query_vector(text) if text else Sparse([], [])
+    if term_weights is not None:
+        kept = [
+            (term, value * term_weights[term])
+            for term, value in zip(terms.indices, terms.values, strict=True)
+            if term in term_weights
+        ]
+        terms = Sparse([term for term, _ in kept], [value for _, value in kept])
+    return terms if terms.indices else None
 
 
 def _hit(found: Found, query: np.ndarray) -> Hit:

@@ -18,6 +18,7 @@ from backend.config import get_settings
 from backend.ledger import catalog, task_records
 from backend.models import TaskRecord
 from backend.operations import vectors
+from backend.retrieval import term_stats
 from backend.retrieval.stores import open_vector_store
 from backend.retrieval.vector_store import VectorStoreBusy
 from backend.runtime import Runtime, build_runtime
@@ -124,16 +125,18 @@ def cmd_backup_vectors(args: argparse.Namespace) -> int:
 
 def cmd_prepare_vectors(args: argparse.Namespace) -> int:
     """Open the store before the worker starts: a clear message if it cannot be read, and a
-    rebuild from the passages when it is empty while ready documents exist (an upgrade)."""
+    rebuild from the passages when it is empty while ready documents exist or was made in a
+    former layout (an upgrade); documents processed before per-account term statistics get
+    theirs."""
     rt = build_runtime(get_settings())
     note = vectors.legacy_folder_note(rt.settings)
     store = open_vector_store(rt.settings)
     try:
-        if vectors.needs_rebuild(rt.session, store):
+        reason = vectors.rebuild_reason(rt.session, store)
+        if reason:
             if note:
                 print(note)
-            print(f"The vector store at {store.where} is empty while documents are ready: "
-                  "rebuilding it from the stored passages.")
+            print(reason)
             summary = vectors.reindex(
                 sessions=rt.session,
                 embedder=rt.embedder,
@@ -142,6 +145,10 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
+        counted = term_stats.backfill_document_terms(rt.session)
+        if counted:
+            print(f"Counted the words of {counted} documents processed before per-account "
+                  "word statistics.")
         print(f"Vector store: {store.where} holds {store.count()} passages.")
     finally:
         store.close()

@@ -1,0 +1,51 @@
+"""From token states to vectors: the whole text's (as sentence-transformers pools it) and its
+sentences' (the same pooling over each sentence's tokens, read from the text's own run)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# A character span [start, end) of a text.
+Span = tuple[int, int]
+
+
+def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Attention-mask weighted token mean, then L2 normalisation, as sentence-transformers."""
+    weights = mask.astype(np.float32)[:, :, None]
+    summed = (hidden * weights).sum(axis=1)
+    # Same clamps as sentence-transformers' Pooling and torch's F.normalize.
+    pooled = summed / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def pool_spans(
+    hidden: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[Span]
+) -> np.ndarray:
+    """One unit vector per character span: the mean of the states of the tokens inside it
+    (special tokens, which cover no characters, left out). Reading sentences from the passage's
+    run costs no extra encoder work, and each sentence's tokens have seen their neighbours, so
+    "He moved to New York" knows who "he" is. A span with no token gets a zero row."""
+    starts = np.array([a for a, _ in offsets])
+    ends = np.array([b for _, b in offsets])
+    real = ends > starts
+    out = np.zeros((len(spans), hidden.shape[-1]), dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = real & (starts >= start) & (ends <= end)
+        if inside.any():
+            vector = hidden[: len(offsets)][inside].mean(axis=0)
+            out[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    return out
+
+
+def pack_vectors(vectors: np.ndarray) -> bytes:
+    """Vectors as stored with a chunk: float16, row after row (half the bytes; cosines move
+    by less than 0.001)."""
+    return np.asarray(vectors, dtype="<f2").tobytes()
+
+
+def unpack_vectors(data: bytes, dim: int) -> np.ndarray:
+    """The stored rows back as float32, one per span."""
+    return np.frombuffer(data, dtype="<f2").reshape(-1, dim).astype(np.float32)
