@@ -113,3 +113,30 @@ def test_passages_stored_without_sentence_vectors_are_still_answered(runtime, sq
 
     assert answer.found and "William" in answer.text
     assert counting.texts  # embedded at question time, as before
+
+
+def test_reindex_gives_older_passages_their_sentence_vectors(runtime, squad_doc):
+    from backend.operations import vectors
+
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    with runtime.session() as session:
+        session.execute(
+            update(Chunk)
+            .where(Chunk.document_id == doc.id)
+            .values(sentence_spans=None, sentence_vectors=None)
+        )
+
+    vectors.reindex(
+        sessions=runtime.session,
+        embedder=runtime.embedder,
+        store=runtime.vector_store,
+        user_id=user.id,
+    )
+
+    with runtime.session() as session:
+        chunks = session.scalars(select(Chunk).where(Chunk.document_id == doc.id)).all()
+    assert chunks and all(c.sentence_spans and c.sentence_vectors for c in chunks)
+    counting = CountingEmbedder(runtime.sentence_vectors)
+    assert _ask(runtime, user, "Who conquered England in 1066?", counting).found
+    assert counting.texts == []

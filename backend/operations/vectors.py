@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from backend.config import Settings
 from backend.db import SessionScope
+from backend.documents.ingest import split_sentences
 from backend.errors import InvalidInput
 from backend.models import Chunk, Document, DocumentStatus
 from backend.retrieval.embeddings import Embedder
 from backend.retrieval.lexical import document_vector
 from backend.retrieval.points import ChunkPoint
+from backend.retrieval.pooling import pack_vectors
 from backend.retrieval.term_stats import chunk_term_counts, replace_document_terms
 from backend.retrieval.vector_store import VectorStore
 
@@ -82,20 +84,29 @@ def reindex(
     for done, (document_id, owner_id) in enumerate(documents, start=1):
         with sessions() as session:
             rows = session.execute(
-                select(Chunk.ordinal, Chunk.page, Chunk.text)
+                select(Chunk.id, Chunk.ordinal, Chunk.page, Chunk.text)
                 .where(Chunk.document_id == document_id)
                 .order_by(Chunk.ordinal)
             ).all()
         points: list[ChunkPoint] = []
+        sentences: list[dict[str, Any]] = []
         for start in range(0, len(rows), EMBED_BATCH):
             batch = rows[start : start + EMBED_BATCH]
-            vectors = embedder.embed([r.text for r in batch])
+            spans = [[(s.start, s.end) for s in split_sentences(r.text)] for r in batch]
+            vectors, parts = embedder.embed_with_spans([r.text for r in batch], spans)
             points.extend(
                 _point(document_id, owner_id, row, vector)
                 for row, vector in zip(batch, vectors, strict=True)
             )
+            sentences.extend(
+                {"id": row.id, "sentence_spans": [list(x) for x in cut], "sentence_vectors":
+                 pack_vectors(part)}
+                for row, cut, part in zip(batch, spans, parts, strict=True)
+            )  # fmt: skip
         store.replace_document(document_id, points)
         with sessions() as session:
+            if sentences:  # passages stored before their sentences had vectors get them too
+                session.execute(update(Chunk), sentences)
             counts = chunk_term_counts(p.sparse for p in points)
             replace_document_terms(
                 session, document_id=document_id, user_id=owner_id, counts=counts
