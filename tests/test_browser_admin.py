@@ -7,6 +7,8 @@ tests/artifacts/.
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect  # noqa: E402
 from sqlalchemy import select
 
@@ -19,6 +21,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
     go,
     page,
     pytestmark,
+    scroll_to,
     settle,
     snap,
 )
@@ -42,6 +45,10 @@ def test_admin_sees_worker_and_retries_a_failed_task(runtime, dashboard_url, pag
     expect(page.get_by_test_id("stDataFrame").nth(1)).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("No workers are answering")).to_have_count(0)
     snap(page, "admin-01-operations")
+    # The queues, the workers and the purge form together, below Flower's access line.
+    scroll_to(page, page.get_by_role("heading", name="Queues"))
+    expect(page.get_by_role("button", name="Purge…")).to_be_in_viewport()
+    snap(page, "admin-01-operations-queues")
 
     go(page, "All tasks")
     expect(page.get_by_text("1 tasks match · page 1 of 1")).to_be_visible()
@@ -77,6 +84,16 @@ def test_admin_sees_worker_and_retries_a_failed_task(runtime, dashboard_url, pag
     expect(page.get_by_role("heading", name="Recent tasks")).to_be_visible()
     expect(page).to_have_url(f"{dashboard_url.rstrip('/')}/admin-user?user={owner.id}")
     snap(page, "admin-04-user-detail")
+    # Further down: the account's tasks, named by what they worked on, its documents and the
+    # controls.
+    scroll_to(page, page.get_by_role("heading", name="Recent tasks"))
+    tasks = page.get_by_test_id("stDataFrame").first
+    expect(tasks).to_be_in_viewport()
+    # Both tasks (the failed upload and its retry) are named by the file they processed.
+    # (The grid draws on a canvas; its accessibility table holds the cells' text.)
+    what = tasks.locator("td").filter(has_text=re.compile(r"^locked\.pdf$"))
+    expect(what).to_have_count(2)
+    snap(page, "admin-04-user-detail-tasks")
 
     go(page, "Audit log")
     expect(page.get_by_text("1 entry match.")).to_be_visible(timeout=SLOW)
