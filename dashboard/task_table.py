@@ -223,3 +223,25 @@ def chart_colours(column: str = "state") -> dict[str, Any]:
         "color_discrete_map": STATE_COLOURS,
         "category_orders": {column: STATE_ORDER},
     }
+
+
+DAY_MS = 86_400_000
+
+
+def tasks_per_day_figure(rows: list[dict[str, Any]]) -> Any:
+    """Tasks per day stacked by state: one bar a day wide on a date axis (so one day of
+    tasks is a bar, not the whole axis with times to the millisecond), at least a week."""
+    import plotly.express as px
+
+    from backend.ledger.task_view import state_label
+
+    frame = pd.DataFrame([{**row, "state": state_label(row["state"])} for row in rows])
+    fig = px.bar(frame, x="date", y="count", title="Tasks per day", **chart_colours())
+    days = pd.to_datetime(frame["date"])
+    first, last = days.min(), days.max()
+    first = min(first, last - pd.Timedelta(days=6))
+    half = pd.Timedelta(hours=12)
+    fig.update_xaxes(type="date", range=[str(first - half), str(last + half)], tickformat="%b %d")
+    fig.update_traces(width=0.8 * DAY_MS)
+    fig.update_layout(xaxis_title=None, yaxis_title=None, legend_title=None)
+    return fig

@@ -93,3 +93,16 @@ def button(at: AppTest, label: str):
     matches = [b for b in at.button if b.label == label]
     assert len(matches) == 1, [b.label for b in at.button]
     return matches[0]
+
+
+def test_tasks_per_day_with_one_day_is_one_bar_on_a_week_of_dates():
+    import pandas as pd
+
+    from dashboard.task_table import DAY_MS, tasks_per_day_figure
+
+    fig = tasks_per_day_figure([{"date": "2026-12-03", "state": "SUCCESS", "count": 4}])
+
+    first, last = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+    assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.tickformat == "%b %d"
+    assert last - first >= pd.Timedelta(days=7)  # not one day stretched over the whole axis
+    assert all(trace.width == 0.8 * DAY_MS for trace in fig.data)

@@ -66,15 +66,7 @@ def _ms(value: float | None) -> str:
 def activity(detail: UserDetail) -> None:
     left, right = st.columns(2)
     if detail.per_day:
-        per_day = pd.DataFrame(
-            [{**row, "state": state_label(row["state"])} for row in detail.per_day]
-        )
-        left.plotly_chart(
-            px.bar(
-                per_day, x="date", y="count", title="Tasks per day", **task_table.chart_colours()
-            ),
-            width="stretch",
-        )
+        left.plotly_chart(task_table.tasks_per_day_figure(detail.per_day), width="stretch")
     else:
         left.caption("No tasks in this period.")
     if detail.tasks_by_state:
@@ -228,20 +220,23 @@ def change(action: str, user_id: int, value: str | None = None) -> None:
 def controls(detail: UserDetail) -> None:
     st.subheader("Manage the account")
     a = detail.account
-    cols = st.columns([2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
+    cols = st.columns([2, 1], vertical_alignment="bottom")
     role = cols[0].selectbox("Role", ROLES, index=ROLES.index(a.role), key="admin_user_role")
     cols[1].button("Set role", on_click=change, args=("role", a.id, role))
+    # Each action on its own button with its whole name (at 1280 px six in a row were cut).
+    cols = st.columns(4)
     if a.is_active:
-        cols[2].button("Deactivate", on_click=change, args=("deactivate", a.id))
+        cols[0].button("Deactivate", on_click=change, args=("deactivate", a.id), width="stretch")
     else:
-        cols[2].button("Activate", on_click=change, args=("activate", a.id))
-    cols[3].button("Reset password", on_click=change, args=("reset", a.id))
-    cols[4].button("Usage report", on_click=change, args=("report", a.id))
-    cols[5].button(
+        cols[0].button("Activate", on_click=change, args=("activate", a.id), width="stretch")
+    cols[1].button("Reset password", on_click=change, args=("reset", a.id), width="stretch")
+    cols[2].button("Usage report", on_click=change, args=("report", a.id), width="stretch")
+    cols[3].button(
         "Unlock sign-in",
         on_click=change,
         args=("unlock", a.id),
         help="Clear the account's failed sign-ins and waits, from every client.",
+        width="stretch",
     )
     password = st.session_state.pop(RESET_KEY, None)
     if password:

@@ -8,7 +8,6 @@ import plotly.express as px
 import streamlit as st
 
 from backend.accounts import admin_users
-from backend.ledger.task_view import state_label
 from backend.models import Role
 from dashboard import common, navigation, task_table
 
@@ -40,16 +39,7 @@ def usage_frame(rows: list[dict]) -> pd.DataFrame:
 def charts(frame: pd.DataFrame, per_day: list[dict]) -> None:
     left, right = st.columns(2)
     if per_day:
-        left.plotly_chart(
-            px.bar(
-                pd.DataFrame([{**row, "state": state_label(row["state"])} for row in per_day]),
-                x="date",
-                y="count",
-                title="Tasks per day",
-                **task_table.chart_colours(),
-            ),
-            width="stretch",
-        )
+        left.plotly_chart(task_table.tasks_per_day_figure(per_day), width="stretch")
     top = frame.sort_values("Tasks", ascending=False).head(10)
     if not top.empty and top["Tasks"].sum():
         right.plotly_chart(

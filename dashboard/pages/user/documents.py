@@ -55,7 +55,18 @@ def listing() -> None:
     cols[1].metric("Ready", int(counts.get("ready", 0)))
     cols[2].metric("In progress", int(counts.get("pending", 0) + counts.get("processing", 0)))
     cols[3].metric("Failed", int(counts.get("failed", 0)))
-    st.dataframe(table(docs), hide_index=True, width="stretch")
+    st.dataframe(
+        table(docs),
+        hide_index=True,
+        width="stretch",
+        # At 1280 px the reason a document failed is what its owner came to read.
+        column_config={
+            "Problem": st.column_config.TextColumn(width="large"),
+            "Stage": st.column_config.TextColumn(width="small"),
+            "Size": st.column_config.TextColumn(width="small"),
+            "Pages": st.column_config.TextColumn(width="small"),
+        },
+    )
     if st.session_state.get("documents_busy") and not any(map(in_progress, docs)):
         # Processing ended: one full rerun stops the polling and refreshes the actions.
         st.rerun()
@@ -97,12 +108,15 @@ def actions(docs: list[Document]) -> None:
     chosen = st.selectbox(
         "Document",
         list(by_id),
-        format_func=lambda i: f"{by_id[i].filename} ({by_id[i].processing_status})",
+        # The name only: a label that carried the status kept showing an old one after the
+        # status changed (the widget is identified by its key).
+        format_func=lambda i: by_id[i].filename,
         key="documents_selected",
     )
     if chosen is None:
         return
     doc = by_id[chosen]
+    st.caption(f"Status: {doc.processing_status}")
     if doc.processing_status == "failed":
         st.error(f"Why it failed: {doc.processing_error or 'no reason was recorded.'}")
     left, right, _ = st.columns([1, 1, 4])
