@@ -137,3 +137,24 @@ def test_a_store_with_the_engines_idf_is_recognised_and_made_anew(kind, tmp_path
             assert not reopened.engine_idf and reopened.count() == 8
         finally:
             reopened.close()
+
+
+def test_equal_word_scores_fuse_the_same_whatever_order_documents_were_stored(store):
+    """Two accounts hold the same three passages, stored in opposite orders (as two workers
+    may finish them): the fused ranking is the same, passage for passage."""
+    texts = ["tram depot", "tram museum", "tram timetable"]  # one shared word: equal BM25
+    tram = _term("tram")
+    for user, order in ((7, [0, 1, 2]), (8, [2, 1, 0])):
+        for i in order:
+            document = user * 10 + i
+            store.replace_document(document, [chunk(user, document, 0, texts[i], 20 + i)])
+    vector = unit(11)
+
+    def ranked(user):
+        hits = store.search(
+            vector, user_id=user, query_text="tram", mode="hybrid", term_weights={tram: 1.0}
+        )
+        return [h.text for h in hits]
+
+    assert ranked(7) == ranked(8)
+    assert sorted(ranked(7)) == sorted(texts)

@@ -12,6 +12,7 @@ without re-embedding.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass
@@ -51,10 +52,25 @@ def _bm25() -> Bm25:
     return Bm25(Bm25Config(language="english", avg_len=AVERAGE_CHUNK_TERMS))
 
 
+# Passages with equal BM25 scores are common (one shared rare word each); the engine orders
+# such ties by storage order, which depends on which worker stored a document first, so the
+# same documents in two accounts could rank differently. Every weight of a passage is scaled
+# by 1 + TIE_BREAK * h, h in [0, 1) from its text: scores move by at most a millionth, and a
+# tie is broken by the passages' content, the same in every account.
+TIE_BREAK = 1e-6
+
+
+def _tie_break(text: str) -> float:
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest()
+    return 1.0 + TIE_BREAK * int.from_bytes(digest, "big") / 2**32
+
+
 def document_vector(text: str) -> Sparse:
-    """A chunk's BM25 term-frequency weights (the question's weights carry the IDF)."""
+    """A chunk's BM25 term-frequency weights (the question's weights carry the IDF), with
+    ties between passages broken by their text (see TIE_BREAK)."""
     vector = _bm25().embed_document(text)
-    return Sparse(list(vector.indices), [float(v) for v in vector.values])
+    scale = _tie_break(text)
+    return Sparse(list(vector.indices), [float(v) * scale for v in vector.values])
 
 
 def query_vector(text: str) -> Sparse:
