@@ -82,11 +82,21 @@ def query_vector(text: str) -> Sparse:
 _stemmers = threading.local()
 
 
-def _stem(words: list[str]) -> list[str]:
+# Stemming is pure Python and was most of an answer's time (the pool's sentences hold about
+# 700 words a question); a language's words repeat, so each is stemmed once per process.
+STEM_CACHE_WORDS = 200_000
+
+
+@lru_cache(maxsize=STEM_CACHE_WORDS)
+def _stem_word(word: str) -> str:
     stemmer = getattr(_stemmers, "english", None)
     if stemmer is None:  # snowballstemmer objects keep state: one per thread
         stemmer = _stemmers.english = snowballstemmer.stemmer("english")
-    return list(stemmer.stemWords(words))
+    return str(stemmer.stemWord(word))
+
+
+def _stem(words: list[str]) -> list[str]:
+    return [_stem_word(word) for word in words]
 
 
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
