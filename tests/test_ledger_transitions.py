@@ -154,3 +154,22 @@ def test_stuck_view_keeps_tasks_that_beat_flagged(runtime):
         record = session.get(TaskRecord, "lost-message-0001")
         assert record is not None and record.state == "STUCK"
         assert record.error and record.error.startswith("Stuck: Queued")
+
+
+def test_waiting_for_a_result_looks_soon_then_less_often(monkeypatch):
+    from backend.ledger import results
+
+    class Backend:
+        calls = 0
+
+        def get_task_meta(self, task_id, cache=False):
+            self.calls += 1
+            return {"status": "SUCCESS" if self.calls == 7 else "STARTED"}
+
+    pauses: list[float] = []
+    monkeypatch.setattr(results.time, "sleep", pauses.append)
+
+    meta = results.wait_for_result(Backend(), "t", timeout=60)
+
+    assert meta["status"] == "SUCCESS"
+    assert pauses == [0.005, 0.01, 0.02, 0.04, 0.05, 0.05]
