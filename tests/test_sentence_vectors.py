@@ -27,6 +27,16 @@ class CountingEmbedder:
         return self.inner.embed(texts)
 
 
+def _forget_sentence_vectors(rt, document_id):
+    """Make the document's passages look stored before sentence vectors existed."""
+    with rt.session() as session:
+        session.execute(
+            update(Chunk)
+            .where(Chunk.document_id == document_id)
+            .values(sentence_spans=None, sentence_vectors=None)
+        )
+
+
 def _ask(rt, user, question, sentence_vectors):
     return answer_text(
         sessions=rt.session,
@@ -101,12 +111,7 @@ def test_a_question_embeds_only_itself(runtime, squad_doc):
 def test_passages_stored_without_sentence_vectors_are_still_answered(runtime, squad_doc):
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
-    with runtime.session() as session:
-        session.execute(
-            update(Chunk)
-            .where(Chunk.document_id == doc.id)
-            .values(sentence_spans=None, sentence_vectors=None)
-        )
+    _forget_sentence_vectors(runtime, doc.id)
     counting = CountingEmbedder(runtime.sentence_vectors)
 
     answer = _ask(runtime, user, "Who conquered England in 1066?", counting)
@@ -120,12 +125,7 @@ def test_reindex_gives_older_passages_their_sentence_vectors(runtime, squad_doc)
 
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
-    with runtime.session() as session:
-        session.execute(
-            update(Chunk)
-            .where(Chunk.document_id == doc.id)
-            .values(sentence_spans=None, sentence_vectors=None)
-        )
+    _forget_sentence_vectors(runtime, doc.id)
 
     vectors.reindex(
         sessions=runtime.session,

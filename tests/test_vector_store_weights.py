@@ -14,18 +14,10 @@ from backend.retrieval.edge_store import EdgeStore
 from backend.retrieval.lexical import document_vector, query_vector
 from backend.retrieval.server_store import ServerStore
 from backend.retrieval.vector_store import VectorStore
+from tests import test_vector_store as contract
 from tests.test_vector_store import TEXTS, chunk, fill, unit
 
-
-@pytest.fixture(params=["edge", "server"])
-def store(request, tmp_path):
-    if request.param == "edge":
-        made: VectorStore = EdgeStore.open(tmp_path / "vectors")
-    else:
-        made = ServerStore(QdrantClient(path=str(tmp_path / "server")), collection="chunks")
-    yield made
-    made.close()
-
+store = contract.store  # the same two adapters as the contract tests
 
 
 def _term(word: str) -> int:
@@ -77,9 +69,7 @@ def test_scores_do_not_move_when_another_user_adds_the_same_words(store):
         ]  # fmt: skip
 
     before = asked()
-    store.replace_document(
-        60, [chunk(8, 60, i, f"Poland capital {i}", 20 + i) for i in range(30)]
-    )
+    store.replace_document(60, [chunk(8, 60, i, f"Poland capital {i}", 20 + i) for i in range(30)])
     assert asked() == before
 
 

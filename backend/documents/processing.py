@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,66 +11,36 @@ from sqlalchemy import delete
 
 from backend.config import Settings
 from backend.db import SessionScope
+from backend.documents.deadline import (
+    Deadline,
+    DocumentRejected,
+    document_deadline,
+    time_limit_sentence,
+)
 from backend.documents.ingest import (
     ChunkDraft,
     Extracted,
     ExtractionError,
     chunk_pages,
-    split_sentences,
 )
 from backend.documents.ingest.sandbox import extract_isolated
+from backend.documents.passage_vectors import (
+    SentenceVectors,
+    embed_passages,
+    sentence_columns,
+)
 from backend.documents.storage import UploadStore
-from backend.errors import NotFound, ServiceError
+from backend.errors import NotFound
 from backend.models import Chunk, Document, DocumentStatus, utcnow
 from backend.retrieval.embeddings import Embedder
 from backend.retrieval.lexical import document_vector
 from backend.retrieval.model_files import count_tokens
 from backend.retrieval.points import ChunkPoint, point_id
-from backend.retrieval.pooling import Span, pack_vectors
 from backend.retrieval.term_stats import chunk_term_counts, replace_document_terms
 from backend.retrieval.vector_store import VectorStore
 
-# A passage's sentence spans and their vectors, one row per span.
-SentenceVectors = tuple[list[Span], Any]
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
-
-
-def time_limit_sentence(seconds: float) -> str:
-    """What the owner reads when a document used up its processing time."""
-    return (
-        f"The document took longer than {seconds:.0f} s to process, the limit per document; "
-        "it may be too large or too complex. Split it into smaller files and upload them "
-        "separately."
-    )
-
-
-class DocumentRejected(ServiceError):
-    """The file cannot be turned into searchable text; the message says why."""
-
-
-class Deadline:
-    """One document's wall-clock budget, checked between steps of the work: the worker's
-    threads pool enforces no Celery time limit, and a sandboxed step gets what is left."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        # 0 means no limit, as it does for Celery's time limits.
-        self._ends = clock() + seconds if seconds > 0 else math.inf
-
-    def remaining(self) -> float:
-        return max(0.0, self._ends - self._clock())
-
-    def check(self) -> None:
-        """Raise DocumentRejected with the time sentence once the budget is used up."""
-        if self._clock() >= self._ends:
-            raise DocumentRejected(time_limit_sentence(self.seconds))
-
-
-def document_deadline(settings: Settings) -> Deadline:
-    """The budget of one document: its soft time limit, counted from the start of the work."""
-    return Deadline(settings.document_soft_time_limit)
 
 
 def process_document(
@@ -222,10 +191,9 @@ def _store_rows(
                 text=d.text,
                 token_count=d.token_count,
                 vector_id=point_id(document_id, d.ordinal),
-                sentence_spans=[list(span) for span in spans],
-                sentence_vectors=pack_vectors(rows),
+                **sentence_columns(cut),
             )
-            for d, (spans, rows) in zip(drafts, sentences, strict=True)
+            for d, cut in zip(drafts, sentences, strict=True)
         )
         # The document's term counts go with its chunk rows, replacing any earlier ones.
         replace_document_terms(
@@ -282,16 +250,16 @@ def _embed_with_progress(
     one; each passage's sentences get their vectors from the same run."""
     import numpy as np
 
-    spans = [[(s.start, s.end) for s in split_sentences(d.text)] for d in drafts]
     parts: list[Any] = []
     sentences: list[SentenceVectors] = []
     for start in range(0, len(drafts), EMBED_BATCH):
         if deadline is not None:
             deadline.check()
-        batch = slice(start, start + EMBED_BATCH)
-        vectors, rows = embedder.embed_with_spans([d.text for d in drafts[batch]], spans[batch])
+        vectors, cut = embed_passages(
+            embedder, [d.text for d in drafts[start : start + EMBED_BATCH]]
+        )
         parts.append(vectors)
-        sentences.extend(zip(spans[batch], rows, strict=True))
+        sentences.extend(cut)
         done = min(len(drafts), start + EMBED_BATCH)
         progress(embedding_stage(done, len(drafts)), 30 + int(55 * done / len(drafts)))
     return np.vstack(parts), sentences

@@ -18,13 +18,12 @@ from sqlalchemy import func, select, update
 
 from backend.config import Settings
 from backend.db import SessionScope
-from backend.documents.ingest import split_sentences
+from backend.documents.passage_vectors import embed_passages, sentence_columns
 from backend.errors import InvalidInput
 from backend.models import Chunk, Document, DocumentStatus
 from backend.retrieval.embeddings import Embedder
 from backend.retrieval.lexical import document_vector
 from backend.retrieval.points import ChunkPoint
-from backend.retrieval.pooling import pack_vectors
 from backend.retrieval.term_stats import chunk_term_counts, replace_document_terms
 from backend.retrieval.vector_store import VectorStore
 
@@ -92,17 +91,15 @@ def reindex(
         sentences: list[dict[str, Any]] = []
         for start in range(0, len(rows), EMBED_BATCH):
             batch = rows[start : start + EMBED_BATCH]
-            spans = [[(s.start, s.end) for s in split_sentences(r.text)] for r in batch]
-            vectors, parts = embedder.embed_with_spans([r.text for r in batch], spans)
+            vectors, cuts = embed_passages(embedder, [r.text for r in batch])
             points.extend(
                 _point(document_id, owner_id, row, vector)
                 for row, vector in zip(batch, vectors, strict=True)
             )
             sentences.extend(
-                {"id": row.id, "sentence_spans": [list(x) for x in cut], "sentence_vectors":
-                 pack_vectors(part)}
-                for row, cut, part in zip(batch, spans, parts, strict=True)
-            )  # fmt: skip
+                {"id": row.id, **sentence_columns(cut)}
+                for row, cut in zip(batch, cuts, strict=True)
+            )
         store.replace_document(document_id, points)
         with sessions() as session:
             if sentences:  # passages stored before their sentences had vectors get them too
