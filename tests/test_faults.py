@@ -179,7 +179,8 @@ def _load(stack: Stack, user: User, round_no: int) -> tuple[list[int], list[int]
 
 
 def _settle(stack: Stack, docs: list[int], asked: list[int]) -> dict[str, float | int]:
-    """Wait until every upload and question of the round ended; watch for failed-then-ready."""
+    """Wait until every upload and question of the round ended, and the ledger says so;
+    watch for failed-then-ready."""
     seen_failed: set[int] = set()
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
@@ -194,10 +195,26 @@ def _settle(stack: Stack, docs: list[int], asked: list[int]) -> dict[str, float 
                     Question.id.in_(asked), Question.answered_at.is_not(None)
                 )
             )
+            task_ids = list(
+                session.scalars(select(Document.processing_task_id).where(Document.id.in_(docs)))
+            ) + list(session.scalars(select(Question.task_id).where(Question.id.in_(asked))))
+            # The ledger's last word follows the answer's commit by a moment: wait for it too.
+            still_open = session.scalar(
+                select(func.count(TaskRecord.task_id)).where(
+                    TaskRecord.task_id.in_(task_ids),
+                    TaskRecord.state.in_(("PENDING", "STARTED", "RETRY")),
+                )
+            )
         seen_failed |= {d for d, s in states.items() if s == "failed"}
-        if all(s == "ready" for s in states.values()) and answered == len(asked):
+        done = all(s == "ready" for s in states.values()) and answered == len(asked)
+        if done and not still_open:
             break
-        assert time.monotonic() < deadline, (states, answered, stack.log.read_text()[-3000:])
+        assert time.monotonic() < deadline, (
+            states,
+            answered,
+            still_open,
+            stack.log.read_text()[-3000:],
+        )
         time.sleep(0.2)
     return {"failed_then_ready": len(seen_failed)}
 
@@ -235,16 +252,27 @@ def _check_nothing_stranded_or_doubled(stack: Stack, user: User) -> dict[str, in
             duplicates += len(ordinals) - len(set(ordinals))
             assert len(ordinals) == doc.chunk_count, doc.filename
             task = session.get(TaskRecord, doc.processing_task_id)
-            assert task is not None and task.state == "SUCCESS", (doc.filename, task and task.state)
+            assert task is not None and task.state == "SUCCESS", (
+                doc.filename,
+                task and task.state,
+                _log_lines(stack, doc.processing_task_id),
+            )
         for question in session.scalars(select(Question).where(Question.user_id == user.id)):
             task = session.get(TaskRecord, question.task_id)
             assert question.answered_at is not None and question.error is None
             assert task is not None and task.state == "SUCCESS", (
                 question.text,
                 task and task.state,
+                _log_lines(stack, question.task_id),
             )
     assert open_rows == 0
     return {"documents": len(documents), "duplicated_chunks": duplicates}
+
+
+def _log_lines(stack: Stack, task_id: str | None) -> str:
+    """The worker's log lines about one task (what an operator would read first)."""
+    lines = stack.log.read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines if task_id and task_id in line)[-4000:]
 
 
 def _check_vectors(stack: Stack, user: User) -> int:

@@ -1,5 +1,6 @@
 """Task lifecycle signals -> the task ledger, for what happens outside a task's own call:
-retries, revocations, and failures the pool reports (a hard time limit, a lost worker)."""
+revocations, and failures the pool reports (a hard time limit, a lost worker). Retries are
+recorded by `LedgerTask.retry` itself, before the retry's message is published."""
 
 from __future__ import annotations
 
@@ -42,13 +43,6 @@ def on_failure(
             error=error_text(exception),
             reason=owner_reason(exception),
         )
-
-
-@signals.task_retry.connect
-def on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
-    if _is_ledger_task(sender) and request is not None:
-        text = error_text(reason) if isinstance(reason, BaseException) else str(reason)
-        record(runtime_of(sender), request.id, Event.RETRYING, error=text)
 
 
 @signals.task_revoked.connect

@@ -9,12 +9,13 @@ keeps the document or question the task serves in step.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import Task
 from celery.exceptions import Ignore, Reject, Retry
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from backend.errors import ServiceError
 from backend.ledger import webhooks
@@ -48,13 +49,38 @@ def owner_reason(exc: BaseException | None) -> str:
     return "It failed because of an internal error; try again, or ask an administrator."
 
 
+# A write that meets a dropped connection is tried again on a fresh one (the pool replaces
+# it): the ledger's last word on a task must not be lost to a database restart.
+RECORD_PAUSES = (0.2, 1.0, 3.0)
+
+
 def record(rt: Runtime, task_id: str, event: Event, **details: Any) -> None:
-    """Apply one ledger event; a database hiccup is logged, never raised into the task."""
-    try:
-        with rt.session() as session:
-            transition(session, task_id=task_id, event=event, **details)
-    except SQLAlchemyError:
-        log.exception("task ledger: could not record %s of %s", event.value, task_id)
+    """Apply one ledger event; a database hiccup is retried, then logged, never raised."""
+    for attempt, pause in enumerate((*RECORD_PAUSES, None)):
+        try:
+            with rt.session() as session:
+                transition(session, task_id=task_id, event=event, **details)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if pause is None:
+                log.error(
+                    "task ledger: could not record %s of %s after %d attempts: %s",
+                    event.value,
+                    task_id,
+                    attempt + 1,
+                    type(exc).__name__,
+                )
+                return
+            log.warning(
+                "task ledger: the database dropped the write of %s of %s; again in %.1f s",
+                event.value,
+                task_id,
+                pause,
+            )
+            time.sleep(pause)
+        except SQLAlchemyError:
+            log.exception("task ledger: could not record %s of %s", event.value, task_id)
+            return
 
 
 class LedgerTask(Task):
@@ -84,6 +110,30 @@ class LedgerTask(Task):
         record(rt, task_id, Event.SUCCEEDED)
         self._notify(rt, task_id, kwargs, failed=False, result=result)
         return result
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        """Record the retry before its message is published: a copy that starts at once
+        (countdown 0, another pool thread) must find RETRY, not a run of its own in progress,
+        or it would be taken for a duplicate and dropped."""
+        request = self.request
+        task_id = request.id
+        if not task_id or request.called_directly or request.is_eager:
+            return super().retry(*args, **kwargs)
+        limit = kwargs.get("max_retries")
+        limit = self.max_retries if limit is None else limit
+        exc = kwargs.get("exc")
+        rt = runtime_of(self)
+        if limit is None or request.retries + 1 <= limit:
+            text = error_text(exc) if isinstance(exc, BaseException) else "Retrying."
+            record(rt, task_id, Event.RETRYING, error=text)
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as rejected:
+            # The retry could not be queued (the broker is unreachable): the run ends here.
+            sentence = "It could not be queued again to retry (the broker was unreachable)."
+            record(rt, task_id, Event.FAILED, error=sentence, reason=sentence)
+            setattr(rejected, RECORDED, True)
+            raise
 
     @staticmethod
     def _runs_elsewhere_or_ended(rt: Runtime, task_id: str) -> bool:
