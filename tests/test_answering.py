@@ -71,3 +71,24 @@ def test_chinese_and_japanese_sentences_and_words():
     ]
     assert {"防波", "波堤"} <= set(content_terms("防波堤を壊した"))
     assert content_terms("The houses of 防波堤") == ["hous", "防波", "波堤"]
+
+
+def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
+    """"They may exist to ..." answers "Why do stromules exist?" although only the sentence
+    before it says "stromules"; the sentences that repeat the word but do not answer lose."""
+    text = (
+        "Stromules are thin tubes that reach out from chloroplasts into the cytoplasm. "
+        "They may exist to increase the surface area for transport between compartments. "
+        "Stromules are common in tomato fruit and rarely seen in leaves. "
+        "Stromules of the kind seen in roots were described in 1962."
+    )
+    question = "Why do stromules exist?"
+    passage = Passage(1, 1, "plastids.txt", None, text, score=1.0, similarity=0.5)
+    vector = runtime.embedder.embed([question])[0]
+
+    answer = answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
+    )
+
+    assert answer.found
+    assert answer.text.startswith("They may exist to increase the surface area"), answer.text

@@ -114,11 +114,16 @@ def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tm
     not_found = report["not_found"]
     assert len(not_found["held_out"]) == 2
     assert not_found["absent_refused"] > not_found["present_refused"]
+    # Every article missing in turn: most questions about it are refused.
+    each = report["absent_each"]
+    assert each["questions_per_article"] > 0 and each["absent_refused"] >= 0.5
+    assert len(each["lowest"]) == 3
 
     assert cli.main(["eval", str(tmp_path), "--sample", "5"]) == 0
     table = capsys.readouterr().out
     assert "dense only (meaning-only rerank)" in table and "cited@5" in table
     assert "precision of 'not found'" in table
+    assert "each article missing in turn" in table
 
 
 def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_path, capsys):
@@ -135,6 +140,7 @@ def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_p
 
     assert [r["via"] for r in reports] == ["api", "api"]
     for report in reports:
+        assert 0.0 <= report["absent_each"]["absent_refused"] <= 1.0
         assert list(report["methods"]) == ["hybrid + sentence rerank (system)"]
         assert report["methods"]["hybrid + sentence rerank (system)"]["questions"] == 6
     lines = (dump / "first-api.jsonl").read_text().splitlines()
@@ -146,4 +152,5 @@ def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_p
     assert cli.main(args) == 0
     table = capsys.readouterr().out
     assert "first" in table and "second" in table and "absent refused" in table
+    assert "absent, each article" in table
     assert "asked through api" in table

@@ -3,7 +3,8 @@
 Every sentence of the retrieved passages is scored against the question by meaning (cosine of
 MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
 sentences, so words every candidate shares count little; a misspelt question word counts as
-the passages' word spelled almost the same) and by its passage's similarity.
+the passages' word spelled almost the same; half of those only the sentence before it holds,
+for a sentence that goes on about what its predecessor named) and by its passage's similarity.
 The best sentence is the answer (with its neighbour when that is nearly as good), passages are
 re-ordered by their best sentence, and a weak best score means "not found".
 """
@@ -33,6 +34,8 @@ PARTLY_SUPPORTED = "partly supported"
 NOT_SUPPORTED = "not found"
 CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 PASSAGE_WEIGHT = 0.5
+# The share of the question words held only by the sentence before (in the same passage).
+PREVIOUS_SENTENCE_WEIGHT = 0.5
 SECOND_SENTENCE_MARGIN = 0.5
 ADJACENT_ONLY = True
 MIN_WORDS = 3
@@ -112,6 +115,14 @@ def score_sentences(
     unseen = math.log(1 + (len(candidates) + 0.5) / 0.5)
     total = sum(idf.get(t, unseen) for t in asked) or 1.0
     lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
+    # A sentence often answers about what the sentence before it named ("They store CO2 in a
+    # four-carbon compound."): the question words only its predecessor holds count in part.
+    carried = np.zeros(len(candidates))
+    for i in range(1, len(candidates)):
+        if candidates[i].passage == candidates[i - 1].passage:
+            only_before = (asked & sentence_terms[i - 1]) - sentence_terms[i]
+            carried[i] = sum(idf[t] for t in only_before) / total
+    lexical = lexical + PREVIOUS_SENTENCE_WEIGHT * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
 

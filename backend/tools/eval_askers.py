@@ -19,19 +19,30 @@ VIA = ("queue", "api")
 
 
 class Asker(Protocol):
-    def __call__(self, user: User, question: str, retrieval: str | None) -> dict[str, Any]: ...
+    def __call__(
+        self,
+        user: User,
+        question: str,
+        retrieval: str | None,
+        document_ids: list[int] | None = None,
+    ) -> dict[str, Any]: ...
 
 
 def queue_asker(rt: Runtime, timeout: float) -> Asker:
     """Submit through the services, wait for the worker's result."""
 
-    def ask(user: User, question: str, retrieval: str | None) -> dict[str, Any]:
+    def ask(
+        user: User,
+        question: str,
+        retrieval: str | None,
+        document_ids: list[int] | None = None,
+    ) -> dict[str, Any]:
         with rt.session() as session:
             fresh = session.get(User, user.id)
             assert fresh is not None
             _, task = questions.submit_question(
                 session=session, celery=rt.celery, user=fresh, question=question,
-                retrieval=retrieval,
+                retrieval=retrieval, document_ids=document_ids,
             )  # fmt: skip
         result = task_records.wait_for_task(celery=rt.celery, task_id=task.task_id, timeout=timeout)
         return dict(result)
@@ -50,7 +61,12 @@ def api_asker(rt: Runtime) -> Iterator[Asker]:
     bearers: dict[int, str] = {}
     with TestClient(create_app(rt)) as client:
 
-        def ask(user: User, question: str, retrieval: str | None) -> dict[str, Any]:
+        def ask(
+            user: User,
+            question: str,
+            retrieval: str | None,
+            document_ids: list[int] | None = None,
+        ) -> dict[str, Any]:
             if retrieval is not None:
                 raise ValueError("The REST API answers with the system's method only.")
             if user.id not in bearers:
@@ -63,7 +79,7 @@ def api_asker(rt: Runtime) -> Iterator[Asker]:
             response = client.post(
                 "/qa/ask",
                 params={"use_async": "false"},
-                json={"question": question},
+                json={"question": question, "document_ids": document_ids},
                 headers={"Authorization": f"Bearer {bearers[user.id]}"},
             )
             body = response.json()
