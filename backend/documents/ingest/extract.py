@@ -7,7 +7,6 @@ from pathlib import PurePath
 
 from backend.documents.ingest.clean import clean_text, html_to_text, markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
-from backend.documents.ingest.pdf import read_pdf
 
 PDF = "application/pdf"
 HTML = "text/html"
@@ -97,6 +96,10 @@ def extract(
     """Extract cleaned text from an upload; raises ExtractionError with a user-facing message."""
     content_type, text = _detect(data, filename)
     if content_type == PDF:
+        # pypdf is loaded for PDFs only: each file is read in a fresh sandbox interpreter,
+        # and loading pypdf is most of its start-up.
+        from backend.documents.ingest.pdf import read_pdf
+
         pages = read_pdf(data, max_pages, max_chars, max_page_stream_bytes)
         if not any(_LETTER.search(page.text) for page in pages):
             raise ExtractionError(
