@@ -1,5 +1,5 @@
 """Sentence vectors are read from the passage's own encoder run while the document is
-processed and stored with the chunk, so a question embeds only itself."""
+processed and stored with the chunk, so no candidate sentence is embedded at question time."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def test_processing_stores_every_passage_s_sentences(runtime, squad_doc):
             assert 0 <= start < end <= len(chunk.text)
 
 
-def test_a_question_embeds_only_itself(runtime, squad_doc):
+def test_candidate_sentence_vectors_come_from_the_database(runtime, squad_doc):
     user = factories.make_user(runtime)
     factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
     counting = CountingEmbedder(runtime.sentence_vectors)

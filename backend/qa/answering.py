@@ -4,7 +4,8 @@ Every sentence of the retrieved passages is scored against the question by meani
 MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
 sentences, so words every candidate shares count little; a misspelt question word counts as
 the passages' word spelled almost the same; half of those only the sentence before it holds,
-for a sentence that goes on about what its predecessor named) and by its passage's similarity.
+for a sentence that goes on about what its predecessor named) and by its passage's similarity;
+the sentences of the best passages also by their token match with the question (`token_match`).
 The best sentence is the answer (with its neighbour when that is nearly as good), passages are
 re-ordered by their best sentence, and a weak best score means "not found".
 """
@@ -21,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest import split_sentences
+from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
 if TYPE_CHECKING:
+    from backend.qa.token_match import TokenEncoder
     from backend.retrieval.vector_cache import TextEmbedder
 
 NOT_FOUND = "No answer found in your documents."
@@ -178,10 +181,12 @@ def extractive_answer(
     top_k: int = 5,
     rerank: bool = True,
     lexical_weight: float = LEXICAL_WEIGHT,
+    tokens: TokenEncoder | None = None,
 ) -> Answer:
     """The sentence(s) that best answer the question, with the passages re-ranked as sources.
 
-    `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`).
+    `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`);
+    `tokens` (the encoder) adds the token match of the best passages (`token_match`).
     """
     candidates = candidate_sentences(passages)
     if not candidates:
@@ -189,6 +194,10 @@ def extractive_answer(
     scores = score_sentences(
         question, question_vector, candidates, passages, embedder, lexical_weight
     )
+    if tokens is not None:
+        scores = scores + TOKEN_MATCH_WEIGHT * token_match(
+            question, candidates, passages, scores, tokens
+        )
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     ranking = (

@@ -152,6 +152,7 @@ def answer_text(
         top_k=settings.retrieval_top_k,
         rerank=chosen.rerank,
         lexical_weight=LEXICAL_WEIGHT if chosen.lexical else 0.0,
+        tokens=embedder,
     )
     llm = LLMAnswerer.from_settings(settings)
     if llm is None or not answer.found:

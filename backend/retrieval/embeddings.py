@@ -25,7 +25,7 @@ from tokenizers import Encoding, Tokenizer
 from backend.retrieval.calibration import calibrate, load_weights
 from backend.retrieval.model_files import load_tokenizer, model_dir
 from backend.retrieval.onnx_graph import GRAPH_VERSION, SMOOTH_ALPHA, build_bert_graph
-from backend.retrieval.pooling import Span, mean_pool_normalize, pool_spans
+from backend.retrieval.pooling import Span, TokenStates, mean_pool_normalize, pool_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
@@ -104,6 +104,22 @@ class Embedder:
                     parts[row] = pool_spans(hidden[at], batch[at].offsets, wanted[row])
             start += len(rows)
         return out, parts
+
+    def token_states(self, texts: Sequence[str]) -> list[TokenStates]:
+        """Each text's token states from one encoder run, as unit vectors, with each token's
+        character span (special tokens left out): what late interaction compares."""
+        if not texts:
+            return []
+        encodings = self.tokenizer.encode_batch(list(texts))
+        hidden, _ = self._run(encodings)
+        out = []
+        for row, enc in enumerate(encodings):
+            keep = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
+            states = hidden[row, keep]
+            norms = np.linalg.norm(states, axis=1, keepdims=True)
+            offsets = [enc.offsets[i] for i in keep]
+            out.append(TokenStates(states / np.maximum(norms, 1e-12), offsets))
+        return out
 
     def _run(self, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
         """One padded batch through the encoder: token states and the attention mask."""

@@ -4,11 +4,35 @@ sentences' (the same pooling over each sentence's tokens, read from the text's o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 # A character span [start, end) of a text.
 Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TokenStates:
+    """A text's token states as unit vectors (n, dim), with each token's character span."""
+
+    vectors: np.ndarray
+    offsets: list[Span]
+
+    def match(self, question: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
+        """Late interaction: for each span, the mean over the question's tokens of their best
+        cosine with a token inside the span (0 for a span with no token)."""
+        starts = np.array([a for a, _ in self.offsets])
+        ends = np.array([b for _, b in self.offsets])
+        out = np.zeros(len(spans), dtype=np.float32)
+        if not len(self.offsets) or not len(question):
+            return out
+        similarity = question @ self.vectors.T  # (question tokens, text tokens)
+        for row, (start, end) in enumerate(spans):
+            inside = (starts >= start) & (ends <= end) & (ends > starts)
+            if inside.any():
+                out[row] = float(similarity[:, inside].max(axis=1).mean())
+        return out
 
 
 def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
