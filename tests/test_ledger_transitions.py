@@ -166,10 +166,23 @@ def test_waiting_for_a_result_looks_soon_then_less_often(monkeypatch):
             self.calls += 1
             return {"status": "SUCCESS" if self.calls == 7 else "STARTED"}
 
+    clock = {"now": 1000.0}
     pauses: list[float] = []
-    monkeypatch.setattr(results.time, "sleep", pauses.append)
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(results.time, "sleep", sleep)
+    monkeypatch.setattr(results.time, "monotonic", lambda: clock["now"])
 
     meta = results.wait_for_result(Backend(), "t", timeout=60)
 
     assert meta["status"] == "SUCCESS"
-    assert pauses == [0.005, 0.01, 0.02, 0.04, 0.05, 0.05]
+    assert pauses == [0.005, 0.01, 0.02, 0.02, 0.02, 0.02]  # the first seconds: every 20 ms
+
+    Backend.calls = -200  # a long task: after two seconds, every 50 ms
+    pauses.clear()
+    results.wait_for_result(Backend(), "t", timeout=60)
+    assert pauses[:3] == [0.005, 0.01, 0.02]
+    assert set(pauses[-5:]) == {0.05} and 0.05 not in pauses[: int(2.0 / 0.02)]
