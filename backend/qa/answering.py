@@ -195,8 +195,9 @@ def extractive_answer(
         question, question_vector, candidates, passages, embedder, lexical_weight
     )
     if tokens is not None:
+        texts = [passage.text for passage in passages]
         scores = scores + TOKEN_MATCH_WEIGHT * token_match(
-            question, candidates, passages, scores, tokens
+            question, candidates, texts, scores, tokens
         )
     order = np.argsort(-scores)
     best = float(scores[order[0]])

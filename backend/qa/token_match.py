@@ -12,14 +12,11 @@ sentence scores highest (two, about 20 ms on two cores).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from backend.retrieval.pooling import TokenStates
-
-if TYPE_CHECKING:
-    from backend.qa.answering import Candidate, Passage
 
 # Weight of the token match in a sentence's score, and how many passages are read again.
 TOKEN_MATCH_WEIGHT = 1.5
@@ -30,15 +27,27 @@ class TokenEncoder(Protocol):
     def token_states(self, texts: Sequence[str]) -> list[TokenStates]: ...
 
 
+class SentenceSpan(Protocol):
+    """A candidate sentence: which passage, and its characters there."""
+
+    @property
+    def passage(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
 def token_match(
     question: str,
-    candidates: list[Candidate],
-    passages: list[Passage],
+    candidates: Sequence[SentenceSpan],
+    passages: Sequence[str],
     scores: np.ndarray,
     encoder: TokenEncoder,
     passages_read: int = PASSAGES_READ,
 ) -> np.ndarray:
-    """Each candidate's token match with the question; candidates outside the passages read
+    """Each candidate's token match with the question (`passages` are the texts the
+    candidates point into); candidates outside the passages read
     get the lowest match among those read, so they are neither lifted nor sunk by it."""
     out = np.zeros(len(candidates), dtype=np.float32)
     if not candidates:
@@ -50,7 +59,7 @@ def token_match(
     # The question in a run of its own: batched with the passages it would be padded to
     # their length.
     asked = encoder.token_states([question])[0].vectors
-    states = encoder.token_states([passages[p].text for p in read])
+    states = encoder.token_states([passages[p] for p in read])
     inside = np.zeros(len(candidates), dtype=bool)
     for passage, text_states in zip(read, states, strict=True):
         rows = [i for i, c in enumerate(candidates) if c.passage == passage]
