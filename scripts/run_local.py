@@ -28,10 +28,11 @@ os.chdir(ROOT)
 
 import redis  # noqa: E402
 
-from backend.config import Settings, get_settings, redact_url  # noqa: E402
+from backend.config import Settings, get_settings  # noqa: E402
 from backend.ledger.catalog import QUEUE_NAMES  # noqa: E402
 from backend.operations.flower import ensure_password  # noqa: E402
 from backend.operations.worker_registry import RUNNING_KEY  # noqa: E402
+from backend.setting_values import redact_url  # noqa: E402
 from backend.tools.cli_accounts import framed  # noqa: E402
 
 CELERY = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app"]

@@ -3,8 +3,6 @@ itself lives in `backend.documents.processing`, which only workers run."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,15 +15,13 @@ from sqlalchemy.orm import Session
 from backend.accounts.rate_limits import RateLimiter, document_limit
 from backend.accounts.users import require_active
 from backend.config import Settings
-from backend.documents.ingest import ExtractionError, detect_content_type
 from backend.documents.storage import IncomingFile, UploadStore
+from backend.documents.upload_checks import check_received, check_upload, safe_filename
 from backend.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
     ServiceUnavailable,
-    TooLarge,
-    UnsupportedType,
 )
 from backend.ledger.catalog import DELETE_DOCUMENT, PROCESS_DOCUMENT
 from backend.ledger.task_records import TaskRef, submit_task
@@ -37,29 +33,6 @@ class UploadResult:
     document: Document
     task: TaskRef | None
     duplicate: bool
-
-
-def safe_filename(name: str) -> str:
-    """The base name only, printable, at most 200 characters (for display, never for disk).
-
-    Control characters, bidi overrides and isolates (U+202E shows "invoice<U+202E>fdp.exe" as
-    "invoiceexe.pdf") and other invisible format characters are dropped, and runs of spaces
-    that could push an extension out of sight become one."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if _shown_in_a_name(char))
-    name = re.sub(r"\s+", " ", name).strip() or "document"
-    return name[:200]
-
-
-# Format characters kept in names: the joiners that emoji sequences and some scripts need.
-_NAME_JOINERS = frozenset("\u200c\u200d")
-
-
-def _shown_in_a_name(char: str) -> bool:
-    category = unicodedata.category(char)
-    if category == "Cf":
-        return char in _NAME_JOINERS
-    return category not in ("Cc", "Cs", "Zl", "Zp")
 
 
 def upload_document(
@@ -77,7 +50,7 @@ def upload_document(
     document quota and, with a limiter, the hourly upload limit)."""
     require_active(user)
     filename = safe_filename(filename)
-    content_type = _check_upload(settings, filename, data)
+    content_type = check_upload(settings, filename, data)
     digest = uploads.put(data)
     return _record_upload(
         session, celery, settings, user, filename, digest, len(data), content_type, limiter
@@ -102,53 +75,6 @@ def upload_received(
     return _record_upload(
         session, celery, settings, user, filename, digest, incoming.size, content_type, limiter
     )
-
-
-def check_received(*, settings: Settings, filename: str, incoming: IncomingFile) -> str:
-    """The content type of a streamed file, judged from samples; refusals raise."""
-    incoming.close()
-    if incoming.size == 0:
-        raise InvalidInput(f"{safe_filename(filename)}: the file is empty.")
-    return _check_upload(settings, safe_filename(filename), sample_content(incoming))
-
-
-# Type sniffing reads the start (magic numbers, text) and the end (ZIP member names).
-SAMPLE_HEAD = 1 << 20
-SAMPLE_TAIL = 1 << 16
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-
-
-def sample_content(incoming: IncomingFile) -> bytes:
-    """The whole file when small, else its head and tail cut where text stays decodable."""
-    size = incoming.size
-    if size <= SAMPLE_HEAD + SAMPLE_TAIL:
-        return incoming.read_range(0, size)
-    head = incoming.read_range(0, SAMPLE_HEAD)
-    tail_start = -(-(size - SAMPLE_TAIL) // 4) * 4  # 4-byte aligned, for UTF-16/32 text
-    tail = incoming.read_range(tail_start, size - tail_start)
-    if head.startswith(_WIDE_BOMS):
-        return head + tail
-    return _utf8_cut_end(head) + _utf8_cut_start(tail)
-
-
-def _utf8_cut_end(data: bytes) -> bytes:
-    """Drop a UTF-8 character left incomplete at the end."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte < 0x80:
-            return data
-        if byte >= 0xC0:  # lead byte: is its sequence complete?
-            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-            return data if back >= needed else data[:-back]
-    return data
-
-
-def _utf8_cut_start(data: bytes) -> bytes:
-    """Drop UTF-8 continuation bytes cut from their character at the start."""
-    skip = 0
-    while skip < min(3, len(data)) and 0x80 <= data[skip] < 0xC0:
-        skip += 1
-    return data[skip:]
 
 
 def _record_upload(
@@ -194,20 +120,6 @@ def _record_upload(
             limiter.release(admission)
         raise
     return UploadResult(document=document, task=task, duplicate=False)
-
-
-def _check_upload(settings: Settings, filename: str, data: bytes) -> str:
-    if not data:
-        raise InvalidInput(f"{filename}: the file is empty.")
-    if len(data) > settings.max_upload_bytes:
-        raise TooLarge(
-            f"{filename} is {len(data) / 1_048_576:.1f} MB; "
-            f"the limit is {settings.max_upload_mb} MB."
-        )
-    try:
-        return detect_content_type(data, filename)
-    except ExtractionError as exc:
-        raise UnsupportedType(f"{filename}: {exc.message}") from exc
 
 
 def _check_quota(session: Session, settings: Settings, user: User) -> None:

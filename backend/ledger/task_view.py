@@ -10,14 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.ledger.catalog import REINDEX_VECTORS, owner_task_types, task_label
-from backend.ledger.task_records import (
-    FINISHED_STATES,
-    RETRYABLE_STATES,
-    Subject,
-    SubjectRef,
-    subject_ref,
-    task_subjects,
-)
+from backend.ledger.task_records import FINISHED_STATES, RETRYABLE_STATES
+from backend.ledger.task_subjects import Subject, SubjectRef, subject_ref, task_subjects
 from backend.models import TaskRecord
 
 # The one vocabulary of task states: tables, filters, buttons, messages and charts say these.

@@ -4,7 +4,8 @@ user_management queue, retried with exponential backoff, and every delivery is r
 
 Where a payload may go is `webhook_targets` (public addresses and allowed ports only, the
 host resolved once and never followed through redirects); how it is signed is
-`webhook_signing` (Standard Webhooks, plus the former `X-QA-Signature` header).
+`webhook_signing` (Standard Webhooks, plus the former `X-QA-Signature` header); one POST and
+its outcome is `webhook_posting`.
 
 Users see what became of a delivery as a category (`delivered`, `failed: timeout`, ...), never
 the receiver's raw error; the status code of a failure and the error's text are kept for
@@ -12,16 +13,10 @@ admins (the delivery row and the worker's log)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
-import ssl
-import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,38 +24,18 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.errors import NotFound
 from backend.ledger.catalog import SEND_WEBHOOK, find_task
-from backend.ledger.webhook_signing import new_secret, sign, sign_standard
-from backend.ledger.webhook_targets import (
-    BLOCKED,
-    UNRESOLVED,
-    Target,
-    TargetRefused,
-    check_target,
-    resolve_target,
-)
+from backend.ledger.webhook_posting import CATEGORIES, NOT_DELIVERED, REMOVED, http_category, post
+from backend.ledger.webhook_posting import DELIVERY_HEADER as DELIVERY_HEADER
+from backend.ledger.webhook_posting import EVENT_HEADER as EVENT_HEADER
+from backend.ledger.webhook_posting import ID_HEADER as ID_HEADER
+from backend.ledger.webhook_posting import SIGNATURE_HEADER as SIGNATURE_HEADER
+from backend.ledger.webhook_posting import STANDARD_SIGNATURE_HEADER as STANDARD_SIGNATURE_HEADER
+from backend.ledger.webhook_posting import TIMESTAMP_HEADER as TIMESTAMP_HEADER
+from backend.ledger.webhook_signing import new_secret
+from backend.ledger.webhook_targets import check_target
 from backend.models import User, Webhook, WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
-
-ID_HEADER = "webhook-id"
-TIMESTAMP_HEADER = "webhook-timestamp"
-STANDARD_SIGNATURE_HEADER = "webhook-signature"
-SIGNATURE_HEADER = "X-QA-Signature"  # the former signature (hex HMAC of the body), one release
-EVENT_HEADER = "X-QA-Event"
-DELIVERY_HEADER = "X-QA-Delivery"
-MAX_ADDRESSES_TRIED = 3  # of a host's checked addresses, tried in turn when one is unreachable
-
-# What users see of a delivery that did not go through.
-TIMEOUT = "timeout"
-REFUSED = "refused"
-TLS_ERROR = "TLS error"
-CONNECTION_ERROR = "connection error"
-REMOVED = "webhook removed"
-NOT_DELIVERED = "not delivered"
-HTTP_CLASSES = ("HTTP 1xx", "HTTP 3xx", "HTTP 4xx", "HTTP 5xx", "HTTP error")
-CATEGORIES = frozenset(
-    {TIMEOUT, REFUSED, TLS_ERROR, CONNECTION_ERROR, BLOCKED, UNRESOLVED, REMOVED, *HTTP_CLASSES}
-)
 
 
 class DeliveryFailed(Exception):
@@ -146,115 +121,12 @@ def queue_completion(
     return delivery.id
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One POST's outcome: `category` is what users see, `detail` is for admins only;
-    `final` when another attempt cannot help (the target is refused)."""
-
-    delivered: bool
-    status_code: int | None
-    category: str | None
-    detail: str | None = None
-    final: bool = False
-
-
 def message_id(delivery: WebhookDelivery) -> str:
     """The delivery's `webhook-id`: the same on every attempt, different for every delivery."""
     created = delivery.created_at or utcnow()
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
     return f"msg_{delivery.id}_{int(created.timestamp() * 1000)}"
-
-
-def http_category(status_code: int) -> str:
-    """A receiver's answer as users see it: its class, never the code itself."""
-    if 100 <= status_code < 600 and status_code // 100 != 2:
-        return f"HTTP {status_code // 100}xx"
-    return "HTTP error"
-
-
-def _failure_category(exc: BaseException) -> str:
-    """What kind of network failure an exception (with its causes) was."""
-    if isinstance(exc, httpx.TimeoutException):
-        return TIMEOUT
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            break
-        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
-            return TLS_ERROR
-        if isinstance(seen, ConnectionRefusedError):
-            return REFUSED
-        if isinstance(seen, TimeoutError | socket.timeout):
-            return TIMEOUT
-        seen = seen.__cause__ or seen.__context__
-    return CONNECTION_ERROR
-
-
-def _send(target: Target, *, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST the body to the target's checked addresses in turn until one takes the connection;
-    the receiver's status code. The URL names the address, so nothing is resolved again; the
-    Host header, the TLS server name and the certificate check keep the host name."""
-    headers = {**headers, "Host": target.url.netloc.decode("ascii")}
-    extensions = {"sni_hostname": target.host} if target.url.scheme == "https" else {}
-    tried = target.addresses[:MAX_ADDRESSES_TRIED]
-    with httpx.Client(
-        verify=httpx.create_ssl_context(),
-        trust_env=False,  # no proxy from the environment: it would resolve the name itself
-        follow_redirects=False,
-        timeout=timeout,
-    ) as client:
-        for number, address in enumerate(tried, start=1):
-            try:
-                with client.stream(
-                    "POST",
-                    target.url.copy_with(host=str(address)),
-                    content=body,
-                    headers=headers,
-                    extensions=extensions,
-                ) as reply:
-                    return reply.status_code  # the body is never read
-            except (httpx.ConnectError, httpx.ConnectTimeout):
-                if number == len(tried):
-                    raise
-    raise httpx.ConnectError("The webhook host has no address to connect to.")
-
-
-def post(
-    *,
-    settings: Settings,
-    url: str,
-    secret: str,
-    payload: dict[str, Any],
-    delivery_id: int,
-    message: str,
-) -> Attempt:
-    """One signed POST of the payload to a checked address (no redirects followed)."""
-    try:
-        target = resolve_target(url, settings=settings)
-    except TargetRefused as exc:
-        return Attempt(False, None, exc.category, exc.message, final=exc.category != UNRESOLVED)
-    body = json.dumps(payload, sort_keys=True, default=str).encode()
-    timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "qa-service-webhooks/1",
-        ID_HEADER: message,
-        TIMESTAMP_HEADER: str(timestamp),
-        STANDARD_SIGNATURE_HEADER: sign_standard(
-            secret, message_id=message, timestamp=timestamp, body=body
-        ),
-        SIGNATURE_HEADER: sign(secret, body),
-        EVENT_HEADER: str(payload.get("event", "")),
-        DELIVERY_HEADER: str(delivery_id),
-    }
-    try:
-        code = _send(target, body=body, headers=headers, timeout=settings.webhook_timeout_seconds)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        return Attempt(False, None, _failure_category(exc), f"{type(exc).__name__}: {exc}"[:500])
-    if 200 <= code < 300:
-        return Attempt(True, code, None)
-    return Attempt(False, code, http_category(code), f"The receiver answered HTTP {code}.")
 
 
 def deliver(*, session: Session, settings: Settings, delivery_id: int, final: bool) -> str:

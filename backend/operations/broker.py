@@ -14,8 +14,8 @@ from typing import Any
 
 from celery import Celery
 
-from backend.config import redact_url
 from backend.models import utcnow
+from backend.setting_values import redact_url
 
 log = logging.getLogger(__name__)
 BROKER_TIMEOUT = 3.0

@@ -12,10 +12,10 @@ import httpx
 import redis
 from sqlalchemy import text
 
-from backend.config import redact_url
 from backend.models import utcnow
 from backend.operations.broker import broker_check, ping_workers
 from backend.runtime import Runtime
+from backend.setting_values import redact_url
 
 CHECK_TIMEOUT = 8.0
 BEAT_INTERVAL = 30
