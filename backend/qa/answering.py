@@ -27,6 +27,7 @@ from backend.retrieval.lexical import content_terms
 
 if TYPE_CHECKING:
     from backend.qa.token_match import TokenEncoder
+    from backend.retrieval.pooling import TokenStates
     from backend.retrieval.vector_cache import TextEmbedder
 
 NOT_FOUND = "No answer found in your documents."
@@ -182,11 +183,13 @@ def extractive_answer(
     rerank: bool = True,
     lexical_weight: float = LEXICAL_WEIGHT,
     tokens: TokenEncoder | None = None,
+    question_tokens: TokenStates | None = None,
 ) -> Answer:
     """The sentence(s) that best answer the question, with the passages re-ranked as sources.
 
     `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`);
-    `tokens` (the encoder) adds the token match of the best passages (`token_match`).
+    `tokens` (the encoder) adds the token match of the best passages (`token_match`), with
+    the question's token states `question_tokens` when the caller has them.
     """
     candidates = candidate_sentences(passages)
     if not candidates:
@@ -197,7 +200,7 @@ def extractive_answer(
     if tokens is not None:
         texts = [passage.text for passage in passages]
         scores = scores + TOKEN_MATCH_WEIGHT * token_match(
-            question, candidates, texts, scores, tokens
+            question, candidates, texts, scores, tokens, asked=question_tokens
         )
     order = np.argsort(-scores)
     best = float(scores[order[0]])

@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,9 +46,12 @@ def retrieve(
     document_ids: list[int] | None,
     limit: int,
     mode: SearchMode = "hybrid",
+    vector: np.ndarray | None = None,
 ) -> tuple[Any, list[Passage]]:
-    """The question's vector and the user's best passages, resolved against the database."""
-    vector = embedder.embed([question])[0]
+    """The question's vector (`vector`, when the caller has encoded the question) and the
+    user's best passages, resolved against the database."""
+    if vector is None:
+        vector = embedder.embed([question])[0]
     hits = store.search(
         vector,
         user_id=user_id,
@@ -132,7 +136,9 @@ def answer_text(
 ) -> Answer:
     """Retrieve and answer in this process (the worker's core, also used by benchmarks)."""
     chosen = parse_method(method or settings.retrieval_mode)
-    vector, passages = retrieve(
+    # One encoder run gives the question's vector and the token states the token match reads.
+    vector, asked = embedder.encode_question(question)
+    _, passages = retrieve(
         sessions=sessions,
         settings=settings,
         embedder=embedder,
@@ -142,6 +148,7 @@ def answer_text(
         document_ids=document_ids,
         limit=max(settings.rerank_pool, settings.retrieval_top_k),
         mode=chosen.mode,
+        vector=vector,
     )
     answer = extractive_answer(
         question,
@@ -153,6 +160,7 @@ def answer_text(
         rerank=chosen.rerank,
         lexical_weight=LEXICAL_WEIGHT if chosen.lexical else 0.0,
         tokens=embedder,
+        question_tokens=asked,
     )
     llm = LLMAnswerer.from_settings(settings)
     if llm is None or not answer.found:

@@ -112,14 +112,14 @@ class Embedder:
             return []
         encodings = self.tokenizer.encode_batch(list(texts))
         hidden, _ = self._run(encodings)
-        out = []
-        for row, enc in enumerate(encodings):
-            keep = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
-            states = hidden[row, keep]
-            norms = np.linalg.norm(states, axis=1, keepdims=True)
-            offsets = [enc.offsets[i] for i in keep]
-            out.append(TokenStates(states / np.maximum(norms, 1e-12), offsets))
-        return out
+        return [_unit_states(hidden[row], enc) for row, enc in enumerate(encodings)]
+
+    def encode_question(self, text: str) -> tuple[np.ndarray, TokenStates]:
+        """A question's vector (as `embed` gives it) and its token states (as `token_states`
+        gives them), from one encoder run."""
+        encodings = self.tokenizer.encode_batch([text])
+        hidden, mask = self._run(encodings)
+        return mean_pool_normalize(hidden, mask)[0], _unit_states(hidden[0], encodings[0])
 
     def _run(self, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
         """One padded batch through the encoder: token states and the attention mask."""
@@ -133,6 +133,15 @@ class Embedder:
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
         )
         return np.asarray(hidden, dtype=np.float32), mask
+
+
+def _unit_states(hidden: np.ndarray, encoding: Encoding) -> TokenStates:
+    """One text's token states (special tokens left out) as unit vectors with their spans."""
+    keep = [i for i, special in enumerate(encoding.special_tokens_mask) if not special]
+    states = hidden[keep]
+    norms = np.linalg.norm(states, axis=1, keepdims=True)
+    offsets = [encoding.offsets[i] for i in keep]
+    return TokenStates(states / np.maximum(norms, 1e-12), offsets)
 
 
 def _calibration_texts() -> list[str]:

@@ -19,19 +19,27 @@ class TokenStates:
     vectors: np.ndarray
     offsets: list[Span]
 
-    def match(self, question: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
+    def match(
+        self,
+        question: np.ndarray,
+        spans: Sequence[Span],
+        weights: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Late interaction: for each span, the mean over the question's tokens of their best
-        cosine with a token inside the span (0 for a span with no token)."""
+        cosine with a token inside the span (0 for a span with no token); `weights`, one per
+        question token, make it a weighted mean."""
         starts = np.array([a for a, _ in self.offsets])
         ends = np.array([b for _, b in self.offsets])
         out = np.zeros(len(spans), dtype=np.float32)
         if not len(self.offsets) or not len(question):
             return out
+        share = np.full(len(question), 1 / len(question)) if weights is None else weights
+        share = share / max(float(share.sum()), 1e-12)
         similarity = question @ self.vectors.T  # (question tokens, text tokens)
         for row, (start, end) in enumerate(spans):
             inside = (starts >= start) & (ends <= end) & (ends > starts)
             if inside.any():
-                out[row] = float(similarity[:, inside].max(axis=1).mean())
+                out[row] = float(similarity[:, inside].max(axis=1) @ share)
         return out
 
 
