@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     rerank_pool: int = 12
     # Best sentence's evidence below this: "not found" (squad-dev: under 1 % of answerable
     # questions refused; see make eval).
-    answer_min_score: float = 1.62
+    answer_min_score: float = 1.65
     # At or above: "well supported" (0.2 % of absent-article questions on squad-dev reach it).
     answer_strong_score: float = 2.05
     llm_base_url: str = ""

@@ -1,12 +1,15 @@
-"""Late interaction on the best passages: a question's tokens matched with each sentence's."""
+"""Late interaction on the best sentences: a question's tokens matched with each sentence's."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from backend.qa.answering import NOT_FOUND
-from backend.qa.token_match import FUNCTION_TOKEN_WEIGHT, question_token_weights
+from backend.qa.token_match import FUNCTION_TOKEN_WEIGHT, question_token_weights, token_match
 from backend.retrieval.pooling import TokenStates
 from tests import factories
 
@@ -40,6 +43,55 @@ def test_weights_let_the_question_s_content_words_carry_the_match():
     assert plain[0] == pytest.approx(plain[1])  # unweighted, the two spans tie
     assert weighted[1] == pytest.approx(0.8)  # 1 / (1 + 0.25)
     assert weighted[0] == pytest.approx(0.2)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: int
+    start: int
+    end: int
+
+
+class _RecordingEncoder:
+    """Token states of one token per word (its vector: the word's length on one axis), and
+    a record of the texts read."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def token_states(self, texts):
+        self.read.extend(texts)
+        out = []
+        for text in texts:
+            words, offsets, at = text.split(), [], 0
+            for word in words:
+                at = text.index(word, at)
+                offsets.append((at, at + len(word)))
+                at += len(word)
+            vectors = _unit(*([1.0, 0.1 * len(w)] for w in words))
+            out.append(TokenStates(vectors, offsets))
+        return out
+
+
+def test_the_best_sentences_are_read_with_their_neighbours_each_window_once():
+    first = "s0 one. s1 two. s2 three. s3 four. s4 five. s5 six."
+    second = "t0 one. t1 two. t2 three."
+    passages = [first, second]
+    sentences = [
+        _Sentence(p, m.start(), m.end())
+        for p, text in enumerate(passages)
+        for m in re.finditer(r"[^ .][^.]*\.", text)
+    ]
+    # The best three: s2, s3 (neighbours: one window s1..s4) and t2 (window t1..t2).
+    scores = np.array([0.1, 0.2, 0.9, 0.8, 0.3, 0.0, 0.1, 0.2, 0.7])
+    encoder = _RecordingEncoder()
+
+    matched = token_match("q", sentences, passages, scores, encoder)
+
+    assert encoder.read == ["q", "s1 two. s2 three. s3 four. s4 five.", "t1 two. t2 three."]
+    read = [1, 2, 3, 4, 7, 8]
+    unread = [0, 5, 6]
+    assert (matched[unread] == matched[read].min()).all()
 
 
 def test_stop_words_and_punctuation_weigh_less_than_content_words(runtime):

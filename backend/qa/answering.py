@@ -5,7 +5,8 @@ MiniLM vectors), by the question's distinctive words it contains (IDF over the c
 sentences, so words every candidate shares count little; a misspelt question word counts as
 the passages' word spelled almost the same; half of those only the sentence before it holds,
 for a sentence that goes on about what its predecessor named) and by its passage's similarity;
-the sentences of the best passages also by their token match with the question (`token_match`).
+the best sentences and their neighbours also by their token match with the question
+(`token_match`).
 The best sentence is the answer (with its neighbour when that is nearly as good), passages are
 re-ordered by their best sentence, and a weak best score means "not found".
 """
@@ -188,7 +189,7 @@ def extractive_answer(
     """The sentence(s) that best answer the question, with the passages re-ranked as sources.
 
     `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`);
-    `tokens` (the encoder) adds the token match of the best passages (`token_match`), with
+    `tokens` (the encoder) adds the token match of the best sentences (`token_match`), with
     the question's token states `question_tokens` when the caller has them.
     """
     candidates = candidate_sentences(passages)
