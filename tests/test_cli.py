@@ -117,6 +117,8 @@ def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tm
     # Every article missing in turn: most questions about it are refused.
     each = report["absent_each"]
     assert each["questions_per_article"] > 0 and each["absent_refused"] >= 0.5
+    # What is not refused may still be right: another article can hold the answer.
+    assert 0.0 <= each["answered_from_others"] <= each["answered"] <= 1.0
     assert len(each["lowest"]) == 3
 
     assert cli.main(["eval", str(tmp_path), "--sample", "5"]) == 0
@@ -152,5 +154,5 @@ def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_p
     assert cli.main(args) == 0
     table = capsys.readouterr().out
     assert "first" in table and "second" in table and "absent refused" in table
-    assert "absent, each article" in table
+    assert "absent, each article" in table and "answered from others" in table
     assert "asked through api" in table

@@ -181,16 +181,23 @@ def _each_article_absent(
         owned = library.list_documents(session=session, user=user)
         by_article = {Path(d.filename).stem: d.id for d in owned}
     refused: dict[str, float] = {}
+    right = answered = asked_in_all = 0
     for article in sorted(set(articles)):
         others = [i for name, i in by_article.items() if name != article]
         about = [it for it, a in zip(items, articles, strict=True) if a == article]
         asked = rng.sample(about, min(ABSENT_PER_ARTICLE, len(about)))
         rows = run_system(rt, user, asked, timeout, ask=ask, document_ids=others)
         refused[article] = sum(not r["found"] for r in rows) / max(1, len(rows))
+        # Articles overlap: another document may hold the answer, and saying it is right.
+        right += sum(1 for r in rows if r["contains"])
+        answered += sum(1 for r in rows if r["found"])
+        asked_in_all += len(rows)
     values = list(refused.values())
     return {
         "questions_per_article": ABSENT_PER_ARTICLE,
         "absent_refused": round(sum(values) / max(1, len(values)), 4),
+        "answered": round(answered / max(1, asked_in_all), 4),
+        "answered_from_others": round(right / max(1, asked_in_all), 4),
         "lowest": sorted((round(v, 2), a) for a, v in refused.items())[:3],
     }
 
@@ -262,7 +269,8 @@ def format_report(report: dict[str, Any]) -> str:
     if each:
         lines.append(
             f"not found, each article missing in turn ({each['questions_per_article']} "
-            f"questions each, asked of the other documents): refused {each['absent_refused']:.1%}"
+            f"questions each, asked of the other documents): refused {each['absent_refused']:.1%}; "
+            f"answered with a gold answer another document holds {each['answered_from_others']:.1%}"
         )
     return "\n".join(lines)
 
@@ -296,5 +304,7 @@ def format_side_by_side(reports: list[dict[str, Any]]) -> str:
     lines.append("absent refused".ljust(width) + "".join(f"{v!s:>14}" for v in absent))
     each = [r.get("absent_each", {}).get("absent_refused") for r in reports]
     lines.append("absent, each article".ljust(width) + "".join(f"{v!s:>14}" for v in each))
+    others = [r.get("absent_each", {}).get("answered_from_others") for r in reports]
+    lines.append("  answered from others".ljust(width) + "".join(f"{v!s:>14}" for v in others))
     return "\n".join(lines)
 
