@@ -59,10 +59,10 @@ class Settings(BaseSettings):
     retrieval_top_k: int = 5
     retrieval_mode: Literal["dense", "sparse", "hybrid"] = "hybrid"
     retrieval_candidates: int = 50
-    rerank_pool: int = 12
+    rerank_pool: int = 20
     # Best sentence's evidence below this: "not found" (squad-dev: under 1 % of answerable
     # questions refused; see make eval).
-    answer_min_score: float = 1.65
+    answer_min_score: float = 1.68
     # At or above: "well supported" (0.2 % of absent-article questions on squad-dev reach it).
     answer_strong_score: float = 2.05
     llm_base_url: str = ""
