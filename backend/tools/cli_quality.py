@@ -16,7 +16,8 @@ from backend.runtime import build_runtime
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from backend.tools.eval_askers import api_asker, queue_asker
-    from backend.tools.evaluation import format_report, format_side_by_side, run_eval
+    from backend.tools.eval_report import format_report, format_side_by_side
+    from backend.tools.evaluation import run_eval
 
     rt = build_runtime(get_settings())
     folders = [Path(d) for d in args.dataset]

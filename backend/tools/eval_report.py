@@ -1,0 +1,74 @@
+"""The `eval` report as text: one method table per dataset, or the system's figures for
+several datasets side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report as one aligned table."""
+    cols = ["hit@1", "hit@5", "mrr", "cited@5", "containment", "not_found", "p50_ms", "p95_ms"]
+    width = max(len(m) for m in report["methods"]) + 2
+    lines = [
+        f"{report['dataset']}: {report['questions']} questions (seed {report['seed']})",
+        "method".ljust(width) + "".join(c.rjust(12) for c in cols),
+    ]
+    for name, figures in report["methods"].items():
+        lines.append(name.ljust(width) + "".join(f"{figures[c]:>12}" for c in cols))
+    lines.append(
+        "hit@k and mrr: the ranked sources before the 'not found' decision; cited@5: a "
+        "source cited with the answer holds it (a refusal cites none); all asked through "
+        "the queue."
+    )
+    nf = report.get("not_found")
+    if nf:
+        lines.append(
+            f"not found: held out {', '.join(nf['held_out'])}; questions about them refused "
+            f"{nf['absent_refused']:.1%}, answerable ones refused {nf['present_refused']:.1%}, "
+            f"precision of 'not found' {nf['precision']}"
+        )
+    each = report.get("absent_each")
+    if each:
+        lines.append(
+            f"not found, each article missing in turn ({each['questions_per_article']} "
+            f"questions each, asked of the other documents): refused {each['absent_refused']:.1%}; "
+            f"answered with a gold answer another document holds {each['answered_from_others']:.1%}"
+        )
+    return "\n".join(lines)
+
+
+SIDE_BY_SIDE = [
+    ("hit@1", "hit@1"),
+    ("hit@5", "hit@5"),
+    ("mrr", "mrr"),
+    ("cited@5", "cited@5"),
+    ("containment", "containment"),
+    ("answerable refused", "not_found"),
+    ("p50 ms", "p50_ms"),
+    ("p95 ms", "p95_ms"),
+]
+
+
+def format_side_by_side(reports: list[dict[str, Any]]) -> str:
+    """The system's figures for several datasets, one column each."""
+    names = [Path(r["dataset"]).name for r in reports]
+    width = 22
+    lines = [
+        f"system (hybrid + sentence rerank), {reports[0]['questions']} questions each, "
+        f"seed {reports[0]['seed']}, asked through {reports[0].get('via', 'queue')}",
+        "".ljust(width) + "".join(n.rjust(14) for n in names),
+    ]
+    system = "hybrid + sentence rerank (system)"
+    for label, key in SIDE_BY_SIDE:
+        values = [r["methods"][system][key] for r in reports]
+        lines.append(label.ljust(width) + "".join(f"{v:>14}" for v in values))
+    absent = [r.get("not_found", {}).get("absent_refused") for r in reports]
+    lines.append("absent refused".ljust(width) + "".join(f"{v!s:>14}" for v in absent))
+    each = [r.get("absent_each", {}).get("absent_refused") for r in reports]
+    lines.append("absent, each article".ljust(width) + "".join(f"{v!s:>14}" for v in each))
+    others = [r.get("absent_each", {}).get("answered_from_others") for r in reports]
+    lines.append("  answered from others".ljust(width) + "".join(f"{v!s:>14}" for v in others))
+    return "\n".join(lines)
+
