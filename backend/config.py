@@ -62,9 +62,9 @@ class Settings(BaseSettings):
     rerank_pool: int = 20
     # Best sentence's evidence below this: "not found" (squad-dev: under 1 % of answerable
     # questions refused; see make eval).
-    answer_min_score: float = 1.68
+    answer_min_score: float = 2.50
     # At or above: "well supported" (0.2 % of absent-article questions on squad-dev reach it).
-    answer_strong_score: float = 2.05
+    answer_strong_score: float = 3.06
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from backend.qa.answering import NOT_FOUND
-from backend.qa.token_match import FUNCTION_TOKEN_WEIGHT, question_token_weights, token_match
+from backend.qa.token_match import (
+    FUNCTION_TOKEN_WEIGHT,
+    PASSAGE_MATCH_WEIGHT,
+    question_token_weights,
+    token_match,
+)
 from backend.retrieval.pooling import TokenStates
 from tests import factories
 
@@ -53,8 +59,8 @@ class _Sentence:
 
 
 class _RecordingEncoder:
-    """Token states of one token per word (its vector: the word's length on one axis), and
-    a record of the texts read."""
+    """Token states of one token per word, the same word the same unit vector (others nearly
+    orthogonal), and a record of the texts read."""
 
     def __init__(self) -> None:
         self.read: list[str] = []
@@ -63,35 +69,61 @@ class _RecordingEncoder:
         self.read.extend(texts)
         out = []
         for text in texts:
-            words, offsets, at = text.split(), [], 0
-            for word in words:
-                at = text.index(word, at)
-                offsets.append((at, at + len(word)))
-                at += len(word)
-            vectors = _unit(*([1.0, 0.1 * len(w)] for w in words))
-            out.append(TokenStates(vectors, offsets))
+            words = list(re.finditer(r"\w+", text))
+            vectors = [
+                np.random.default_rng(zlib.crc32(m.group().lower().encode())).normal(size=64)
+                for m in words
+            ]
+            out.append(TokenStates(_unit(*vectors), [m.span() for m in words]))
         return out
 
 
-def test_the_best_sentences_are_read_with_their_neighbours_each_window_once():
-    first = "s0 one. s1 two. s2 three. s3 four. s4 five. s5 six."
-    second = "t0 one. t1 two. t2 three."
-    passages = [first, second]
-    sentences = [
+def _sentences(passages):
+    return [
         _Sentence(p, m.start(), m.end())
         for p, text in enumerate(passages)
         for m in re.finditer(r"[^ .][^.]*\.", text)
     ]
-    # The best three: s2, s3 (neighbours: one window s1..s4) and t2 (window t1..t2).
-    scores = np.array([0.1, 0.2, 0.9, 0.8, 0.3, 0.0, 0.1, 0.2, 0.7])
+
+
+PASSAGES = ["Kenya lies east. Its capital is Nairobi.", "Nairobi hosts markets. Rain falls often."]
+
+
+def test_each_sentence_adds_its_passage_s_match_from_stored_states():
+    sentences = _sentences(PASSAGES)
+    reader = _RecordingEncoder()
+    stored = reader.token_states(PASSAGES)
+    question = "capital Nairobi"
+    asked = reader.token_states([question])[0]
     encoder = _RecordingEncoder()
 
-    matched = token_match("q", sentences, passages, scores, encoder)
+    matched = token_match(question, sentences, PASSAGES, encoder, asked=asked, stored=stored)
 
-    assert encoder.read == ["q", "s1 two. s2 three. s3 four. s4 five.", "t1 two. t2 three."]
-    read = [1, 2, 3, 4, 7, 8]
-    unread = [0, 5, 6]
-    assert (matched[unread] == matched[read].min()).all()
+    assert encoder.read == []  # every passage came from its stored states
+    kenya, capital, hosts, rain = matched
+    # The sentence holding both words, in the passage holding both: a full match twice.
+    assert capital == pytest.approx(1 + PASSAGE_MATCH_WEIGHT, abs=1e-5)
+    assert capital == matched.max()
+    # Its neighbour holds neither, but its passage holds all that was asked; the other
+    # passage holds only "Nairobi".
+    assert kenya > rain
+    assert hosts > rain
+
+
+def test_a_passage_stored_without_token_states_is_read_whole():
+    sentences = _sentences(PASSAGES)
+    reader = _RecordingEncoder()
+    stored = reader.token_states(PASSAGES)
+    asked = reader.token_states(["capital Nairobi"])[0]
+    encoder = _RecordingEncoder()
+
+    matched = token_match(
+        "capital Nairobi", sentences, PASSAGES, encoder, asked=asked, stored=[stored[0], None]
+    )
+
+    assert encoder.read == [PASSAGES[1]]
+    kept = token_match("capital Nairobi", sentences, PASSAGES, encoder, asked=asked, stored=stored)
+    np.testing.assert_allclose(matched, kept, atol=1e-6)
 
 
 def test_stop_words_and_punctuation_weigh_less_than_content_words(runtime):
@@ -132,3 +164,25 @@ def test_a_question_about_something_the_documents_never_mention_is_refused(runti
 
     assert not answer["found"] and answer["answer"] == NOT_FOUND
     assert answer["confidence"] == "not found"
+
+
+def test_stored_token_states_round_trip_closely():
+    from backend.retrieval.pooling import pack_token_states, unpack_token_states
+
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(40, 384)).astype(np.float32)
+    vectors[:, 5] *= 20  # an outlier dimension, as MiniLM's states have
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    states = TokenStates(vectors, [(i * 3, i * 3 + 2) for i in range(40)])
+
+    data = pack_token_states(states)
+    back = unpack_token_states(data)
+
+    assert back is not None and back.offsets == states.offsets
+    assert len(data) < vectors.nbytes / 3.5  # int8 with a scale per token
+    cosines = (back.vectors * vectors).sum(axis=1)
+    assert cosines.min() > 0.999
+    assert unpack_token_states(b"\x09" + data[1:]) is None  # another format: read again
+    assert unpack_token_states(data[:-1]) is None
+    empty = unpack_token_states(pack_token_states(TokenStates(np.zeros((0, 384)), [])))
+    assert empty is not None and empty.offsets == []

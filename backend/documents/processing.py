@@ -25,9 +25,9 @@ from backend.documents.ingest import (
 )
 from backend.documents.ingest.sandbox import extract_isolated
 from backend.documents.passage_vectors import (
-    SentenceVectors,
+    PassageReading,
     embed_passages,
-    sentence_columns,
+    passage_columns,
 )
 from backend.documents.storage import UploadStore
 from backend.errors import NotFound
@@ -143,7 +143,7 @@ def _store(
     drafts: list[ChunkDraft],
     extracted: Extracted,
     points: list[ChunkPoint],
-    sentences: list[SentenceVectors],
+    sentences: list[PassageReading],
 ) -> dict[str, Any]:
     """Vectors, then chunk rows; when the rows cannot be written the vectors go again, so no
     vector is ever left without its chunk row."""
@@ -175,7 +175,7 @@ def _store_rows(
     document_id: int,
     drafts: list[ChunkDraft],
     extracted: Extracted,
-    sentences: list[SentenceVectors],
+    sentences: list[PassageReading],
     terms: dict[int, int],
 ) -> None:
     with sessions() as session:
@@ -191,7 +191,7 @@ def _store_rows(
                 text=d.text,
                 token_count=d.token_count,
                 vector_id=point_id(document_id, d.ordinal),
-                **sentence_columns(cut),
+                **passage_columns(cut),
             )
             for d, cut in zip(drafts, sentences, strict=True)
         )
@@ -245,13 +245,13 @@ def _embed_with_progress(
     drafts: list[ChunkDraft],
     progress: Progress,
     deadline: Deadline | None = None,
-) -> tuple[Any, list[SentenceVectors]]:
+) -> tuple[Any, list[PassageReading]]:
     """Embed the passages in small batches, reporting the passages embedded so far after each
     one; each passage's sentences get their vectors from the same run."""
     import numpy as np
 
     parts: list[Any] = []
-    sentences: list[SentenceVectors] = []
+    sentences: list[PassageReading] = []
     for start in range(0, len(drafts), EMBED_BATCH):
         if deadline is not None:
             deadline.check()

@@ -77,5 +77,8 @@ class Chunk(Base):
     # one 384-d row per span, zero where none was read); NULL for chunks stored before them.
     sentence_spans: Mapped[list[list[int]] | None] = mapped_column(JSON)
     sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Its token states from the same encoder run (`pooling.pack_token_states`), which the
+    # token match reads at question time; NULL for chunks stored before them.
+    token_states: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     document: Mapped[Document] = relationship(back_populates="chunks")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from backend.config import Settings
 from backend.db import SessionScope
-from backend.documents.passage_vectors import embed_passages, sentence_columns
+from backend.documents.passage_vectors import embed_passages, passage_columns
 from backend.errors import InvalidInput
 from backend.models import Chunk, Document, DocumentStatus
 from backend.retrieval.embeddings import Embedder
@@ -97,7 +97,7 @@ def reindex(
                 for row, vector in zip(batch, vectors, strict=True)
             )
             sentences.extend(
-                {"id": row.id, **sentence_columns(cut)}
+                {"id": row.id, **passage_columns(cut)}
                 for row, cut in zip(batch, cuts, strict=True)
             )
         store.replace_document(document_id, points)

@@ -4,9 +4,9 @@ Every sentence of the retrieved passages is scored against the question by meani
 MiniLM vectors), by the question's distinctive words it contains (IDF over the candidate
 sentences, so words every candidate shares count little; a misspelt question word counts as
 the passages' word spelled almost the same; half of those only the sentence before it holds,
-for a sentence that goes on about what its predecessor named) and by its passage's similarity;
-the best sentences and their neighbours also by their token match with the question
-(`token_match`).
+for a sentence that goes on about what its predecessor named), by its passage's similarity
+and by its token match with the question (`token_match`, from the passage's stored token
+states).
 The best sentence is the answer (with its neighbour when that is nearly as good), passages are
 re-ordered by their best sentence, and a weak best score means "not found".
 """
@@ -67,6 +67,8 @@ class Passage:
     sentences: dict[tuple[int, int], np.ndarray] | None = field(
         default=None, compare=False, hash=False, repr=False
     )
+    # Its token states, as stored when the document was processed (None before they were).
+    tokens: TokenStates | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 @dataclass
@@ -189,8 +191,9 @@ def extractive_answer(
     """The sentence(s) that best answer the question, with the passages re-ranked as sources.
 
     `lexical_weight` 0 scores sentences by meaning alone (the dense-only baseline of `eval`);
-    `tokens` (the encoder) adds the token match of the best sentences (`token_match`), with
-    the question's token states `question_tokens` when the caller has them.
+    `tokens` (the encoder) adds each sentence's token match (`token_match`, from the
+    passages' stored token states), with the question's token states `question_tokens` when
+    the caller has them.
     """
     candidates = candidate_sentences(passages)
     if not candidates:
@@ -201,7 +204,12 @@ def extractive_answer(
     if tokens is not None:
         texts = [passage.text for passage in passages]
         scores = scores + TOKEN_MATCH_WEIGHT * token_match(
-            question, candidates, texts, scores, tokens, asked=question_tokens
+            question,
+            candidates,
+            texts,
+            tokens,
+            asked=question_tokens,
+            stored=[passage.tokens for passage in passages],
         )
     order = np.argsort(-scores)
     best = float(scores[order[0]])

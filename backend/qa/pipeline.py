@@ -27,7 +27,7 @@ from backend.qa.llm import LLMAnswerer, LLMError
 from backend.qa.questions import parse_method, question_result
 from backend.retrieval.embeddings import EMBEDDING_DIM, Embedder
 from backend.retrieval.points import Hit
-from backend.retrieval.pooling import unpack_vectors
+from backend.retrieval.pooling import unpack_token_states, unpack_vectors
 from backend.retrieval.term_stats import question_term_weights
 from backend.retrieval.vector_cache import TextEmbedder
 from backend.retrieval.vector_store import SearchMode, VectorStore
@@ -82,6 +82,7 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
             Chunk.ordinal,
             Chunk.sentence_spans,
             Chunk.sentence_vectors,
+            Chunk.token_states,
             Document.filename,
         )
         .join(Document, Document.id == Chunk.document_id)
@@ -106,6 +107,7 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
                     hit.score,
                     hit.similarity,
                     stored_sentences(row.sentence_spans, row.sentence_vectors),
+                    unpack_token_states(row.token_states) if row.token_states else None,
                 )
             )
     return passages

@@ -80,13 +80,32 @@ class Embedder:
         """Each text's vector and, from the same encoder run, one vector per given character
         span of it (its sentences): the mean of the span's token states in the context of the
         whole text, normalised. A span with no token in the text's window gets a zero row."""
+        vectors, parts, _ = self._read(texts, spans, keep_states=False)
+        return vectors, parts
+
+    def read_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray], list[TokenStates]]:
+        """What processing stores of each passage, from one encoder run: its vector, its
+        sentences' vectors (as `embed_with_spans`) and its token states (as `token_states`)."""
+        vectors, parts, states = self._read(texts, spans, keep_states=True)
+        return vectors, parts, [s for s in states if s is not None]
+
+    def _read(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]] | None,
+        *,
+        keep_states: bool,
+    ) -> tuple[np.ndarray, list[np.ndarray], list[TokenStates | None]]:
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not a single string")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         wanted = spans if spans is not None else [()] * len(texts)
         parts = [np.zeros((len(s), self.dim), dtype=np.float32) for s in wanted]
+        states: list[TokenStates | None] = [None] * len(texts)
         if not texts:
-            return out, parts
+            return out, parts, states
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
         # Sorting by length keeps texts of similar length together, so little padding is computed.
@@ -102,8 +121,10 @@ class Embedder:
             for at, row in enumerate(rows):
                 if wanted[row]:
                     parts[row] = pool_spans(hidden[at], batch[at].offsets, wanted[row])
+                if keep_states:
+                    states[row] = _unit_states(hidden[at], batch[at])
             start += len(rows)
-        return out, parts
+        return out, parts, states
 
     def token_states(self, texts: Sequence[str]) -> list[TokenStates]:
         """Each text's token states from one encoder run, as unit vectors, with each token's

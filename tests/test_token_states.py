@@ -1,0 +1,115 @@
+"""Token states are kept from the passage's own encoder run while the document is processed,
+so the token match reads every retrieved sentence at question time without the encoder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import select, update
+
+from backend.models import Chunk
+from backend.qa.pipeline import answer_text
+from backend.retrieval.pooling import unpack_token_states
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("worker")
+QUESTION = "Who conquered England in 1066?"
+
+
+class CountingEncoder:
+    """The runtime's embedder, recording the texts the token match has it read."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.read: list[str] = []
+
+    def encode_question(self, text):
+        return self.inner.encode_question(text)
+
+    def embed(self, texts):
+        return self.inner.embed(texts)
+
+    def token_states(self, texts):
+        self.read.extend(texts)
+        return self.inner.token_states(texts)
+
+
+def _ask(rt, user, embedder):
+    return answer_text(
+        sessions=rt.session,
+        settings=rt.settings,
+        embedder=embedder,
+        sentence_vectors=rt.sentence_vectors,
+        store=rt.vector_store,
+        user_id=user.id,
+        question=QUESTION,
+    )
+
+
+def _forget_token_states(rt, document_id):
+    """Make the document's passages look stored before token states were kept."""
+    with rt.session() as session:
+        session.execute(
+            update(Chunk).where(Chunk.document_id == document_id).values(token_states=None)
+        )
+
+
+def test_processing_keeps_each_passage_s_token_states(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    with runtime.session() as session:
+        chunks = session.scalars(select(Chunk).where(Chunk.document_id == doc.id)).all()
+
+    assert chunks
+    for chunk in chunks[:5]:
+        states = unpack_token_states(chunk.token_states)
+        assert states is not None and len(states.offsets) > 10
+        for start, end in states.offsets:
+            assert 0 <= start < end <= len(chunk.text)
+        # The states of the passage's own run, as reading it again gives them.
+        fresh = runtime.embedder.token_states([chunk.text])[0]
+        assert fresh.offsets == states.offsets
+        cosines = (fresh.vectors * states.vectors).sum(axis=1)
+        assert cosines.min() > 0.99
+
+
+def test_a_question_reads_no_passage_again(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    counting = CountingEncoder(runtime.embedder)
+
+    answer = _ask(runtime, user, counting)
+
+    assert answer.found and "William" in answer.text
+    assert counting.read == []
+
+
+def test_older_passages_are_read_at_question_time_until_reindexed(runtime, squad_doc):
+    from backend.operations import vectors
+
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    stored = _ask(runtime, user, runtime.embedder)
+    _forget_token_states(runtime, doc.id)
+    counting = CountingEncoder(runtime.embedder)
+
+    older = _ask(runtime, user, counting)
+
+    assert older.found and "William" in older.text
+    assert counting.read  # the best sentences with their neighbours, read as before
+    assert older.sources[0]["chunk_id"] == stored.sources[0]["chunk_id"]
+
+    vectors.reindex(
+        sessions=runtime.session,
+        embedder=runtime.embedder,
+        store=runtime.vector_store,
+        user_id=user.id,
+    )
+    with runtime.session() as session:
+        kept = session.scalars(select(Chunk.token_states).where(Chunk.document_id == doc.id))
+        assert all(data is not None for data in kept)
+    counting = CountingEncoder(runtime.embedder)
+    again = _ask(runtime, user, counting)
+    assert counting.read == []
+    assert again.text == stored.text
+    assert np.isclose(again.score, stored.score, atol=1e-3)
