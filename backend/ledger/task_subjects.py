@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -58,6 +59,19 @@ def _as_id(value: object) -> int | None:
     return None
 
 
+def _subject_columns() -> dict[str, tuple[Any, Any, Any]]:
+    """Per kind of subject: its id, its owner's id and the text the task tables show."""
+    return {
+        "document": (Document.id, Document.owner_id, Document.filename),
+        "question": (
+            Question.id,
+            Question.user_id,
+            func.substr(Question.text, 1, SUBJECT_TEXT_CHARS),
+        ),
+        "account": (User.id, literal(None, Integer), User.email),
+    }
+
+
 def task_subjects(*, session: Session, records: Iterable[TaskRecord]) -> dict[SubjectRef, Subject]:
     """The file names, question texts and account emails the tasks' arguments name, in one
     query whatever the number of tasks; what no longer exists is missing from the answer."""
@@ -67,33 +81,16 @@ def task_subjects(*, session: Session, records: Iterable[TaskRecord]) -> dict[Su
         if ref is not None:
             wanted[ref[0]].add(ref[1])
     parts: list[Select[str, int, int | None, str]] = []
-    if wanted["document"]:
-        parts.append(
-            select(
-                literal("document").label("kind"),
-                Document.id.label("id"),
-                Document.owner_id.label("owner_id"),
-                Document.filename.label("text"),
-            ).where(Document.id.in_(sorted(wanted["document"])))
-        )
-    if wanted["question"]:
-        parts.append(
-            select(
-                literal("question").label("kind"),
-                Question.id.label("id"),
-                Question.user_id.label("owner_id"),
-                func.substr(Question.text, 1, SUBJECT_TEXT_CHARS).label("text"),
-            ).where(Question.id.in_(sorted(wanted["question"])))
-        )
-    if wanted["account"]:
-        parts.append(
-            select(
-                literal("account").label("kind"),
-                User.id.label("id"),
-                literal(None, Integer).label("owner_id"),
-                User.email.label("text"),
-            ).where(User.id.in_(sorted(wanted["account"])))
-        )
+    for kind, (ident, owner, text) in _subject_columns().items():
+        if wanted[kind]:
+            parts.append(
+                select(
+                    literal(kind).label("kind"),
+                    ident.label("id"),
+                    owner.label("owner_id"),
+                    text.label("text"),
+                ).where(ident.in_(sorted(wanted[kind])))
+            )
     if not parts:
         return {}
     rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
