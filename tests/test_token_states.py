@@ -113,3 +113,25 @@ def test_older_passages_are_read_at_question_time_until_reindexed(runtime, squad
     assert counting.read == []
     assert again.text == stored.text
     assert np.isclose(again.score, stored.score, atol=1e-3)
+
+
+def test_start_up_stores_the_token_states_of_older_passages(runtime, squad_doc):
+    from backend.operations import vectors
+
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    stored = _ask(runtime, user, runtime.embedder)
+    _forget_token_states(runtime, doc.id)
+
+    unread = vectors.documents_without_token_states(runtime.session)
+    assert doc.id in unread
+    done = vectors.backfill_token_states(
+        sessions=runtime.session, embedder=runtime.embedder, documents=[doc.id]
+    )
+
+    assert done == doc.chunk_count
+    assert doc.id not in vectors.documents_without_token_states(runtime.session)
+    counting = CountingEncoder(runtime.embedder)
+    again = _ask(runtime, user, counting)
+    assert counting.read == []
+    assert again.text == stored.text and again.sources == stored.sources

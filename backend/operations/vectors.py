@@ -115,6 +115,57 @@ def reindex(
     return ReindexSummary(len(documents), chunks_done, time.perf_counter() - started, user_id)
 
 
+def documents_without_token_states(sessions: SessionScope) -> list[int]:
+    """Ready documents with passages stored before token states were kept."""
+    query = (
+        select(Chunk.document_id)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(
+            Document.processing_status == DocumentStatus.READY.value,
+            Chunk.token_states.is_(None),
+        )
+        .distinct()
+        .order_by(Chunk.document_id)
+    )
+    with sessions() as session:
+        return list(session.scalars(query))
+
+
+def backfill_token_states(
+    *,
+    sessions: SessionScope,
+    embedder: Embedder,
+    documents: list[int],
+    progress: ReindexProgress | None = None,
+) -> int:
+    """Store the token states of these documents' passages stored before they were kept
+    (their questions read them with the encoder until then); the vector store is left as it
+    is. Returns how many passages got them."""
+    chunks_done = 0
+    for done, document_id in enumerate(documents, start=1):
+        with sessions() as session:
+            rows = session.execute(
+                select(Chunk.id, Chunk.text)
+                .where(Chunk.document_id == document_id, Chunk.token_states.is_(None))
+                .order_by(Chunk.ordinal)
+            ).all()
+        for start in range(0, len(rows), EMBED_BATCH):
+            batch = rows[start : start + EMBED_BATCH]
+            _, readings = embed_passages(embedder, [r.text for r in batch])
+            with sessions() as session:
+                session.execute(
+                    update(Chunk),
+                    [
+                        {"id": row.id, "token_states": reading.tokens}
+                        for row, reading in zip(batch, readings, strict=True)
+                    ],
+                )
+            chunks_done += len(batch)
+        if progress is not None:
+            progress(done, len(documents), chunks_done)
+    return chunks_done
+
+
 def _point(document_id: int, owner_id: int, row: Any, vector: Any) -> ChunkPoint:
     terms = document_vector(row.text)
     return ChunkPoint(document_id, owner_id, row.ordinal, row.page, row.text, vector, terms)

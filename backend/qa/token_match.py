@@ -14,7 +14,7 @@ A passage's token states are computed when it is embedded at processing and stor
 (`pooling.pack_token_states`), so at question time the encoder reads the question alone,
 each passage token having seen its whole passage (so "It was re-established in 1991" knows
 what "it" is). A passage stored before its states were kept is read whole at question time
-(dearer; `reindex` stores them).
+(dearer; `prepare-vectors`, run by `make run`, and `reindex` store them).
 
 The question's words carry the match, not its grammar: a token of a stop word or of
 punctuation ("what", "the", "?") counts a quarter of a content word's token, so a sentence

@@ -126,8 +126,8 @@ def cmd_backup_vectors(args: argparse.Namespace) -> int:
 def cmd_prepare_vectors(args: argparse.Namespace) -> int:
     """Open the store before the worker starts: a clear message if it cannot be read, and a
     rebuild from the passages when it is empty while ready documents exist or was made in a
-    former layout (an upgrade); documents processed before per-account term statistics get
-    theirs."""
+    former layout (an upgrade); passages processed before token states were kept and
+    documents processed before per-account term statistics get theirs."""
     rt = build_runtime(get_settings())
     note = vectors.legacy_folder_note(rt.settings)
     store = open_vector_store(rt.settings)
@@ -145,6 +145,16 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
+        unread = vectors.documents_without_token_states(rt.session)
+        if unread:
+            read = vectors.backfill_token_states(
+                sessions=rt.session,
+                embedder=rt.embedder,
+                documents=unread,
+                progress=progress_bar("Storing token states"),
+            )
+            print(f"Stored the token states of {read} passages processed before they were "
+                  "kept (questions no longer read them with the encoder).")
         counted = term_stats.backfill_document_terms(rt.session)
         if counted:
             print(f"Counted the words of {counted} documents processed before per-account "

@@ -10,7 +10,8 @@ question's time on a CPU without AVX-512. The passage's own encoder run at proce
 computes those states: they are now kept with the chunk (int8, about 390 bytes a token), and
 the token match reads every retrieved sentence, and its whole passage, from them without an
 encoder run. Chunks stored before this revision keep working (the encoder reads them whole at
-question time, which is slower) and get their states from `python -m backend.cli reindex`.
+question time, which is slower) and get their states from `python -m backend.cli
+prepare-vectors` (run by `make run`) or `reindex`.
 """
 
 from collections.abc import Sequence
