@@ -144,9 +144,12 @@ def test_embedding_reports_after_every_batch_with_the_count():
     from backend.documents import processing
     from backend.documents.ingest import ChunkDraft
 
+    from backend.retrieval.pooling import TokenStates
+
     class Embedder:
-        def embed_with_spans(self, texts, spans):
-            return np.zeros((len(texts), 4)), [np.zeros((len(s), 4)) for s in spans]
+        def read_passages(self, texts, spans):
+            states = [TokenStates(np.ones((3, 4)) / 2, [(0, 3), (4, 12), (13, 17)])] * len(texts)
+            return np.zeros((len(texts), 4)), [np.zeros((len(s), 4)) for s in spans], states
 
     reports: list[tuple[str, int]] = []
     drafts = [ChunkDraft(i, None, "One sentence here. And a second one.", 9) for i in range(100)]
@@ -154,7 +157,8 @@ def test_embedding_reports_after_every_batch_with_the_count():
         Embedder(), drafts, lambda s, p: reports.append((s, p))
     )
     assert vectors.shape == (100, 4)
-    assert [len(spans) for spans, _ in sentences] == [2] * 100
+    assert [len(reading.spans) for reading in sentences] == [2] * 100
+    assert all(reading.tokens for reading in sentences)  # each passage's token states, packed
     assert [s for s, _ in reports] == [
         "embedding 32 of 100",
         "embedding 64 of 100",
