@@ -143,7 +143,6 @@ def test_embedding_reports_after_every_batch_with_the_count():
 
     from backend.documents import processing
     from backend.documents.ingest import ChunkDraft
-
     from backend.retrieval.pooling import TokenStates
 
     class Embedder:
