@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -74,7 +74,6 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
     """Passages for hits whose document still exists, is ready and belongs to the user."""
     if not hits:
         return []
-    doc_ids = {h.document_id for h in hits}
     rows = session.execute(
         select(
             Chunk.id,
@@ -87,7 +86,11 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
         )
         .join(Document, Document.id == Chunk.document_id)
         .where(
-            Chunk.document_id.in_(doc_ids),
+            # The hit passages only: a chunk row carries its sentence vectors and token states
+            # (some 60 KB), and a document holds hundreds of chunks.
+            tuple_(Chunk.document_id, Chunk.ordinal).in_(
+                sorted({(h.document_id, h.ordinal) for h in hits})
+            ),
             Document.owner_id == user_id,
             Document.processing_status == DocumentStatus.READY.value,
         )
