@@ -248,3 +248,7 @@ def test_the_dashboard_is_served_with_its_session_routes_and_trusts_only_nginx()
     ]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert "dashboard/server.py" in container["command"]
+    # On Kubernetes both read the trusted proxies from the config map (uvicorn's own variable).
+    config = yaml.safe_load((ROOT / "deploy" / "k8s" / "configmap.yaml").read_text())
+    assert config["data"]["FORWARDED_ALLOW_IPS"]
+    assert {"configMapRef": {"name": "qa-config"}} in container["envFrom"]
