@@ -92,3 +92,48 @@ def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
 
     assert answer.found
     assert answer.text.startswith("They may exist to increase the surface area"), answer.text
+
+
+TESLA = (
+    "Tesla moved to Paris in 1882 to work for the Continental Edison Company. "
+    "In June 1884 he relocated to New York City, where Edison hired him."
+)
+
+
+def test_names_the_passages_never_mention():
+    passages = [Passage(1, 1, "tesla.txt", None, TESLA, score=1.0, similarity=0.5)]
+
+    assert answering.missing_names("Who painted the Mona Lisa?", passages) == ["Mona", "Lisa"]
+    # Compared as terms: a possessive or a plural is the same name; the first word and stop
+    # words are not names; a name any passage holds is not missing.
+    assert answering.missing_names("Where did Edison's company send Tesla?", passages) == []
+    assert answering.missing_names("Did the Edisons hire Tesla in Paris?", passages) == []
+    assert answering.missing_names("Warsaw is where Tesla worked, I think?", passages) == []
+    assert answering.missing_names("When did Tesla leave Belgrade?", passages) == ["Belgrade"]
+
+
+def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, monkeypatch):
+    """The same evidence, but the question names a city no passage holds: its score is lower
+    by the penalty, so a line the plain question clears refuses it."""
+    passage = Passage(1, 1, "tesla.txt", None, TESLA, score=1.0, similarity=0.5)
+
+    def ask(question: str, min_score: float) -> answering.Answer:
+        vector = runtime.embedder.embed([question])[0]
+        return answering.extractive_answer(
+            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=min_score
+        )
+
+    question = "When did Tesla move to Paris or Belgrade?"
+    penalty = answering.MISSING_NAME_PENALTY
+    assert penalty > 0
+    named = ask(question, 0.0)
+    monkeypatch.setattr(answering, "MISSING_NAME_PENALTY", 0.0)
+    plain = ask(question, 0.0)
+    assert named.found and plain.found and named.text == plain.text
+    assert abs((plain.score - named.score) - penalty) < 1e-6
+    line = (plain.score + named.score) / 2
+    assert ask(question, line).found
+    monkeypatch.undo()
+    refused = ask(question, line)
+    assert not refused.found and refused.text == answering.NOT_FOUND
+    assert refused.closest and refused.closest[0]["filename"] == "tesla.txt"

@@ -8,7 +8,9 @@ for a sentence that goes on about what its predecessor named), by its passage's 
 and by its token match with the question (`token_match`, from the passage's stored token
 states).
 The best sentence is the answer (with its neighbour when that is nearly as good), passages are
-re-ordered by their best sentence, and a weak best score means "not found".
+re-ordered by their best sentence, and a weak best score means "not found"; each name the
+question uses that no retrieved passage holds ("Who painted the Mona Lisa?" over documents
+about Tesla) lowers that score first.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ MIN_CJK_CHARS = 6
 # A misspelt question word still counts when a passage word is this similar (difflib ratio).
 SPELLING_CUTOFF = 0.85
 SPELLING_MIN_CHARS = 5
+# A name the question uses that none of the retrieved passages mention lowers the evidence by
+# this much: a question about something the documents never name is rarely answered by them.
+MISSING_NAME_PENALTY = 0.3
+NAME_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)?")
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,21 @@ def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[s
     return out
 
 
+def missing_names(question: str, passages: list[Passage]) -> list[str]:
+    """The names the question uses (capitalised words, the first word aside) that no retrieved
+    passage holds, compared as stemmed terms ("Huguenots'" holds "Huguenot"): "Who painted
+    the Mona Lisa?" over passages about Tesla gives ["Mona", "Lisa"]."""
+    words = NAME_RE.findall(question)[1:]
+    names = {w: content_terms(w) for w in words if w[0].isupper()}
+    names = {w: terms for w, terms in names.items() if terms}
+    if not names:
+        return []
+    held: set[str] = set()
+    for passage in passages:
+        held.update(content_terms(passage.text))
+    return [w for w, terms in names.items() if not set(terms) & held]
+
+
 def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
     df: dict[str, int] = {}
     for words in sentence_terms:
@@ -212,7 +233,8 @@ def extractive_answer(
             stored=[passage.tokens for passage in passages],
         )
     order = np.argsort(-scores)
-    best = float(scores[order[0]])
+    # The evidence: the best sentence's score, less a share for each name nothing retrieved holds.
+    best = float(scores[order[0]]) - MISSING_NAME_PENALTY * len(missing_names(question, passages))
     ranking = (
         _rerank_passages(candidates, scores, len(passages))
         if rerank
