@@ -110,6 +110,9 @@ def test_names_the_passages_never_mention():
     assert answering.missing_names("Did the Edisons hire Tesla in Paris?", passages) == []
     assert answering.missing_names("Warsaw is where Tesla worked, I think?", passages) == []
     assert answering.missing_names("When did Tesla leave Belgrade?", passages) == ["Belgrade"]
+    # A misspelt name is the passages' name; a two-letter word ("Jr") is not taken for one.
+    assert answering.missing_names("Why did Tesla leave Contintal Edison?", passages) == []
+    assert answering.missing_names("Was Tesla Jr in Paris?", passages) == []
 
 
 def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, monkeypatch):

@@ -55,6 +55,7 @@ SPELLING_MIN_CHARS = 5
 # A name the question uses that none of the retrieved passages mention lowers the evidence by
 # this much: a question about something the documents never name is rarely answered by them.
 MISSING_NAME_PENALTY = 0.3
+MIN_NAME_CHARS = 3
 NAME_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)?")
 
 
@@ -173,18 +174,19 @@ def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[s
 
 
 def missing_names(question: str, passages: list[Passage]) -> list[str]:
-    """The names the question uses (capitalised words, the first word aside) that no retrieved
-    passage holds, compared as stemmed terms ("Huguenots'" holds "Huguenot"): "Who painted
-    the Mona Lisa?" over passages about Tesla gives ["Mona", "Lisa"]."""
+    """The names the question uses (capitalised words of three letters or more, the first
+    word aside) that no retrieved passage holds, compared as stemmed terms ("Huguenots'" holds
+    "Huguenot") and forgiving a misspelling ("Ghandi" for "Gandhi"): "Who painted the Mona
+    Lisa?" over passages about Tesla gives ["Mona", "Lisa"]."""
     words = NAME_RE.findall(question)[1:]
-    names = {w: content_terms(w) for w in words if w[0].isupper()}
+    names = {w: content_terms(w) for w in words if w[0].isupper() and len(w) >= MIN_NAME_CHARS}
     names = {w: terms for w, terms in names.items() if terms}
     if not names:
         return []
     held: set[str] = set()
     for passage in passages:
         held.update(content_terms(passage.text))
-    return [w for w, terms in names.items() if not set(terms) & held]
+    return [w for w, terms in names.items() if not with_spelling_matches(set(terms), held) & held]
 
 
 def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
