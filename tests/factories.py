@@ -6,14 +6,14 @@ import itertools
 import time
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from backend.accounts import users
 from backend.db import Base
 from backend.documents import library
 from backend.ledger import task_records
-from backend.models import Document, User
+from backend.models import Chunk, Document, User
 from backend.qa import questions
 from backend.runtime import Runtime
 
@@ -60,6 +60,13 @@ def get_document(rt: Runtime, document_id: int) -> Document:
         doc = session.get(Document, document_id)
         assert doc is not None
         return doc
+
+
+def document_chunks(rt: Runtime, document_id: int) -> list[Chunk]:
+    """The document's stored passages, in order."""
+    with rt.session() as session:
+        query = select(Chunk).where(Chunk.document_id == document_id).order_by(Chunk.ordinal)
+        return list(session.scalars(query))
 
 
 def ask_and_wait(rt: Runtime, user: User, question: str, **kwargs: Any) -> dict[str, Any]:

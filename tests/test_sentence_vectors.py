@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from backend.models import Chunk
 from backend.qa.pipeline import answer_text
@@ -85,8 +85,7 @@ def test_a_span_outside_the_text_gets_a_zero_row_and_storage_round_trips():
 def test_processing_stores_every_passage_s_sentences(runtime, squad_doc):
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
-    with runtime.session() as session:
-        chunks = session.scalars(select(Chunk).where(Chunk.document_id == doc.id)).all()
+    chunks = factories.document_chunks(runtime, doc.id)
 
     assert chunks
     for chunk in chunks:
@@ -134,8 +133,7 @@ def test_reindex_gives_older_passages_their_sentence_vectors(runtime, squad_doc)
         user_id=user.id,
     )
 
-    with runtime.session() as session:
-        chunks = session.scalars(select(Chunk).where(Chunk.document_id == doc.id)).all()
+    chunks = factories.document_chunks(runtime, doc.id)
     assert chunks and all(c.sentence_spans and c.sentence_vectors for c in chunks)
     counting = CountingEmbedder(runtime.sentence_vectors)
     assert _ask(runtime, user, "Who conquered England in 1066?", counting).found

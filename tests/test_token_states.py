@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from backend.models import Chunk
 from backend.qa.pipeline import answer_text
@@ -57,8 +57,7 @@ def _forget_token_states(rt, document_id):
 def test_processing_keeps_each_passage_s_token_states(runtime, squad_doc):
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
-    with runtime.session() as session:
-        chunks = session.scalars(select(Chunk).where(Chunk.document_id == doc.id)).all()
+    chunks = factories.document_chunks(runtime, doc.id)
 
     assert chunks
     for chunk in chunks[:5]:
@@ -105,9 +104,8 @@ def test_older_passages_are_read_at_question_time_until_reindexed(runtime, squad
         store=runtime.vector_store,
         user_id=user.id,
     )
-    with runtime.session() as session:
-        kept = session.scalars(select(Chunk.token_states).where(Chunk.document_id == doc.id))
-        assert all(data is not None for data in kept)
+    chunks = factories.document_chunks(runtime, doc.id)
+    assert chunks and all(c.token_states is not None for c in chunks)
     counting = CountingEncoder(runtime.embedder)
     again = _ask(runtime, user, counting)
     assert counting.read == []
