@@ -211,8 +211,31 @@ def test_unanswerable_question_cites_nothing_and_lists_the_closest_passages(runt
     assert response.status_code == 200 and body["found"] is False
     assert body["answer"] == "No answer found in your documents." and body["sources"] == []
     assert [p["filename"] for p in body["closest"]] == ["skerra.txt"]
+    assert body["missing_names"] == []  # the question names nothing
     status = client.get(f"/qa/ask/status/{body['task_id']}", headers=headers).json()
     assert status["result"]["closest"] == body["closest"]
+
+
+def test_the_answer_says_which_names_no_passage_mentions(runtime, client):
+    headers = auth(runtime, ready_user(runtime))
+
+    def ask(question: str) -> dict:
+        response = client.post(
+            "/qa/ask?use_async=false", json={"question": question}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    refused = ask("Who painted the Mona Lisa?")
+    assert refused["found"] is False and refused["missing_names"] == ["Mona Lisa"]
+    status = client.get(f"/qa/ask/status/{refused['task_id']}", headers=headers).json()
+    assert status["result"]["missing_names"] == ["Mona Lisa"]
+    # A well-supported answer still stands, and says what its passages never mention.
+    plain = ask("How long did the lighthouse keeper live on Skerra?")
+    named = ask("How long did the lighthouse keeper live on Skerra, according to Gibbon?")
+    assert plain["found"] and plain["missing_names"] == []
+    assert named["found"] and named["missing_names"] == ["Gibbon"]
+    assert "thirty years" in plain["answer"] and "thirty years" in named["answer"]
 
 
 def test_ask_without_documents_is_400_with_a_sentence(runtime, client):

@@ -31,6 +31,7 @@ def test_create_ingest_ask_and_list_tasks(runtime, squad_doc, tmp_path, capsys):
     answer = json.loads(capsys.readouterr().out)
     assert set(answer) >= {"answer", "sources", "task_id", "latency_ms"}
     assert "William" in answer["answer"]
+    assert answer["confidence"] == "well supported" and answer["missing_names"] == []
     assert set(answer["sources"][0]) >= {
         "document_id",
         "filename",
@@ -52,6 +53,10 @@ def test_create_ingest_ask_and_list_tasks(runtime, squad_doc, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("No answer found in your documents.")
     assert "Closest passages (none of them answers it):" in out and "[1]" not in out
+    assert cli.main(["ask", "Who painted the Mona Lisa?", "--user", "alice@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("No answer found in your documents.\n  (not found)\n")
+    assert "  No passage searched mentions: Mona Lisa\n" in out
 
 
 def test_errors_are_sentences_not_tracebacks(runtime, capsys):

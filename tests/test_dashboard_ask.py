@@ -81,6 +81,31 @@ def test_unanswerable_question_shows_the_closest_passages_apart(runtime, squad_d
     assert "score" not in shown
 
 
+def test_the_answer_says_which_names_no_passage_mentions(runtime, squad_doc):
+    user = factories.make_user(runtime)
+    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
+    at = open_page(user, "ask")
+
+    at.chat_input[0].set_value("Who painted the Mona Lisa?").run()
+    rerun_until(at, _answered)
+
+    shown = texts(at)
+    assert "No answer found in your documents." in shown
+    assert "The passages closest to your question never mention “Mona Lisa”." in shown
+
+    # An answer that stands says so too, beside its citations.
+    at.chat_input[0].set_value("Who conquered England in 1066, according to Macaulay?").run()
+    rerun_until(
+        at, lambda at: not at.status and sum(m.name == "assistant" for m in at.chat_message) == 2
+    )
+    shown = texts(at)
+    assert "William" in shown
+    assert (
+        "The passages found never mention “Macaulay”: the answer may be about something else."
+        in shown
+    )
+
+
 def test_past_questions_are_the_users_own(runtime, squad_doc):
     user = factories.make_user(runtime)
     other = factories.make_user(runtime)

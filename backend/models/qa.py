@@ -32,6 +32,8 @@ class Question(Base):
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # No answer found: the passages that came closest (not citations).
     closest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Names the question uses that none of the passages weighed mention ("Mona", "Lisa").
+    missing_names: Mapped[list[str] | None] = mapped_column(JSON)
     document_ids: Mapped[list[int] | None] = mapped_column(JSON)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     # How well the documents support the answer, in words (qa.answering.CONFIDENCE_WORDS).

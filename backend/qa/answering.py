@@ -87,6 +87,8 @@ class Answer:
     answerer: str = "extractive"
     # With no answer found: the passages that came closest, best first (not citations).
     closest: list[dict[str, Any]] = field(default_factory=list)
+    # Names the question uses that none of the passages weighed mention.
+    missing_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,20 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
     return [w for w, terms in names.items() if not with_spelling_matches(set(terms), held) & held]
 
 
+def name_phrases(question: str, names: Collection[str]) -> list[str]:
+    """`names` as the question writes them, neighbours joined: ["Mona", "Lisa"] in "Who
+    painted the Mona Lisa?" is ["Mona Lisa"]."""
+    spans: list[list[int]] = []
+    for match in NAME_RE.finditer(question):
+        if match.group() not in names:
+            continue
+        if spans and not question[spans[-1][1] : match.start()].strip():
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+    return list(dict.fromkeys(question[a:b] for a, b in spans))
+
+
 def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
     df: dict[str, int] = {}
     for words in sentence_terms:
@@ -236,7 +252,9 @@ def extractive_answer(
         )
     order = np.argsort(-scores)
     # The evidence: the best sentence's score, less a share for each name nothing retrieved holds.
-    best = float(scores[order[0]]) - MISSING_NAME_PENALTY * len(missing_names(question, passages))
+    missing = missing_names(question, passages)
+    best = float(scores[order[0]]) - MISSING_NAME_PENALTY * len(missing)
+    unmentioned = name_phrases(question, missing)
     ranking = (
         _rerank_passages(candidates, scores, len(passages))
         if rerank
@@ -244,7 +262,9 @@ def extractive_answer(
     )
     if best < min_score:
         closest = [_source(passages[i], []) for i in ranking[:top_k]]
-        return Answer(text=NOT_FOUND, found=False, score=best, closest=closest)
+        return Answer(
+            text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
+        )
     chosen = [candidates[order[0]]]
     runner_up = _runner_up(candidates, scores, order)
     if runner_up is not None:
@@ -252,7 +272,11 @@ def extractive_answer(
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
-        text=" ".join(c.text for c in chosen), found=True, sources=sources[:top_k], score=best
+        text=" ".join(c.text for c in chosen),
+        found=True,
+        sources=sources[:top_k],
+        score=best,
+        missing_names=unmentioned,
     )
 
 

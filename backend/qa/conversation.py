@@ -40,6 +40,7 @@ class Exchange:
     found: bool | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
     closest: list[dict[str, Any]] = field(default_factory=list)  # no answer: nearest passages
+    missing_names: list[str] = field(default_factory=list)  # named, but in no passage searched
     latency_ms: float | None = None
     confidence: str | None = None
     error: str | None = None
@@ -96,6 +97,7 @@ def _exchange(record: Question, task: TaskRecord | None) -> Exchange:
         found=record.found,
         sources=list(record.sources or []),
         closest=list(record.closest or []),
+        missing_names=list(record.missing_names or []),
         latency_ms=record.latency_ms,
         confidence=record.confidence,
         error=error,

@@ -187,9 +187,15 @@ def rewrite_with_llm(llm: LLMAnswerer, question: str, answer: Answer) -> Answer:
             score=answer.score,
             answerer="llm",
             closest=answer.sources,
+            missing_names=answer.missing_names,
         )
     return Answer(
-        text=reply.text, found=True, sources=answer.sources, score=answer.score, answerer="llm"
+        text=reply.text,
+        found=True,
+        sources=answer.sources,
+        score=answer.score,
+        answerer="llm",
+        missing_names=answer.missing_names,
     )
 
 
@@ -233,6 +239,7 @@ def answer_question(
         record.found = answer.found
         record.sources = answer.sources
         record.closest = answer.closest or None
+        record.missing_names = answer.missing_names or None
         record.confidence = confidence(answer, strong=settings.answer_strong_score)
         record.answered_at = utcnow()
         record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)

@@ -132,6 +132,7 @@ def question_result(record: Question) -> dict[str, Any]:
         "found": record.found,
         "sources": record.sources or [],
         "closest": record.closest or [],
+        "missing_names": record.missing_names or [],
         "confidence": record.confidence,
         "latency_ms": record.latency_ms,
     }

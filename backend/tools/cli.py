@@ -149,6 +149,8 @@ def ask(
         "found": result["found"],
         "sources": result["sources"],
         "closest": result.get("closest") or [],
+        "confidence": result.get("confidence"),
+        "missing_names": result.get("missing_names") or [],
         "task_id": task.task_id,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
     }
@@ -171,6 +173,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(out["answer"])
     if out.get("confidence"):
         print(f"  ({out['confidence']})")
+    if out["missing_names"]:
+        print(f"  No passage searched mentions: {', '.join(out['missing_names'])}")
     for i, src in enumerate(out["sources"], 1):
         print(f"  [{i}] {_passage(src)}")
     if out["closest"]:

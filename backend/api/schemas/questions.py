@@ -47,6 +47,10 @@ class AnswerFields(Model):
         default=[],
         description="With no answer found: the passages that came closest (not citations).",
     )
+    missing_names: list[str] = Field(
+        default=[],
+        description="Names the question uses that none of the passages searched mention.",
+    )
     confidence: Literal["well supported", "partly supported", "not found"] | None = Field(
         default=None,
         description="How well your documents support the answer, in words.",

@@ -37,6 +37,12 @@ def citation(number: int, source: dict) -> None:
         )
 
 
+def quoted(names: list[str]) -> str:
+    """“Mona Lisa”, or “Edison”, “Westinghouse” and “Paris” (markdown escaped)."""
+    marked = [f"“{common.plain(name)}”" for name in names]
+    return marked[0] if len(marked) == 1 else ", ".join(marked[:-1]) + " and " + marked[-1]
+
+
 def answer(item: Exchange) -> None:
     with st.chat_message("assistant"):
         if item.state == conversation.FAILED:
@@ -46,11 +52,21 @@ def answer(item: Exchange) -> None:
         latency = f" in {item.latency_ms / 1000:.1f} s" if item.latency_ms else ""
         if item.found and item.sources:
             support = CONFIDENCE_CAPTIONS.get(item.confidence or "", "")
+            if item.missing_names:
+                st.caption(
+                    f"The passages found never mention {quoted(item.missing_names)}: "
+                    "the answer may be about something else."
+                )
             st.caption(f"{support}Answered{latency} from {len(item.sources)} passages:")
             for number, source in enumerate(item.sources, start=1):
                 citation(number, source)
         else:
             st.caption(f"Answered{latency}; nothing in your documents matched well enough.")
+            if item.missing_names:
+                st.caption(
+                    f"The passages closest to your question never mention "
+                    f"{quoted(item.missing_names)}."
+                )
             if item.closest:
                 with st.expander(
                     f"The {len(item.closest)} closest passages (none of them answers it)",
