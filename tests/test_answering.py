@@ -113,6 +113,9 @@ def test_names_the_passages_never_mention():
     # A misspelt name is the passages' name; a two-letter word ("Jr") is not taken for one.
     assert answering.missing_names("Why did Tesla leave Contintal Edison?", passages) == []
     assert answering.missing_names("Was Tesla Jr in Paris?", passages) == []
+    # Capitals everywhere tell no names.
+    assert answering.missing_names("WHO PAINTED THE MONA LISA?", passages) == []
+    assert answering.missing_names("Who Painted The Mona Lisa?", passages) == []
 
 
 def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, monkeypatch):

@@ -179,8 +179,11 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
     """The names the question uses (capitalised words of three letters or more, the first
     word aside) that no retrieved passage holds, compared as stemmed terms ("Huguenots'" holds
     "Huguenot") and forgiving a misspelling ("Ghandi" for "Gandhi"): "Who painted the Mona
-    Lisa?" over passages about Tesla gives ["Mona", "Lisa"]."""
+    Lisa?" over passages about Tesla gives ["Mona", "Lisa"]. A question written in capitals or
+    title case ("WHO PAINTED THE MONA LISA?") names nothing: its capitals tell no names."""
     words = NAME_RE.findall(question)[1:]
+    if sum(w[0].isupper() for w in words) * 2 > len(words):
+        return []
     names = {w: content_terms(w) for w in words if w[0].isupper() and len(w) >= MIN_NAME_CHARS}
     names = {w: terms for w, terms in names.items() if terms}
     if not names:
