@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.retrieval import embeddings
-from backend.retrieval.embeddings import Embedder, load_embedder, onnx_model_path
+from backend.retrieval import embedding_bench, onnx_cache
+from backend.retrieval.embeddings import Embedder, load_embedder
+from backend.retrieval.onnx_cache import onnx_model_path
 
 REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
 
@@ -106,7 +107,7 @@ def test_order_preserved_with_mixed_lengths(embedder: Embedder, reference: dict)
 
 def test_single_text_equals_same_text_in_big_batch(embedder: Embedder, reference: dict) -> None:
     texts = reference["texts"]
-    big = embedder.embed(texts * 4 + embeddings.benchmark_sentences(60, 30))
+    big = embedder.embed(texts * 4 + embedding_bench.benchmark_sentences(60, 30))
     for index in (0, 3, 5, len(texts) - 1):  # short, tiny, empty and a truncated long text
         alone = embedder.embed([texts[index]])[0]
         assert float(alone @ big[index]) > 1 - 1e-5, texts[index][:40]
@@ -136,7 +137,7 @@ def test_cached_onnx_file_is_reused(
     def must_not_build(quantized: bool) -> None:
         raise AssertionError(f"rebuilt the {'int8' if quantized else 'fp32'} model")
 
-    monkeypatch.setattr(embeddings, "_build_model", must_not_build)
+    monkeypatch.setattr(onnx_cache, "_build_model", must_not_build)
     for quantized in (False, True):
         again = load_embedder(cache_dir=cache_dir, quantized=quantized)
         assert again.embed(["still works"]).shape == (1, 384)
@@ -152,7 +153,7 @@ def test_cache_name_tells_variant_and_weights(cache_dir: Path) -> None:
 
 
 def test_measure_throughput_reports_figures(int8: Embedder) -> None:
-    result = embeddings.measure_throughput(int8, sentences=40, words=40)
+    result = embedding_bench.measure_throughput(int8, sentences=40, words=40)
     assert result["sentences"] == 40
     assert result["sentences_per_second"] > 0
     assert result["seconds"] > 0
@@ -160,7 +161,7 @@ def test_measure_throughput_reports_figures(int8: Embedder) -> None:
 
 
 def _build_in_subprocess(cache_dir: str) -> str:
-    return str(embeddings.ensure_onnx_model(Path(cache_dir), quantized=False))
+    return str(onnx_cache.ensure_onnx_model(Path(cache_dir), quantized=False))
 
 
 def test_concurrent_processes_build_one_file(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from backend.ledger import task_records
 from backend.models import User
 from backend.operations.worker_registry import RUNNING_KEY, running_workers
 from backend.qa import pipeline, questions
-from backend.retrieval.embeddings import measure_throughput
+from backend.retrieval.embedding_bench import measure_throughput
 from backend.retrieval.model_files import count_tokens
 from backend.runtime import Runtime, build_runtime
 from backend.tools.migrate import upgrade
