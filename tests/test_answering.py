@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from backend.qa import answering
-from backend.qa.answering import Passage, content_words, with_spelling_matches
+from backend.qa import answering, question_words
+from backend.qa.answering import Passage, content_words
+from backend.qa.question_words import with_spelling_matches
 
 TEXT = (
     "In the virtual call system, the network guarantees sequenced delivery of data to the "
@@ -39,7 +40,7 @@ def test_a_misspelt_word_still_counts_for_the_sentence_that_holds_it(runtime, mo
         )
 
     with_matching = scores()
-    monkeypatch.setattr(answering, "SPELLING_CUTOFF", 1.0)  # identical spellings only
+    monkeypatch.setattr(question_words, "SPELLING_CUTOFF", 1.0)  # identical spellings only
     without = scores()
 
     holds = next(i for i, c in enumerate(candidates) if "delivery" in c.text)
@@ -103,19 +104,19 @@ TESLA = (
 def test_names_the_passages_never_mention():
     passages = [Passage(1, 1, "tesla.txt", None, TESLA, score=1.0, similarity=0.5)]
 
-    assert answering.missing_names("Who painted the Mona Lisa?", passages) == ["Mona", "Lisa"]
+    assert question_words.missing_names("Who painted the Mona Lisa?", passages) == ["Mona", "Lisa"]
     # Compared as terms: a possessive or a plural is the same name; the first word and stop
     # words are not names; a name any passage holds is not missing.
-    assert answering.missing_names("Where did Edison's company send Tesla?", passages) == []
-    assert answering.missing_names("Did the Edisons hire Tesla in Paris?", passages) == []
-    assert answering.missing_names("Warsaw is where Tesla worked, I think?", passages) == []
-    assert answering.missing_names("When did Tesla leave Belgrade?", passages) == ["Belgrade"]
+    assert question_words.missing_names("Where did Edison's company send Tesla?", passages) == []
+    assert question_words.missing_names("Did the Edisons hire Tesla in Paris?", passages) == []
+    assert question_words.missing_names("Warsaw is where Tesla worked, I think?", passages) == []
+    assert question_words.missing_names("When did Tesla leave Belgrade?", passages) == ["Belgrade"]
     # A misspelt name is the passages' name; a two-letter word ("Jr") is not taken for one.
-    assert answering.missing_names("Why did Tesla leave Contintal Edison?", passages) == []
-    assert answering.missing_names("Was Tesla Jr in Paris?", passages) == []
+    assert question_words.missing_names("Why did Tesla leave Contintal Edison?", passages) == []
+    assert question_words.missing_names("Was Tesla Jr in Paris?", passages) == []
     # Capitals everywhere tell no names.
-    assert answering.missing_names("WHO PAINTED THE MONA LISA?", passages) == []
-    assert answering.missing_names("Who Painted The Mona Lisa?", passages) == []
+    assert question_words.missing_names("WHO PAINTED THE MONA LISA?", passages) == []
+    assert question_words.missing_names("Who Painted The Mona Lisa?", passages) == []
 
 
 def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, monkeypatch):

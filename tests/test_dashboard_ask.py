@@ -63,13 +63,27 @@ def test_question_is_answered_with_highlighted_citation(runtime, squad_doc):
     assert "William" in highlighted and "England" in highlighted
 
 
-def test_unanswerable_question_shows_the_closest_passages_apart(runtime, squad_doc):
+def _ask_page_with(runtime, doc):
+    """The Ask page of a new user who has `doc` processed."""
     user = factories.make_user(runtime)
-    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
-    at = open_page(user, "ask")
+    factories.upload_and_wait(runtime, user, doc.name, doc.read_bytes())
+    return open_page(user, "ask")
 
-    at.chat_input[0].set_value("What is the recommended tyre pressure for a mountain bike?").run()
-    rerun_until(at, _answered)
+
+def _ask(at, question: str) -> None:
+    """Ask on the page and rerun it until the answer to this question is shown."""
+    def answers(at) -> int:
+        return sum(m.name == "assistant" for m in at.chat_message)
+
+    asked = answers(at) + 1
+    at.chat_input[0].set_value(question).run()
+    rerun_until(at, lambda at: not at.status and answers(at) == asked)
+
+
+def test_unanswerable_question_shows_the_closest_passages_apart(runtime, squad_doc):
+    at = _ask_page_with(runtime, squad_doc)
+
+    _ask(at, "What is the recommended tyre pressure for a mountain bike?")
 
     shown = texts(at)
     assert "No answer found in your documents." in shown
@@ -82,22 +96,16 @@ def test_unanswerable_question_shows_the_closest_passages_apart(runtime, squad_d
 
 
 def test_the_answer_says_which_names_no_passage_mentions(runtime, squad_doc):
-    user = factories.make_user(runtime)
-    factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
-    at = open_page(user, "ask")
+    at = _ask_page_with(runtime, squad_doc)
 
-    at.chat_input[0].set_value("Who painted the Mona Lisa?").run()
-    rerun_until(at, _answered)
+    _ask(at, "Who painted the Mona Lisa?")
 
     shown = texts(at)
     assert "No answer found in your documents." in shown
     assert "The passages closest to your question never mention “Mona Lisa”." in shown
 
     # An answer that stands says so too, beside its citations.
-    at.chat_input[0].set_value("Who conquered England in 1066, according to Macaulay?").run()
-    rerun_until(
-        at, lambda at: not at.status and sum(m.name == "assistant" for m in at.chat_message) == 2
-    )
+    _ask(at, "Who conquered England in 1066, according to Macaulay?")
     shown = texts(at)
     assert "William" in shown
     assert (

@@ -15,16 +15,15 @@ about Tesla) lowers that score first.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from backend.documents.ingest import split_sentences
+from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
@@ -49,14 +48,11 @@ MIN_WORDS = 3
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_CJK_CHARS = 6
-# A misspelt question word still counts when a passage word is this similar (difflib ratio).
-SPELLING_CUTOFF = 0.85
-SPELLING_MIN_CHARS = 5
+
 # A name the question uses that none of the retrieved passages mention lowers the evidence by
-# this much: a question about something the documents never name is rarely answered by them.
+# this much: a question about something the documents never name is rarely answered by them
+# (see question_words.missing_names).
 MISSING_NAME_PENALTY = 0.3
-MIN_NAME_CHARS = 3
-NAME_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)?")
 
 
 @dataclass(frozen=True)
@@ -159,53 +155,6 @@ def sentence_vectors(
     if not stored:
         return np.zeros((0, 384), dtype=np.float32)
     return np.stack([np.asarray(v, dtype=np.float32) for v in stored])
-
-
-def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[str]:
-    """The question's terms, each long one that the passages never use replaced by the
-    passages' term spelled almost the same ("gaurantee" -> "guarantee"), if there is one."""
-    known = list(vocabulary)
-    out = set()
-    for term in asked:
-        if term in vocabulary or len(term) < SPELLING_MIN_CHARS:
-            out.add(term)
-            continue
-        close = difflib.get_close_matches(term, known, n=1, cutoff=SPELLING_CUTOFF)
-        out.add(close[0] if close else term)
-    return out
-
-
-def missing_names(question: str, passages: list[Passage]) -> list[str]:
-    """The names the question uses (capitalised words of three letters or more, the first
-    word aside) that no retrieved passage holds, compared as stemmed terms ("Huguenots'" holds
-    "Huguenot") and forgiving a misspelling ("Ghandi" for "Gandhi"): "Who painted the Mona
-    Lisa?" over passages about Tesla gives ["Mona", "Lisa"]. A question written in capitals or
-    title case ("WHO PAINTED THE MONA LISA?") names nothing: its capitals tell no names."""
-    words = NAME_RE.findall(question)[1:]
-    if sum(w[0].isupper() for w in words) * 2 > len(words):
-        return []
-    names = {w: content_terms(w) for w in words if w[0].isupper() and len(w) >= MIN_NAME_CHARS}
-    names = {w: terms for w, terms in names.items() if terms}
-    if not names:
-        return []
-    held: set[str] = set()
-    for passage in passages:
-        held.update(content_terms(passage.text))
-    return [w for w, terms in names.items() if not with_spelling_matches(set(terms), held) & held]
-
-
-def name_phrases(question: str, names: Collection[str]) -> list[str]:
-    """`names` as the question writes them, neighbours joined: ["Mona", "Lisa"] in "Who
-    painted the Mona Lisa?" is ["Mona Lisa"]."""
-    spans: list[list[int]] = []
-    for match in NAME_RE.finditer(question):
-        if match.group() not in names:
-            continue
-        if spans and not question[spans[-1][1] : match.start()].strip():
-            spans[-1][1] = match.end()
-        else:
-            spans.append([match.start(), match.end()])
-    return list(dict.fromkeys(question[a:b] for a, b in spans))
 
 
 def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -181,22 +182,10 @@ def rewrite_with_llm(llm: LLMAnswerer, question: str, answer: Answer) -> Answer:
         log.warning("LLM answerer failed; keeping the extractive answer (%s)", exc)
         return answer
     if not reply.found:
-        return Answer(
-            text=NOT_FOUND,
-            found=False,
-            score=answer.score,
-            answerer="llm",
-            closest=answer.sources,
-            missing_names=answer.missing_names,
+        return replace(
+            answer, text=NOT_FOUND, found=False, answerer="llm", sources=[], closest=answer.sources
         )
-    return Answer(
-        text=reply.text,
-        found=True,
-        sources=answer.sources,
-        score=answer.score,
-        answerer="llm",
-        missing_names=answer.missing_names,
-    )
+    return replace(answer, text=reply.text, answerer="llm")
 
 
 def answer_question(

@@ -1,0 +1,70 @@
+"""The question's words against the passages' words: a misspelt word read as the passages
+spell it, and the names a question uses that no passage holds."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from backend.retrieval.lexical import content_terms
+
+# A misspelt question word still counts when a passage word is this similar (difflib ratio).
+SPELLING_CUTOFF = 0.85
+SPELLING_MIN_CHARS = 5
+MIN_NAME_CHARS = 3
+NAME_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)?")
+
+
+class HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[str]:
+    """The question's terms, each long one that the passages never use replaced by the
+    passages' term spelled almost the same ("gaurantee" -> "guarantee"), if there is one."""
+    known = list(vocabulary)
+    out = set()
+    for term in asked:
+        if term in vocabulary or len(term) < SPELLING_MIN_CHARS:
+            out.add(term)
+            continue
+        close = difflib.get_close_matches(term, known, n=1, cutoff=SPELLING_CUTOFF)
+        out.add(close[0] if close else term)
+    return out
+
+
+def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
+    """The names the question uses (capitalised words of three letters or more, the first
+    word aside) that no retrieved passage holds, compared as stemmed terms ("Huguenots'" holds
+    "Huguenot") and forgiving a misspelling ("Ghandi" for "Gandhi"): "Who painted the Mona
+    Lisa?" over passages about Tesla gives ["Mona", "Lisa"]. A question written in capitals or
+    title case ("WHO PAINTED THE MONA LISA?") names nothing: its capitals tell no names."""
+    words = NAME_RE.findall(question)[1:]
+    if sum(w[0].isupper() for w in words) * 2 > len(words):
+        return []
+    names = {
+        w: terms
+        for w in words
+        if w[0].isupper() and len(w) >= MIN_NAME_CHARS and (terms := set(content_terms(w)))
+    }
+    if not names:
+        return []
+    held = {term for passage in passages for term in content_terms(passage.text)}
+    return [w for w, terms in names.items() if not with_spelling_matches(terms, held) & held]
+
+
+def name_phrases(question: str, names: Collection[str]) -> list[str]:
+    """`names` as the question writes them, neighbours joined: ["Mona", "Lisa"] in "Who
+    painted the Mona Lisa?" is ["Mona Lisa"]."""
+    spans: list[list[int]] = []
+    for match in NAME_RE.finditer(question):
+        if match.group() not in names:
+            continue
+        if spans and not question[spans[-1][1] : match.start()].strip():
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+    return list(dict.fromkeys(question[a:b] for a, b in spans))
