@@ -6,10 +6,21 @@ from __future__ import annotations
 import random
 import resource
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from backend.retrieval.embeddings import Embedder
+import numpy as np
+from tokenizers import Tokenizer
+
+
+class Embedder(Protocol):
+    """What the benchmark times (`embeddings.Embedder`)."""
+
+    name: str
+    batch_size: int
+    tokenizer: Tokenizer
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 _WORDS = (
     "account balance contract clause document engine filter garden harbor invoice journal kernel "
