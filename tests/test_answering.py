@@ -144,3 +144,54 @@ def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, m
     refused = ask(question, line)
     assert not refused.found and refused.text == answering.NOT_FOUND
     assert refused.closest and refused.closest[0]["filename"] == "tesla.txt"
+
+
+HELP = (
+    "Celery needs a place to keep task results when you want them back.\n\n"
+    "Configuring the result backend\n\n"
+    "Set result_backend to a Redis URL in the settings file. The worker reads it at start-up."
+    "\n\nHow do I change my own password?\n\n"
+    "Open the Account page and enter your current password and the new one twice."
+)
+
+
+def test_the_documents_own_questions_and_headings_are_never_the_answer(runtime):
+    """A FAQ's question and a section heading restate what is asked better than anything
+    (they scored highest before): the answer is the text under them, found through their
+    words."""
+    passage = Passage(1, 1, "help.md", None, HELP, score=1.0, similarity=0.5)
+
+    def ask(question: str) -> answering.Answer:
+        vector = runtime.embedder.embed([question])[0]
+        return answering.extractive_answer(
+            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
+        )
+
+    changed = ask("How do I change my password?")
+    assert changed.found and changed.text.startswith("Open the Account page"), changed.text
+    configured = ask("How do I configure the result backend?")
+    assert configured.found
+    assert configured.text.startswith("Set result_backend to a Redis URL"), configured.text
+    assert "Configuring" not in configured.text and "?" not in configured.text
+    highlight = configured.sources[0]["highlight"]
+    assert HELP[highlight[0] : highlight[1]].startswith("Set result_backend")
+
+
+def test_headings_are_told_from_list_items_and_table_rows():
+    text = (
+        "Intro to the harbour.\n\n"
+        "Harbour wall repairs\n\n"
+        "The wall was rebuilt in stone.\n\n"
+        "The crews brought:\n\n"
+        "granite blocks from the quarry\n\n"
+        "oak beams from the north\n\n"
+        "Both arrived by sea.\n\n"
+        "Tonnage landed in the year 4,500\n\n"
+        "That was a record.\n\n"
+        "A heading at the end with nothing after it"
+    )
+    headings = {text[a:b] for a, b in answering.heading_spans(text)}
+    assert headings == {"Harbour wall repairs"}
+    assert answering.asks("How do I change my own password?")
+    assert not answering.asks("It asked why.")
+    assert not answering.asks('Thesis 86 asks: "Why does the pope not build it with his money?"')

@@ -216,6 +216,44 @@ def test_unanswerable_question_cites_nothing_and_lists_the_closest_passages(runt
     assert status["result"]["closest"] == body["closest"]
 
 
+HELP_PAGE = b"""# Account help
+
+You can manage your account from the dashboard.
+
+## How do I change my password?
+
+Open the Account page and enter your current password and the new one twice.
+
+## Signing in from scripts
+
+Create an API token on the Account page and send it as a bearer token.
+"""
+
+
+def test_a_help_page_answers_with_the_text_under_its_questions_and_headings(runtime, client):
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, "help.md", HELP_PAGE)
+    assert doc.processing_status == "ready", doc.processing_error
+    headers = auth(runtime, user)
+
+    def ask(question: str) -> dict:
+        response = client.post(
+            "/qa/ask?use_async=false", json={"question": question}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    changed = ask("How do I change my password?")
+    assert changed["found"], changed
+    assert changed["answer"].startswith("Open the Account page"), changed["answer"]
+    scripted = ask("How do I sign in from scripts?")
+    assert scripted["found"], scripted
+    assert scripted["answer"].startswith("Create an API token"), scripted["answer"]
+    source = scripted["sources"][0]
+    start, end = source["highlight"]
+    assert source["text"][start:end].startswith("Create an API token")
+
+
 def test_the_answer_says_which_names_no_passage_mentions(runtime, client):
     headers = auth(runtime, ready_user(runtime))
 
