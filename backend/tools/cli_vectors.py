@@ -28,13 +28,19 @@ FINISHED = {"SUCCESS", "FAILURE", "REVOKED", "STUCK"}
 
 def progress_bar(label: str) -> Callable[[int, int, int], None]:
     """A one-line text bar on stderr: documents done of all, passages so far."""
+    bar = count_bar(label, "documents")
+    return lambda done, total, chunks: bar(done, total, f", {chunks} passages")
 
-    def draw(done: int, total: int, chunks: int) -> None:
+
+def count_bar(label: str, unit: str) -> Callable[..., None]:
+    """A one-line text bar on stderr: `unit` done of all (and what `more` adds)."""
+
+    def draw(done: int, total: int, more: str = "") -> None:
         width = 30
         filled = int(width * done / max(1, total))
         bar = "#" * filled + "-" * (width - filled)
         end = "\n" if done >= total else ""
-        print(f"\r{label} [{bar}] {done}/{total} documents, {chunks} passages", end=end,
+        print(f"\r{label} [{bar}] {done}/{total} {unit}{more}", end=end,
               file=sys.stderr, flush=True)
 
     return draw
@@ -155,6 +161,12 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Stored the token states of {read} passages processed before they were "
                   "kept (questions no longer read them with the encoder).")
+        if vectors.passages_with_int8_token_states(rt.session):
+            repacked = vectors.repack_token_states(
+                sessions=rt.session, progress=count_bar("Repacking token states", "passages")
+            )
+            print(f"Stored the token states of {repacked} passages in four bits instead of "
+                  "eight (half the space).")
         counted = term_stats.backfill_document_terms(rt.session)
         if counted:
             print(f"Counted the words of {counted} documents processed before per-account "
