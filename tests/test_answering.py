@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.qa import answering, question_words
+from backend.qa import answering, question_words, sentence_roles
 from backend.qa.answering import Passage, content_words
 from backend.qa.question_words import with_spelling_matches
 
@@ -190,8 +190,8 @@ def test_headings_are_told_from_list_items_and_table_rows():
         "That was a record.\n\n"
         "A heading at the end with nothing after it"
     )
-    headings = {text[a:b] for a, b in answering.heading_spans(text)}
+    headings = {text[a:b] for a, b in sentence_roles.heading_spans(text)}
     assert headings == {"Harbour wall repairs"}
-    assert answering.asks("How do I change my own password?")
-    assert not answering.asks("It asked why.")
-    assert not answering.asks('Thesis 86 asks: "Why does the pope not build it with his money?"')
+    assert sentence_roles.asks("How do I change my own password?")
+    assert not sentence_roles.asks("It asked why.")
+    assert not sentence_roles.asks('Thesis 86 asks: "Why does the pope not build with it?"')

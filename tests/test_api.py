@@ -230,23 +230,23 @@ Create an API token on the Account page and send it as a bearer token.
 """
 
 
+def _ask_sync(client, headers: dict, question: str) -> dict:
+    """Ask and wait for the answer; the answer's body."""
+    response = client.post("/qa/ask?use_async=false", json={"question": question}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def test_a_help_page_answers_with_the_text_under_its_questions_and_headings(runtime, client):
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, "help.md", HELP_PAGE)
     assert doc.processing_status == "ready", doc.processing_error
     headers = auth(runtime, user)
 
-    def ask(question: str) -> dict:
-        response = client.post(
-            "/qa/ask?use_async=false", json={"question": question}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    changed = ask("How do I change my password?")
+    changed = _ask_sync(client, headers, "How do I change my password?")
     assert changed["found"], changed
     assert changed["answer"].startswith("Open the Account page"), changed["answer"]
-    scripted = ask("How do I sign in from scripts?")
+    scripted = _ask_sync(client, headers, "How do I sign in from scripts?")
     assert scripted["found"], scripted
     assert scripted["answer"].startswith("Create an API token"), scripted["answer"]
     source = scripted["sources"][0]
@@ -257,20 +257,15 @@ def test_a_help_page_answers_with_the_text_under_its_questions_and_headings(runt
 def test_the_answer_says_which_names_no_passage_mentions(runtime, client):
     headers = auth(runtime, ready_user(runtime))
 
-    def ask(question: str) -> dict:
-        response = client.post(
-            "/qa/ask?use_async=false", json={"question": question}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    refused = ask("Who painted the Mona Lisa?")
+    refused = _ask_sync(client, headers, "Who painted the Mona Lisa?")
     assert refused["found"] is False and refused["missing_names"] == ["Mona Lisa"]
     status = client.get(f"/qa/ask/status/{refused['task_id']}", headers=headers).json()
     assert status["result"]["missing_names"] == ["Mona Lisa"]
     # A well-supported answer still stands, and says what its passages never mention.
-    plain = ask("How long did the lighthouse keeper live on Skerra?")
-    named = ask("How long did the lighthouse keeper live on Skerra, according to Gibbon?")
+    plain = _ask_sync(client, headers, "How long did the lighthouse keeper live on Skerra?")
+    named = _ask_sync(
+        client, headers, "How long did the lighthouse keeper live on Skerra, according to Gibbon?"
+    )
     assert plain["found"] and plain["missing_names"] == []
     assert named["found"] and named["missing_names"] == ["Gibbon"]
     assert "thirty years" in plain["answer"] and "thirty years" in named["answer"]

@@ -7,12 +7,10 @@ the passages' word spelled almost the same; half of those only the sentence befo
 for a sentence that goes on about what its predecessor named), by its passage's similarity
 and by its token match with the question (`token_match`, from the passage's stored token
 states).
-The best sentence is the answer (with its neighbour when that is nearly as good), passages are
-re-ordered by their best sentence, and a weak best score means "not found"; a question the
-document asks ("How do I change my password?" in a FAQ) or a heading never stands as the
-answer, though its words carry to the sentence after it. Each name the
-question uses that no retrieved passage holds ("Who painted the Mona Lisa?" over documents
-about Tesla) lowers that score first.
+The best sentence (never a question or heading of the text: `sentence_roles`) is the answer,
+with its neighbour when that is nearly as good; passages are re-ordered by their best sentence,
+and a weak best score means "not found", each name the question uses that no retrieved passage
+holds ("Who painted the Mona Lisa?" over documents about Tesla) lowering that score first.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ import numpy as np
 
 from backend.documents.ingest import split_sentences
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
+from backend.qa.sentence_roles import asks, heading_spans
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
@@ -50,15 +49,6 @@ MIN_WORDS = 3
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_CJK_CHARS = 6
-
-# A sentence ending so asks rather than answers; a heading ends with none of these.
-QUESTION_END = ("?", "\uff1f")
-CLOSING_PUNCTUATION = ".!?:;\u2026\u3002\uff01\uff1f"
-CLOSING_QUOTES = "\"'\u201d\u2019)]"
-HEADING_MAX_WORDS = 12
-SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
-PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
-DIGIT = re.compile(r"\d")
 
 # A name the question uses that none of the retrieved passages mention lowers the evidence by
 # this much: a question about something the documents never name is rarely answered by them
@@ -104,8 +94,7 @@ class Candidate:
     start: int
     end: int
     text: str
-    # False for a question the text asks or a heading: never shown as the answer.
-    stands: bool = True
+    stands: bool = True  # False for a question the text asks or a heading
 
 
 def content_words(text: str) -> set[str]:
@@ -125,43 +114,6 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
                 stands = not asks(text) and (span.start, span.end) not in headings
                 out.append(Candidate(index, span.start, span.end, text, stands))
     return out
-
-
-def asks(sentence: str) -> bool:
-    """A sentence that is itself a question: it restates what is asked, never answers it. One
-    that ends quoting a question ('Thesis 86 asks: "Why does the pope ...?"') says who asked
-    it, and stays an answer."""
-    return sentence.rstrip().endswith(QUESTION_END)
-
-
-def heading_spans(text: str) -> set[tuple[int, int]]:
-    """Paragraphs that title the text after them ("Configuring the result backend",
-    "Password resets"): short, without closing punctuation or figures, after the start of the
-    passage or a paragraph that ends a sentence, and before one that does. A list's items,
-    which follow an introduction ending in a colon or each other, stay answers; so does a lone
-    line with figures, such as a table row ("Population 4,500,000")."""
-    paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
-    out = set()
-    for i, (start, body) in enumerate(paragraphs):
-        before = paragraphs[i - 1][1] if i else ""
-        after = paragraphs[i + 1][1] if i + 1 < len(paragraphs) else ""
-        if (
-            _unclosed(body)
-            and len(WORD_RE.findall(body.lower())) <= HEADING_MAX_WORDS
-            and not DIGIT.search(body)
-            and (not before or _closes(before, SENTENCE_END))
-            and _closes(after, CLOSING_PUNCTUATION)
-        ):
-            out.add((start, start + len(body)))
-    return out
-
-
-def _closes(paragraph: str, marks: str) -> bool:
-    return paragraph.rstrip(CLOSING_QUOTES)[-1:] in marks if paragraph else False
-
-
-def _unclosed(paragraph: str) -> bool:
-    return not _closes(paragraph, CLOSING_PUNCTUATION)
 
 
 def score_sentences(

@@ -102,14 +102,7 @@ def pack_token_states(states: TokenStates) -> bytes:
     levels = np.clip(np.round(vectors / scale[:, None]), -_INT4_LEVELS, _INT4_LEVELS)
     nibbles = (levels + 8).astype(np.uint8).reshape(count, (dim + 1) // 2, 2)
     packed = nibbles[..., 0] | (nibbles[..., 1] << 4)
-    return b"".join(
-        (
-            _TOKEN_HEADER.pack(TOKEN_STATES_FORMAT, dim, count),
-            _offsets(states.offsets, count).tobytes(),
-            scale.astype("<f2").tobytes(),
-            packed.astype(np.uint8).tobytes(),
-        )
-    )
+    return _packed(TOKEN_STATES_FORMAT, states, dim, scale, packed.astype(np.uint8))
 
 
 def pack_int8_token_states(states: TokenStates) -> bytes:
@@ -117,19 +110,23 @@ def pack_int8_token_states(states: TokenStates) -> bytes:
     vectors = np.asarray(states.vectors, dtype=np.float32)
     count, dim = vectors.shape if vectors.ndim == 2 else (0, 0)
     scale = np.maximum(np.abs(vectors).max(axis=1) if count else np.zeros(0), 1e-12) / 127
-    quantized = np.round(vectors / scale[:, None]).astype(np.int8) if count else vectors
+    quantized = np.round(vectors / scale[:, None]) if count else vectors
+    return _packed(INT8_TOKEN_STATES, states, dim, scale, quantized.astype(np.int8))
+
+
+def _packed(
+    version: int, states: TokenStates, dim: int, scale: np.ndarray, body: np.ndarray
+) -> bytes:
+    """Header, spans, scales, then the quantised vectors, as `unpack_token_states` reads them."""
+    count = len(scale)
     return b"".join(
         (
-            _TOKEN_HEADER.pack(INT8_TOKEN_STATES, dim, count),
-            _offsets(states.offsets, count).tobytes(),
+            _TOKEN_HEADER.pack(version, dim, count),
+            np.asarray(states.offsets, dtype="<u4").reshape(count, 2).tobytes(),
             scale.astype("<f2").tobytes(),
-            np.asarray(quantized, dtype=np.int8).tobytes(),
+            body.tobytes(),
         )
     )
-
-
-def _offsets(offsets: Sequence[Span], count: int) -> np.ndarray:
-    return np.asarray(offsets, dtype="<u4").reshape(count, 2)
 
 
 def token_states_format(data: bytes) -> int | None:

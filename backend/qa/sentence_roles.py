@@ -1,0 +1,52 @@
+"""Which sentences of a passage can stand as an answer: not a question the text itself asks
+("How do I change my own password?" in a FAQ), not a heading ("Configuring the result
+backend"). Both restate what is asked better than anything, and the answer is the text under
+them (`answering` still lets their words carry to the sentence after them).
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ending so asks rather than answers; a heading ends with none of these.
+QUESTION_END = ("?", "\uff1f")
+CLOSING_PUNCTUATION = ".!?:;\u2026\u3002\uff01\uff1f"
+SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
+CLOSING_QUOTES = "\"'\u201d\u2019)]"
+HEADING_MAX_WORDS = 12
+PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
+WORD_RE = re.compile(r"[a-z0-9]+")
+DIGIT = re.compile(r"\d")
+
+
+def asks(sentence: str) -> bool:
+    """A sentence that is itself a question: it restates what is asked, never answers it. One
+    that ends quoting a question ('Thesis 86 asks: "Why does the pope ...?"') says who asked
+    it, and stays an answer."""
+    return sentence.rstrip().endswith(QUESTION_END)
+
+
+def heading_spans(text: str) -> set[tuple[int, int]]:
+    """Paragraphs that title the text after them ("Configuring the result backend",
+    "Password resets"): short, without closing punctuation or figures, after the start of the
+    passage or a paragraph that ends a sentence, and before one that does. A list's items,
+    which follow an introduction ending in a colon or each other, stay answers; so does a lone
+    line with figures, such as a table row ("Population 4,500,000")."""
+    paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
+    out = set()
+    for i, (start, body) in enumerate(paragraphs):
+        before = paragraphs[i - 1][1] if i else ""
+        after = paragraphs[i + 1][1] if i + 1 < len(paragraphs) else ""
+        if (
+            not _closes(body, CLOSING_PUNCTUATION)
+            and len(WORD_RE.findall(body.lower())) <= HEADING_MAX_WORDS
+            and not DIGIT.search(body)
+            and (not before or _closes(before, SENTENCE_END))
+            and _closes(after, CLOSING_PUNCTUATION)
+        ):
+            out.add((start, start + len(body)))
+    return out
+
+
+def _closes(paragraph: str, marks: str) -> bool:
+    return paragraph.rstrip(CLOSING_QUOTES)[-1:] in marks if paragraph else False
