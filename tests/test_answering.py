@@ -75,7 +75,7 @@ def test_chinese_and_japanese_sentences_and_words():
 
 
 def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
-    """"They may exist to ..." answers "Why do stromules exist?" although only the sentence
+    """ "They may exist to ..." answers "Why do stromules exist?" although only the sentence
     before it says "stromules"; the sentences that repeat the word but do not answer lose."""
     text = (
         "Stromules are thin tubes that reach out from chloroplasts into the cytoplasm. "
@@ -92,7 +92,61 @@ def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
     )
 
     assert answer.found
-    assert answer.text.startswith("They may exist to increase the surface area"), answer.text
+    chosen = text.index("They may exist")
+    assert [chosen, text.index(" Stromules are common")] in answer.sources[0]["highlights"]
+    # "They" alone does not say what exists: the sentence naming stromules comes with it.
+    assert answer.text.startswith(
+        "Stromules are thin tubes that reach out from chloroplasts into the cytoplasm. "
+        "They may exist to increase the surface area"
+    ), answer.text
+
+
+def test_an_answer_opening_with_a_pronoun_says_what_it_points_back_to(runtime):
+    """ "It appoints ... the board" answers who appoints the board only with the sentence
+    before it, which names the council; a sentence that names its own subject comes alone."""
+    text = (
+        "The European Council gives political direction to the Union and meets four times a "
+        "year. It appoints the Commissioners and the board of the European Central Bank. "
+        "The Commission proposes new laws to the Parliament. The Parliament has 705 members "
+        "elected every five years."
+    )
+    passage = Passage(1, 1, "union.txt", None, text, score=1.0, similarity=0.5)
+
+    def ask(question: str) -> answering.Answer:
+        vector = runtime.embedder.embed([question])[0]
+        return answering.extractive_answer(
+            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
+        )
+
+    appointed = ask("Who appoints the board of the European Central Bank?")
+    assert appointed.found
+    assert appointed.text.startswith("The European Council gives political direction"), (
+        appointed.text
+    )
+    assert "It appoints the Commissioners" in appointed.text
+    elected = ask("How many members does the Parliament have?")
+    assert elected.text == "The Parliament has 705 members elected every five years.", elected.text
+
+
+def test_which_sentences_point_back_at_the_one_before():
+    for sentence in (
+        "It appoints the board.",
+        "They may exist to help.",
+        "His reign ended.",
+        "These were rebuilt.",
+        '"This was the end," he said.',
+        "its price rose",
+    ):
+        assert sentence_roles.points_back(sentence), sentence
+    for sentence in (
+        "Italy joined in 1957.",
+        "There were five.",
+        "Theirs was the last.",
+        "Items are listed below.",
+        "Heather grows here.",
+        "The council met.",
+    ):
+        assert not sentence_roles.points_back(sentence), sentence
 
 
 TESLA = (

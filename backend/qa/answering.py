@@ -8,9 +8,10 @@ for a sentence that goes on about what its predecessor named), by its passage's 
 and by its token match with the question (`token_match`, from the passage's stored token
 states).
 The best sentence (never a question or heading of the text: `sentence_roles`) is the answer,
-with its neighbour when that is nearly as good; passages are re-ordered by their best sentence,
-and a weak best score means "not found", each name the question uses that no retrieved passage
-holds ("Who painted the Mona Lisa?" over documents about Tesla) lowering that score first.
+with its neighbours when they help (`answer_sentences`); passages are re-ordered by their best
+sentence, and a weak best score means "not found", each name the question uses that no
+retrieved passage holds ("Who painted the Mona Lisa?" over documents about Tesla) lowering that
+score first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest import split_sentences
+from backend.qa.answer_sentences import answer_sentences
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
 from backend.qa.sentence_roles import asks, heading_spans
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
@@ -43,8 +45,6 @@ CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 PASSAGE_WEIGHT = 0.5
 # The share of the question words held only by the sentence before (in the same passage).
 PREVIOUS_SENTENCE_WEIGHT = 0.5
-SECOND_SENTENCE_MARGIN = 0.5
-ADJACENT_ONLY = True
 MIN_WORDS = 3
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -149,9 +149,7 @@ def sentence_vectors(
 ) -> np.ndarray:
     """Each candidate's vector: stored with its passage when the document was processed, so
     a question costs one embedding; embedded now for passages stored without them."""
-    stored = [
-        (passages[c.passage].sentences or {}).get((c.start, c.end)) for c in candidates
-    ]
+    stored = [(passages[c.passage].sentences or {}).get((c.start, c.end)) for c in candidates]
     missing = [i for i, vector in enumerate(stored) if vector is None]
     if missing:
         fresh = embedder.embed([candidates[i].text for i in missing])
@@ -227,10 +225,7 @@ def extractive_answer(
         return Answer(
             text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
         )
-    chosen = [candidates[order[0]]]
-    runner_up = _runner_up(candidates, scores, order)
-    if runner_up is not None:
-        chosen.append(runner_up)
+    chosen = answer_sentences(candidates, scores, order)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
@@ -240,31 +235,6 @@ def extractive_answer(
         score=best,
         missing_names=unmentioned,
     )
-
-
-def _runner_up(
-    candidates: list[Candidate], scores: np.ndarray, order: np.ndarray
-) -> Candidate | None:
-    """The best other sentence, when nearly as good and (if ADJACENT_ONLY) next to the best
-    one in the same passage, so a two-sentence answer reads as one passage."""
-    best = candidates[order[0]]
-    for index in order[1:]:
-        if float(scores[order[0]]) - float(scores[index]) > SECOND_SENTENCE_MARGIN:
-            return None
-        other = candidates[index]
-        if other.text == best.text:
-            continue
-        if not ADJACENT_ONLY or _adjacent(best, other, candidates):
-            return other
-    return None
-
-
-def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
-    if first.passage != second.passage:
-        return False
-    same = sorted(c.start for c in candidates if c.passage == first.passage)
-    a, b = same.index(first.start), same.index(second.start)
-    return abs(a - b) == 1
 
 
 def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:
@@ -297,4 +267,3 @@ def confidence(answer: Answer, *, strong: float) -> str:
     if not answer.found:
         return NOT_SUPPORTED
     return WELL_SUPPORTED if answer.score >= strong else PARTLY_SUPPORTED
-

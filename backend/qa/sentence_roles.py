@@ -1,7 +1,9 @@
 """Which sentences of a passage can stand as an answer: not a question the text itself asks
 ("How do I change my own password?" in a FAQ), not a heading ("Configuring the result
 backend"). Both restate what is asked better than anything, and the answer is the text under
-them (`answering` still lets their words carry to the sentence after them).
+them (`answering` still lets their words carry to the sentence after them). And which cannot
+stand alone: one that opens pointing back ("It appoints the board of the central bank.") is
+shown with the sentence before it, which names what "it" is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ HEADING_MAX_WORDS = 12
 PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 WORD_RE = re.compile(r"[a-z0-9]+")
 DIGIT = re.compile(r"\d")
+# A sentence opening with one of these words is about what the sentence before it named.
+POINTS_BACK = re.compile(
+    r"[\"'\u201c\u2018(]*(?:it|its|they|their|them|he|his|him|she|her|this|these|those)\b",
+    re.IGNORECASE,
+)
 
 
 def asks(sentence: str) -> bool:
@@ -24,6 +31,12 @@ def asks(sentence: str) -> bool:
     that ends quoting a question ('Thesis 86 asks: "Why does the pope ...?"') says who asked
     it, and stays an answer."""
     return sentence.rstrip().endswith(QUESTION_END)
+
+
+def points_back(sentence: str) -> bool:
+    """A sentence that opens with a pronoun ("It", "They", "This", "His" ...): on its own it
+    does not say who or what it is about ("Who appoints the board?" -> "It appoints ...")."""
+    return POINTS_BACK.match(sentence.lstrip()) is not None
 
 
 def heading_spans(text: str) -> set[tuple[int, int]]:
