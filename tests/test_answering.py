@@ -231,6 +231,33 @@ def test_the_documents_own_questions_and_headings_are_never_the_answer(runtime):
     assert HELP[highlight[0] : highlight[1]].startswith("Set result_backend")
 
 
+def test_a_pages_title_and_its_first_heading_are_both_headings(runtime):
+    """A Markdown page opens with its title, then its first section's heading: two short
+    lines without punctuation in a row, and neither is the answer (the heading was before)."""
+    from backend.documents.ingest.clean import markdown_to_text
+
+    text = markdown_to_text(
+        "# Celery user guide\n\n## Configuring the result backend\n\n"
+        "Set result_backend to a Redis URL in the settings file. The worker reads it at "
+        "start-up.\n"
+    )
+    assert {text[a:b] for a, b in sentence_roles.heading_spans(text)} == {
+        "Celery user guide",
+        "Configuring the result backend",
+    }
+    passage = Passage(1, 1, "guide.md", None, text, score=1.0, similarity=0.5)
+    question = "How do I configure the result backend?"
+    vector = runtime.embedder.embed([question])[0]
+
+    answer = answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
+    )
+
+    assert answer.found
+    assert answer.text.startswith("Set result_backend to a Redis URL"), answer.text
+    assert "Configuring" not in answer.text
+
+
 def test_headings_are_told_from_list_items_and_table_rows():
     text = (
         "Intro to the harbour.\n\n"

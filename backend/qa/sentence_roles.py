@@ -41,24 +41,38 @@ def points_back(sentence: str) -> bool:
 
 def heading_spans(text: str) -> set[tuple[int, int]]:
     """Paragraphs that title the text after them ("Configuring the result backend",
-    "Password resets"): short, without closing punctuation or figures, after the start of the
-    passage or a paragraph that ends a sentence, and before one that does. A list's items,
-    which follow an introduction ending in a colon or each other, stay answers; so does a lone
-    line with figures, such as a table row ("Population 4,500,000")."""
+    "Password resets"): short, without closing punctuation or figures, in a run of such
+    paragraphs (a page's title, then its first heading) that follows the start of the passage
+    or a paragraph ending a sentence, and comes before one that ends with punctuation. A list's
+    items, which follow an introduction ending in a colon, stay answers; so does a lone line
+    with figures, such as a table row ("Population 4,500,000"), and a run that ends the
+    passage."""
     paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
+    titles = [_titles(body) for _, body in paragraphs]
     out = set()
-    for i, (start, body) in enumerate(paragraphs):
+    i = 0
+    while i < len(paragraphs):
+        if not titles[i]:
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(paragraphs) and titles[end + 1]:
+            end += 1
         before = paragraphs[i - 1][1] if i else ""
-        after = paragraphs[i + 1][1] if i + 1 < len(paragraphs) else ""
-        if (
-            not _closes(body, CLOSING_PUNCTUATION)
-            and len(WORD_RE.findall(body.lower())) <= HEADING_MAX_WORDS
-            and not DIGIT.search(body)
-            and (not before or _closes(before, SENTENCE_END))
-            and _closes(after, CLOSING_PUNCTUATION)
-        ):
-            out.add((start, start + len(body)))
+        after = paragraphs[end + 1][1] if end + 1 < len(paragraphs) else ""
+        if (not before or _closes(before, SENTENCE_END)) and _closes(after, CLOSING_PUNCTUATION):
+            out.update((start, start + len(body)) for start, body in paragraphs[i : end + 1])
+        i = end + 1
     return out
+
+
+def _titles(paragraph: str) -> bool:
+    """Short, with no closing punctuation and no figures: it may title what follows."""
+    return (
+        not _closes(paragraph, CLOSING_PUNCTUATION)
+        and len(WORD_RE.findall(paragraph.lower())) <= HEADING_MAX_WORDS
+        and not DIGIT.search(paragraph)
+    )
 
 
 def _closes(paragraph: str, marks: str) -> bool:
