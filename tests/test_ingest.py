@@ -350,6 +350,26 @@ def test_markdown_is_stripped_to_plain_text() -> None:
     ]
 
 
+def test_code_blocks_keep_each_line_as_its_own_sentence() -> None:
+    """Commands in a fenced block or a <pre> are not prose: joined as wrapped lines, the block
+    read as one long sentence and was shown whole as an answer."""
+    markdown = (
+        b"Start it with:\n\n```sh\nmake run    # the whole stack on embedded defaults\n"
+        b"make test   # lint, type checks and the suite\n\nmake bench\n```\n\nThen sign in.\n"
+    )
+    html = (
+        b"<html><body><p>Start it with:</p><pre>make run    # the whole stack on embedded "
+        b"defaults\nmake test   # lint, type checks and the suite</pre><p>Then sign in.</p>"
+        b"</body></html>"
+    )
+    for data, name in ((markdown, "guide.md"), (html, "guide.html")):
+        text = extract(data, name).pages[0].text
+        sentences = [s.text for s in split_sentences(text)]
+        assert "make run # the whole stack on embedded defaults" in sentences, (name, sentences)
+        assert "make test # lint, type checks and the suite" in sentences, (name, sentences)
+        assert "Then sign in." in sentences, (name, sentences)
+
+
 # --- cleaning ------------------------------------------------------------------------------
 
 

@@ -134,7 +134,10 @@ class _VisibleText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._skip_tag is None:
-            self.parts.append(data if self._pre_depth else re.sub(r"\s+", " ", data))
+            # Preformatted lines (code) each stand alone, as in Markdown's fenced blocks.
+            self.parts.append(
+                data.replace("\n", "\n\n") if self._pre_depth else re.sub(r"\s+", " ", data)
+            )
 
     def _boundary(self, tag: str) -> None:
         if tag in _BLOCK_TAGS:
@@ -209,7 +212,9 @@ def markdown_to_text(markdown: str) -> str:
                 fence = None
                 out.append("")
             else:
-                out.append(line)
+                # Each line of code stands alone: joined as wrapped prose, a block of commands
+                # would read as one long sentence.
+                out.extend((line, ""))
         elif marker:
             fence = marker.group(1)
             out.append("")
