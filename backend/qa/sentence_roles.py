@@ -49,7 +49,7 @@ def heading_spans(text: str) -> set[tuple[int, int]]:
     passage."""
     paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
     titles = [_titles(body) for _, body in paragraphs]
-    out = set()
+    out: set[tuple[int, int]] = set()
     i = 0
     while i < len(paragraphs):
         if not titles[i]:
