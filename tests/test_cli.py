@@ -131,6 +131,9 @@ def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tm
     assert "dense only (meaning-only rerank)" in table and "cited@5" in table
     assert "precision of 'not found'" in table
     assert "each article missing in turn" in table
+    assert "all asked through the queue." in table
+    assert cli.main(["eval", str(tmp_path), "--sample", "3", "--via", "api"]) == 0
+    assert "all asked through the REST API." in capsys.readouterr().out
 
 
 def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_path, capsys):
@@ -160,4 +163,4 @@ def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_p
     table = capsys.readouterr().out
     assert "first" in table and "second" in table and "absent refused" in table
     assert "absent, each article" in table and "answered from others" in table
-    assert "asked through api" in table
+    assert "asked through the REST API" in table

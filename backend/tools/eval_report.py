@@ -6,6 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+VIA = {"queue": "the queue", "api": "the REST API"}
+
+
+def asked_through(report: dict[str, Any]) -> str:
+    """How the report's questions were asked, in words."""
+    via = report.get("via", "queue")
+    return VIA.get(via, via)
+
 
 def format_report(report: dict[str, Any]) -> str:
     """The report as one aligned table."""
@@ -20,7 +28,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append(
         "hit@k and mrr: the ranked sources before the 'not found' decision; cited@5: a "
         "source cited with the answer holds it (a refusal cites none); all asked through "
-        "the queue."
+        f"{asked_through(report)}."
     )
     nf = report.get("not_found")
     if nf:
@@ -57,7 +65,7 @@ def format_side_by_side(reports: list[dict[str, Any]]) -> str:
     width = 22
     lines = [
         f"system (hybrid + sentence rerank), {reports[0]['questions']} questions each, "
-        f"seed {reports[0]['seed']}, asked through {reports[0].get('via', 'queue')}",
+        f"seed {reports[0]['seed']}, asked through {asked_through(reports[0])}",
         "".ljust(width) + "".join(n.rjust(14) for n in names),
     ]
     system = "hybrid + sentence rerank (system)"
