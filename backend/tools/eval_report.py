@@ -40,8 +40,8 @@ def format_report(report: dict[str, Any]) -> str:
     each = report.get("absent_each")
     if each:
         lines.append(
-            f"not found, each article missing in turn ({each['questions_per_article']} "
-            f"questions each, asked of the other documents): refused {each['absent_refused']:.1%}; "
+            f"not found, each article missing in turn ({_per_article(each)}, asked of the "
+            "other documents): refused {each['absent_refused']:.1%}; "
             f"answered with a gold answer another document holds {each['answered_from_others']:.1%}"
         )
     return "\n".join(lines)
@@ -80,3 +80,9 @@ def format_side_by_side(reports: list[dict[str, Any]]) -> str:
     lines.append("  answered from others".ljust(width) + "".join(f"{v!s:>14}" for v in others))
     return "\n".join(lines)
 
+
+def _per_article(each: dict[str, Any]) -> str:
+    """How many questions of each article the 'each article missing' check asked."""
+    if each["questions_per_article"]:
+        return f"{each['questions_per_article']} questions each"
+    return f"every question, {each.get('questions', 0)} in all"
