@@ -12,6 +12,14 @@ TEXT = (
 )
 
 
+def ask_one(runtime, passage: Passage, question: str, min_score: float = 0.0) -> answering.Answer:
+    """The extractive answer to `question` over one passage, with the real encoder."""
+    vector = runtime.embedder.embed([question])[0]
+    return answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=min_score
+    )
+
+
 def test_misspelt_question_words_match_the_passage_spelling():
     vocabulary = content_words(TEXT)
     asked = content_words("How is the delivary of data sequnced in a virtual call system")
@@ -75,7 +83,7 @@ def test_chinese_and_japanese_sentences_and_words():
 
 
 def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
-    """ "They may exist to ..." answers "Why do stromules exist?" although only the sentence
+    """Why do stromules exist? "They may exist to ..." answers it although only the sentence
     before it says "stromules"; the sentences that repeat the word but do not answer lose."""
     text = (
         "Stromules are thin tubes that reach out from chloroplasts into the cytoplasm. "
@@ -83,13 +91,9 @@ def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
         "Stromules are common in tomato fruit and rarely seen in leaves. "
         "Stromules of the kind seen in roots were described in 1962."
     )
-    question = "Why do stromules exist?"
     passage = Passage(1, 1, "plastids.txt", None, text, score=1.0, similarity=0.5)
-    vector = runtime.embedder.embed([question])[0]
 
-    answer = answering.extractive_answer(
-        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
-    )
+    answer = ask_one(runtime, passage, "Why do stromules exist?")
 
     assert answer.found
     chosen = text.index("They may exist")
@@ -102,7 +106,7 @@ def test_a_sentence_about_what_its_predecessor_named_is_the_answer(runtime):
 
 
 def test_an_answer_opening_with_a_pronoun_says_what_it_points_back_to(runtime):
-    """ "It appoints ... the board" answers who appoints the board only with the sentence
+    """Who appoints the board? "It appoints ... the board" answers only with the sentence
     before it, which names the council; a sentence that names its own subject comes alone."""
     text = (
         "The European Council gives political direction to the Union and meets four times a "
@@ -112,19 +116,13 @@ def test_an_answer_opening_with_a_pronoun_says_what_it_points_back_to(runtime):
     )
     passage = Passage(1, 1, "union.txt", None, text, score=1.0, similarity=0.5)
 
-    def ask(question: str) -> answering.Answer:
-        vector = runtime.embedder.embed([question])[0]
-        return answering.extractive_answer(
-            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
-        )
-
-    appointed = ask("Who appoints the board of the European Central Bank?")
+    appointed = ask_one(runtime, passage, "Who appoints the board of the European Central Bank?")
     assert appointed.found
     assert appointed.text.startswith("The European Council gives political direction"), (
         appointed.text
     )
     assert "It appoints the Commissioners" in appointed.text
-    elected = ask("How many members does the Parliament have?")
+    elected = ask_one(runtime, passage, "How many members does the Parliament have?")
     assert elected.text == "The Parliament has 705 members elected every five years.", elected.text
 
 
@@ -177,25 +175,18 @@ def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, m
     """The same evidence, but the question names a city no passage holds: its score is lower
     by the penalty, so a line the plain question clears refuses it."""
     passage = Passage(1, 1, "tesla.txt", None, TESLA, score=1.0, similarity=0.5)
-
-    def ask(question: str, min_score: float) -> answering.Answer:
-        vector = runtime.embedder.embed([question])[0]
-        return answering.extractive_answer(
-            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=min_score
-        )
-
     question = "When did Tesla move to Paris or Belgrade?"
     penalty = answering.MISSING_NAME_PENALTY
     assert penalty > 0
-    named = ask(question, 0.0)
+    named = ask_one(runtime, passage, question, 0.0)
     monkeypatch.setattr(answering, "MISSING_NAME_PENALTY", 0.0)
-    plain = ask(question, 0.0)
+    plain = ask_one(runtime, passage, question, 0.0)
     assert named.found and plain.found and named.text == plain.text
     assert abs((plain.score - named.score) - penalty) < 1e-6
     line = (plain.score + named.score) / 2
-    assert ask(question, line).found
+    assert ask_one(runtime, passage, question, line).found
     monkeypatch.undo()
-    refused = ask(question, line)
+    refused = ask_one(runtime, passage, question, line)
     assert not refused.found and refused.text == answering.NOT_FOUND
     assert refused.closest and refused.closest[0]["filename"] == "tesla.txt"
 
@@ -215,15 +206,9 @@ def test_the_documents_own_questions_and_headings_are_never_the_answer(runtime):
     words."""
     passage = Passage(1, 1, "help.md", None, HELP, score=1.0, similarity=0.5)
 
-    def ask(question: str) -> answering.Answer:
-        vector = runtime.embedder.embed([question])[0]
-        return answering.extractive_answer(
-            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
-        )
-
-    changed = ask("How do I change my password?")
+    changed = ask_one(runtime, passage, "How do I change my password?")
     assert changed.found and changed.text.startswith("Open the Account page"), changed.text
-    configured = ask("How do I configure the result backend?")
+    configured = ask_one(runtime, passage, "How do I configure the result backend?")
     assert configured.found
     assert configured.text.startswith("Set result_backend to a Redis URL"), configured.text
     assert "Configuring" not in configured.text and "?" not in configured.text
@@ -246,12 +231,8 @@ def test_a_pages_title_and_its_first_heading_are_both_headings(runtime):
         "Configuring the result backend",
     }
     passage = Passage(1, 1, "guide.md", None, text, score=1.0, similarity=0.5)
-    question = "How do I configure the result backend?"
-    vector = runtime.embedder.embed([question])[0]
 
-    answer = answering.extractive_answer(
-        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0
-    )
+    answer = ask_one(runtime, passage, "How do I configure the result backend?")
 
     assert answer.found
     assert answer.text.startswith("Set result_backend to a Redis URL"), answer.text
