@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -133,6 +134,7 @@ def test_eval_prints_every_method_and_the_not_found_check(runtime, squad_doc, tm
     assert "dense only (meaning-only rerank)" in table and "cited@5" in table
     assert "precision of 'not found'" in table
     assert "each article missing in turn (12 questions each" in table
+    assert "{each" not in table and re.search(r"other documents\): refused \d+\.\d%", table)
     assert "all asked through the queue." in table
     assert cli.main(["eval", str(tmp_path), "--sample", "3", "--via", "api"]) == 0
     assert "all asked through the REST API." in capsys.readouterr().out

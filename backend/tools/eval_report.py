@@ -41,7 +41,7 @@ def format_report(report: dict[str, Any]) -> str:
     if each:
         lines.append(
             f"not found, each article missing in turn ({_per_article(each)}, asked of the "
-            "other documents): refused {each['absent_refused']:.1%}; "
+            f"other documents): refused {each['absent_refused']:.1%}; "
             f"answered with a gold answer another document holds {each['answered_from_others']:.1%}"
         )
     return "\n".join(lines)
