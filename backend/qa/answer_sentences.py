@@ -5,8 +5,7 @@ the sentence naming what "it" is: `sentence_roles.points_back`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,24 +15,20 @@ SECOND_SENTENCE_MARGIN = 0.5
 ADJACENT_ONLY = True
 
 
-class Sentence(Protocol):
-    """A candidate sentence: its passage, its characters there, its text, whether it may
-    stand as an answer."""
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage: which passage, its characters and text there."""
 
-    @property
-    def passage(self) -> int: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def stands(self) -> bool: ...
+    passage: int
+    start: int
+    end: int
+    text: str
+    stands: bool = True  # False for a question the text asks or a heading
 
 
-S = TypeVar("S", bound=Sentence)
-
-
-def answer_sentences(candidates: Sequence[S], scores: np.ndarray, order: np.ndarray) -> list[S]:
+def answer_sentences(
+    candidates: list[Candidate], scores: np.ndarray, order: np.ndarray
+) -> list[Candidate]:
     """The answer's sentences (unsorted): `order` ranks `candidates` by `scores`, best first;
     candidates are in passage order, each passage's sentences in text order."""
     chosen = [candidates[order[0]]]
@@ -44,7 +39,9 @@ def answer_sentences(candidates: Sequence[S], scores: np.ndarray, order: np.ndar
     return chosen
 
 
-def _runner_up(candidates: Sequence[S], scores: np.ndarray, order: np.ndarray) -> S | None:
+def _runner_up(
+    candidates: list[Candidate], scores: np.ndarray, order: np.ndarray
+) -> Candidate | None:
     """The best other sentence, when nearly as good and (if ADJACENT_ONLY) next to the best
     one in the same passage, so a two-sentence answer reads as one passage."""
     best = candidates[order[0]]
@@ -59,24 +56,21 @@ def _runner_up(candidates: Sequence[S], scores: np.ndarray, order: np.ndarray) -
     return None
 
 
-def _antecedent(candidates: Sequence[S], chosen: list[S]) -> list[S]:
+def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
     """The sentence before the answer's first (same passage), when that one opens pointing
     back at it: the answer then says what "it" or "they" is."""
     first = min(chosen, key=lambda c: (c.passage, c.start))
     if not points_back(first.text):
         return []
     at = candidates.index(first)
-    if at == 0:
+    before = candidates[at - 1] if at else None
+    if before is None or not _adjacent(before, first, candidates):
         return []
-    before = candidates[at - 1]
-    if before.passage != first.passage or not before.stands or before in chosen:
-        return []
-    return [before]
+    return [] if not before.stands or before in chosen else [before]
 
 
-def _adjacent(first: Sentence, second: Sentence, candidates: Sequence[Sentence]) -> bool:
-    if first.passage != second.passage:
-        return False
-    same = sorted(c.start for c in candidates if c.passage == first.passage)
-    a, b = same.index(first.start), same.index(second.start)
-    return abs(a - b) == 1
+def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
+    """Next to each other in one passage (candidates keep each passage's text order)."""
+    return first.passage == second.passage and (
+        abs(candidates.index(first) - candidates.index(second)) == 1
+    )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest import split_sentences
-from backend.qa.answer_sentences import answer_sentences
+from backend.qa.answer_sentences import Candidate, answer_sentences
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
 from backend.qa.sentence_roles import asks, heading_spans
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
@@ -86,15 +86,6 @@ class Answer:
     closest: list[dict[str, Any]] = field(default_factory=list)
     # Names the question uses that none of the passages weighed mention.
     missing_names: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    passage: int
-    start: int
-    end: int
-    text: str
-    stands: bool = True  # False for a question the text asks or a heading
 
 
 def content_words(text: str) -> set[str]:

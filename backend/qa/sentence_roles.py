@@ -9,6 +9,7 @@ shown with the sentence before it, which names what "it" is.
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
@@ -48,21 +49,16 @@ def heading_spans(text: str) -> set[tuple[int, int]]:
     with figures, such as a table row ("Population 4,500,000"), and a run that ends the
     passage."""
     paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
-    titles = [_titles(body) for _, body in paragraphs]
     out: set[tuple[int, int]] = set()
-    i = 0
-    while i < len(paragraphs):
-        if not titles[i]:
-            i += 1
-            continue
-        end = i
-        while end + 1 < len(paragraphs) and titles[end + 1]:
-            end += 1
-        before = paragraphs[i - 1][1] if i else ""
-        after = paragraphs[end + 1][1] if end + 1 < len(paragraphs) else ""
-        if (not before or _closes(before, SENTENCE_END)) and _closes(after, CLOSING_PUNCTUATION):
-            out.update((start, start + len(body)) for start, body in paragraphs[i : end + 1])
-        i = end + 1
+    at = 0
+    for titled, group in groupby(paragraphs, key=lambda p: _titles(p[1])):
+        run = list(group)
+        before = paragraphs[at - 1][1] if at else ""
+        at += len(run)
+        after = paragraphs[at][1] if at < len(paragraphs) else ""
+        opens = not before or _closes(before, SENTENCE_END)
+        if titled and opens and _closes(after, CLOSING_PUNCTUATION):
+            out.update((start, start + len(body)) for start, body in run)
     return out
 
 
