@@ -92,8 +92,28 @@ def _empty_tables(rt: Runtime) -> None:
                 conn.execute(table.delete())
 
 
+def _settle_tasks(rt: Runtime) -> None:
+    """Drop the tasks a test left queued, let the in-process worker finish those it holds and
+    revoke the retries it holds for later.
+
+    Ids start again at 1 after a wipe, so a task left behind (a deactivation a test sent without
+    waiting for it, retried after the wipe's TRUNCATE made it a deadlock's victim, say) would
+    otherwise act on a later test's rows of the same id."""
+    from celery.worker import state
+
+    rt.celery.control.purge()
+    deadline = time.monotonic() + 30
+    while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    later = [request.id for request in list(state.scheduled_requests)]
+    if later:
+        rt.celery.control.revoke(later)
+    rt.celery.control.purge()
+
+
 def wipe(rt: Runtime) -> None:
-    """Empty every table, the vector collection and the cache database."""
+    """Empty the queues, every table, the vector collection and the cache database."""
+    _settle_tasks(rt)
     # The in-process worker may still be finishing a task a test started; if PostgreSQL picks
     # the TRUNCATE as a deadlock's victim, it is rolled back whole and tried again.
     for attempt in range(10):
