@@ -40,6 +40,63 @@ def text_pdf(pages: list[list[str]] | None = None) -> bytes:
     return bytes(_text_pdf(PAGE_SENTENCES if pages is None else pages).output())
 
 
+# A report as word processors lay it out: a title in large type, paragraphs set apart by space
+# or by an indented first line, a running title and page number on every page, and a paragraph
+# that a page break cuts in two.
+REPORT_TITLE = "Survey of the Skerra light"
+REPORT_SPACED = [
+    "The lighthouse on Skerra was first lit in 1871 after two wrecks on the northern reef. "
+    "Its keepers kept a log of every ship that passed and of the weather at each watch.",
+    "The tower is built of granite quarried on the island itself and stands twenty-six metres "
+    "above the rocks. A spiral stair of one hundred and twelve steps leads to the lamp room.",
+]
+REPORT_INDENTED = [
+    "Storms in the winter of 1903 cracked the lantern glass, and the lamp was dark for nine "
+    "nights while a new pane came by boat from Leith.",
+    "The keepers left the island in 1987 when the light was made automatic, and the cottages "
+    "now house a small museum of their log books.",
+]
+# Long enough to run past the bottom of the first page.
+REPORT_ACROSS = (
+    "The fog signal, a pair of compressed air horns installed in 1911, sounded two blasts "
+    "every minute in poor visibility and could be heard eleven kilometres out to sea. "
+) * 9 + "The horns were silenced for good in 2005 when ships no longer needed them."
+
+
+def report_pdf() -> bytes:
+    """A three-page report laid out as above (REPORT_*), with "Skerra survey" and the page
+    number at the foot of every page."""
+
+    class Report(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 10, f"Skerra survey - page {self.page_no()}", align="C")
+
+    pdf = Report()
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=20)
+    pdf.multi_cell(0, 10, REPORT_TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    for paragraph in REPORT_SPACED:
+        pdf.ln(4)
+        pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
+    for paragraph in REPORT_INDENTED:  # no space between: the first line is indented
+        pdf.set_x(pdf.l_margin + 8)
+        pdf.write(6, paragraph)
+        pdf.ln(6)
+    pdf.ln(4)
+    pdf.set_y(pdf.h - 20 - 6 * 4)  # four lines from the foot of the page
+    pdf.multi_cell(0, 6, REPORT_ACROSS, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, "The survey ends here.", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Appendix: the keepers' names are kept in the museum.",
+                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    return bytes(pdf.output())
+
+
 def shapes_only_pdf() -> bytes:
     """A PDF whose only page holds drawn shapes: no text layer, like a scanned page."""
     pdf = FPDF()

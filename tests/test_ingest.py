@@ -267,6 +267,30 @@ def test_pdf_pages_keep_their_numbers() -> None:
         assert page.text == " ".join(sentences)
 
 
+def test_pdf_paragraphs_follow_the_layout_and_survive_a_page_break() -> None:
+    """Space above a line, an indented first line and a change of type size start paragraphs;
+    the running footer ("Skerra survey - page 2") is dropped; a paragraph a page break cuts in
+    two is whole on the page where it starts."""
+    pages = extract(pdfs.report_pdf(), "survey.pdf").pages
+
+    assert [page.number for page in pages] == [1, 2, 3]
+    assert pages[0].text.split("\n\n") == [
+        pdfs.REPORT_TITLE,
+        *pdfs.REPORT_SPACED,
+        *pdfs.REPORT_INDENTED,
+        pdfs.REPORT_ACROSS,
+    ]
+    assert pages[1].text == "The survey ends here."
+    assert pages[2].text == "Appendix: the keepers' names are kept in the museum."
+
+
+def test_a_short_pdf_keeps_a_line_each_page_repeats() -> None:
+    """With fewer than three pages nothing counts as a running line."""
+    two = [["Tide tables for Velmoor.", "High water at noon."], ["Tide tables for Velmoor."]]
+    pages = extract(pdfs.text_pdf(two), "tides.pdf").pages
+    assert [page.text for page in pages] == [" ".join(two[0]), two[1][0]]
+
+
 HTML = b"""<!DOCTYPE html>
 <html><head><title>Harbour News</title>
 <style>body { color: red } .secret-style {}</style>
@@ -385,6 +409,11 @@ def test_clean_text_joins_pdf_lines_and_keeps_paragraphs() -> None:
         "Second paragraph with a fine ligature.\n- first bullet\n- second bullet\n"
         "Early History\nThe town grew."
     )
+
+
+def test_reference_markers_wrapped_across_lines_are_removed() -> None:
+    wrapped = "The claim was disputed.[citation\nneeded] It was settled in\n1911.[12]"
+    assert clean_text(wrapped) == "The claim was disputed. It was settled in 1911."
 
 
 def test_clean_text_is_idempotent_and_keeps_every_word() -> None:

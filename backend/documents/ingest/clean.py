@@ -46,9 +46,13 @@ def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_SEPARATORS)
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = _CONTROL.sub("", text.replace("\t", " "))
-    text = strip_reference_markers(text)
-    paragraphs = (_join_lines(block) for block in _BLANK_LINES.split(text))
+    # Markers are stripped from joined lines: a PDF may wrap "[citation needed]" in two.
+    paragraphs = (_unmarked(_join_lines(block)) for block in _BLANK_LINES.split(text))
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def _unmarked(paragraph: str) -> str:
+    return _SPACES.sub(" ", strip_reference_markers(paragraph)).strip()
 
 
 def _join_lines(block: str) -> str:

@@ -10,12 +10,17 @@ from typing import TypeVar
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import DependencyError, LimitReachedError
 
+from backend.documents.ingest import page_flow
 from backend.documents.ingest.clean import clean_text
 from backend.documents.ingest.pages import ExtractionError, PageText, too_many_chars
 
+RAW_CHARS_PER_CHAR = 4
+
 
 def read_pdf(data: bytes, max_pages: int, max_chars: int, max_stream: int) -> list[PageText]:
-    """Cleaned text of every page, with pypdf's decompression capped at the page limit."""
+    """Cleaned text of every page, with pypdf's decompression capped at the page limit: its
+    paragraphs found from where its lines sit, running lines dropped, and a paragraph across
+    pages kept on its first (`page_flow`)."""
     cap = max_stream + 1
     with apply_configuration(
         zlib_maximum_output_length=cap,
@@ -30,15 +35,18 @@ def read_pdf(data: bytes, max_pages: int, max_chars: int, max_stream: int) -> li
             raise ExtractionError("This PDF has no pages.")
         if page_count > max_pages:
             raise ExtractionError(f"This PDF has {page_count:,} pages; the limit is {max_pages:,}.")
-        pages: list[PageText] = []
-        total = 0
+        lines: list[list[page_flow.Line]] = []
+        read = 0
         for number in range(1, page_count + 1):
-            text = clean_text(_page_text(reader, number, max_stream))
-            total += len(text)
-            if total > max_chars:
+            lines.append(_page_lines(reader, number, max_stream))
+            # Raw text is longer than clean (spacing, line ends): far over is over.
+            read += sum(len(line.text) for line in lines[-1])
+            if read > RAW_CHARS_PER_CHAR * max_chars:
                 raise too_many_chars(max_chars)
-            pages.append(PageText(number, text))
-        return pages
+    pages = [clean_text(text) for text in page_flow.page_texts(lines)]
+    if sum(map(len, pages)) > max_chars:
+        raise too_many_chars(max_chars)
+    return [PageText(number, text) for number, text in enumerate(pages, 1)]
 
 
 def _open_pdf(data: bytes) -> PdfReader:
@@ -59,18 +67,20 @@ def _open_pdf(data: bytes) -> PdfReader:
     return reader
 
 
-def _page_text(reader: PdfReader, number: int, max_stream: int) -> str:
-    """One page's text, after checking its decompressed content stream size."""
+def _page_lines(reader: PdfReader, number: int, max_stream: int) -> list[page_flow.Line]:
+    """One page's lines and where they sit, after checking its decompressed content size."""
 
-    def read() -> str:
+    def read() -> list[page_flow.Line]:
         page = reader.pages[number - 1]
         try:
             contents = page.get_contents()
             if contents is None:
-                return ""
+                return []
             if len(contents.get_data()) > max_stream:
                 raise LimitReachedError("page content stream over the limit")
-            return page.extract_text()
+            lines = page_flow.PageLines()
+            page.extract_text(visitor_text=lines.visit)
+            return lines.lines
         except LimitReachedError:
             raise ExtractionError(
                 f"Page {number} of this PDF has more content than we can safely read "
