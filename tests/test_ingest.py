@@ -324,6 +324,21 @@ def test_html_keeps_visible_text_only() -> None:
     ]
 
 
+def test_html_leaves_out_the_site_menus_unless_the_page_is_only_a_menu() -> None:
+    page = (
+        b"<html><body><nav><a href='/'>Main page</a> <a href='/random'>Random article</a></nav>"
+        b"<div role='navigation'>Jump to search</div><h1>Velmoor</h1>"
+        b"<p>Velmoor holds a festival of lanterns every June.</p></body></html>"
+    )
+    assert extract(page, "velmoor.html").pages[0].text == (
+        "Velmoor\n\nVelmoor holds a festival of lanterns every June."
+    )
+    sitemap = (
+        b"<html><body><nav><a href='/'>Home</a> <a href='/harbour'>Harbour</a></nav></body></html>"
+    )
+    assert extract(sitemap, "sitemap.html").pages[0].text == "Home Harbour"
+
+
 MARKDOWN = b"""---
 title: Secret front matter
 ---

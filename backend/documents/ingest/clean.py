@@ -104,14 +104,17 @@ _BLOCK_TAGS = frozenset(
     tbody tfoot thead title tr ul""".split()
 )
 _CELL_TAGS = frozenset({"td", "th"})
+_WORD_CHAR = re.compile(r"[^\W_]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
 class _VisibleText(HTMLParser):
-    """Collects the text a browser would show; blocks become paragraph breaks."""
+    """Collects the text a browser would show; blocks become paragraph breaks. With
+    `navigation` False, a site's menus (<nav>, role="navigation") are left out too."""
 
-    def __init__(self) -> None:
+    def __init__(self, navigation: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.navigation = navigation
         self.parts: list[str] = []
         self._skip_tag: str | None = None
         self._skip_depth = 0
@@ -120,11 +123,16 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skip_tag is not None:
             self._skip_depth += tag == self._skip_tag
-        elif tag not in _VOID_TAGS and (tag in _SKIPPED_TAGS or _is_hidden(attrs)):
+        elif tag not in _VOID_TAGS and (
+            tag in _SKIPPED_TAGS or _is_hidden(attrs) or self._is_menu(tag, attrs)
+        ):
             self._skip_tag, self._skip_depth = tag, 1
         else:
             self._boundary(tag)
             self._pre_depth += tag == "pre"
+
+    def _is_menu(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        return not self.navigation and (tag == "nav" or dict(attrs).get("role") == "navigation")
 
     def handle_endtag(self, tag: str) -> None:
         if self._skip_tag is not None:
@@ -163,11 +171,16 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML document (title included; script, style, head metadata not)."""
-    parser = _VisibleText()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
+    """Visible text of an HTML document (title included; script, style, head metadata and
+    the site's menus not, unless the page is nothing but a menu)."""
+    for navigation in (False, True):
+        parser = _VisibleText(navigation)
+        parser.feed(html)
+        parser.close()
+        text = "".join(parser.parts)
+        if _WORD_CHAR.search(text):
+            break
+    return text
 
 
 # Patterns below are linear in the line, or bounded per match: possessive quantifiers where giving
