@@ -31,9 +31,32 @@ def with_spelling_matches(asked: set[str], vocabulary: Collection[str]) -> set[s
         if term in vocabulary or len(term) < SPELLING_MIN_CHARS:
             out.add(term)
             continue
-        close = difflib.get_close_matches(term, known, n=1, cutoff=SPELLING_CUTOFF)
-        out.add(close[0] if close else term)
+        out.add(_spelled_like(term, known) or term)
     return out
+
+
+def _spelled_like(term: str, known: list[str]) -> str | None:
+    """The known word `term` misspells: one similar enough by difflib's ratio, else one a
+    single typing slip away (a letter added, dropped, changed, or two swapped: "Shirly" for
+    "Shirley"), the first in order when several are."""
+    close = difflib.get_close_matches(term, known, n=1, cutoff=SPELLING_CUTOFF)
+    if close:
+        return close[0]
+    slips = [word for word in known if _one_slip(term, word)]
+    return min(slips) if slips else None
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether b is a, one letter added, dropped, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    at = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) < len(b):
+        return a[at:] == b[at + 1 :]
+    swapped = at + 1 < len(a) and a[at] == b[at + 1] and a[at + 1] == b[at]
+    return a[at + 1 :] == b[at + 1 :] or (swapped and a[at + 2 :] == b[at + 2 :])
 
 
 def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
@@ -53,7 +76,15 @@ def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
     if not names:
         return []
     held = {term for passage in passages for term in content_terms(passage.text)}
-    return [w for w, terms in names.items() if not with_spelling_matches(terms, held) & held]
+    missing = [w for w, terms in names.items() if not with_spelling_matches(terms, held) & held]
+    if not missing:
+        return []
+    # Stemming can hide a slip ("Shirly" stems to "shir", "Shirley" to "shirley"): the
+    # words as written are compared too.
+    written = sorted({w.lower() for passage in passages for w in NAME_RE.findall(passage.text)})
+    return [
+        w for w in missing if len(w) < SPELLING_MIN_CHARS or not _spelled_like(w.lower(), written)
+    ]
 
 
 def name_phrases(question: str, names: Collection[str]) -> list[str]:
