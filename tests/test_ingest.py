@@ -319,8 +319,7 @@ def test_html_keeps_visible_text_only() -> None:
         "It will be rebuilt with granite.",
         "First item",
         "Second item",
-        "Year Cost",
-        "1889 \u00a3400",
+        "Year: 1889; Cost: \u00a3400.",  # a row names its cells by the header's
     ]
 
 
@@ -381,11 +380,53 @@ def test_markdown_is_stripped_to_plain_text() -> None:
         "Quoted line.",
         "First item",
         "Second item",
-        "Year Cost",
-        "1889 400",
+        "Year: 1889; Cost: 400.",
         'print("kept *code*")',
         "Setext Title",
         "Last reference link here.",
+    ]
+
+
+TIMETABLE_HTML = b"""<html><body><h2>Ferry timetable</h2>
+<table><caption>Ferries to Skerra</caption>
+<thead><tr><td>Day</td><td>Departure</td><td>Return</td></tr></thead>
+<tr><td>Monday</td><td>08:15</td><td><b>17:40</b></td></tr>
+<tr><td>Saturday</td><td>10:30<br>11:45</td><td></td></tr></table>
+<table><tr><th>Population</th><td>7,845</td></tr><tr><th>Founded</th><td>1822</td></tr>
+<tr><td>Mayor<table><tr><td>elected</td></tr></table></td><td>Ann Grieve</td><td>2019</td></tr>
+</table></body></html>"""
+
+TIMETABLE_MARKDOWN = b"""## Ferry timetable
+
+| Day | Departure | Return |
+|-----|:---------:|-------:|
+| Monday | 08:15 | *17:40* |
+| Saturday | 10:30 | |
+
+After the table.
+"""
+
+
+def test_table_rows_read_as_sentences_named_by_their_header() -> None:
+    """A row alone ("Saturday 10:30") answers nothing; named by its header it says what each
+    figure is, so "When does the Saturday ferry leave?" finds it."""
+    html = extract(TIMETABLE_HTML, "ferries.html").pages[0].text.split("\n\n")
+    assert html == [
+        "Ferry timetable",
+        "Ferries to Skerra",
+        "Day: Monday; Departure: 08:15; Return: 17:40.",
+        "Day: Saturday; Departure: 10:30 11:45.",
+        # No header row: a name and its value, or the cells in order.
+        "Population: 7,845.",
+        "Founded: 1822.",
+        "Mayor elected; Ann Grieve; 2019.",
+    ]
+    markdown = extract(TIMETABLE_MARKDOWN, "ferries.md").pages[0].text.split("\n\n")
+    assert markdown == [
+        "Ferry timetable",
+        "Day: Monday; Departure: 08:15; Return: 17:40.",
+        "Day: Saturday; Departure: 10:30.",
+        "After the table.",
     ]
 
 

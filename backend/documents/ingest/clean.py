@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from itertools import pairwise
+from itertools import pairwise, zip_longest
 
 # Invisible format characters that only get in the way of search; ZWJ/ZWNJ are kept because
 # some scripts and emoji need them.
@@ -108,6 +109,74 @@ _WORD_CHAR = re.compile(r"[^\W_]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+def table_row(cells: list[str], header: list[str] | None) -> str:
+    """A table's row as a sentence that stands alone, each cell named by its column:
+    "Day: Saturday; Departure: 10:30; Return: 19:05." Without a header, a two-cell row reads
+    as a name and its value ("Population: 7,845."), a longer one as its cells in order."""
+    if header:
+        pairs = zip_longest(header, cells, fillvalue="")
+        pieces = [f"{name}: {cell}" if name else cell for name, cell in pairs if cell]
+    elif len(cells) == 2 and all(cells):
+        pieces = [f"{cells[0]}: {cells[1]}"]
+    else:
+        pieces = [cell for cell in cells if cell]
+    line = "; ".join(pieces)
+    return line if not line or line[-1] in ".!?" else f"{line}."
+
+
+@dataclass
+class _Table:
+    """An HTML table's rows as they are read, cell by cell (a nested table's text joins the
+    cell that holds it)."""
+
+    rows: list[list[tuple[str, bool]]] = field(default_factory=list)
+    caption: list[str] = field(default_factory=list)
+    cell: list[str] | None = None
+    heads: bool = False  # the open cell is a header cell
+    in_head: bool = False  # inside <thead>
+
+    def start(self, tag: str) -> None:
+        if tag == "tr":
+            self.close_cell()
+            self.rows.append([])
+        elif tag in _CELL_TAGS:
+            self.close_cell()
+            if not self.rows:
+                self.rows.append([])
+            self.cell, self.heads = [], tag == "th" or self.in_head
+        elif tag == "thead":
+            self.in_head = True
+        elif tag in _BLOCK_TAGS or tag == "br":
+            self.text(" ")
+
+    def end(self, tag: str) -> None:
+        if tag in _CELL_TAGS or tag == "tr":
+            self.close_cell()
+        elif tag == "thead":
+            self.in_head = False
+        elif tag in _BLOCK_TAGS:
+            self.text(" ")
+
+    def text(self, data: str) -> None:
+        (self.caption if self.cell is None else self.cell).append(data)
+
+    def close_cell(self) -> None:
+        if self.cell is not None:
+            self.rows[-1].append((" ".join("".join(self.cell).split()), self.heads))
+            self.cell = None
+
+    def paragraphs(self) -> list[str]:
+        """The caption, then each row but a header row, named by the header's cells."""
+        self.close_cell()
+        rows = [row for row in self.rows if any(text for text, _ in row)]
+        header = None
+        if len(rows) > 1 and all(heads for _, heads in rows[0]):
+            header, rows = [text for text, _ in rows[0]], rows[1:]
+        caption = " ".join("".join(self.caption).split())
+        lines = [table_row([text for text, _ in row], header) for row in rows]
+        return [caption, *lines] if caption else lines
+
+
 class _VisibleText(HTMLParser):
     """Collects the text a browser would show; blocks become paragraph breaks. With
     `navigation` False, a site's menus (<nav>, role="navigation") are left out too."""
@@ -119,6 +188,8 @@ class _VisibleText(HTMLParser):
         self._skip_tag: str | None = None
         self._skip_depth = 0
         self._pre_depth = 0
+        self._table: _Table | None = None
+        self._table_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skip_tag is not None:
@@ -127,9 +198,21 @@ class _VisibleText(HTMLParser):
             tag in _SKIPPED_TAGS or _is_hidden(attrs) or self._is_menu(tag, attrs)
         ):
             self._skip_tag, self._skip_depth = tag, 1
+        elif tag == "table" or self._table is not None:
+            self._table_tag(tag)
         else:
             self._boundary(tag)
             self._pre_depth += tag == "pre"
+
+    def _table_tag(self, tag: str) -> None:
+        if tag == "table":
+            self._table_depth += 1
+        if self._table is None:
+            self._table = _Table()
+        elif self._table_depth == 1:
+            self._table.start(tag)
+        else:
+            self._table.text(" ")
 
     def _is_menu(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         return not self.navigation and (tag == "nav" or dict(attrs).get("role") == "navigation")
@@ -140,12 +223,28 @@ class _VisibleText(HTMLParser):
             if self._skip_depth == 0:
                 self._skip_tag = None
             return
+        if self._table is not None:
+            if tag == "table":
+                self._table_depth -= 1
+                if self._table_depth == 0:
+                    self.flush_table()
+            elif self._table_depth == 1:
+                self._table.end(tag)
+            return
         self._boundary(tag)
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1
 
+    def flush_table(self) -> None:
+        """The open table's rows, each a paragraph."""
+        if self._table is not None:
+            self.parts.append("\n\n" + "\n\n".join(self._table.paragraphs()) + "\n\n")
+            self._table, self._table_depth = None, 0
+
     def handle_data(self, data: str) -> None:
-        if self._skip_tag is None:
+        if self._table is not None and self._skip_tag is None:
+            self._table.text(re.sub(r"\s+", " ", data))
+        elif self._skip_tag is None:
             # Preformatted lines (code) each stand alone, as in Markdown's fenced blocks.
             self.parts.append(
                 data.replace("\n", "\n\n") if self._pre_depth else re.sub(r"\s+", " ", data)
@@ -177,6 +276,7 @@ def html_to_text(html: str) -> str:
         parser = _VisibleText(navigation)
         parser.feed(html)
         parser.close()
+        parser.flush_table()  # a table left open at the end
         text = "".join(parser.parts)
         if _WORD_CHAR.search(text):
             break
@@ -217,13 +317,18 @@ _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def markdown_to_text(markdown: str) -> str:
-    """Plain text of a Markdown document: markup removed, link and code text kept."""
+    """Plain text of a Markdown document: markup removed, link and code text kept, a table's
+    rows as sentences named by its header (`table_row`)."""
     text = markdown.replace("\r\n", "\n").replace("\r", "\n")
     text = _without_comments(_FRONT_MATTER.sub("", text))
     out: list[str] = []
     fence: str | None = None
+    table = _MarkdownTable()
     for line in text.split("\n"):
         marker = _FENCE.match(line)
+        if fence is None and table.takes(line):
+            continue
+        out.extend(table.flush())
         if fence is not None:
             if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
                 fence = None
@@ -239,7 +344,37 @@ def markdown_to_text(markdown: str) -> str:
             out[-1:] = ["", out[-1], ""]
         else:
             out.extend(_markdown_line(line))
+    out.extend(table.flush())
     return "\n".join(out)
+
+
+class _MarkdownTable:
+    """The rows of the pipe table being read; the row above the |---| line is its header."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.header: list[str] | None = None
+
+    def takes(self, line: str) -> bool:
+        """Whether the line belongs to a table (and is kept here until the table ends)."""
+        if "|" in line and _TABLE_SEPARATOR.match(line):
+            if self.rows and self.header is None:
+                self.header = self.rows.pop()
+            return True
+        if line.lstrip().startswith("|"):
+            cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+            self.rows.append([_inline(cell.strip()) for cell in cells])
+            return True
+        return False
+
+    def flush(self) -> list[str]:
+        """The finished table's rows, each a paragraph; nothing when no table was open."""
+        if not self.rows:
+            self.header = None
+            return []
+        lines = [table_row(row, self.header) for row in self.rows]
+        self.rows, self.header = [], None
+        return ["", *(part for line in lines for part in (line, "")), ""]
 
 
 def _without_comments(text: str) -> str:
@@ -260,8 +395,6 @@ def _markdown_line(line: str) -> list[str]:
     """One non-code Markdown line as plain-text lines ('' marks a paragraph break)."""
     if _RULE_OR_UNDERLINE.match(line) or _REFERENCE_DEF.match(line):
         return [""]
-    if _TABLE_SEPARATOR.match(line) and "|" in line:
-        return [""]
     line = _BLOCKQUOTE.sub("", line)
     heading = _ATX_HEADING.match(line)
     if heading:
@@ -269,9 +402,6 @@ def _markdown_line(line: str) -> list[str]:
     item = _LIST_ITEM.match(line)
     if item:
         return ["", _inline(line[item.end() :])]
-    if line.lstrip().startswith("|"):
-        cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
-        return ["", "\t".join(_inline(cell.strip()) for cell in cells), ""]
     return [_inline(line)]
 
 
