@@ -20,6 +20,7 @@ SENTENCE = "In June 1884, he relocated to New York City where he worked for Edis
         (SENTENCE.replace("1884,", "1884,[note 3]").replace("City", "City[a]"), None),
         (SENTENCE.replace("1884,", "1884,[when?]") + "[vague]", None),
         ("Tesla said:12, 14–15 nothing.", "Tesla said nothing."),
+        ("Early life[edit]", "Early life"),  # a saved Wikipedia page's section link
     ],
 )
 def test_markers_go(raw, clean):

@@ -21,14 +21,15 @@ _SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
 _HEADING_MAX_WORDS = 8
 
 # Reference apparatus that reads as noise in an answer: footnote calls attached to a word
-# ("city.[12]", "[note 3]", "[a]"), editors' tags ("[citation needed]", "[when?]", "[vague]")
-# and page references after a citation ("New York City:57–60 where"). "[sic]", IPA and
-# editorial insertions in quotes ("[less than three years]") stay.
+# ("city.[12]", "[note 3]", "[a]"), editors' tags ("[citation needed]", "[when?]", "[vague]",
+# a saved page's "[edit]" after each heading) and page references after a citation ("New York
+# City:57–60 where"). "[sic]", IPA and editorial insertions in quotes ("[less than three
+# years]") stay.
 _FOOTNOTE_CALL = re.compile(r"(?<=\S)\[(?:\d{1,3}|[a-z]|(?:note|nb|n|lower-alpha) ?\d{1,3})\]")
 _EDITOR_TAG = re.compile(
     r"\[(?:[a-z][a-z ,'’-]{0,40}(?:needed|given|required)|[a-z][a-z ,'’-]{0,30}\?"
     r"|update|updated|vague|dubious|clarify|discuss|dead link|permanent dead link"
-    r"|failed verification|better source|full citation|citation)\]"
+    r"|failed verification|better source|full citation|citation|edit|edit source)\]"
 )
 _PAGE_REFERENCE = re.compile(  # a lone 4-digit number is a port or a year, not a page
     r"(?<![\w/@:.])(?!localhost:)([^\W\d_][^\s/@:]*?[^\W\d_)\]\"”’.,])"
