@@ -97,6 +97,30 @@ def report_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def article_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """An article set as a book page: a running title at the head of every page, the page
+    number at its foot, paragraphs apart by a little space, page breaks where they fall."""
+
+    class Article(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, title, align="R", new_x="LMARGIN", new_y="NEXT")
+            self.ln(4)
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, str(self.page_no()), align="C")
+
+    pdf = Article()
+    pdf.add_page()
+    for paragraph in paragraphs:
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 5.5, paragraph, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+    return bytes(pdf.output())
+
+
 def shapes_only_pdf() -> bytes:
     """A PDF whose only page holds drawn shapes: no text layer, like a scanned page."""
     pdf = FPDF()

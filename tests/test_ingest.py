@@ -284,6 +284,19 @@ def test_pdf_paragraphs_follow_the_layout_and_survive_a_page_break() -> None:
     assert pages[2].text == "Appendix: the keepers' names are kept in the museum."
 
 
+def test_an_article_as_a_pdf_reads_as_the_same_paragraphs_as_its_text() -> None:
+    """Normans.txt set over several pages (the paragraphs the PDF's core font can print): the
+    PDF gives back exactly its paragraphs, in order, none cut by a page break, without the
+    running title or the page numbers."""
+    paragraphs = [p.strip() for p in squad_text("Normans.txt").split("\n\n") if p.strip()]
+    printable = [p for p in paragraphs if all(ord(c) < 256 for c in p)]
+    extracted = extract(pdfs.article_pdf("The Normans", printable), "normans.pdf")
+
+    assert extracted.page_count is not None and extracted.page_count > 4
+    read = [p for page in extracted.pages for p in page.text.split("\n\n") if p]
+    assert read == [clean_text(p) for p in printable]
+
+
 def test_a_short_pdf_keeps_a_line_each_page_repeats() -> None:
     """With fewer than three pages nothing counts as a running line."""
     two = [["Tide tables for Velmoor.", "High water at noon."], ["Tide tables for Velmoor."]]
