@@ -297,6 +297,20 @@ def test_an_article_as_a_pdf_reads_as_the_same_paragraphs_as_its_text() -> None:
     assert read == [clean_text(p) for p in printable]
 
 
+def test_lines_whose_placement_cannot_be_read_keep_their_text() -> None:
+    """A malformed text matrix or type size leaves a line unplaced, never the PDF unread."""
+    from backend.documents.ingest.page_flow import PageLines, page_texts
+
+    lines = PageLines()
+    lines.visit("The keeper's log", [1, 0, 0, 1, 0, 0], [1, 0], None, 11)  # a short matrix
+    lines.visit(
+        "\nrecords every ship", [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 72, 700], None, float("nan")
+    )
+    lines.visit("\nthat passed.", [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 72, 686], None, 11)
+    assert [line.placed for line in lines.lines] == [False, False, True]
+    assert page_texts([lines.lines]) == ["The keeper's log\nrecords every ship\nthat passed."]
+
+
 def test_a_short_pdf_keeps_a_line_each_page_repeats() -> None:
     """With fewer than three pages nothing counts as a running line."""
     two = [["Tide tables for Velmoor.", "High water at noon."], ["Tide tables for Velmoor."]]

@@ -68,12 +68,22 @@ class PageLines:
             line = self.lines[-1]
             line.parts.append(piece)
             if line.y is None and piece.strip():
-                # The text matrix in the page's space: where the line starts, how tall its type.
-                a, b, c, d, e, f = (float(v) for v in cm)
-                tc, td, te, tf = (float(v) for v in tm[2:6])
-                line.x = te * a + tf * c + e
-                line.y = te * b + tf * d + f
-                line.size = abs(float(size)) * math.hypot(tc * a + td * c, tc * b + td * d)
+                _place(line, cm, tm, size)
+
+
+def _place(line: Line, cm: Sequence[float], tm: Sequence[float], size: float) -> None:
+    """Where the line starts and how tall its type: the text matrix in the page's space. A
+    matrix that is not six numbers leaves the line unplaced (its text is kept, only the
+    layout does not speak for it)."""
+    try:
+        a, b, c, d, e, f = (float(v) for v in cm)
+        _, _, tc, td, te, tf = (float(v) for v in tm)
+        scale = math.hypot(tc * a + td * c, tc * b + td * d)
+        x, y, height = te * a + tf * c + e, te * b + tf * d + f, abs(float(size)) * scale
+    except (TypeError, ValueError):
+        return
+    if all(map(math.isfinite, (x, y, height))):
+        line.x, line.y, line.size = x, y, height
 
 
 @dataclass
