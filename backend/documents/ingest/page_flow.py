@@ -7,9 +7,11 @@ size (pypdf's text visitor), this finds:
   one), or when it is indented after a line that ends a sentence;
 - running lines: short lines that open or close most pages (a running title, "Page 3 of 12"),
   figures aside, are the page's furniture and are dropped;
-- paragraphs across pages: a page whose last line runs on (it does not end a sentence, or it
-  is as long as the page's full lines) continues into the next page's first paragraph, which
-  is kept with it on the page where it starts, so no passage holds half of it.
+- paragraphs across pages: a page whose last paragraph runs on (its last line is as long as
+  the page's full lines, or the paragraph has several lines and does not end a sentence: a
+  lone short line is a heading) continues into the next page's first paragraph, unless that
+  is indented or set in another size; it is kept with the paragraph it ends, on the page
+  where that starts, so no passage holds half of it.
 Lines are otherwise joined by `clean_text` as wrapping.
 """
 
@@ -130,7 +132,6 @@ def _lay_out(lines: list[Line]) -> _Page:
         last = body[-1].text.strip()
         usual = median(len(line.text.strip()) for line in body)
         full = len(body) >= 3 and len(last) >= FULL_LINE * usual
-        # A last paragraph of one short line without a full stop is a heading, not a start.
         starts = [k for k, opens in enumerate(breaks) if opens]
         tail = lines[starts[-1] if starts else 0 :]
         several = sum(1 for line in tail if line.placed and line.text.strip()) > 1
