@@ -263,3 +263,34 @@ def test_headings_are_told_from_list_items_and_table_rows():
     assert sentence_roles.asks("How do I change my own password?")
     assert not sentence_roles.asks("It asked why.")
     assert not sentence_roles.asks('Thesis 86 asks: "Why does the pope not build with it?"')
+
+
+def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtime):
+    """Only the first row follows the sentence saying what the table is; the others borrow its
+    words too, so the row that answers wins, not the row that happens to come first."""
+    from backend.documents.ingest import extract
+
+    page = (
+        b"<html><body><h2>Ferry timetable</h2>"
+        b"<p>Ferries leave for the island of Skerra from the north pier.</p>"
+        b"<table><tr><th>Day</th><th>Departure</th><th>Return</th></tr>"
+        b"<tr><td>Monday</td><td>08:15</td><td>17:40</td></tr>"
+        b"<tr><td>Wednesday</td><td>09:00</td><td>18:10</td></tr>"
+        b"<tr><td>Saturday</td><td>10:30</td><td>19:05</td></tr></table>"
+        b"<p>Tickets are sold on board.</p></body></html>"
+    )
+    text = extract(page, "ferries.html").pages[0].text
+    passage = Passage(1, 1, "ferries.html", None, text, score=1.0, similarity=0.5)
+
+    for question, row in (
+        ("When does the Saturday ferry leave?", "Day: Saturday; Departure: 10:30; Return: 19:05."),
+        ("When does the Monday ferry come back?", "Day: Monday; Departure: 08:15; Return: 17:40."),
+    ):
+        vector, asked = runtime.embedder.encode_question(question)
+        answer = answering.extractive_answer(
+            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
+            tokens=runtime.embedder, question_tokens=asked,
+        )  # fmt: skip
+        # The row, perhaps with a neighbouring row nearly as good; not the introduction.
+        assert answer.found and row in answer.text, answer.text
+        assert "north pier" not in answer.text

@@ -26,7 +26,7 @@ import numpy as np
 from backend.documents.ingest import split_sentences
 from backend.qa.answer_sentences import Candidate, answer_sentences
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
-from backend.qa.sentence_roles import asks, heading_spans
+from backend.qa.sentence_roles import asks, heading_spans, leading_sentences, row_labels
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
@@ -45,6 +45,7 @@ CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 PASSAGE_WEIGHT = 0.5
 # The share of the question words held only by the sentence before (in the same passage).
 PREVIOUS_SENTENCE_WEIGHT = 0.5
+TABLE_ROW_WEIGHT = 1.0
 MIN_WORDS = 3
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -124,13 +125,20 @@ def score_sentences(
     total = sum(idf.get(t, unseen) for t in asked) or 1.0
     lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
     # A sentence often answers about what the sentence before it named ("They store CO2 in a
-    # four-carbon compound."): the question words only its predecessor holds count in part.
+    # four-carbon compound."): the question words only its predecessor holds count in part
+    # (for a table's rows, the sentence before the table: `sentence_roles.leading_sentences`).
     carried = np.zeros(len(candidates))
-    for i in range(1, len(candidates)):
-        if candidates[i].passage == candidates[i - 1].passage:
-            only_before = (asked & sentence_terms[i - 1]) - sentence_terms[i]
+    same_passage = [
+        i > 0 and c.passage == candidates[i - 1].passage for i, c in enumerate(candidates)
+    ]
+    leading = leading_sentences([c.text for c in candidates], same_passage)
+    for i, before in enumerate(leading):
+        if before is not None:
+            only_before = (asked & sentence_terms[before]) - sentence_terms[i]
             carried[i] = sum(idf[t] for t in only_before) / total
-    lexical = lexical + PREVIOUS_SENTENCE_WEIGHT * carried
+    # A table's row says nothing without what introduces the table: its words are the row's.
+    rows = np.array([row_labels(c.text) is not None for c in candidates], dtype=bool)
+    lexical = lexical + np.where(rows, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
 

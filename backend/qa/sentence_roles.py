@@ -3,7 +3,8 @@
 backend"). Both restate what is asked better than anything, and the answer is the text under
 them (`answering` still lets their words carry to the sentence after them). And which cannot
 stand alone: one that opens pointing back ("It appoints the board of the central bank.") is
-shown with the sentence before it, which names what "it" is.
+shown with the sentence before it, which names what "it" is. And what a sentence may borrow
+words from: the sentence before it, or for a table's row the sentence that introduces the table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ HEADING_MAX_WORDS = 12
 PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 WORD_RE = re.compile(r"[a-z0-9]+")
 DIGIT = re.compile(r"\d")
+# A table's row as extraction writes it: "Day: Saturday; Departure: 10:30; Return: 19:05."
+ROW_CELL = re.compile(r"([^:;]{1,40}): \S")
 # A sentence opening with one of these words is about what the sentence before it named.
 POINTS_BACK = re.compile(
     r"[\"'\u201c\u2018(]*(?:it|its|they|their|them|he|his|him|she|her|this|these|those)\b",
@@ -73,3 +76,32 @@ def _titles(paragraph: str) -> bool:
 
 def _closes(paragraph: str, marks: str) -> bool:
     return paragraph.rstrip(CLOSING_QUOTES)[-1:] in marks if paragraph else False
+
+
+def row_labels(sentence: str) -> tuple[str, ...] | None:
+    """The column names of a table's row as extraction writes it ("Day: Saturday; Departure:
+    10:30." -> ("Day", "Departure")), or None for a sentence that is not one."""
+    cells = sentence.rstrip(".").split("; ")
+    if len(cells) < 2:
+        return None
+    labels = [ROW_CELL.match(cell) for cell in cells]
+    if not all(labels):
+        return None
+    return tuple(label.group(1) for label in labels if label)
+
+
+def leading_sentences(sentences: list[str], same_passage: list[bool]) -> list[int | None]:
+    """For each sentence, the one whose words it may borrow: the sentence before it, or, for
+    a table's row after the first, the sentence before the table (the one that says what the
+    table is: "Ferries leave for Skerra from the north pier."), so every row borrows alike.
+    `same_passage[i]` says whether sentence i follows i - 1 in one passage."""
+    out: list[int | None] = []
+    labels = [row_labels(sentence) for sentence in sentences]
+    for i in range(len(sentences)):
+        if i == 0 or not same_passage[i]:
+            out.append(None)
+        elif labels[i] is not None and labels[i] == labels[i - 1]:
+            out.append(out[i - 1])
+        else:
+            out.append(i - 1)
+    return out
