@@ -225,7 +225,7 @@ def test_the_documents_own_questions_and_headings_are_never_the_answer(runtime):
 def test_a_pages_title_and_its_first_heading_are_both_headings(runtime):
     """A Markdown page opens with its title, then its first section's heading: two short
     lines without punctuation in a row, and neither is the answer (the heading was before)."""
-    from backend.documents.ingest.markup import markdown_to_text
+    from backend.documents.ingest.markdown_text import markdown_to_text
 
     text = markdown_to_text(
         "# Celery user guide\n\n## Configuring the result backend\n\n"

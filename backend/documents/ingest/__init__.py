@@ -3,7 +3,8 @@
 from backend.documents.ingest.chunk import ChunkDraft, chunk_pages
 from backend.documents.ingest.clean import clean_text
 from backend.documents.ingest.extract import detect_content_type, extract
-from backend.documents.ingest.markup import html_to_text, markdown_to_text
+from backend.documents.ingest.html_text import html_to_text
+from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText
 from backend.documents.ingest.sentences import Span, split_sentences
 

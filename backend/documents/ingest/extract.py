@@ -6,7 +6,8 @@ import re
 from pathlib import PurePath
 
 from backend.documents.ingest.clean import clean_text
-from backend.documents.ingest.markup import html_to_text, markdown_to_text
+from backend.documents.ingest.html_text import html_to_text
+from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
 
 PDF = "application/pdf"
