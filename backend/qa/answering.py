@@ -131,13 +131,13 @@ def score_sentences(
     same_passage = [
         i > 0 and c.passage == candidates[i - 1].passage for i, c in enumerate(candidates)
     ]
-    leading = leading_sentences([c.text for c in candidates], same_passage)
-    for i, before in enumerate(leading):
+    labels = [row_labels(c.text) for c in candidates]
+    for i, before in enumerate(leading_sentences(labels, same_passage)):
         if before is not None:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i]
             carried[i] = sum(idf[t] for t in only_before) / total
     # A table's row says nothing without what introduces the table: its words are the row's.
-    rows = np.array([row_labels(c.text) is not None for c in candidates], dtype=bool)
+    rows = np.array([label is not None for label in labels], dtype=bool)
     lexical = lexical + np.where(rows, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness

@@ -90,17 +90,19 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
     return tuple(label.group(1) for label in labels if label)
 
 
-def leading_sentences(sentences: list[str], same_passage: list[bool]) -> list[int | None]:
+def leading_sentences(
+    labels: list[tuple[str, ...] | None], same_passage: list[bool]
+) -> list[int | None]:
     """For each sentence, the one whose words it may borrow: the sentence before it, or, for
     a table's row after the first, the sentence before the table (the one that says what the
     table is: "Ferries leave for Skerra from the north pier."), so every row borrows alike.
-    `same_passage[i]` says whether sentence i follows i - 1 in one passage."""
+    `labels` are the sentences' `row_labels`; `same_passage[i]` says whether sentence i
+    follows i - 1 in one passage."""
     out: list[int | None] = []
-    labels = [row_labels(sentence) for sentence in sentences]
-    for i in range(len(sentences)):
-        if i == 0 or not same_passage[i]:
+    for i, (own, before) in enumerate(zip(labels, [None, *labels], strict=False)):
+        if not same_passage[i]:
             out.append(None)
-        elif labels[i] is not None and labels[i] == labels[i - 1]:
+        elif own is not None and own == before:
             out.append(out[i - 1])
         else:
             out.append(i - 1)
