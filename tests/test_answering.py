@@ -197,6 +197,65 @@ def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, m
     assert refused.closest and refused.closest[0]["filename"] == "tesla.txt"
 
 
+def test_a_name_typed_without_its_accents_is_the_documents_name():
+    passage = Passage(
+        1, 1, "ohio.txt", None,
+        "Céloron buried lead plates along the Ohio. Skłodowska was born in Warsaw.",
+        score=1.0, similarity=0.5,
+    )  # fmt: skip
+
+    assert content_words("Celoron Sklodowska") == content_words("Céloron Skłodowska")
+    assert question_words.missing_names("Where did Celoron bury the plates?", [passage]) == []
+    assert question_words.missing_names("Where was Sklodowska born?", [passage]) == []
+    # One slip on top of the accents is still the name; another name is not.
+    assert question_words.missing_names("What did Celloron bury?", [passage]) == []
+    assert question_words.missing_names("What did Cartier bury?", [passage]) == ["Cartier"]
+    # Other scripts keep their marks: a kana's voicing is part of the letter.
+    assert content_words("がっこう") != content_words("かっこう")
+
+
+CLIMATE = "Jacksonville has a humid subtropical climate, with mild winters and hot, humid summers."
+NEWCASTLE = "Newcastle United won the FA Cup three times in the 1950s."
+
+
+def test_an_answer_from_a_document_that_never_names_what_was_asked_is_weaker(runtime, monkeypatch):
+    """'What is the climate like in Newcastle?' over a guide to Jacksonville and a page about
+    Newcastle: the best sentence is Jacksonville's climate, whose document never names
+    Newcastle. The name is held by what was retrieved (the user is not told it is missing),
+    but the answer's evidence is lower by the penalty, so a line the plain question clears
+    refuses it; with the name in another retrieved passage of the same document it is not."""
+    question = "What is the climate like in Newcastle?"
+    vector = runtime.embedder.embed([question])[0]
+
+    def ask(passages: list[Passage], line: float = 0.0) -> answering.Answer:
+        return answering.extractive_answer(
+            question, vector, passages, embedder=runtime.sentence_vectors, min_score=line
+        )
+
+    elsewhere = [
+        Passage(1, 1, "jacksonville.txt", None, CLIMATE, score=1.0, similarity=0.5),
+        Passage(2, 2, "newcastle.txt", None, NEWCASTLE, score=0.9, similarity=0.4),
+    ]
+    named = ask(elsewhere)
+    assert named.found and named.text == CLIMATE and named.missing_names == []
+    monkeypatch.setattr(answering, "MISSING_NAME_PENALTY", 0.0)
+    plain = ask(elsewhere)
+    monkeypatch.undo()
+    assert named.text == plain.text
+    assert abs((plain.score - named.score) - answering.MISSING_NAME_PENALTY) < 1e-6
+    line = (plain.score + named.score) / 2
+    assert not ask(elsewhere, line).found
+
+    # The same climate sentence, its document naming Newcastle in another retrieved passage.
+    same_document = [
+        elsewhere[0],
+        Passage(2, 1, "jacksonville.txt", None, NEWCASTLE, score=0.9, similarity=0.4),
+    ]
+    held = ask(same_document, line)
+    assert held.found and held.text == CLIMATE
+    assert abs(held.score - plain.score) < 1e-6
+
+
 HELP = (
     "Celery needs a place to keep task results when you want them back.\n\n"
     "Configuring the result backend\n\n"
@@ -285,6 +344,12 @@ def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtim
     for question, row in (
         ("When does the Saturday ferry leave?", "Day: Saturday; Departure: 10:30; Return: 19:05."),
         ("When does the Monday ferry come back?", "Day: Monday; Departure: 08:15; Return: 17:40."),
+        # Every word but the day is the introduction's: the rows borrow its token match too.
+        (
+            "When does the Wednesday ferry to Skerra leave?",
+            "Day: Wednesday; Departure: 09:00; Return: 18:10.",
+        ),
+        ("When does the ferry to the island of Skerra leave on Saturday?", "Day: Saturday;"),
     ):
         vector, asked = runtime.embedder.encode_question(question)
         answer = answering.extractive_answer(

@@ -9,9 +9,10 @@ and by its token match with the question (`token_match`, from the passage's stor
 states).
 The best sentence (never a question or heading of the text: `sentence_roles`) is the answer,
 with its neighbours when they help (`answer_sentences`); passages are re-ordered by their best
-sentence, and a weak best score means "not found", each name the question uses that no
-retrieved passage holds ("Who painted the Mona Lisa?" over documents about Tesla) lowering that
-score first.
+sentence, and a weak best score means "not found", each name the question uses that the
+answer's document does not hold in any retrieved passage of it ("Who painted the Mona Lisa?"
+over documents about Tesla; "What's the climate like in Newcastle?" answered from a passage
+about Jacksonville) lowering that score first.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ MIN_WORDS = 3
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_CJK_CHARS = 6
 
-# A name the question uses that none of the retrieved passages mention lowers the evidence by
-# this much: a question about something the documents never name is rarely answered by them
-# (see question_words.missing_names).
+# A name the question uses that the answer's document does not mention (in any of its retrieved
+# passages) lowers the evidence by this much: a question about something a document never names
+# is rarely answered by it (see question_words.missing_names).
 MISSING_NAME_PENALTY = 0.3
 
 
@@ -115,8 +116,10 @@ def score_sentences(
     passages: list[Passage],
     embedder: TextEmbedder,
     lexical_weight: float = LEXICAL_WEIGHT,
+    borrowing: Borrowing | None = None,
 ) -> np.ndarray:
-    """Meaning + distinctive shared words + passage similarity, one score per candidate."""
+    """Meaning + distinctive shared words + passage similarity, one score per candidate
+    (`borrowing`: the candidates' `borrowing`, when the caller has read it)."""
     semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
     sentence_terms = [content_words(c.text) for c in candidates]
     idf = _local_idf(sentence_terms)
@@ -128,19 +131,30 @@ def score_sentences(
     # four-carbon compound."): the question words only its predecessor holds count in part
     # (for a table's rows, the sentence before the table: `sentence_roles.leading_sentences`).
     carried = np.zeros(len(candidates))
-    same_passage = [
-        i > 0 and c.passage == candidates[i - 1].passage for i, c in enumerate(candidates)
-    ]
-    labels = [row_labels(c.text) for c in candidates]
-    for i, before in enumerate(leading_sentences(labels, same_passage)):
+    leading, rows = borrowing or candidate_borrowing(candidates)
+    for i, before in enumerate(leading):
         if before is not None:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i]
             carried[i] = sum(idf[t] for t in only_before) / total
     # A table's row says nothing without what introduces the table: its words are the row's.
-    rows = np.array([label is not None for label in labels], dtype=bool)
     lexical = lexical + np.where(rows, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+
+
+# For each candidate, the one whose words it may borrow (`sentence_roles.leading_sentences`),
+# and whether it is a table's row (which borrows its introduction's words in full).
+Borrowing = tuple[list[int | None], np.ndarray]
+
+
+def candidate_borrowing(candidates: list[Candidate]) -> Borrowing:
+    """What each candidate may borrow from, and which candidates are a table's rows."""
+    same_passage = [
+        i > 0 and c.passage == candidates[i - 1].passage for i, c in enumerate(candidates)
+    ]
+    labels = [row_labels(c.text) for c in candidates]
+    rows = np.array([label is not None for label in labels], dtype=bool)
+    return leading_sentences(labels, same_passage), rows
 
 
 def sentence_vectors(
@@ -191,11 +205,14 @@ def extractive_answer(
     candidates = candidate_sentences(passages)
     if not candidates:
         return Answer(text=NOT_FOUND, found=False)
+    borrowing = candidate_borrowing(candidates)
     scores = score_sentences(
-        question, question_vector, candidates, passages, embedder, lexical_weight
+        question, question_vector, candidates, passages, embedder, lexical_weight, borrowing
     )
     if tokens is not None:
         texts = [passage.text for passage in passages]
+        # A table's row matches with its introduction's tokens as its own, as with its words.
+        leading, rows = borrowing
         scores = scores + TOKEN_MATCH_WEIGHT * token_match(
             question,
             candidates,
@@ -203,6 +220,7 @@ def extractive_answer(
             tokens,
             asked=question_tokens,
             stored=[passage.tokens for passage in passages],
+            borrows=[before if row else None for before, row in zip(leading, rows, strict=True)],
         )
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one.
@@ -210,10 +228,13 @@ def extractive_answer(
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
     order = np.argsort(-scores)
-    # The evidence: the best sentence's score, less a share for each name nothing retrieved holds.
-    missing = missing_names(question, passages)
-    best = float(scores[order[0]]) - MISSING_NAME_PENALTY * len(missing)
-    unmentioned = name_phrases(question, missing)
+    # The evidence: the best sentence's score, less a share for each name its document does not
+    # hold in what was retrieved of it (the names nothing retrieved holds are among them, and
+    # are the ones the user is told of).
+    answering = passages[candidates[order[0]].passage].document_id
+    unheld = missing_names(question, [p for p in passages if p.document_id == answering])
+    best = float(scores[order[0]]) - MISSING_NAME_PENALTY * len(unheld)
+    unmentioned = name_phrases(question, missing_names(question, passages) if unheld else [])
     ranking = (
         _rerank_passages(candidates, scores, len(passages))
         if rerank

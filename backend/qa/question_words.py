@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from backend.retrieval.lexical import content_terms
+from backend.retrieval.lexical import content_terms, fold_accents
 
 # A misspelt question word still counts when a passage word is this similar (difflib ratio).
 SPELLING_CUTOFF = 0.85
@@ -81,9 +81,13 @@ def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
         return []
     # Stemming can hide a slip ("Shirly" stems to "shir", "Shirley" to "shirley"): the
     # words as written are compared too.
-    written = sorted({w.lower() for passage in passages for w in NAME_RE.findall(passage.text)})
+    written = sorted(
+        {fold_accents(w.lower()) for passage in passages for w in NAME_RE.findall(passage.text)}
+    )
     return [
-        w for w in missing if len(w) < SPELLING_MIN_CHARS or not _spelled_like(w.lower(), written)
+        w
+        for w in missing
+        if len(w) < SPELLING_MIN_CHARS or not _spelled_like(fold_accents(w.lower()), written)
     ]
 
 

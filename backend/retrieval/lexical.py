@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,10 +103,31 @@ def _stem(words: list[str]) -> list[str]:
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
+# Latin letters that carry their mark in their shape, not as a combining accent.
+_UNMARKED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+@lru_cache(maxsize=STEM_CACHE_WORDS)
+def fold_accents(word: str) -> str:
+    """A lower-case word with its Latin letters' accents dropped ("céloron" -> "celoron",
+    "skłodowska" -> "sklodowska"), as people type names they cannot spell on their keyboard;
+    letters of other scripts are kept as they are (a kana's voicing mark is part of it)."""
+    if word.isascii():
+        return word
+    out = []
+    for char in word.translate(_UNMARKED):
+        base = unicodedata.normalize("NFD", char)
+        out.append(base[0] if base[0].isascii() and len(base) > 1 else char)
+    return "".join(out)
+
+
 def content_terms(text: str) -> list[str]:
-    """The text's meaningful words, lower-cased and Snowball-stemmed, stop words left out;
-    runs of Chinese, Japanese or Korean characters (written without spaces) as overlapping
-    character pairs, the usual unit for matching them."""
+    """The text's meaningful words, lower-cased, accents dropped (`fold_accents`) and
+    Snowball-stemmed, stop words left out; runs of Chinese, Japanese or Korean characters
+    (written without spaces) as overlapping character pairs, the usual unit for matching
+    them."""
     words = []
     pairs: list[str] = []
     for raw in WORD_RE.findall(text.lower()):
@@ -113,7 +135,7 @@ def content_terms(text: str) -> list[str]:
             for run in CJK_RUN.findall(raw):
                 pairs.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
             continue
-        word = raw.replace("’", "'").split("'")[0]
+        word = fold_accents(raw.replace("’", "'").split("'")[0])
         if word and word not in STOPWORDS:
             words.append(word)
     return _stem(words) + pairs
