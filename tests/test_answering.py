@@ -324,6 +324,44 @@ def test_headings_are_told_from_list_items_and_table_rows():
     assert not sentence_roles.asks('Thesis 86 asks: "Why does the pope not build with it?"')
 
 
+def test_an_answer_never_runs_on_across_a_heading():
+    """A README's install command and the first row of the options table after the next
+    heading are next to each other among the candidates (a one-word heading is none), not in
+    the text: a row scoring nearly as well as the command is not shown with it. Two rows of
+    one table are shown together."""
+    import numpy as np
+
+    from backend.documents.ingest import extract
+    from backend.qa.answer_sentences import answer_sentences
+
+    readme = (
+        b"# fastsync\n\nfastsync copies directories between machines.\n\n## Installation\n\n"
+        b"Install it with pip:\n\n```\npip install fastsync\n```\n\n## Options\n\n"
+        b"| Option | Default | Meaning |\n|---|---|---|\n"
+        b"| `--jobs` | 4 | Number of files copied at once |\n"
+        b"| `--checksum` | off | Compare whole-file checksums |\n"
+    )
+    text = extract(readme, "README.md").pages[0].text
+    candidates = answering.candidate_sentences(
+        [Passage(1, 1, "README.md", None, text, score=1.0, similarity=0.5)]
+    )
+    texts = [c.text for c in candidates]
+    command, jobs, checksum = (
+        next(i for i, t in enumerate(texts) if key in t)
+        for key in ("pip install", "--jobs", "--checksum")
+    )
+    assert jobs == command + 1 and not candidates[jobs].follows
+    assert checksum == jobs + 1 and candidates[checksum].follows
+
+    def shown(best: int, second: int) -> list[str]:
+        scores = np.zeros(len(candidates))
+        scores[best], scores[second] = 2.0, 1.9
+        return [c.text for c in answer_sentences(candidates, scores, np.argsort(-scores))]
+
+    assert shown(command, jobs) == [texts[command]]
+    assert sorted(shown(jobs, checksum)) == sorted([texts[jobs], texts[checksum]])
+
+
 def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtime):
     """Only the first row follows the sentence saying what the table is; the others borrow its
     words too, so the row that answers wins, not the row that happens to come first."""

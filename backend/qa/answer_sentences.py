@@ -24,6 +24,9 @@ class Candidate:
     end: int
     text: str
     stands: bool = True  # False for a question the text asks or a heading
+    # False when something the candidates leave out (a heading, a line of one or two words)
+    # lies between it and the passage's candidate before it: the two do not read as one.
+    follows: bool = True
 
 
 def answer_sentences(
@@ -70,7 +73,9 @@ def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Ca
 
 
 def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
-    """Next to each other in one passage (candidates keep each passage's text order)."""
-    return first.passage == second.passage and (
-        abs(candidates.index(first) - candidates.index(second)) == 1
-    )
+    """Next to each other in one passage, nothing left out between them (candidates keep each
+    passage's text order)."""
+    if first.passage != second.passage:
+        return False
+    a, b = sorted((candidates.index(first), candidates.index(second)))
+    return b - a == 1 and candidates[b].follows

@@ -96,16 +96,21 @@ def content_words(text: str) -> set[str]:
 
 
 def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
-    """Every sentence of at least three words in the passages, with its place."""
+    """Every sentence of at least three words in the passages, with its place and whether
+    the passage's sentence before it is one too."""
     out = []
     for index, passage in enumerate(passages):
         headings = heading_spans(passage.text)
+        kept = False  # whether the passage's sentence before this one is a candidate
         for span in split_sentences(passage.text):
             words = len(WORD_RE.findall(span.text.lower()))
             if words >= MIN_WORDS or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS:
                 text = span.text.strip()
                 stands = not asks(text) and (span.start, span.end) not in headings
-                out.append(Candidate(index, span.start, span.end, text, stands))
+                out.append(Candidate(index, span.start, span.end, text, stands, kept))
+                kept = True
+            else:
+                kept = False
     return out
 
 
