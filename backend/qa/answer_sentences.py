@@ -1,7 +1,8 @@
 """Which sentences make the answer shown: the best one; its neighbour in the same passage
-when that scored nearly as well (a two-sentence answer reads as one passage); and the sentence
-before the first of them when that one opens pointing back ("It appoints the board ..." needs
-the sentence naming what "it" is: `sentence_roles.points_back`)."""
+when that scored nearly as well (a two-sentence answer reads as one passage; a table's row
+is a record, an answer of its own); and the sentence before the first of them when that one
+opens pointing back ("It appoints the board ..." needs the sentence naming what "it" is:
+`sentence_roles.points_back`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backend.qa.sentence_roles import points_back
+from backend.qa.sentence_roles import points_back, row_labels
 
 SECOND_SENTENCE_MARGIN = 0.5
 ADJACENT_ONLY = True
@@ -52,11 +53,17 @@ def _runner_up(
         if float(scores[order[0]]) - float(scores[index]) > SECOND_SENTENCE_MARGIN:
             return None
         other = candidates[index]
-        if other.text == best.text:
+        if other.text == best.text or _rows(best, other):
             continue
         if not ADJACENT_ONLY or _adjacent(best, other, candidates):
             return other
     return None
+
+
+def _rows(first: Candidate, second: Candidate) -> bool:
+    """Either is a table's row: a row is a record of its own, never half of an answer with
+    another row or with the sentence that introduces the table."""
+    return row_labels(first.text) is not None or row_labels(second.text) is not None
 
 
 def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
