@@ -363,6 +363,37 @@ def test_an_answer_never_runs_on_across_a_heading():
     assert shown(jobs, checksum) == [texts[jobs]]
 
 
+def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
+    """A list's introduction ("Members can borrow the following at once:") announces what
+    follows and never answers; every item borrows its words, not only the first."""
+    from backend.documents.ingest import extract
+
+    page = (
+        b"<html><body><h2>Borrowing</h2><p>Members can borrow the following at once:</p>"
+        b"<ul><li>up to 12 books for three weeks</li><li>up to 4 DVDs for one week</li>"
+        b"<li>one laptop for a day, from the front desk</li></ul>"
+        b"<p>The library opens at 9:00 on weekdays.</p></body></html>"
+    )
+    text = extract(page, "help.html").pages[0].text
+    passage = Passage(1, 1, "help.html", None, text, score=1.0, similarity=0.5)
+    keys = sentence_roles.record_keys(
+        [c.text for c in answering.candidate_sentences([passage])], [False] + [True] * 4
+    )
+    assert keys == [None, *[sentence_roles.LIST_ITEM] * 3, None]
+
+    for question, item in (
+        ("How many DVDs can members borrow?", "up to 4 DVDs for one week"),
+        ("How many books can members borrow?", "up to 12 books for three weeks"),
+    ):
+        vector, asked = runtime.embedder.encode_question(question)
+        answer = answering.extractive_answer(
+            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
+            tokens=runtime.embedder, question_tokens=asked,
+        )  # fmt: skip
+        assert answer.found and item in answer.text, answer.text
+        assert "following" not in answer.text
+
+
 def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtime):
     """Only the first row follows the sentence saying what the table is; the others borrow its
     words too, so the row that answers wins, not the row that happens to come first."""

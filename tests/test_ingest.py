@@ -365,6 +365,19 @@ def test_html_leaves_out_the_site_menus_unless_the_page_is_only_a_menu() -> None
     assert extract(sitemap, "sitemap.html").pages[0].text == "Home Harbour"
 
 
+def test_a_definition_reads_with_its_term() -> None:
+    page = (
+        b"<html><body><h2>Fees</h2><dl><dt>Late return</dt><dd>20 pence a day per item</dd>"
+        b"<dt>Lost card:</dt><dd>2 pounds for a replacement</dd><dd>free for children</dd>"
+        b"<dt>Term</dt><dt>Semester</dt><dd>half a year</dd></dl></body></html>"
+    )
+    assert extract(page, "fees.html").pages[0].text == (
+        "Fees\n\nLate return: 20 pence a day per item\n\n"
+        "Lost card: 2 pounds for a replacement\n\nfree for children\n\n"
+        "Term\n\nSemester: half a year"
+    )
+
+
 MARKDOWN = b"""---
 title: Secret front matter
 ---

@@ -27,7 +27,13 @@ import numpy as np
 from backend.documents.ingest import split_sentences
 from backend.qa.answer_sentences import Candidate, answer_sentences
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
-from backend.qa.sentence_roles import asks, heading_spans, leading_sentences, row_labels
+from backend.qa.sentence_roles import (
+    asks,
+    heading_spans,
+    introduces,
+    leading_sentences,
+    record_keys,
+)
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
@@ -134,32 +140,36 @@ def score_sentences(
     lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
     # A sentence often answers about what the sentence before it named ("They store CO2 in a
     # four-carbon compound."): the question words only its predecessor holds count in part
-    # (for a table's rows, the sentence before the table: `sentence_roles.leading_sentences`).
+    # (for a table's rows or a list's items, the sentence introducing the table or list:
+    # `sentence_roles.leading_sentences`).
     carried = np.zeros(len(candidates))
-    leading, rows = borrowing or candidate_borrowing(candidates)
+    leading, records = borrowing or candidate_borrowing(candidates)
     for i, before in enumerate(leading):
         if before is not None:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i]
             carried[i] = sum(idf[t] for t in only_before) / total
-    # A table's row says nothing without what introduces the table: its words are the row's.
-    lexical = lexical + np.where(rows, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
+    # A table's row or a list's item says nothing without what introduces it: its words are
+    # the record's own.
+    lexical = lexical + np.where(records, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
 
 
 # For each candidate, the one whose words it may borrow (`sentence_roles.leading_sentences`),
-# and whether it is a table's row (which borrows its introduction's words in full).
+# and whether it is a table's row or a list's item (which borrow their introduction's words
+# in full).
 Borrowing = tuple[list[int | None], np.ndarray]
 
 
 def candidate_borrowing(candidates: list[Candidate]) -> Borrowing:
-    """What each candidate may borrow from, and which candidates are a table's rows."""
+    """What each candidate may borrow from, and which candidates are records (a table's rows,
+    a list's items)."""
     same_passage = [
         i > 0 and c.passage == candidates[i - 1].passage for i, c in enumerate(candidates)
     ]
-    labels = [row_labels(c.text) for c in candidates]
-    rows = np.array([label is not None for label in labels], dtype=bool)
-    return leading_sentences(labels, same_passage), rows
+    keys = record_keys([c.text for c in candidates], same_passage)
+    records = np.array([key is not None for key in keys], dtype=bool)
+    return leading_sentences(keys, same_passage), records
 
 
 def sentence_vectors(
@@ -211,13 +221,13 @@ def extractive_answer(
     if not candidates:
         return Answer(text=NOT_FOUND, found=False)
     borrowing = candidate_borrowing(candidates)
+    leading, records = borrowing
     scores = score_sentences(
         question, question_vector, candidates, passages, embedder, lexical_weight, borrowing
     )
     if tokens is not None:
         texts = [passage.text for passage in passages]
-        # A table's row matches with its introduction's tokens as its own, as with its words.
-        leading, rows = borrowing
+        # A record matches with its introduction's tokens as its own, as with its words.
         scores = scores + TOKEN_MATCH_WEIGHT * token_match(
             question,
             candidates,
@@ -225,11 +235,17 @@ def extractive_answer(
             tokens,
             asked=question_tokens,
             stored=[passage.tokens for passage in passages],
-            borrows=[before if row else None for before, row in zip(leading, rows, strict=True)],
+            borrows=[b if record else None for b, record in zip(leading, records, strict=True)],
         )
     # Questions and headings the passages hold still lend their words to the next sentence
-    # (in the scores above) but are never the answer, nor the evidence for one.
-    stands = np.array([c.stands for c in candidates])
+    # (in the scores above) but are never the answer, nor the evidence for one; nor is a
+    # sentence that ends in a colon to introduce a list or table ("Members can borrow:").
+    announces = {
+        before
+        for before, record in zip(leading, records, strict=True)
+        if record and before is not None and introduces(candidates[before].text)
+    }
+    stands = np.array([c.stands and i not in announces for i, c in enumerate(candidates)])
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
     order = np.argsort(-scores)

@@ -4,7 +4,8 @@ backend"). Both restate what is asked better than anything, and the answer is th
 them (`answering` still lets their words carry to the sentence after them). And which cannot
 stand alone: one that opens pointing back ("It appoints the board of the central bank.") is
 shown with the sentence before it, which names what "it" is. And what a sentence may borrow
-words from: the sentence before it, or for a table's row the sentence that introduces the table.
+words from: the sentence before it, or for a table's row or a list's item the sentence that
+introduces the table or list (which, when it ends in a colon, is never an answer itself).
 """
 
 from __future__ import annotations
@@ -90,14 +91,40 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
     return tuple(label.group(1) for label in labels if label)
 
 
+LIST_ITEM = ("list item",)
+
+
+def introduces(sentence: str) -> bool:
+    """A sentence ending in a colon announces what follows ("Members can borrow the following
+    at once:"); before a list or a table it lends its words to the items and is never the
+    answer itself."""
+    return sentence.rstrip().endswith((":", "\uff1a"))
+
+
+def record_keys(sentences: list[str], same_passage: list[bool]) -> list[tuple[str, ...] | None]:
+    """What kind of record each sentence is: a table's row (its `row_labels`), a list's item
+    (`LIST_ITEM`: a line that ends no sentence, after an introduction ending in a colon or
+    after another such item), or None for prose. `same_passage[i]` says whether sentence i
+    follows i - 1 in one passage."""
+    out: list[tuple[str, ...] | None] = []
+    for i, sentence in enumerate(sentences):
+        key = row_labels(sentence)
+        if key is None and same_passage[i] and not _closes(sentence.rstrip(), SENTENCE_END):
+            before = sentences[i - 1]
+            if introduces(before) or out[i - 1] == LIST_ITEM:
+                key = LIST_ITEM
+        out.append(key)
+    return out
+
+
 def leading_sentences(
     labels: list[tuple[str, ...] | None], same_passage: list[bool]
 ) -> list[int | None]:
     """For each sentence, the one whose words it may borrow: the sentence before it, or, for
     a table's row after the first, the sentence before the table (the one that says what the
-    table is: "Ferries leave for Skerra from the north pier."), so every row borrows alike.
-    `labels` are the sentences' `row_labels`; `same_passage[i]` says whether sentence i
-    follows i - 1 in one passage."""
+    table is: "Ferries leave for Skerra from the north pier."), so every row borrows alike;
+    a list's items likewise borrow the list's introduction. `labels` are the sentences'
+    `record_keys`; `same_passage[i]` says whether sentence i follows i - 1 in one passage."""
     out: list[int | None] = []
     for i, (own, before) in enumerate(zip(labels, [None, *labels], strict=False)):
         if not same_passage[i]:

@@ -103,6 +103,8 @@ class _VisibleText(HTMLParser):
         self._pre_depth = 0
         self._table: _Table | None = None
         self._table_depth = 0
+        # A definition list's term just closed: its definition reads on from it.
+        self._term = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skip_tag is not None:
@@ -158,14 +160,23 @@ class _VisibleText(HTMLParser):
         if self._table is not None and self._skip_tag is None:
             self._table.text(re.sub(r"\s+", " ", data))
         elif self._skip_tag is None:
+            self._term = self._term and not data.strip()
             # Preformatted lines (code) each stand alone, as in Markdown's fenced blocks.
             self.parts.append(
                 data.replace("\n", "\n\n") if self._pre_depth else re.sub(r"\s+", " ", data)
             )
 
     def _boundary(self, tag: str) -> None:
-        if tag in _BLOCK_TAGS:
+        term, self._term = self._term, False
+        if tag == "dd" and term:
+            # "Late return: 20 pence a day": a definition is one sentence with its term.
+            while self.parts and not self.parts[-1].strip():
+                self.parts.pop()
+            if self.parts:
+                self.parts[-1] = self.parts[-1].rstrip().removesuffix(":") + ": "
+        elif tag in _BLOCK_TAGS:
             self.parts.append("\n\n")
+            self._term = tag == "dt"
         elif tag == "br":
             self.parts.append("\n")
         elif tag in _CELL_TAGS:
