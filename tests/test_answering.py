@@ -366,7 +366,7 @@ def test_an_answer_never_runs_on_across_a_heading():
 def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
     """A list's introduction ("Members can borrow the following at once:") announces what
     follows and never answers; every item borrows its words, not only the first."""
-    from backend.documents.ingest import extract
+    from backend.documents.ingest import extract, split_sentences
 
     page = (
         b"<html><body><h2>Borrowing</h2><p>Members can borrow the following at once:</p>"
@@ -380,6 +380,12 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
         [c.text for c in answering.candidate_sentences([passage])], [False] + [True] * 4
     )
     assert keys == [None, *[sentence_roles.LIST_ITEM] * 3, None]
+
+    # Numbered steps ending in full stops are a list's items too.
+    steps = "To reset your password:\n1. Open Settings.\n2. Choose Security.\nIt is quick."
+    assert sentence_roles.record_keys(
+        [s.text for s in split_sentences(steps)], [False, True, True, True]
+    ) == [None, sentence_roles.LIST_ITEM, sentence_roles.LIST_ITEM, None]
 
     for question, item in (
         ("How many DVDs can members borrow?", "up to 4 DVDs for one week"),

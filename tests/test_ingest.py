@@ -561,6 +561,18 @@ def test_clean_text_is_idempotent_and_keeps_every_word() -> None:
         ),
         ("The answer is no. Then we went.", ["The answer is no.", "Then we went."]),
         ("See Fig. 2 and No. 5 for details.", ["See Fig. 2 and No. 5 for details."]),
+        # A list's number opens its item; a number ending a sentence still ends it.
+        (
+            "To reset it:\n1. Open Settings.\n12. Choose Security.\niv. Click Reset. Done.",
+            [
+                "To reset it:",
+                "1. Open Settings.",
+                "12. Choose Security.",
+                "iv. Click Reset.",
+                "Done.",
+            ],
+        ),
+        ("He left at 5. Then he came back.", ["He left at 5.", "Then he came back."]),
         ("  \n \n", []),
     ],
 )

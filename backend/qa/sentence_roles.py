@@ -92,6 +92,8 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
 
 
 LIST_ITEM = ("list item",)
+# A list's item as written: numbered ("1.", "b)", "iv.") or with a bullet.
+ITEM_MARK = re.compile(r"(?:(?:\d{1,3}|[a-z]|[ivxlc]{1,5})[.)]|[-*\u2022\u2013])\s", re.IGNORECASE)
 
 
 def introduces(sentence: str) -> bool:
@@ -103,13 +105,14 @@ def introduces(sentence: str) -> bool:
 
 def record_keys(sentences: list[str], same_passage: list[bool]) -> list[tuple[str, ...] | None]:
     """What kind of record each sentence is: a table's row (its `row_labels`), a list's item
-    (`LIST_ITEM`: a line that ends no sentence, after an introduction ending in a colon or
-    after another such item), or None for prose. `same_passage[i]` says whether sentence i
-    follows i - 1 in one passage."""
+    (`LIST_ITEM`: a line that is numbered, has a bullet or ends no sentence, after an
+    introduction ending in a colon or after another such item), or None for prose.
+    `same_passage[i]` says whether sentence i follows i - 1 in one passage."""
     out: list[tuple[str, ...] | None] = []
     for i, sentence in enumerate(sentences):
         key = row_labels(sentence)
-        if key is None and same_passage[i] and not _closes(sentence.rstrip(), SENTENCE_END):
+        marked = ITEM_MARK.match(sentence) is not None
+        if key is None and same_passage[i] and (marked or not _closes(sentence, SENTENCE_END)):
             before = sentences[i - 1]
             if introduces(before) or out[i - 1] == LIST_ITEM:
                 key = LIST_ITEM

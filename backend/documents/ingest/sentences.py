@@ -33,6 +33,8 @@ _CJK_END = re.compile(r"[\u3002\uff01\uff1f]+[\u300d\u300f\uff09\u3011\"'\u201d\
 _LINES = re.compile(r"[^\n]+")
 _FOLLOWING = re.compile(r"\s*(\S{1,4})")
 _ACRONYM = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
+# A list's number or letter opening a line ("1.", "12.", "b.", "iv."): the item goes on.
+_ENUMERATOR = re.compile(r"\s*(?:\d{1,3}|[a-z]|[ivxlc]{1,5})", re.IGNORECASE)
 _WORD_WINDOW = 40
 
 
@@ -76,6 +78,8 @@ def _ends_sentence(line: str, at: int, punct: str, following: str) -> bool:
         return False
     if punct[0] != "." or punct.startswith(".."):
         return True
+    if punct == "." and _ENUMERATOR.fullmatch(line[:at]):
+        return False
     # Only the word right before the dot matters; a bounded window keeps long lines linear.
     before = line[max(0, at - _WORD_WINDOW) : at]
     if not before or before[-1].isspace():
