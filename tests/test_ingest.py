@@ -344,8 +344,8 @@ def test_html_keeps_visible_text_only() -> None:
         "Storm & Repairs",
         "The wall was damaged in November.",
         "It will be rebuilt with granite.",
-        "First item",
-        "Second item",
+        "\u2022 First item",  # a list's item keeps a bullet or its number
+        "\u2022 Second item",
         "Year: 1889; Cost: \u00a3400.",  # a row names its cells by the header's
     ]
 
@@ -363,6 +363,27 @@ def test_html_leaves_out_the_site_menus_unless_the_page_is_only_a_menu() -> None
         b"<html><body><nav><a href='/'>Home</a> <a href='/harbour'>Harbour</a></nav></body></html>"
     )
     assert extract(sitemap, "sitemap.html").pages[0].text == "Home Harbour"
+
+
+def test_a_lists_items_keep_their_numbers_or_a_bullet() -> None:
+    page = (
+        b"<p>To reset your password:</p><ol><li>Open Settings.</li><li>Choose Security."
+        b"<ul><li>or Privacy</li></ul></li></ol><ol start='7'><li>Seventh</li></ol>"
+    )
+    assert extract(page, "steps.html").pages[0].text.split("\n\n") == [
+        "To reset your password:",
+        "1. Open Settings.",
+        "2. Choose Security.",
+        "\u2022 or Privacy",
+        "7. Seventh",
+    ]
+    markdown = b"To reset your password:\n\n1. Open Settings.\n2) Choose Security.\n* or Privacy\n"
+    assert extract(markdown, "steps.md").pages[0].text.split("\n\n") == [
+        "To reset your password:",
+        "1. Open Settings.",
+        "2. Choose Security.",
+        "\u2022 or Privacy",
+    ]
 
 
 def test_a_definition_reads_with_its_term() -> None:
@@ -418,8 +439,8 @@ def test_markdown_is_stripped_to_plain_text() -> None:
         "The wall was damaged in November, see the council page and the old new "
         "plan_with_underscores. Call rebuild(wall) or visit https://harbour.example.",
         "Quoted line.",
-        "First item",
-        "Second item",
+        "\u2022 First item",  # a list's item keeps a bullet or its number
+        "\u2022 Second item",
         "Year: 1889; Cost: 400.",
         'print("kept *code*")',
         "Setext Title",

@@ -18,6 +18,8 @@ _BLOCK_TAGS = frozenset(
     tbody tfoot thead title tr ul""".split()
 )
 _CELL_TAGS = frozenset({"td", "th"})
+# How a list's unnumbered item opens in the text, whatever bullet the document used.
+BULLET = "\u2022 "
 _WORD_CHAR = re.compile(r"[^\W_]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -105,6 +107,8 @@ class _VisibleText(HTMLParser):
         self._table_depth = 0
         # A definition list's term just closed: its definition reads on from it.
         self._term = False
+        # The open lists, innermost last: the last number given (ordered) or None (bullets).
+        self._lists: list[int | None] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skip_tag is not None:
@@ -118,6 +122,21 @@ class _VisibleText(HTMLParser):
         else:
             self._boundary(tag)
             self._pre_depth += tag == "pre"
+            self._list_tag(tag, attrs)
+
+    def _list_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """An item opens with its number or a bullet: it tells a list's items from prose."""
+        if tag in ("ol", "ul"):
+            start = dict(attrs).get("start") or ""
+            first = int(start) - 1 if tag == "ol" and start.isdigit() else 0
+            self._lists.append(first if tag == "ol" else None)
+        elif tag == "li":
+            number = self._lists[-1] if self._lists else None
+            if number is None:
+                self.parts.append(BULLET)
+            else:
+                self._lists[-1] = number + 1
+                self.parts.append(f"{number + 1}. ")
 
     def _table_tag(self, tag: str) -> None:
         if tag == "table":
@@ -149,6 +168,8 @@ class _VisibleText(HTMLParser):
         self._boundary(tag)
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1
+        if tag in ("ol", "ul") and self._lists:
+            self._lists.pop()
 
     def flush_table(self) -> None:
         """The open table's rows, each a paragraph."""

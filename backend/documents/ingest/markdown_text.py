@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from backend.documents.ingest.html_text import table_row
+from backend.documents.ingest.html_text import BULLET, table_row
 
 # Patterns below are linear in the line, or bounded per match: possessive quantifiers where giving
 # back can never help, and a longest span for emphasis, links and tags, so a crafted line of
@@ -22,6 +22,7 @@ _SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
 _REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*+\|?\s*+:?-++:?\s*+(?:\|\s*+:?-++:?\s*+)*+\|?\s*+$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
+_ITEM_NUMBER = re.compile(r"^\s*(\d{1,9})[.)]")
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -125,7 +126,10 @@ def _markdown_line(line: str) -> list[str]:
         return ["", _inline(heading.group(1)), ""]
     item = _LIST_ITEM.match(line)
     if item:
-        return ["", _inline(line[item.end() :])]
+        # The item's number or bullet stays: it tells a list's items from prose.
+        number = _ITEM_NUMBER.match(line)
+        mark = f"{number.group(1)}. " if number else BULLET
+        return ["", mark + _inline(line[item.end() :])]
     return [_inline(line)]
 
 
