@@ -399,6 +399,26 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
         assert answer.found and item in answer.text, answer.text
         assert "following" not in answer.text
 
+    # A numbered list is a procedure: "how do I" answers with every step, in order.
+    steps_page = (
+        b"<h1>Account help</h1><p>To reset your password:</p><ol><li>Open Settings.</li>"
+        b"<li>Choose Security.</li><li>Click Reset password and follow the link we email "
+        b"you.</li></ol><p>Two-factor authentication is turned on from the Security page.</p>"
+    )
+    text = extract(steps_page, "account.html").pages[0].text
+    passage = Passage(2, 2, "account.html", None, text, score=1.0, similarity=0.5)
+    question = "How do I reset my password?"
+    vector, asked = runtime.embedder.encode_question(question)
+    answer = answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
+        tokens=runtime.embedder, question_tokens=asked,
+    )  # fmt: skip
+    assert answer.text == (
+        "1. Open Settings. 2. Choose Security. "
+        "3. Click Reset password and follow the link we email you."
+    )
+    assert len(answer.sources[0]["highlights"]) == 3
+
 
 def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtime):
     """Only the first row follows the sentence saying what the table is; the others borrow its

@@ -1,4 +1,5 @@
-"""Which sentences make the answer shown: the best one; its neighbour in the same passage
+"""Which sentences make the answer shown: a numbered list's items when the best sentence is
+one (a procedure answers whole); else the best one; its neighbour in the same passage
 when that scored nearly as well (a two-sentence answer reads as one passage; a table's row
 is a record, an answer of its own); and the sentence before the first of them when that one
 opens pointing back ("It appoints the board ..." needs the sentence naming what "it" is:
@@ -6,6 +7,7 @@ opens pointing back ("It appoints the board ..." needs the sentence naming what 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +15,10 @@ import numpy as np
 from backend.qa.sentence_roles import points_back, row_labels
 
 SECOND_SENTENCE_MARGIN = 0.5
+# A numbered list's item as extraction writes it ("1. Open Settings.", "b) Choose Security.").
+NUMBERED = re.compile(r"(?:\d{1,3}|[a-z]|[ivxlc]{1,5})[.)]\s", re.IGNORECASE)
+# A longer numbered list is a catalogue, not a procedure: its best item answers alone.
+MAX_STEPS = 12
 ADJACENT_ONLY = True
 
 
@@ -41,6 +47,24 @@ def answer_sentences(
         chosen.append(runner_up)
     chosen.extend(_antecedent(candidates, chosen))
     return chosen
+
+
+def numbered_steps(
+    candidates: list[Candidate], best: int, leading: list[int | None], records: np.ndarray
+) -> list[Candidate]:
+    """When the best sentence is an item of a numbered list, the list's items in order: a
+    procedure ("1. Open Settings." "2. Choose Security." ...) answers as a whole. [] when it
+    is not, or the list is longer than MAX_STEPS. `leading` and `records` say which sentence
+    introduces each record and which candidates are records (`sentence_borrowing`)."""
+    intro = leading[best]
+    if not records[best] or intro is None or not NUMBERED.match(candidates[best].text):
+        return []
+    steps = [
+        candidate
+        for i, candidate in enumerate(candidates)
+        if records[i] and leading[i] == intro and NUMBERED.match(candidate.text)
+    ]
+    return steps if len(steps) <= MAX_STEPS else []
 
 
 def _runner_up(

@@ -25,15 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest import split_sentences
-from backend.qa.answer_sentences import Candidate, answer_sentences
+from backend.qa.answer_sentences import Candidate, answer_sentences, numbered_steps
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
-from backend.qa.sentence_roles import (
-    asks,
-    heading_spans,
-    introduces,
-    leading_sentences,
-    record_keys,
-)
+from backend.qa.sentence_roles import Borrowing, asks, heading_spans, introduces, sentence_borrowing
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
@@ -143,7 +137,7 @@ def score_sentences(
     # (for a table's rows or a list's items, the sentence introducing the table or list:
     # `sentence_roles.leading_sentences`).
     carried = np.zeros(len(candidates))
-    leading, records = borrowing or candidate_borrowing(candidates)
+    leading, records = borrowing or sentence_borrowing(candidates)
     for i, before in enumerate(leading):
         if before is not None:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i]
@@ -153,23 +147,6 @@ def score_sentences(
     lexical = lexical + np.where(records, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
-
-
-# For each candidate, the one whose words it may borrow (`sentence_roles.leading_sentences`),
-# and whether it is a table's row or a list's item (which borrow their introduction's words
-# in full).
-Borrowing = tuple[list[int | None], np.ndarray]
-
-
-def candidate_borrowing(candidates: list[Candidate]) -> Borrowing:
-    """What each candidate may borrow from, and which candidates are records (a table's rows,
-    a list's items)."""
-    same_passage = [
-        i > 0 and c.passage == candidates[i - 1].passage for i, c in enumerate(candidates)
-    ]
-    keys = record_keys([c.text for c in candidates], same_passage)
-    records = np.array([key is not None for key in keys], dtype=bool)
-    return leading_sentences(keys, same_passage), records
 
 
 def sentence_vectors(
@@ -220,7 +197,7 @@ def extractive_answer(
     candidates = candidate_sentences(passages)
     if not candidates:
         return Answer(text=NOT_FOUND, found=False)
-    borrowing = candidate_borrowing(candidates)
+    borrowing = sentence_borrowing(candidates)
     leading, records = borrowing
     scores = score_sentences(
         question, question_vector, candidates, passages, embedder, lexical_weight, borrowing
@@ -266,7 +243,9 @@ def extractive_answer(
         return Answer(
             text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
         )
-    chosen = answer_sentences(candidates, scores, order)
+    chosen = numbered_steps(candidates, int(order[0]), leading, records) or answer_sentences(
+        candidates, scores, order
+    )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(

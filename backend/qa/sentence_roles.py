@@ -11,7 +11,11 @@ introduces the table or list (which, when it ends in a colon, is never an answer
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import groupby
+from typing import Protocol
+
+import numpy as np
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
@@ -137,3 +141,28 @@ def leading_sentences(
         else:
             out.append(i - 1)
     return out
+
+
+class Placed(Protocol):
+    """A candidate sentence: its passage and text."""
+
+    @property
+    def passage(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+# For each sentence, the one whose words it may borrow (`leading_sentences`), and whether it
+# is a record, a table's row or a list's item (which borrow their introduction's in full).
+Borrowing = tuple[list[int | None], np.ndarray]
+
+
+def sentence_borrowing(sentences: Sequence[Placed]) -> Borrowing:
+    """What each sentence (passages in order, each passage's sentences in text order) may
+    borrow from, and which are records."""
+    same_passage = [
+        i > 0 and s.passage == sentences[i - 1].passage for i, s in enumerate(sentences)
+    ]
+    keys = record_keys([s.text for s in sentences], same_passage)
+    records = np.array([key is not None for key in keys], dtype=bool)
+    return leading_sentences(keys, same_passage), records
