@@ -20,6 +20,23 @@ def ask_one(runtime, passage: Passage, question: str, min_score: float = 0.0) ->
     )
 
 
+def page_passage(page: bytes, filename: str, ident: int = 1) -> Passage:
+    """A document extracted as the service extracts it, as one retrieved passage."""
+    from backend.documents.ingest import extract
+
+    text = extract(page, filename).pages[0].text
+    return Passage(ident, ident, filename, None, text, score=1.0, similarity=0.5)
+
+
+def ask_with_tokens(runtime, passage: Passage, question: str) -> answering.Answer:
+    """The extractive answer as the worker gives it: the token match included."""
+    vector, asked = runtime.embedder.encode_question(question)
+    return answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
+        tokens=runtime.embedder, question_tokens=asked,
+    )  # fmt: skip
+
+
 def test_misspelt_question_words_match_the_passage_spelling():
     vocabulary = content_words(TEXT)
     asked = content_words("How is the delivary of data sequnced in a virtual call system")
@@ -330,7 +347,6 @@ def test_an_answer_never_runs_on_across_a_heading():
     the text: a row scoring nearly as well as the command is not shown with it."""
     import numpy as np
 
-    from backend.documents.ingest import extract
     from backend.qa.answer_sentences import answer_sentences
 
     readme = (
@@ -340,10 +356,7 @@ def test_an_answer_never_runs_on_across_a_heading():
         b"| `--jobs` | 4 | Number of files copied at once |\n"
         b"| `--checksum` | off | Compare whole-file checksums |\n"
     )
-    text = extract(readme, "README.md").pages[0].text
-    candidates = answering.candidate_sentences(
-        [Passage(1, 1, "README.md", None, text, score=1.0, similarity=0.5)]
-    )
+    candidates = answering.candidate_sentences([page_passage(readme, "README.md")])
     texts = [c.text for c in candidates]
     command, jobs, checksum = (
         next(i for i, t in enumerate(texts) if key in t)
@@ -366,7 +379,7 @@ def test_an_answer_never_runs_on_across_a_heading():
 def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
     """A list's introduction ("Members can borrow the following at once:") announces what
     follows and never answers; every item borrows its words, not only the first."""
-    from backend.documents.ingest import extract, split_sentences
+    from backend.documents.ingest import split_sentences
 
     page = (
         b"<html><body><h2>Borrowing</h2><p>Members can borrow the following at once:</p>"
@@ -374,8 +387,7 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
         b"<li>one laptop for a day, from the front desk</li></ul>"
         b"<p>The library opens at 9:00 on weekdays.</p></body></html>"
     )
-    text = extract(page, "help.html").pages[0].text
-    passage = Passage(1, 1, "help.html", None, text, score=1.0, similarity=0.5)
+    passage = page_passage(page, "help.html")
     keys = sentence_roles.record_keys(
         [c.text for c in answering.candidate_sentences([passage])], [False] + [True] * 4
     )
@@ -391,11 +403,7 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
         ("How many DVDs can members borrow?", "up to 4 DVDs for one week"),
         ("How many books can members borrow?", "up to 12 books for three weeks"),
     ):
-        vector, asked = runtime.embedder.encode_question(question)
-        answer = answering.extractive_answer(
-            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
-            tokens=runtime.embedder, question_tokens=asked,
-        )  # fmt: skip
+        answer = ask_with_tokens(runtime, passage, question)
         assert answer.found and item in answer.text, answer.text
         assert "following" not in answer.text
 
@@ -405,14 +413,8 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
         b"<li>Choose Security.</li><li>Click Reset password and follow the link we email "
         b"you.</li></ol><p>Two-factor authentication is turned on from the Security page.</p>"
     )
-    text = extract(steps_page, "account.html").pages[0].text
-    passage = Passage(2, 2, "account.html", None, text, score=1.0, similarity=0.5)
-    question = "How do I reset my password?"
-    vector, asked = runtime.embedder.encode_question(question)
-    answer = answering.extractive_answer(
-        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
-        tokens=runtime.embedder, question_tokens=asked,
-    )  # fmt: skip
+    passage = page_passage(steps_page, "account.html", 2)
+    answer = ask_with_tokens(runtime, passage, "How do I reset my password?")
     assert answer.text == (
         "1. Open Settings. 2. Choose Security. "
         "3. Click Reset password and follow the link we email you."
@@ -423,8 +425,6 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
 def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtime):
     """Only the first row follows the sentence saying what the table is; the others borrow its
     words too, so the row that answers wins, not the row that happens to come first."""
-    from backend.documents.ingest import extract
-
     page = (
         b"<html><body><h2>Ferry timetable</h2>"
         b"<p>Ferries leave for the island of Skerra from the north pier.</p>"
@@ -434,8 +434,7 @@ def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtim
         b"<tr><td>Saturday</td><td>10:30</td><td>19:05</td></tr></table>"
         b"<p>Tickets are sold on board.</p></body></html>"
     )
-    text = extract(page, "ferries.html").pages[0].text
-    passage = Passage(1, 1, "ferries.html", None, text, score=1.0, similarity=0.5)
+    passage = page_passage(page, "ferries.html")
 
     for question, row in (
         ("When does the Saturday ferry leave?", "Day: Saturday; Departure: 10:30; Return: 19:05."),
@@ -447,11 +446,7 @@ def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtim
         ),
         ("When does the ferry to the island of Skerra leave on Saturday?", "Day: Saturday;"),
     ):
-        vector, asked = runtime.embedder.encode_question(question)
-        answer = answering.extractive_answer(
-            question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
-            tokens=runtime.embedder, question_tokens=asked,
-        )  # fmt: skip
+        answer = ask_with_tokens(runtime, passage, question)
         # The row alone: not the introduction, nor a neighbouring row nearly as good.
         assert answer.found and answer.text.startswith(row), answer.text
         assert answer.text.count("Day:") == 1 and "north pier" not in answer.text

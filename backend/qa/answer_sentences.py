@@ -7,16 +7,13 @@ opens pointing back ("It appoints the board ..." needs the sentence naming what 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from backend.qa.sentence_roles import points_back, row_labels
+from backend.qa.sentence_roles import NUMBERED, points_back, row_labels
 
 SECOND_SENTENCE_MARGIN = 0.5
-# A numbered list's item as extraction writes it ("1. Open Settings.", "b) Choose Security.").
-NUMBERED = re.compile(r"(?:\d{1,3}|[a-z]|[ivxlc]{1,5})[.)]\s", re.IGNORECASE)
 # A longer numbered list is a catalogue, not a procedure: its best item answers alone.
 MAX_STEPS = 12
 ADJACENT_ONLY = True

@@ -46,7 +46,8 @@ CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 PASSAGE_WEIGHT = 0.5
 # The share of the question words held only by the sentence before (in the same passage).
 PREVIOUS_SENTENCE_WEIGHT = 0.5
-TABLE_ROW_WEIGHT = 1.0
+# The share a record (a table's row, a list's item) borrows of its introduction's words.
+RECORD_WEIGHT = 1.0
 MIN_WORDS = 3
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -144,7 +145,7 @@ def score_sentences(
             carried[i] = sum(idf[t] for t in only_before) / total
     # A table's row or a list's item says nothing without what introduces it: its words are
     # the record's own.
-    lexical = lexical + np.where(records, TABLE_ROW_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
+    lexical = lexical + np.where(records, RECORD_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
 

@@ -17,6 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
+from backend.documents.ingest import LIST_NUMBER
+
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
 CLOSING_PUNCTUATION = ".!?:;\u2026\u3002\uff01\uff1f"
@@ -96,8 +98,10 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
 
 
 LIST_ITEM = ("list item",)
-# A list's item as written: numbered ("1.", "b)", "iv.") or with a bullet.
-ITEM_MARK = re.compile(r"(?:(?:\d{1,3}|[a-z]|[ivxlc]{1,5})[.)]|[-*\u2022\u2013])\s", re.IGNORECASE)
+# A numbered list's item as extraction writes it ("1. Open Settings.", "b) Choose Security.").
+NUMBERED = re.compile(rf"{LIST_NUMBER}[.)]\s", re.IGNORECASE)
+# A list's item as written: numbered, or with a bullet.
+ITEM_MARK = re.compile(rf"(?:{LIST_NUMBER}[.)]|[-*\u2022\u2013])\s", re.IGNORECASE)
 
 
 def introduces(sentence: str) -> bool:

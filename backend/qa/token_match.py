@@ -78,7 +78,7 @@ def token_match(
     `PASSAGE_MATCH_WEIGHT` (`candidates` point into `passages`; `stored`, their token states
     kept at processing, None for a passage to read now; `asked`, the question's token states
     when already computed; `borrows[i]`, a candidate of the same passage whose tokens count as
-    candidate i's own: for a table's row, the sentence introducing the table)."""
+    candidate i's own: for a table's row or a list's item, the sentence introducing it)."""
     out = np.zeros(len(candidates), dtype=np.float32)
     if not candidates:
         return out

@@ -30,7 +30,7 @@ class TokenStates:
         """Late interaction: for each span, the mean over the question's tokens of their best
         cosine with a token inside the span (0 for a span with no token); `weights`, one per
         question token, make it a weighted mean; `also[row]`, a second span whose tokens count
-        as the row's own (a table row reads with the sentence introducing the table)."""
+        as the row's own (a table's row reads with the sentence introducing the table)."""
         starts = np.array([a for a, _ in self.offsets])
         ends = np.array([b for _, b in self.offsets])
         out = np.zeros(len(spans), dtype=np.float32)

@@ -6,9 +6,10 @@ from backend.documents.ingest.extract import detect_content_type, extract
 from backend.documents.ingest.html_text import html_to_text
 from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText
-from backend.documents.ingest.sentences import Span, split_sentences
+from backend.documents.ingest.sentences import LIST_NUMBER, Span, split_sentences
 
 __all__ = [
+    "LIST_NUMBER",
     "ChunkDraft",
     "Extracted",
     "ExtractionError",

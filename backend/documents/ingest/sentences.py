@@ -33,8 +33,10 @@ _CJK_END = re.compile(r"[\u3002\uff01\uff1f]+[\u300d\u300f\uff09\u3011\"'\u201d\
 _LINES = re.compile(r"[^\n]+")
 _FOLLOWING = re.compile(r"\s*(\S{1,4})")
 _ACRONYM = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
-# A list's number or letter opening a line ("1.", "12.", "b.", "iv."): the item goes on.
-_ENUMERATOR = re.compile(r"\s*(?:\d{1,3}|[a-z]|[ivxlc]{1,5})", re.IGNORECASE)
+# A list's number or letter ("1", "12", "b", "iv"), written before "." or ")" to open an item.
+LIST_NUMBER = r"(?:\d{1,3}|[a-z]|[ivxlc]{1,5})"
+# Such a number opening a line ("1. Open Settings."): its dot does not end a sentence.
+_ENUMERATOR = re.compile(rf"\s*{LIST_NUMBER}", re.IGNORECASE)
 _WORD_WINDOW = 40
 
 
