@@ -420,6 +420,14 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
         "3. Click Reset password and follow the link we email you."
     )
     assert len(answer.sources[0]["highlights"]) == 3
+    # A question asking for one step gets that step.
+    for question, step in (
+        ("What is the second step to reset my password?", "2. Choose Security."),
+        ("What do I do after step 2 to reset my password?", "3. Click Reset password"),
+        ("What is the last step of resetting my password?", "3. Click Reset password"),
+    ):
+        answer = ask_with_tokens(runtime, passage, question)
+        assert answer.text.startswith(step) and answer.text.count(". ") <= 1, answer.text
 
 
 def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtime):
@@ -450,3 +458,19 @@ def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtim
         # The row alone: not the introduction, nor a neighbouring row nearly as good.
         assert answer.found and answer.text.startswith(row), answer.text
         assert answer.text.count("Day:") == 1 and "north pier" not in answer.text
+
+
+def test_the_step_a_question_asks_for():
+    from backend.qa.answer_sentences import asked_step
+
+    assert asked_step("What is the first step?", 3) == 0
+    assert asked_step("What's the 2nd step?", 3) == 1
+    assert asked_step("What is step 3?", 3) == 2
+    assert asked_step("What comes after the first step?", 3) == 1
+    assert asked_step("What do I do before the final step?", 3) == 1
+    assert asked_step("What is the last stage?", 5) == 4
+    # No one step asked for, or one the list does not have: the whole list answers.
+    assert asked_step("How do I reset my password?", 3) is None
+    assert asked_step("What should I do first?", 3) is None
+    assert asked_step("What is the fifth step?", 3) is None
+    assert asked_step("What comes after the last step?", 3) is None

@@ -244,9 +244,9 @@ def extractive_answer(
         return Answer(
             text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
         )
-    chosen = numbered_steps(candidates, int(order[0]), leading, records) or answer_sentences(
-        candidates, scores, order
-    )
+    chosen = numbered_steps(
+        candidates, int(order[0]), leading, records, question
+    ) or answer_sentences(candidates, scores, order)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
