@@ -23,7 +23,7 @@ ORDINAL_WORDS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
 )
 LAST = ("last", "final")
-# "the second step", "step 3", "after the first step", "the step before the last one".
+# "the second step", "step 3", "the 2nd stage", "after the first step", "before the last step".
 STEP = r"(?:step|stage|thing|instruction)s?"
 STEP_ASKED = re.compile(
     rf"\b(?:(?P<word>{'|'.join((*ORDINAL_WORDS, *LAST))})|(?P<nth>\d{{1,2}})(?:st|nd|rd|th))"
