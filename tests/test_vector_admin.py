@@ -127,3 +127,40 @@ def test_backup_vectors_copies_the_shard_the_worker_holds(runtime, squad_doc, tm
     # A folder that already holds files is refused, not overwritten.
     assert cli.main(["backup-vectors", str(destination)]) == 1
     assert "already holds files" in capsys.readouterr().err
+
+
+def test_start_up_embeds_again_the_documents_another_encoder_made(runtime, squad_doc, tmp_path):
+    """A document's vectors and a question's must come from one encoder: a document stored
+    under another (an earlier build, or the int8/fp32 setting changed) is embedded again at
+    start-up, and only that one."""
+    from sqlalchemy import update
+
+    from backend.models import Document
+    from backend.retrieval.onnx_cache import encoder_version
+
+    alice, bob = _two_users_with_documents(runtime, squad_doc)
+    current = encoder_version(runtime.settings.embedding_quantized)
+    with runtime.session() as session:
+        encoders = dict(session.execute(select(Document.id, Document.encoder)).all())
+        assert set(encoders.values()) == {current}  # processing records its encoder
+        stale = session.scalar(select(Document.id).where(Document.owner_id == bob.id))
+        session.execute(
+            update(Document).where(Document.id == stale).values(encoder="an-older-encoder")
+        )
+    env = dict(os.environ, VECTOR_PATH=str(tmp_path / "vectors"))
+    first = _cli("prepare-vectors", env=env)  # a new store: everything is rebuilt
+    assert first.returncode == 0, first.stderr
+    with runtime.session() as session:
+        session.execute(
+            update(Document).where(Document.id == stale).values(encoder="an-older-encoder")
+        )
+
+    again = _cli("prepare-vectors", env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"1 documents have vectors from another encoder than {current}" in again.stdout
+    assert "Embedded 1 documents (1 passages) again" in again.stdout
+    with runtime.session() as session:
+        assert session.get(Document, stale).encoder == current
+    third = _cli("prepare-vectors", env=env)
+    assert "another encoder" not in third.stdout
+    assert f"holds {_passages(runtime)} passages" in third.stdout

@@ -75,8 +75,9 @@ def process_document(
         progress("storing", 90)
         deadline.check()
         result = _store(
-            sessions, store, document_id, filename, drafts, extracted, points, sentences
-        )
+            sessions, store, document_id, filename, drafts, extracted, points, sentences,
+            encoder=embedder.version,
+        )  # fmt: skip
     except ExtractionError as exc:
         raise DocumentRejected(exc.message) from exc
     except Exception as exc:
@@ -144,13 +145,15 @@ def _store(
     extracted: Extracted,
     points: list[ChunkPoint],
     sentences: list[PassageReading],
+    *,
+    encoder: str,
 ) -> dict[str, Any]:
-    """Vectors, then chunk rows; when the rows cannot be written the vectors go again, so no
-    vector is ever left without its chunk row."""
+    """Vectors, then chunk rows (with the `encoder` that made them); when the rows cannot be
+    written the vectors go again, so no vector is ever left without its chunk row."""
     try:
         store.replace_document(document_id, points)
         terms = chunk_term_counts(p.sparse for p in points)
-        _store_rows(sessions, document_id, drafts, extracted, sentences, terms)
+        _store_rows(sessions, document_id, drafts, extracted, sentences, terms, encoder)
     except BaseException:
         _forget_vectors(store, document_id)
         raise
@@ -177,6 +180,7 @@ def _store_rows(
     extracted: Extracted,
     sentences: list[PassageReading],
     terms: dict[int, int],
+    encoder: str,
 ) -> None:
     with sessions() as session:
         document = session.get(Document, document_id)
@@ -206,6 +210,7 @@ def _store_rows(
         document.page_count = extracted.page_count
         document.chunk_count = len(drafts)
         document.processed_at = utcnow()
+        document.encoder = encoder
 
 
 def read_document(

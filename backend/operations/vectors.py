@@ -55,13 +55,18 @@ class ReindexSummary:
         }
 
 
-def ready_documents(sessions: SessionScope, user_id: int | None = None) -> list[tuple[int, int]]:
-    """(document id, owner id) of every ready document, of one user or of all."""
+def ready_documents(
+    sessions: SessionScope, user_id: int | None = None, document_ids: list[int] | None = None
+) -> list[tuple[int, int]]:
+    """(document id, owner id) of every ready document, of one user or of all (or of those
+    of `document_ids`)."""
     query = select(Document.id, Document.owner_id).where(
         Document.processing_status == DocumentStatus.READY.value
     )
     if user_id is not None:
         query = query.where(Document.owner_id == user_id)
+    if document_ids is not None:
+        query = query.where(Document.id.in_(document_ids))
     with sessions() as session:
         return [(row.id, row.owner_id) for row in session.execute(query.order_by(Document.id))]
 
@@ -73,14 +78,15 @@ def reindex(
     store: VectorStore,
     user_id: int | None = None,
     progress: ReindexProgress | None = None,
+    document_ids: list[int] | None = None,
 ) -> ReindexSummary:
-    """Rebuild the vectors of every ready document (of one user, or of all) from its stored
-    passages, with the documents' term counts. Idempotent: each document's points and term
-    rows are replaced, never added to. A full rebuild of a store in the former layout makes
-    it anew first."""
+    """Rebuild the vectors of every ready document (of one user, or of all, or those of
+    `document_ids`) from its stored passages, with the documents' term counts, and record the
+    encoder that made them. Idempotent: each document's points and term rows are replaced,
+    never added to. A full rebuild of a store in the former layout makes it anew first."""
     started = time.perf_counter()
-    documents = ready_documents(sessions, user_id)
-    if user_id is None and store.engine_idf:
+    documents = ready_documents(sessions, user_id, document_ids)
+    if user_id is None and document_ids is None and store.engine_idf:
         store.reset()
     if user_id is not None:
         store.delete_user(user_id)  # also points of documents that are no longer ready
@@ -113,11 +119,25 @@ def reindex(
             replace_document_terms(
                 session, document_id=document_id, user_id=owner_id, counts=counts
             )
+            session.execute(
+                update(Document).where(Document.id == document_id).values(encoder=embedder.version)
+            )
         chunks_done += len(points)
         if progress is not None:
             progress(done, len(documents), chunks_done)
     store.flush()
     return ReindexSummary(len(documents), chunks_done, time.perf_counter() - started, user_id)
+
+
+def documents_from_another_encoder(sessions: SessionScope, encoder: str) -> list[int]:
+    """Ready documents whose vectors another encoder made (or one not recorded, before the
+    encoder was kept): a question's vector, from `encoder`, does not compare with theirs."""
+    query = select(Document.id).where(
+        Document.processing_status == DocumentStatus.READY.value,
+        (Document.encoder != encoder) | Document.encoder.is_(None),
+    )
+    with sessions() as session:
+        return list(session.scalars(query.order_by(Document.id)))
 
 
 def documents_without_token_states(sessions: SessionScope) -> list[int]:

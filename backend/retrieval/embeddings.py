@@ -16,12 +16,13 @@ import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
 from backend.retrieval.model_files import MODEL_NAME, load_tokenizer
-from backend.retrieval.onnx_cache import ensure_onnx_model
+from backend.retrieval.onnx_cache import encoder_version, ensure_onnx_model
 from backend.retrieval.pooling import Span, TokenStates, mean_pool_normalize, pool_spans
 
 EMBEDDING_DIM = 384
 # Padded tokens per encoder run; caps a batch of 64 texts of 256 tokens to 32 of them.
 MAX_BATCH_TOKENS = 8192
+
 
 class Embedder:
     """Turns texts into L2-normalised 384-d vectors; safe to share between threads."""
@@ -33,12 +34,15 @@ class Embedder:
         *,
         name: str,
         batch_size: int = 64,
+        version: str | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.session = session
         self.tokenizer = tokenizer
         self.name = name
+        # What made the vectors (`onnx_cache.encoder_version`), stored with each document.
+        self.version = version or name
         self.dim: int = EMBEDDING_DIM
         self.batch_size = batch_size
 
@@ -169,6 +173,5 @@ def load_embedder(
         load_tokenizer(truncate=True),
         name=f"{MODEL_NAME}-{variant}",
         batch_size=batch_size,
+        version=encoder_version(quantized),
     )
-
-

@@ -16,7 +16,12 @@ import onnx
 from backend.retrieval.calibration import calibrate, load_weights
 from backend.retrieval.embedding_bench import benchmark_sentences
 from backend.retrieval.model_files import MODEL_NAME, load_tokenizer, model_dir
-from backend.retrieval.onnx_graph import GRAPH_VERSION, SMOOTH_ALPHA, build_bert_graph
+from backend.retrieval.onnx_graph import (
+    GRAPH_VERSION,
+    SMOOTH_ALPHA,
+    WEIGHT_LEVELS,
+    build_bert_graph,
+)
 
 # Texts whose activations set the int8 model's smoothing scales. BERT's outlier channels are
 # the same for any input, so a small varied set is enough; it is part of the cache key.
@@ -43,13 +48,27 @@ def _calibration_texts() -> list[str]:
     return [*_CALIBRATION_TEXTS, *(text for group in generated for text in group)]
 
 
+def _recipe(quantized: bool) -> str:
+    """How the ONNX file is built from the weights: what changes its vectors."""
+    recipe = f"graph{GRAPH_VERSION}"
+    if quantized:
+        recipe += f":alpha{SMOOTH_ALPHA}:levels{WEIGHT_LEVELS}:{_calibration_texts()}"
+    return recipe
+
+
 def _weights_key(folder: Path, quantized: bool) -> str:
     """Short hash naming a cached ONNX file; changes when the weights or the build recipe change."""
     stat = (folder / "model.safetensors").stat()
-    recipe = f"{stat.st_size}:{stat.st_mtime_ns}:graph{GRAPH_VERSION}"
-    if quantized:
-        recipe += f":alpha{SMOOTH_ALPHA}:{_calibration_texts()}"
+    recipe = f"{stat.st_size}:{stat.st_mtime_ns}:{_recipe(quantized)}"
     return hashlib.sha256(recipe.encode()).hexdigest()[:12]
+
+
+def encoder_version(quantized: bool) -> str:
+    """The encoder that makes the vectors, as stored with each document: the model, its variant
+    and a hash of the build recipe ("all-MiniLM-L6-v2-int8-3f0c9a1e"). Another version gives
+    other vectors, so documents stored under one are embedded again (`prepare-vectors`)."""
+    variant = "int8" if quantized else "fp32"
+    return f"{MODEL_NAME}-{variant}-{hashlib.sha256(_recipe(quantized).encode()).hexdigest()[:8]}"
 
 
 def onnx_model_path(cache_dir: Path, *, quantized: bool) -> Path:

@@ -19,6 +19,7 @@ from backend.ledger import catalog, task_records
 from backend.models import TaskRecord
 from backend.operations import vectors
 from backend.retrieval import term_stats
+from backend.retrieval.onnx_cache import encoder_version
 from backend.retrieval.stores import open_vector_store
 from backend.retrieval.vector_store import VectorStoreBusy
 from backend.runtime import Runtime, build_runtime
@@ -132,7 +133,8 @@ def cmd_backup_vectors(args: argparse.Namespace) -> int:
 def cmd_prepare_vectors(args: argparse.Namespace) -> int:
     """Open the store before the worker starts: a clear message if it cannot be read, and a
     rebuild from the passages when it is empty while ready documents exist or was made in a
-    former layout (an upgrade); passages processed before token states were kept and
+    former layout (an upgrade); documents whose vectors another encoder made are embedded
+    again with this one; passages processed before token states were kept and
     documents processed before per-account term statistics get theirs."""
     rt = build_runtime(get_settings())
     note = vectors.legacy_folder_note(rt.settings)
@@ -151,6 +153,20 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
+        encoder = encoder_version(rt.settings.embedding_quantized)
+        stale = vectors.documents_from_another_encoder(rt.session, encoder)
+        if stale:
+            print(f"{len(stale)} documents have vectors from another encoder than {encoder}: "
+                  "embedding them again, so questions compare with them.")
+            summary = vectors.reindex(
+                sessions=rt.session,
+                embedder=rt.embedder,
+                store=store,
+                document_ids=stale,
+                progress=progress_bar("Embedding again"),
+            )
+            print(f"Embedded {summary.documents} documents ({summary.chunks} passages) again "
+                  f"in {summary.seconds:.0f} s.")
         unread = vectors.documents_without_token_states(rt.session)
         if unread:
             read = vectors.backfill_token_states(
