@@ -136,10 +136,10 @@ def test_start_up_embeds_again_the_documents_another_encoder_made(runtime, squad
     from sqlalchemy import update
 
     from backend.models import Document
-    from backend.retrieval.onnx_cache import encoder_version
+    from backend.retrieval.embeddings import vectors_version
 
     alice, bob = _two_users_with_documents(runtime, squad_doc)
-    current = encoder_version(runtime.settings.embedding_quantized)
+    current = vectors_version(runtime.settings.embedding_quantized)
     with runtime.session() as session:
         encoders = dict(session.execute(select(Document.id, Document.encoder)).all())
         assert set(encoders.values()) == {current}  # processing records its encoder

@@ -132,6 +132,16 @@ def test_lexical_search_finds_the_word_that_meaning_misses(store):
     assert store.search(unit(3), user_id=2, query_text="the of", mode="hybrid")[0].text == TEXTS[3]
 
 
+def test_lexical_search_finds_a_name_typed_without_its_accents(store):
+    fill(store)
+    named = "Pierre-Joseph Céloron de Blainville buried lead plates along the Ohio in 1749."
+    store.replace_document(21, [chunk(2, 21, 0, named, 7)])
+    for asked in ("Where did Celoron bury the plates?", "Where did CÉLORON bury them?"):
+        hits = store.search(unit(3), user_id=2, query_text=asked, mode="sparse")
+        assert hits and hits[0].text == named, asked
+    assert query_vector("Skłodowska Straße").indices == query_vector("Sklodowska strasse").indices
+
+
 def test_points_keep_their_stable_ids(tmp_path):
     store = ServerStore(QdrantClient(path=str(tmp_path)), collection="chunks")
     try:

@@ -54,7 +54,7 @@ class Document(Base):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The encoder that made its vectors (`onnx_cache.encoder_version`); None before it was kept.
+    # What made its vectors (`embeddings.vectors_version`); None before it was kept.
     encoder: Mapped[str | None] = mapped_column(String(80))
 
     chunks: Mapped[list[Chunk]] = relationship(

@@ -15,6 +15,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
+from backend.retrieval.lexical import LEXICAL_VERSION
 from backend.retrieval.model_files import MODEL_NAME, load_tokenizer
 from backend.retrieval.onnx_cache import encoder_version, ensure_onnx_model
 from backend.retrieval.pooling import Span, TokenStates, mean_pool_normalize, pool_spans
@@ -41,7 +42,7 @@ class Embedder:
         self.session = session
         self.tokenizer = tokenizer
         self.name = name
-        # What made the vectors (`onnx_cache.encoder_version`), stored with each document.
+        # What made the vectors (`vectors_version`), stored with each document.
         self.version = version or name
         self.dim: int = EMBEDDING_DIM
         self.batch_size = batch_size
@@ -158,6 +159,13 @@ def open_session(path: Path, threads: int | None = None) -> ort.InferenceSession
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def vectors_version(quantized: bool) -> str:
+    """What makes a document's vectors, as stored with it: the dense encoder
+    (`onnx_cache.encoder_version`) and the BM25 terms (`lexical.LEXICAL_VERSION`). Documents
+    whose vectors another version made are embedded again (`prepare-vectors`)."""
+    return f"{encoder_version(quantized)}+{LEXICAL_VERSION}"
+
+
 def load_embedder(
     *,
     cache_dir: Path,
@@ -173,5 +181,5 @@ def load_embedder(
         load_tokenizer(truncate=True),
         name=f"{MODEL_NAME}-{variant}",
         batch_size=batch_size,
-        version=encoder_version(quantized),
+        version=vectors_version(quantized),
     )

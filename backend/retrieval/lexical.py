@@ -2,7 +2,8 @@
 
 Chunks are stored with `document_vector` (term-frequency weights); questions are searched with
 `query_vector` (each term once), each term weighted by its IDF over the asking account's own
-chunks (`term_stats`), and the engine's dot product of the two scores as BM25. The same
+chunks (`term_stats`), and the engine's dot product of the two scores as BM25. Both read the
+text with Latin accents dropped (`fold_text`), so "Celoron" finds "Céloron". The same
 embedder serves the embedded shard and a Qdrant server, so a collection moves between them
 without re-embedding.
 
@@ -59,6 +60,9 @@ def _bm25() -> Bm25:
 # by 1 + TIE_BREAK * h, h in [0, 1) from its text: scores move by at most a millionth, and a
 # tie is broken by the passages' content, the same in every account.
 TIE_BREAK = 1e-6
+# How the BM25 vectors are made; it changes when the terms do (stored with each document with
+# the encoder's version, so documents made otherwise are embedded again).
+LEXICAL_VERSION = "bm25-folded"
 
 
 def _tie_break(text: str) -> float:
@@ -69,14 +73,14 @@ def _tie_break(text: str) -> float:
 def document_vector(text: str) -> Sparse:
     """A chunk's BM25 term-frequency weights (the question's weights carry the IDF), with
     ties between passages broken by their text (see TIE_BREAK)."""
-    vector = _bm25().embed_document(text)
+    vector = _bm25().embed_document(fold_text(text))
     scale = _tie_break(text)
     return Sparse(list(vector.indices), [float(v) * scale for v in vector.values])
 
 
 def query_vector(text: str) -> Sparse:
     """A question's terms, each with weight 1."""
-    vector = _bm25().embed_query(text)
+    vector = _bm25().embed_query(fold_text(text))
     return Sparse(list(vector.indices), [float(v) for v in vector.values])
 
 
@@ -121,6 +125,16 @@ def fold_accents(word: str) -> str:
         base = unicodedata.normalize("NFD", char)
         out.append(base[0] if base[0].isascii() and len(base) > 1 else char)
     return "".join(out)
+
+
+def fold_text(text: str) -> str:
+    """The text with each word holding a Latin accent lower-cased and folded (`fold_accents`):
+    the engine's BM25 then reads "Céloron" as "celoron", as a plain keyboard types it."""
+    if text.isascii():
+        return text
+    return WORD_RE.sub(
+        lambda m: m.group() if m.group().isascii() else fold_accents(m.group().lower()), text
+    )
 
 
 def content_terms(text: str) -> list[str]:

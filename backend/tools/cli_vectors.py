@@ -19,7 +19,7 @@ from backend.ledger import catalog, task_records
 from backend.models import TaskRecord
 from backend.operations import vectors
 from backend.retrieval import term_stats
-from backend.retrieval.onnx_cache import encoder_version
+from backend.retrieval.embeddings import vectors_version
 from backend.retrieval.stores import open_vector_store
 from backend.retrieval.vector_store import VectorStoreBusy
 from backend.runtime import Runtime, build_runtime
@@ -153,7 +153,7 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
-        encoder = encoder_version(rt.settings.embedding_quantized)
+        encoder = vectors_version(rt.settings.embedding_quantized)
         stale = vectors.documents_from_another_encoder(rt.session, encoder)
         if stale:
             print(f"{len(stale)} documents have vectors from another encoder than {encoder}: "
