@@ -458,6 +458,10 @@ def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtim
         # The row alone: not the introduction, nor a neighbouring row nearly as good.
         assert answer.found and answer.text.startswith(row), answer.text
         assert answer.text.count("Day:") == 1 and "north pier" not in answer.text
+    # A row means half what its introduction means; the introduction itself still answers
+    # what it alone says.
+    answer = ask_with_tokens(runtime, passage, "Where do the ferries to Skerra leave from?")
+    assert answer.text == "Ferries leave for the island of Skerra from the north pier."
 
 
 def test_the_step_a_question_asks_for():

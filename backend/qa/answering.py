@@ -127,6 +127,12 @@ def score_sentences(
     """Meaning + distinctive shared words + passage similarity, one score per candidate
     (`borrowing`: the candidates' `borrowing`, when the caller has read it)."""
     semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
+    leading, records = borrowing or sentence_borrowing(candidates)
+    # A table's row or a list's item means little alone ("Day: Saturday; Departure: 10:30."):
+    # its meaning is half its own, half its introduction's, when that is closer.
+    for i, before in enumerate(leading):
+        if records[i] and before is not None:
+            semantic[i] = max(semantic[i], (semantic[i] + semantic[before]) / 2)
     sentence_terms = [content_words(c.text) for c in candidates]
     idf = _local_idf(sentence_terms)
     asked = with_spelling_matches(content_words(question), idf)
@@ -138,7 +144,6 @@ def score_sentences(
     # (for a table's rows or a list's items, the sentence introducing the table or list:
     # `sentence_roles.leading_sentences`).
     carried = np.zeros(len(candidates))
-    leading, records = borrowing or sentence_borrowing(candidates)
     for i, before in enumerate(leading):
         if before is not None:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i]
