@@ -157,8 +157,10 @@ def test_start_up_embeds_again_the_documents_another_encoder_made(runtime, squad
 
     again = _cli("prepare-vectors", env=env)
     assert again.returncode == 0, again.stderr
-    assert f"1 documents have vectors from another encoder than {current}" in again.stdout
-    assert "Embedded 1 documents (1 passages) again" in again.stdout
+    assert f"The vectors of 1 of the documents come from another encoder than {current}" in (
+        again.stdout
+    )
+    assert "Rebuilt 1 documents (1 passages)" in again.stdout
     with runtime.session() as session:
         assert session.get(Document, stale).encoder == current
     third = _cli("prepare-vectors", env=env)

@@ -141,32 +141,24 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
     store = open_vector_store(rt.settings)
     try:
         reason = vectors.rebuild_reason(rt.session, store)
+        encoder = vectors_version(rt.settings.embedding_quantized)
+        stale = [] if reason else vectors.documents_from_another_encoder(rt.session, encoder)
+        if reason and note:
+            print(note)
+        if stale:
+            reason = (f"The vectors of {len(stale)} of the documents come from another encoder "
+                      f"than {encoder}: embedding them again, so questions compare with them.")
         if reason:
-            if note:
-                print(note)
             print(reason)
             summary = vectors.reindex(
                 sessions=rt.session,
                 embedder=rt.embedder,
                 store=store,
+                document_ids=stale or None,
                 progress=progress_bar("Rebuilding vectors"),
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
-        encoder = vectors_version(rt.settings.embedding_quantized)
-        stale = vectors.documents_from_another_encoder(rt.session, encoder)
-        if stale:
-            print(f"{len(stale)} documents have vectors from another encoder than {encoder}: "
-                  "embedding them again, so questions compare with them.")
-            summary = vectors.reindex(
-                sessions=rt.session,
-                embedder=rt.embedder,
-                store=store,
-                document_ids=stale,
-                progress=progress_bar("Embedding again"),
-            )
-            print(f"Embedded {summary.documents} documents ({summary.chunks} passages) again "
-                  f"in {summary.seconds:.0f} s.")
         unread = vectors.documents_without_token_states(rt.session)
         if unread:
             read = vectors.backfill_token_states(
