@@ -145,6 +145,27 @@ def test_an_answer_opening_with_a_pronoun_says_what_it_points_back_to(runtime):
     assert elected.text == "The Parliament has 705 members elected every five years.", elected.text
 
 
+def test_a_sentence_going_on_about_the_answer_is_part_of_it(runtime):
+    """"Can I undo deleting my account?": the best sentence says what deleting does, and the
+    next one, pointing back at it, says it cannot be undone; the answer holds both. A next
+    sentence that names its own subject stays out."""
+    text = (
+        "Deleting your account removes every document you uploaded. It cannot be undone. "
+        "Exports of your documents are kept for thirty days after you ask for them."
+    )
+    passage = Passage(1, 1, "account.txt", None, text, score=1.0, similarity=0.5)
+
+    answer = ask_with_tokens(runtime, passage, "Can I undo deleting my account?")
+    assert answer.text == (
+        "Deleting your account removes every document you uploaded. It cannot be undone."
+    ), answer.text
+    undone = text.index("It cannot")
+    assert answer.sources[0]["highlights"] == [[0, undone - 1], [undone, undone + 20]]
+    kept = ask_with_tokens(runtime, passage, "How long are exports of my documents kept?")
+    assert kept.text.startswith("Exports of your documents are kept"), kept.text
+    assert "undone" not in kept.text
+
+
 def test_which_sentences_point_back_at_the_one_before():
     for sentence in (
         "It appoints the board.",

@@ -2,9 +2,11 @@
 one (a procedure answers whole; a question asking for one step, "What is the second step?",
 gets that step); else the best one; its neighbour in the same passage
 when that scored nearly as well (a two-sentence answer reads as one passage; a table's row
-is a record, an answer of its own); and the sentence before the first of them when that one
+is a record, an answer of its own); the sentence before the first of them when that one
 opens pointing back ("It appoints the board ..." needs the sentence naming what "it" is:
-`sentence_roles.points_back`)."""
+`sentence_roles.points_back`); and, for an answer of one sentence, the next one when that
+points back at it and goes on about it ("Deleting your account removes every document you
+uploaded." "It cannot be undone.")."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ import numpy as np
 from backend.qa.sentence_roles import NUMBERED, points_back, row_labels
 
 SECOND_SENTENCE_MARGIN = 0.5
+# A sentence going on about the best one names it with a pronoun ("It", "This", "They"), so
+# it scores less than it would with the name: it joins within this wider margin. On
+# squad-dev, answer containment rose up to 1.25 and held above it (0.8843 -> 0.8858).
+CONTINUATION_MARGIN = 1.25
 # A longer numbered list is a catalogue, not a procedure: its best item answers alone.
 MAX_STEPS = 12
 ADJACENT_ONLY = True
@@ -58,6 +64,8 @@ def answer_sentences(
     if runner_up is not None:
         chosen.append(runner_up)
     chosen.extend(_antecedent(candidates, chosen))
+    if len(chosen) == 1:
+        chosen.extend(_continuation(candidates, scores, int(order[0])))
     return chosen
 
 
@@ -143,6 +151,22 @@ def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Ca
     if before is None or not _adjacent(before, first, candidates):
         return []
     return [] if not before.stands or before in chosen else [before]
+
+
+def _continuation(candidates: list[Candidate], scores: np.ndarray, best: int) -> list[Candidate]:
+    """The sentence after the best one, when it points back at it ("It cannot be undone.")
+    and scored within CONTINUATION_MARGIN of it: the answer then says what follows of it."""
+    if best + 1 == len(candidates):
+        return []
+    first, after = candidates[best], candidates[best + 1]
+    goes_on = (
+        after.stands
+        and points_back(after.text)
+        and _adjacent(first, after, candidates)
+        and not _rows(first, after)
+    )
+    close = float(scores[best]) - float(scores[best + 1]) <= CONTINUATION_MARGIN
+    return [after] if goes_on and close else []
 
 
 def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
