@@ -114,21 +114,21 @@ def test_older_passages_are_read_at_question_time_until_reindexed(runtime, squad
 
 
 def test_start_up_stores_the_token_states_of_older_passages(runtime, squad_doc):
-    from backend.operations import vectors
+    from backend.operations import token_state_upkeep
 
     user = factories.make_user(runtime)
     doc = factories.upload_and_wait(runtime, user, squad_doc.name, squad_doc.read_bytes())
     stored = _ask(runtime, user, runtime.embedder)
     _forget_token_states(runtime, doc.id)
 
-    unread = vectors.documents_without_token_states(runtime.session)
+    unread = token_state_upkeep.documents_without_token_states(runtime.session)
     assert doc.id in unread
-    done = vectors.backfill_token_states(
+    done = token_state_upkeep.backfill_token_states(
         sessions=runtime.session, embedder=runtime.embedder, documents=[doc.id]
     )
 
     assert done == doc.chunk_count
-    assert doc.id not in vectors.documents_without_token_states(runtime.session)
+    assert doc.id not in token_state_upkeep.documents_without_token_states(runtime.session)
     counting = CountingEncoder(runtime.embedder)
     again = _ask(runtime, user, counting)
     assert counting.read == []
@@ -138,7 +138,7 @@ def test_start_up_stores_the_token_states_of_older_passages(runtime, squad_doc):
 def test_start_up_repacks_eight_bit_token_states_in_four_bits(runtime, squad_doc):
     """Passages stored in the former eight-bit format are repacked from what is stored (no
     encoder run), in half the bytes, and answer the same question the same way."""
-    from backend.operations import vectors
+    from backend.operations import token_state_upkeep
     from backend.retrieval.pooling import pack_int8_token_states, token_states_format
 
     user = factories.make_user(runtime)
@@ -155,16 +155,16 @@ def test_start_up_repacks_eight_bit_token_states_in_four_bits(runtime, squad_doc
         )
     eight_bit = {c.id: c.token_states for c in factories.document_chunks(runtime, doc.id)}
     before = _ask(runtime, user, runtime.embedder)
-    assert vectors.passages_with_int8_token_states(runtime.session) == len(chunks)
+    assert token_state_upkeep.passages_with_int8_token_states(runtime.session) == len(chunks)
 
     counting = CountingEncoder(runtime.embedder)
     seen: list[tuple[int, int]] = []
-    done = vectors.repack_token_states(
+    done = token_state_upkeep.repack_token_states(
         sessions=runtime.session, progress=lambda n, total: seen.append((n, total))
     )
 
     assert done == len(chunks) and seen[-1] == (len(chunks), len(chunks))
-    assert vectors.passages_with_int8_token_states(runtime.session) == 0
+    assert token_state_upkeep.passages_with_int8_token_states(runtime.session) == 0
     for chunk in factories.document_chunks(runtime, doc.id):
         assert token_states_format(chunk.token_states) == 2
         assert len(chunk.token_states) < 0.55 * len(eight_bit[chunk.id])
@@ -173,4 +173,4 @@ def test_start_up_repacks_eight_bit_token_states_in_four_bits(runtime, squad_doc
     assert after.text == before.text
     assert [s["chunk_id"] for s in after.sources] == [s["chunk_id"] for s in before.sources]
     assert abs(after.score - before.score) < 0.05
-    assert vectors.repack_token_states(sessions=runtime.session) == 0
+    assert token_state_upkeep.repack_token_states(sessions=runtime.session) == 0

@@ -88,7 +88,7 @@ def pack_vectors(vectors: np.ndarray) -> bytes:
 # each token's character span (two uint32) and its scale (float16), then the vectors. Format 2
 # keeps each component in four bits (two to a byte, levels -7..7 of the token's scale, about
 # 200 bytes a token); format 1, written before, in eight (about 390 bytes a token). Both are
-# read; `operations.vectors.repack_token_states` turns format 1 into format 2.
+# read; `operations.token_state_upkeep.repack_token_states` turns format 1 into format 2.
 TOKEN_STATES_FORMAT = 2
 INT8_TOKEN_STATES = 1
 _TOKEN_HEADER = struct.Struct("<BHI")

@@ -17,7 +17,7 @@ from backend.accounts import users
 from backend.config import get_settings
 from backend.ledger import catalog, task_records
 from backend.models import TaskRecord
-from backend.operations import vectors
+from backend.operations import token_state_upkeep, vectors
 from backend.retrieval import term_stats
 from backend.retrieval.embeddings import vectors_version
 from backend.retrieval.stores import open_vector_store
@@ -159,9 +159,9 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
-        unread = vectors.documents_without_token_states(rt.session)
+        unread = token_state_upkeep.documents_without_token_states(rt.session)
         if unread:
-            read = vectors.backfill_token_states(
+            read = token_state_upkeep.backfill_token_states(
                 sessions=rt.session,
                 embedder=rt.embedder,
                 documents=unread,
@@ -169,8 +169,8 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Stored the token states of {read} passages processed before they were "
                   "kept (questions no longer read them with the encoder).")
-        if vectors.passages_with_int8_token_states(rt.session):
-            repacked = vectors.repack_token_states(
+        if token_state_upkeep.passages_with_int8_token_states(rt.session):
+            repacked = token_state_upkeep.repack_token_states(
                 sessions=rt.session, progress=count_bar("Repacking token states", "passages")
             )
             print(f"Stored the token states of {repacked} passages in four bits instead of "
