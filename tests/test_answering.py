@@ -342,6 +342,51 @@ def test_a_pages_title_and_its_first_heading_are_both_headings(runtime):
     assert "Configuring" not in answer.text
 
 
+KETTLE_MANUAL = (
+    b"<html><body><h1>Kettle manual</h1>"
+    b"<p>Thank you for choosing our kettle. Please read these instructions before first use "
+    b"and keep them for future reference.</p>"
+    b"<h2>Before first use</h2>"
+    b"<p>Fill the kettle to the MAX mark, boil the water and pour it away. Repeat this twice "
+    b"to remove any manufacturing residues.</p>"
+    b"<h2>Descaling</h2>"
+    b"<p>Limescale builds up faster in hard water areas. Fill the kettle with equal parts "
+    b"white vinegar and water, let it stand overnight, then empty and rinse it. Boil clean "
+    b"water twice and discard it before using the kettle again.</p>"
+    b"<h2>Warranty</h2>"
+    b"<p>The kettle is guaranteed for two years from the date of purchase against defects in "
+    b"materials and workmanship. The warranty does not cover damage caused by limescale, "
+    b"misuse or repairs by unauthorised persons.</p>"
+    b"</body></html>"
+)
+
+
+def test_every_sentence_of_a_section_borrows_its_headings_words(runtime):
+    """A section's sentences seldom repeat what its heading names: "How long is the warranty?"
+    is answered by "guaranteed for two years" under "Warranty", not only by the one sentence
+    that says "warranty" again (as before), and the first use's steps are under "Before
+    first use", not in the thanks that mention it in passing."""
+    passage = page_passage(KETTLE_MANUAL, "kettle.html")
+    text = passage.text
+    starts = [text.index("Thank"), text.index("Boil clean")]
+    sections = sentence_roles.section_headings(text, starts)
+    assert [[text[a:b] for a, b in spans] for spans in sections] == [
+        ["Kettle manual"],
+        ["Descaling"],
+    ]
+
+    warranty = ask_with_tokens(runtime, passage, "How long is the warranty?")
+    assert warranty.found and "guaranteed for two years" in warranty.text, warranty.text
+
+    first_use = ask_with_tokens(
+        runtime, passage, "What should I do before using the kettle for the first time?"
+    )
+    assert first_use.text.startswith("Fill the kettle to the MAX mark"), first_use.text
+    # A question the heading alone does not answer still goes to the sentence that does.
+    covered = ask_with_tokens(runtime, passage, "Is damage caused by limescale covered?")
+    assert covered.text.startswith("The warranty does not cover damage"), covered.text
+
+
 def test_headings_are_told_from_list_items_and_table_rows():
     text = (
         "Intro to the harbour.\n\n"

@@ -730,6 +730,31 @@ def test_chunks_end_at_paragraph_boundaries_when_the_paragraph_fits(
     assert [c.text for c in chunks] == [first, second]
 
 
+MANUAL_SECTIONS = [
+    ("Safety", "Never immerse the kettle or its power base in water. " * 3),
+    ("Before first use", "Fill the kettle to the MAX mark, boil the water and pour it away. " * 3),
+    ("Descaling", "Descale the kettle once a month if you live in a hard water area. " * 4),
+    ("Troubleshooting", "Problem: The kettle does not switch on; Cause: Not on its base."),
+    ("Warranty", "The kettle is guaranteed for two years from the date of purchase. " * 2),
+]
+
+
+@pytest.mark.parametrize("max_tokens", range(40, 200, 8))
+def test_a_heading_starts_the_chunk_of_the_text_it_titles(
+    count_tokens: Callable[[str], int], max_tokens: int
+) -> None:
+    """A section's heading never closes a chunk with its text in the next one, whatever the
+    chunk size: the chunk holding "Warranty" holds what the warranty is."""
+    text = "\n\n".join(f"{heading}\n\n{body.strip()}" for heading, body in MANUAL_SECTIONS)
+    chunks = chunk_pages([PageText(1, text)], count_tokens=count_tokens, max_tokens=max_tokens)
+    for chunk in chunks[:-1]:
+        last = chunk.text.rsplit("\n\n", 1)[-1]
+        assert last not in dict(MANUAL_SECTIONS), (max_tokens, chunk.text)
+    for heading, body in MANUAL_SECTIONS:
+        first = split_sentences(body)[0].text
+        assert any(f"{heading}\n\n{first}" in chunk.text for chunk in chunks), heading
+
+
 def test_long_sentence_is_split_between_words(count_tokens: Callable[[str], int]) -> None:
     words = [f"word{n}" for n in range(600)]
     text = " ".join(words)

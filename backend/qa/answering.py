@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +28,14 @@ import numpy as np
 from backend.documents.ingest import split_sentences
 from backend.qa.answer_sentences import Candidate, answer_sentences, numbered_steps
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
-from backend.qa.sentence_roles import Borrowing, asks, heading_spans, introduces, sentence_borrowing
+from backend.qa.sentence_roles import (
+    Borrowing,
+    asks,
+    heading_spans,
+    introduces,
+    section_headings,
+    sentence_borrowing,
+)
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 
@@ -48,6 +56,8 @@ PASSAGE_WEIGHT = 0.5
 PREVIOUS_SENTENCE_WEIGHT = 0.5
 # The share a record (a table's row, a list's item) borrows of its introduction's words.
 RECORD_WEIGHT = 1.0
+# The share every sentence of a section borrows of its heading's words.
+HEADING_WEIGHT = 1.0
 MIN_WORDS = 3
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -123,9 +133,11 @@ def score_sentences(
     embedder: TextEmbedder,
     lexical_weight: float = LEXICAL_WEIGHT,
     borrowing: Borrowing | None = None,
+    sections: list[list[tuple[int, int]]] | None = None,
 ) -> np.ndarray:
     """Meaning + distinctive shared words + passage similarity, one score per candidate
-    (`borrowing`: the candidates' `borrowing`, when the caller has read it)."""
+    (`borrowing` and `sections`: the candidates' `sentence_borrowing` and `section_spans`,
+    when the caller has read them)."""
     semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
     leading, records = borrowing or sentence_borrowing(candidates)
     # A table's row or a list's item means little alone ("Day: Saturday; Departure: 10:30."):
@@ -143,16 +155,39 @@ def score_sentences(
     # four-carbon compound."): the question words only its predecessor holds count in part
     # (for a table's rows or a list's items, the sentence introducing the table or list:
     # `sentence_roles.leading_sentences`).
+    # Every sentence of a section is about what the section's heading names ("Warranty" over
+    # "The kettle is guaranteed for two years."): the question words only the heading holds
+    # count for each of them, as much as words the sentence before holds.
+    if sections is None:
+        sections = section_spans(candidates, passages)
+    headings = [
+        content_words(" ".join(passages[c.passage].text[a:b] for a, b in spans))
+        for c, spans in zip(candidates, sections, strict=True)
+    ]
     carried = np.zeros(len(candidates))
+    headed = np.zeros(len(candidates))
     for i, before in enumerate(leading):
+        only_heading = (asked & headings[i]) - sentence_terms[i]
+        headed[i] = sum(idf.get(t, unseen) for t in only_heading) / total
         if before is not None:
-            only_before = (asked & sentence_terms[before]) - sentence_terms[i]
+            only_before = (asked & sentence_terms[before]) - sentence_terms[i] - only_heading
             carried[i] = sum(idf[t] for t in only_before) / total
     # A table's row or a list's item says nothing without what introduces it: its words are
     # the record's own.
     lexical = lexical + np.where(records, RECORD_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
+    lexical = lexical + HEADING_WEIGHT * headed
     closeness = np.array([passages[c.passage].similarity for c in candidates])
     return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+
+
+def section_spans(
+    candidates: list[Candidate], passages: list[Passage]
+) -> list[list[tuple[int, int]]]:
+    """Each candidate's section heading in its passage (`section_headings`: its spans)."""
+    out: list[list[tuple[int, int]]] = []
+    for index, group in groupby(candidates, key=lambda c: c.passage):
+        out.extend(section_headings(passages[index].text, [c.start for c in group]))
+    return out
 
 
 def sentence_vectors(
@@ -205,12 +240,25 @@ def extractive_answer(
         return Answer(text=NOT_FOUND, found=False)
     borrowing = sentence_borrowing(candidates)
     leading, records = borrowing
+    sections = section_spans(candidates, passages)
     scores = score_sentences(
-        question, question_vector, candidates, passages, embedder, lexical_weight, borrowing
+        question,
+        question_vector,
+        candidates,
+        passages,
+        embedder,
+        lexical_weight,
+        borrowing,
+        sections,
     )
     if tokens is not None:
         texts = [passage.text for passage in passages]
-        # A record matches with its introduction's tokens as its own, as with its words.
+        # A record matches with its introduction's tokens as its own, and every sentence with
+        # its section heading's, as with their words.
+        intros = [
+            [(candidates[b].start, candidates[b].end)] if record and b is not None else []
+            for b, record in zip(leading, records, strict=True)
+        ]
         scores = scores + TOKEN_MATCH_WEIGHT * token_match(
             question,
             candidates,
@@ -218,7 +266,7 @@ def extractive_answer(
             tokens,
             asked=question_tokens,
             stored=[passage.tokens for passage in passages],
-            borrows=[b if record else None for b, record in zip(leading, records, strict=True)],
+            lent=[intro + heading for intro, heading in zip(intros, sections, strict=True)],
         )
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one; nor is a

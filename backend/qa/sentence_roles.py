@@ -18,16 +18,13 @@ from typing import Protocol
 import numpy as np
 
 from backend.documents.ingest import LIST_NUMBER
+from backend.documents.ingest.sentences import CLOSING_PUNCTUATION, closes, may_title
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
-CLOSING_PUNCTUATION = ".!?:;\u2026\u3002\uff01\uff1f"
 SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
-CLOSING_QUOTES = "\"'\u201d\u2019)]"
-HEADING_MAX_WORDS = 12
 PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 WORD_RE = re.compile(r"[a-z0-9]+")
-DIGIT = re.compile(r"\d")
 # A table's row as extraction writes it: "Day: Saturday; Departure: 10:30; Return: 19:05."
 ROW_CELL = re.compile(r"([^:;]{1,40}): \S")
 # A sentence opening with one of these words is about what the sentence before it named.
@@ -61,28 +58,37 @@ def heading_spans(text: str) -> set[tuple[int, int]]:
     paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
     out: set[tuple[int, int]] = set()
     at = 0
-    for titled, group in groupby(paragraphs, key=lambda p: _titles(p[1])):
+    for titled, group in groupby(paragraphs, key=lambda p: may_title(p[1])):
         run = list(group)
         before = paragraphs[at - 1][1] if at else ""
         at += len(run)
         after = paragraphs[at][1] if at < len(paragraphs) else ""
-        opens = not before or _closes(before, SENTENCE_END)
-        if titled and opens and _closes(after, CLOSING_PUNCTUATION):
+        opens = not before or closes(before, SENTENCE_END)
+        if titled and opens and closes(after, CLOSING_PUNCTUATION):
             out.update((start, start + len(body)) for start, body in run)
     return out
 
 
-def _titles(paragraph: str) -> bool:
-    """Short, with no closing punctuation and no figures: it may title what follows."""
-    return (
-        not _closes(paragraph, CLOSING_PUNCTUATION)
-        and len(WORD_RE.findall(paragraph.lower())) <= HEADING_MAX_WORDS
-        and not DIGIT.search(paragraph)
-    )
-
-
-def _closes(paragraph: str, marks: str) -> bool:
-    return paragraph.rstrip(CLOSING_QUOTES)[-1:] in marks if paragraph else False
+def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, int]]]:
+    """For each offset in `starts`, the heading its section has in the text: the spans of the
+    nearest heading before it and of the headings directly above that one ("Kettle manual"
+    then "Warranty"); none before the text's first heading. Every sentence of a section is
+    about what its heading names ("Warranty": "The kettle is guaranteed for two years.")."""
+    runs: list[list[tuple[int, int]]] = []
+    for start, end in sorted(heading_spans(text)):
+        if runs and not text[runs[-1][-1][1] : start].strip():
+            runs[-1].append((start, end))
+        else:
+            runs.append([(start, end)])
+    out = []
+    for offset in starts:
+        heading: list[tuple[int, int]] = []
+        for run in runs:
+            if run[-1][1] > offset:
+                break
+            heading = run
+        out.append(heading)
+    return out
 
 
 def row_labels(sentence: str) -> tuple[str, ...] | None:
@@ -120,7 +126,7 @@ def record_keys(sentences: list[str], same_passage: list[bool]) -> list[tuple[st
     for i, sentence in enumerate(sentences):
         key = row_labels(sentence)
         marked = ITEM_MARK.match(sentence) is not None
-        if key is None and same_passage[i] and (marked or not _closes(sentence, SENTENCE_END)):
+        if key is None and same_passage[i] and (marked or not closes(sentence, SENTENCE_END)):
             before = sentences[i - 1]
             if introduces(before) or out[i - 1] == LIST_ITEM:
                 key = LIST_ITEM

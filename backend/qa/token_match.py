@@ -72,13 +72,14 @@ def token_match(
     encoder: TokenEncoder,
     asked: TokenStates | None = None,
     stored: Sequence[TokenStates | None] | None = None,
-    borrows: Sequence[int | None] | None = None,
+    lent: Sequence[Sequence[tuple[int, int]]] | None = None,
 ) -> np.ndarray:
     """Each candidate's token match with the question plus its passage's match at
     `PASSAGE_MATCH_WEIGHT` (`candidates` point into `passages`; `stored`, their token states
     kept at processing, None for a passage to read now; `asked`, the question's token states
-    when already computed; `borrows[i]`, a candidate of the same passage whose tokens count as
-    candidate i's own: for a table's row or a list's item, the sentence introducing it)."""
+    when already computed; `lent[i]`, spans of candidate i's passage whose tokens count as its
+    own: for a table's row or a list's item, the sentence introducing it; for a section's
+    sentence, the section's heading)."""
     out = np.zeros(len(candidates), dtype=np.float32)
     if not candidates:
         return out
@@ -101,12 +102,9 @@ def token_match(
         passage = states[index]
         assert passage is not None
         spans = [(candidates[i].start, candidates[i].end) for i in rows]
-        lent = [_span(candidates, borrows[i]) if borrows else None for i in rows]
+        also = [lent[i] for i in rows] if lent is not None else None
         whole = passage.match(asked.vectors, [(0, len(passages[index]))], weights)[0]
-        own = passage.match(asked.vectors, spans, weights, also=lent)
+        own = passage.match(asked.vectors, spans, weights, also=also)
         out[rows] = own + PASSAGE_MATCH_WEIGHT * whole
     return out
 
-
-def _span(candidates: Sequence[SentenceSpan], index: int | None) -> tuple[int, int] | None:
-    return None if index is None else (candidates[index].start, candidates[index].end)

@@ -25,12 +25,13 @@ class TokenStates:
         question: np.ndarray,
         spans: Sequence[Span],
         weights: np.ndarray | None = None,
-        also: Sequence[Span | None] | None = None,
+        also: Sequence[Sequence[Span]] | None = None,
     ) -> np.ndarray:
         """Late interaction: for each span, the mean over the question's tokens of their best
         cosine with a token inside the span (0 for a span with no token); `weights`, one per
-        question token, make it a weighted mean; `also[row]`, a second span whose tokens count
-        as the row's own (a table's row reads with the sentence introducing the table)."""
+        question token, make it a weighted mean; `also[row]`, more spans whose tokens count
+        as the row's own (a table's row reads with the sentence introducing the table, a
+        section's sentence with the section's heading)."""
         starts = np.array([a for a, _ in self.offsets])
         ends = np.array([b for _, b in self.offsets])
         out = np.zeros(len(spans), dtype=np.float32)
@@ -41,9 +42,8 @@ class TokenStates:
         similarity = question @ self.vectors.T  # (question tokens, text tokens)
         for row, (start, end) in enumerate(spans):
             inside = (starts >= start) & (ends <= end) & (ends > starts)
-            extra = also[row] if also is not None else None
-            if extra is not None:
-                inside |= (starts >= extra[0]) & (ends <= extra[1]) & (ends > starts)
+            for a, b in also[row] if also is not None else ():
+                inside |= (starts >= a) & (ends <= b) & (ends > starts)
             if inside.any():
                 out[row] = float(similarity[:, inside].max(axis=1) @ share)
         return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from backend.documents.ingest.pages import ExtractionError, PageText
-from backend.documents.ingest.sentences import split_sentences
+from backend.documents.ingest.sentences import may_title, split_sentences
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
 _WORD = re.compile(r"\S+")
@@ -236,6 +236,7 @@ def _pack(
             break
         end = max(bisect_right(prefix, prefix[start] + budget) - 1, fresh + 1)
         end = _paragraph_end(units, prefix, start, fresh + 1, end, budget)
+        end = _heading_end(units, text, fresh + 1, end)
         tokens = _tokens(units, prefix, text, counter, start, end)
         while tokens > budget + counter.special and (end > fresh + 1 or start < fresh):
             start, end = (start, end - 1) if end > fresh + 1 else (start + 1, end)
@@ -264,6 +265,23 @@ def _paragraph_end(
     fits = prefix[paragraph_end] - prefix[cut] <= budget
     # A chunk of one short heading or line is poor for retrieval, so only cut when half full.
     return cut if fits and prefix[cut] - prefix[start] >= budget // 2 else end
+
+
+def _heading_end(units: list[_Unit], text: str, least: int, end: int) -> int:
+    """Move the end back before the headings that would close the chunk ("Troubleshooting"
+    above a table that begins the next one): a heading goes with the text it titles."""
+    while least < end < len(units) and _lone_title(units, text, end - 1):
+        end -= 1
+    return end
+
+
+def _lone_title(units: list[_Unit], text: str, index: int) -> bool:
+    """Whether units[index] is a paragraph of its own that may title what follows it."""
+    unit = units[index]
+    alone = (index == 0 or units[index - 1].paragraph != unit.paragraph) and (
+        index + 1 == len(units) or units[index + 1].paragraph != unit.paragraph
+    )
+    return alone and may_title(text[unit.start : unit.end])
 
 
 def _overlap_start(units: list[_Unit], start: int, end: int, overlap: int, budget: int) -> int:
