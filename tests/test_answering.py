@@ -402,6 +402,16 @@ def test_headings_are_told_from_list_items_and_table_rows():
     )
     headings = {text[a:b] for a, b in sentence_roles.heading_spans(text)}
     assert headings == {"Harbour wall repairs"}
+    # A section's number does not make its heading a figure; numbered lines in a row are a
+    # list's steps, each of them an answer.
+    lease = (
+        "Lease Agreement\n\n1. Parties\n\nThis lease is made between Harbour Lettings and "
+        "Maria Jensen.\n\n3.2 Rent\n\nThe rent is 950 pounds a month.\n\nIV. Pets\n\nNo "
+        "pets are allowed.\n\nTo end it early, follow these steps.\n\n1. Write to us\n\n"
+        "2. Return the keys\n\nThe deposit comes back within 14 days."
+    )
+    headings = {lease[a:b] for a, b in sentence_roles.heading_spans(lease)}
+    assert headings == {"Lease Agreement", "1. Parties", "3.2 Rent", "IV. Pets"}
     assert sentence_roles.asks("How do I change my own password?")
     assert not sentence_roles.asks("It asked why.")
     assert not sentence_roles.asks('Thesis 86 asks: "Why does the pope not build with it?"')

@@ -18,7 +18,12 @@ from typing import Protocol
 import numpy as np
 
 from backend.documents.ingest import LIST_NUMBER
-from backend.documents.ingest.sentences import CLOSING_PUNCTUATION, closes, may_title
+from backend.documents.ingest.sentences import (
+    CLOSING_PUNCTUATION,
+    SECTION_NUMBER,
+    closes,
+    may_title,
+)
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
@@ -64,7 +69,10 @@ def heading_spans(text: str) -> set[tuple[int, int]]:
         at += len(run)
         after = paragraphs[at][1] if at < len(paragraphs) else ""
         opens = not before or closes(before, SENTENCE_END)
-        if titled and opens and closes(after, CLOSING_PUNCTUATION):
+        # Numbered lines in a row are a list's items ("1. Open Settings", "2. Choose
+        # Security"); one numbered line above prose is a section's heading ("3. Rent").
+        numbered = sum(1 for _, body in run if SECTION_NUMBER.match(body))
+        if titled and opens and closes(after, CLOSING_PUNCTUATION) and numbered <= 1:
             out.update((start, start + len(body)) for start, body in run)
     return out
 

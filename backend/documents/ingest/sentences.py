@@ -46,12 +46,19 @@ _HEADING_WORD = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
 
 
+# A section's number before its title ("3. Rent", "4.2 Deposits", "IV. Repairs").
+SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.)\s+(?=\S)")
+
+
 def may_title(paragraph: str) -> bool:
-    """Short, with no closing punctuation and no figures: it may title what follows."""
+    """Short, with no closing punctuation and no figures but a section's number ("3. Rent"):
+    it may title what follows."""
+    number = SECTION_NUMBER.match(paragraph)
+    title = paragraph[number.end() :] if number else paragraph
     return (
         not closes(paragraph, CLOSING_PUNCTUATION)
-        and len(_HEADING_WORD.findall(paragraph.lower())) <= _HEADING_MAX_WORDS
-        and not _DIGIT.search(paragraph)
+        and len(_HEADING_WORD.findall(title.lower())) <= _HEADING_MAX_WORDS
+        and not _DIGIT.search(title)
     )
 
 
