@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.documents.ingest import headings
 from backend.qa import answering, question_words, sentence_roles
 from backend.qa.answering import Passage, content_words
 from backend.qa.question_words import with_spelling_matches
@@ -329,7 +330,7 @@ def test_a_pages_title_and_its_first_heading_are_both_headings(runtime):
         "Set result_backend to a Redis URL in the settings file. The worker reads it at "
         "start-up.\n"
     )
-    assert {text[a:b] for a, b in sentence_roles.heading_spans(text)} == {
+    assert {text[a:b] for a, b in headings.heading_spans(text)} == {
         "Celery user guide",
         "Configuring the result backend",
     }
@@ -369,7 +370,7 @@ def test_every_sentence_of_a_section_borrows_its_headings_words(runtime):
     passage = page_passage(KETTLE_MANUAL, "kettle.html")
     text = passage.text
     starts = [text.index("Thank"), text.index("Boil clean")]
-    sections = sentence_roles.section_headings(text, starts)
+    sections = headings.section_headings(text, starts)
     assert [[text[a:b] for a, b in spans] for spans in sections] == [
         ["Kettle manual"],
         ["Descaling"],
@@ -400,8 +401,8 @@ def test_headings_are_told_from_list_items_and_table_rows():
         "That was a record.\n\n"
         "A heading at the end with nothing after it"
     )
-    headings = {text[a:b] for a, b in sentence_roles.heading_spans(text)}
-    assert headings == {"Harbour wall repairs"}
+    found = {text[a:b] for a, b in headings.heading_spans(text)}
+    assert found == {"Harbour wall repairs"}
     # A section's number does not make its heading a figure; numbered lines in a row are a
     # list's steps, each of them an answer.
     lease = (
@@ -410,8 +411,8 @@ def test_headings_are_told_from_list_items_and_table_rows():
         "pets are allowed.\n\nTo end it early, follow these steps.\n\n1. Write to us\n\n"
         "2. Return the keys\n\nThe deposit comes back within 14 days."
     )
-    headings = {lease[a:b] for a, b in sentence_roles.heading_spans(lease)}
-    assert headings == {"Lease Agreement", "1. Parties", "3.2 Rent", "IV. Pets"}
+    found = {lease[a:b] for a, b in headings.heading_spans(lease)}
+    assert found == {"Lease Agreement", "1. Parties", "3.2 Rent", "IV. Pets"}
     assert sentence_roles.asks("How do I change my own password?")
     assert not sentence_roles.asks("It asked why.")
     assert not sentence_roles.asks('Thesis 86 asks: "Why does the pope not build with it?"')

@@ -26,16 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest import split_sentences
+from backend.documents.ingest.headings import heading_spans, section_headings
 from backend.qa.answer_sentences import Candidate, answer_sentences, numbered_steps
 from backend.qa.question_words import missing_names, name_phrases, with_spelling_matches
-from backend.qa.sentence_roles import (
-    Borrowing,
-    asks,
-    heading_spans,
-    introduces,
-    section_headings,
-    sentence_borrowing,
-)
+from backend.qa.sentence_roles import Borrowing, asks, introduces, sentence_borrowing
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 from backend.retrieval.lexical import content_terms
 

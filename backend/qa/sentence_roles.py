@@ -1,6 +1,6 @@
 """Which sentences of a passage can stand as an answer: not a question the text itself asks
 ("How do I change my own password?" in a FAQ), not a heading ("Configuring the result
-backend"). Both restate what is asked better than anything, and the answer is the text under
+backend": `backend.documents.ingest.headings`). Both restate what is asked better than anything, and the answer is the text under
 them (`answering` still lets their words carry to the sentence after them). And which cannot
 stand alone: one that opens pointing back ("It appoints the board of the central bank.") is
 shown with the sentence before it, which names what "it" is. And what a sentence may borrow
@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import groupby
 from typing import Protocol
 
 import numpy as np
 
 from backend.documents.ingest import LIST_NUMBER
-from backend.documents.ingest.sentences import (
-    CLOSING_PUNCTUATION,
-    SECTION_NUMBER,
+from backend.documents.ingest.headings import (
+    SENTENCE_END,
     closes,
-    may_title,
 )
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
-SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
-PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 WORD_RE = re.compile(r"[a-z0-9]+")
 # A table's row as extraction writes it: "Day: Saturday; Departure: 10:30; Return: 19:05."
 ROW_CELL = re.compile(r"([^:;]{1,40}): \S")
@@ -50,53 +45,6 @@ def points_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun ("It", "They", "This", "His" ...): on its own it
     does not say who or what it is about ("Who appoints the board?" -> "It appoints ...")."""
     return POINTS_BACK.match(sentence.lstrip()) is not None
-
-
-def heading_spans(text: str) -> set[tuple[int, int]]:
-    """Paragraphs that title the text after them ("Configuring the result backend",
-    "Password resets"): short, without closing punctuation or figures, in a run of such
-    paragraphs (a page's title, then its first heading) that follows the start of the passage
-    or a paragraph ending a sentence, and comes before one that ends with punctuation. A list's
-    items, which follow an introduction ending in a colon, stay answers; so does a lone line
-    with figures, such as a table row ("Population 4,500,000"), and a run that ends the
-    passage."""
-    paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
-    out: set[tuple[int, int]] = set()
-    at = 0
-    for titled, group in groupby(paragraphs, key=lambda p: may_title(p[1])):
-        run = list(group)
-        before = paragraphs[at - 1][1] if at else ""
-        at += len(run)
-        after = paragraphs[at][1] if at < len(paragraphs) else ""
-        opens = not before or closes(before, SENTENCE_END)
-        # Numbered lines in a row are a list's items ("1. Open Settings", "2. Choose
-        # Security"); one numbered line above prose is a section's heading ("3. Rent").
-        numbered = sum(1 for _, body in run if SECTION_NUMBER.match(body))
-        if titled and opens and closes(after, CLOSING_PUNCTUATION) and numbered <= 1:
-            out.update((start, start + len(body)) for start, body in run)
-    return out
-
-
-def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, int]]]:
-    """For each offset in `starts`, the heading its section has in the text: the spans of the
-    nearest heading before it and of the headings directly above that one ("Kettle manual"
-    then "Warranty"); none before the text's first heading. Every sentence of a section is
-    about what its heading names ("Warranty": "The kettle is guaranteed for two years.")."""
-    runs: list[list[tuple[int, int]]] = []
-    for start, end in sorted(heading_spans(text)):
-        if runs and not text[runs[-1][-1][1] : start].strip():
-            runs[-1].append((start, end))
-        else:
-            runs.append([(start, end)])
-    out = []
-    for offset in starts:
-        heading: list[tuple[int, int]] = []
-        for run in runs:
-            if run[-1][1] > offset:
-                break
-            heading = run
-        out.append(heading)
-    return out
 
 
 def row_labels(sentence: str) -> tuple[str, ...] | None:

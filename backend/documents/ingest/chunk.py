@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from backend.documents.ingest.headings import may_title
 from backend.documents.ingest.pages import ExtractionError, PageText
-from backend.documents.ingest.sentences import may_title, split_sentences
+from backend.documents.ingest.sentences import split_sentences
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
 _WORD = re.compile(r"\S+")

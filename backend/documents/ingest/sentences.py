@@ -38,33 +38,6 @@ LIST_NUMBER = r"(?:\d{1,3}|[a-z]|[ivxlc]{1,5})"
 # Such a number opening a line ("1. Open Settings."): its dot does not end a sentence.
 _ENUMERATOR = re.compile(rf"\s*{LIST_NUMBER}", re.IGNORECASE)
 _WORD_WINDOW = 40
-# Punctuation that closes a sentence or a clause; a heading ends with none of these.
-CLOSING_PUNCTUATION = ".!?:;\u2026\u3002\uff01\uff1f"
-_CLOSING_QUOTES = "\"'\u201d\u2019)]"
-_HEADING_MAX_WORDS = 12
-_HEADING_WORD = re.compile(r"[a-z0-9]+")
-_DIGIT = re.compile(r"\d")
-
-
-# A section's number before its title ("3. Rent", "4.2 Deposits", "IV. Repairs").
-SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.)\s+(?=\S)")
-
-
-def may_title(paragraph: str) -> bool:
-    """Short, with no closing punctuation and no figures but a section's number ("3. Rent"):
-    it may title what follows."""
-    number = SECTION_NUMBER.match(paragraph)
-    title = paragraph[number.end() :] if number else paragraph
-    return (
-        not closes(paragraph, CLOSING_PUNCTUATION)
-        and len(_HEADING_WORD.findall(title.lower())) <= _HEADING_MAX_WORDS
-        and not _DIGIT.search(title)
-    )
-
-
-def closes(paragraph: str, marks: str) -> bool:
-    """Whether the paragraph ends with one of `marks` (closing quotes and brackets aside)."""
-    return paragraph.rstrip(_CLOSING_QUOTES)[-1:] in marks if paragraph else False
 
 
 def split_sentences(text: str) -> list[Span]:
