@@ -97,6 +97,50 @@ def test_unrelated_question_says_no_answer_found(runtime, squad_doc):
     assert all(p["highlight"] is None for p in result["closest"])
 
 
+MANUAL = """# Kettle manual
+
+## Warranty
+
+Keep your receipt, because you will need it for every claim. Claims are handled by our service
+centre in Leeds, which replies within five working days of receiving them. The service centre
+may ask you to send the kettle back in its original packaging, and it pays the postage for
+every claim that it accepts. A kettle that is sent in without a receipt is returned to its
+owner unrepaired. Repairs carried out by anyone other than the service centre end the cover at
+once. The cover applies only in the country where the kettle was bought. A replacement kettle
+is sent when a repair would cost more than the kettle did, and a replacement keeps the cover
+the first kettle had left. Parts worn by normal use, such as the filter and the lid seal, can be
+ordered from the service centre at any time.
+
+The kettle is guaranteed for two years from the date of purchase against defects in materials
+and workmanship.
+
+## Descaling
+
+Descale the kettle once a month in a hard water area.
+"""
+
+
+def test_a_section_longer_than_a_chunk_answers_under_its_heading(runtime):
+    """The warranty's length is in the section's second chunk, which the page does not title:
+    the chunk opens with the section's heading, so "warranty" finds it and it answers."""
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, "manual.md", MANUAL.encode())
+    rows = _chunk_rows(runtime, doc.id)
+    assert len(rows) >= 2
+    held = next(r for r in rows if "two years" in r.text)
+    assert held.text.startswith("Kettle manual\n\nWarranty\n\n")
+    assert "Keep your receipt" not in held.text
+
+    result = factories.ask_and_wait(runtime, user, "How long is the warranty?")
+
+    assert result["found"] is True
+    assert "The kettle is guaranteed for two years" in result["answer"], result["answer"]
+    top = result["sources"][0]
+    assert top["text"] == held.text
+    shown = [top["text"][start:end] for start, end in top["highlights"]]
+    assert any(s.startswith("The kettle is guaranteed for two years") for s in shown), shown
+
+
 def test_users_cannot_reach_each_others_documents_or_tasks(runtime, squad_doc):
     alice = factories.make_user(runtime)
     bob = factories.make_user(runtime)

@@ -755,6 +755,29 @@ def test_a_heading_starts_the_chunk_of_the_text_it_titles(
         assert any(f"{heading}\n\n{first}" in chunk.text for chunk in chunks), heading
 
 
+def test_a_chunk_inside_a_long_section_opens_with_its_heading(
+    count_tokens: Callable[[str], int],
+) -> None:
+    """A section longer than a chunk goes on in chunks that start with its heading, within the
+    token limit; the rest of each chunk is the page's text. A page that starts inside a
+    section (a PDF's next page) carries the heading over."""
+    claims = " ".join(f"Claims of kind {n} are answered by the service centre." for n in range(30))
+    first = PageText(1, f"Kettle manual\n\nWarranty\n\n{claims}")
+    second = PageText(2, "Repairs by anyone else end the cover.\n\nDescaling\n\nUse vinegar.")
+    chunks = chunk_pages([first, second], count_tokens=count_tokens, max_tokens=60)
+
+    assert len(chunks) > 3
+    assert chunks[0].text.startswith("Kettle manual\n\nWarranty\n\nClaims of kind 0")
+    assert all(chunk.token_count == count_tokens(chunk.text) <= 60 for chunk in chunks)
+    heading = "Kettle manual\n\nWarranty\n\n"
+    later = [c.text for c in chunks[1:] if c.page == 1]
+    assert later and all(t.startswith(f"{heading}Claims of kind") for t in later), later
+    assert all(t.removeprefix(heading) in first.text for t in later)
+    on_second = [c.text for c in chunks if c.page == 2]
+    assert on_second[0].startswith("Kettle manual\n\nWarranty\n\nRepairs by anyone else")
+    assert "Descaling\n\nUse vinegar." in on_second[-1]
+
+
 def test_long_sentence_is_split_between_words(count_tokens: Callable[[str], int]) -> None:
     words = [f"word{n}" for n in range(600)]
     text = " ".join(words)

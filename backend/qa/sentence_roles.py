@@ -1,7 +1,8 @@
 """Which sentences of a passage can stand as an answer: not a question the text itself asks
 ("How do I change my own password?" in a FAQ), not a heading ("Configuring the result
-backend": `backend.documents.ingest.headings`). Both restate what is asked better than anything, and the answer is the text under
-them (`answering` still lets their words carry to the sentence after them). And which cannot
+backend": `backend.documents.ingest.headings`). Both restate what is asked better than
+anything, and the answer is the text under them (`answering` still lets their words carry to
+the sentences after them). And which cannot
 stand alone: one that opens pointing back ("It appoints the board of the central bank.") is
 shown with the sentence before it, which names what "it" is. And what a sentence may borrow
 words from: the sentence before it, or for a table's row or a list's item the sentence that

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from backend.documents.ingest.headings import may_title
+from backend.documents.ingest.headings import Sections, may_title
 from backend.documents.ingest.pages import ExtractionError, PageText
 from backend.documents.ingest.sentences import split_sentences
 
@@ -117,6 +117,7 @@ def chunk_pages(
     if budget < 1 or not 0 <= overlap_tokens < max_tokens:
         raise ValueError("max_tokens must exceed the special tokens; 0 <= overlap < max_tokens")
     drafts: list[ChunkDraft] = []
+    carried = ""  # the heading in effect at the end of the page before
     for page in pages:
         room = None if max_chunks is None else max_chunks - len(drafts)
         # A chunk takes at most `budget` tokens of units that no earlier chunk held.
@@ -125,14 +126,30 @@ def chunk_pages(
             units = _units(page.text, counter, budget, watch)
         except _Full:
             raise too_many_chunks(max_chunks or 0) from None
+        # A chunk that starts inside a section, not at a heading, opens with its section's
+        # heading ("Warranty"), so its sentences read, match and are found with it.
+        sections = Sections(page.text, carried)
+        headings = [sections.heading(unit.start) for unit in units]
+        sizes = {heading: _heading_tokens(heading, counter, budget) for heading in set(headings)}
+        reserve = [sizes[heading] for heading in headings]
         for start, end, tokens in _pack(
-            units, page.text, counter, budget, overlap_tokens, room, check
+            units, page.text, counter, budget, overlap_tokens, room, check, reserve
         ):
             text = page.text[units[start].start : units[end - 1].end]
+            if reserve[start] and tokens + reserve[start] <= max_tokens:
+                text, tokens = f"{headings[start]}\n\n{text}", tokens + reserve[start]
             drafts.append(ChunkDraft(len(drafts), page.number, text, tokens))
+        carried = sections.last
         if max_chunks is not None and len(drafts) > max_chunks:
             raise too_many_chunks(max_chunks)
     return drafts
+
+
+def _heading_tokens(heading: str, counter: _Counter, budget: int) -> int:
+    """The tokens a heading adds above a chunk: 0 for none, or for one that would take more
+    than a quarter of the chunk."""
+    tokens = counter.text(heading) if heading else 0
+    return tokens if tokens <= budget // 4 else 0
 
 
 def _units(text: str, counter: _Counter, budget: int, watch: _Watch) -> list[_Unit]:
@@ -225,21 +242,27 @@ def _pack(
     overlap: int,
     limit: int | None = None,
     check: Callable[[], None] = _no_check,
+    reserve: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int]]:
     """Greedy packing into (first unit, end unit, real token count incl. specials) triples;
-    packing stops once there are more than `limit` chunks."""
+    packing stops once there are more than `limit` chunks. `reserve[i]`: tokens to leave
+    free in a chunk starting at unit i (for its section's heading)."""
     prefix = [0, *accumulate(unit.tokens for unit in units)]
+    kept = reserve if reserve is not None else [0] * len(units)
     chunks: list[tuple[int, int, int]] = []
     start, fresh = 0, 0  # fresh: the first unit not yet in any chunk
     while start < len(units):
         check()
         if limit is not None and len(chunks) > limit:
             break
-        end = max(bisect_right(prefix, prefix[start] + budget) - 1, fresh + 1)
+        room = budget - kept[start]
+        end = max(bisect_right(prefix, prefix[start] + room) - 1, fresh + 1)
         end = _paragraph_end(units, prefix, start, fresh + 1, end, budget)
         end = _heading_end(units, text, fresh + 1, end)
         tokens = _tokens(units, prefix, text, counter, start, end)
-        while tokens > budget + counter.special and (end > fresh + 1 or start < fresh):
+        while tokens + kept[start] > budget + counter.special and (
+            end > fresh + 1 or start < fresh
+        ):
             start, end = (start, end - 1) if end > fresh + 1 else (start + 1, end)
             tokens = _tokens(units, prefix, text, counter, start, end)
         chunks.append((start, end, tokens))

@@ -6,6 +6,7 @@ every sentence of its section."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import groupby
 
@@ -65,17 +66,24 @@ def heading_spans(text: str) -> set[tuple[int, int]]:
     return out
 
 
-def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, int]]]:
-    """For each offset in `starts`, the heading its section has in the text: the spans of the
-    nearest heading before it and of the headings directly above that one ("Kettle manual"
-    then "Warranty"); none before the text's first heading. Every sentence of a section is
-    about what its heading names ("Warranty": "The kettle is guaranteed for two years.")."""
+def heading_runs(text: str) -> list[list[tuple[int, int]]]:
+    """The text's headings, those directly above one another ("Kettle manual" then
+    "Warranty") in one run, in text order."""
     runs: list[list[tuple[int, int]]] = []
     for start, end in sorted(heading_spans(text)):
         if runs and not text[runs[-1][-1][1] : start].strip():
             runs[-1].append((start, end))
         else:
             runs.append([(start, end)])
+    return runs
+
+
+def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, int]]]:
+    """For each offset in `starts`, the heading its section has in the text: the spans of the
+    nearest run of headings before it; none before the text's first heading. Every sentence of
+    a section is about what its heading names ("Warranty": "The kettle is guaranteed for two
+    years.")."""
+    runs = heading_runs(text)
     out = []
     for offset in starts:
         heading: list[tuple[int, int]] = []
@@ -85,3 +93,30 @@ def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, i
             heading = run
         out.append(heading)
     return out
+
+
+class Sections:
+    """Which section each place of a page's text is in, as the heading to show above a chunk
+    that starts there: a section longer than a chunk goes on in chunks that would not hold its
+    heading. `carried` is the heading in effect where the page starts (a PDF's section goes
+    on from the page before)."""
+
+    def __init__(self, text: str, carried: str = "") -> None:
+        self.text = text
+        self.carried = carried
+        self.runs = [(run[0][0], run[-1][1]) for run in heading_runs(text)]
+        self.starts = [start for start, _ in self.runs]
+
+    def heading(self, offset: int) -> str:
+        """The heading of the section `offset` is in; "" where a heading starts there or
+        covers it (the text shows its own)."""
+        at = bisect_right(self.starts, offset) - 1
+        if at < 0:
+            return self.carried
+        start, end = self.runs[at]
+        return "" if offset < end else self.text[start:end]
+
+    @property
+    def last(self) -> str:
+        """The heading in effect at the end of the page, for the next page to carry."""
+        return self.heading(len(self.text)) if self.runs else self.carried
