@@ -166,3 +166,55 @@ def test_start_up_embeds_again_the_documents_another_encoder_made(runtime, squad
     third = _cli("prepare-vectors", env=env)
     assert "another encoder" not in third.stdout
     assert f"holds {_passages(runtime)} passages" in third.stdout
+
+
+def test_start_up_cuts_again_the_documents_cut_another_way(runtime, tmp_path):
+    """After an upgrade that changes how text is cut into passages, start-up cuts every
+    document again from its upload and processes again only those whose passages change (a
+    manual's long section now opens each passage with its heading); a text without headings
+    keeps its passages as they were."""
+    from sqlalchemy import update
+
+    from backend.documents.ingest.chunk import CHUNKING_VERSION
+    from backend.models import Document
+
+    user = factories.make_user(runtime)
+    claims = " ".join(
+        f"Claims of kind {n} are answered by the service centre within a week." for n in range(25)
+    )
+    manual = factories.upload_and_wait(
+        runtime, user, "manual.md", f"# Kettle manual\n\n## Warranty\n\n{claims}\n".encode()
+    )
+    note = factories.upload_and_wait(
+        runtime, user, "note.txt", b"The lighthouse keeper fed the cats at dawn."
+    )
+    heading = "Kettle manual\n\nWarranty\n\n"
+    cut = factories.document_chunks(runtime, manual.id)
+    assert len(cut) >= 2 and all(c.text.startswith(heading) for c in cut)
+    kept_ids = [c.id for c in factories.document_chunks(runtime, note.id)]
+    # The documents as the former way cut them: later passages without their heading.
+    with runtime.session() as session:
+        session.execute(update(Document).values(chunking=None))
+        for chunk in cut[1:]:
+            session.execute(
+                update(Chunk)
+                .where(Chunk.id == chunk.id)
+                .values(text=chunk.text.removeprefix(heading))
+            )
+    env = dict(os.environ, VECTOR_PATH=str(tmp_path / "vectors"))
+
+    first = _cli("prepare-vectors", env=env)
+
+    assert first.returncode == 0, first.stderr
+    assert "2 documents were cut into passages another way than now" in first.stdout
+    assert "Processed 1 of 2 documents again" in first.stdout
+    recut = factories.document_chunks(runtime, manual.id)
+    assert len(recut) >= 2 and all(c.text.startswith(heading) for c in recut)
+    assert [c.id for c in factories.document_chunks(runtime, note.id)] == kept_ids
+    with runtime.session() as session:
+        ways = set(session.scalars(select(Document.chunking)))
+    assert ways == {CHUNKING_VERSION}
+    again = _cli("prepare-vectors", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "cut into passages another way" not in again.stdout
+    assert f"holds {_passages(runtime)} passages" in again.stdout

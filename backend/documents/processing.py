@@ -23,6 +23,7 @@ from backend.documents.ingest import (
     ExtractionError,
     chunk_pages,
 )
+from backend.documents.ingest.chunk import CHUNKING_VERSION
 from backend.documents.ingest.sandbox import extract_isolated
 from backend.documents.passage_vectors import (
     PassageReading,
@@ -93,6 +94,13 @@ def process_document(
         len(drafts),
     )
     return result
+
+
+def draft_passages(data: bytes, filename: str, settings: Settings) -> list[ChunkDraft]:
+    """The passages a stored upload is cut into now, as processing would cut it (an
+    unreadable file raises ExtractionError or DocumentRejected)."""
+    deadline = document_deadline(settings)
+    return _chunks(data, filename, settings, lambda _stage, _percent: None, deadline)[0]
 
 
 def _chunks(
@@ -211,6 +219,7 @@ def _store_rows(
         document.chunk_count = len(drafts)
         document.processed_at = utcnow()
         document.encoder = encoder
+        document.chunking = CHUNKING_VERSION
 
 
 def read_document(

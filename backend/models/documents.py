@@ -56,6 +56,8 @@ class Document(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # What made its vectors (`embeddings.vectors_version`); None before it was kept.
     encoder: Mapped[str | None] = mapped_column(String(80))
+    # How its text was cut into passages (`chunk.CHUNKING_VERSION`); NULL before it was kept.
+    chunking: Mapped[str | None] = mapped_column(String(40))
 
     chunks: Mapped[list[Chunk]] = relationship(
         back_populates="document", cascade="all, delete-orphan", passive_deletes=True

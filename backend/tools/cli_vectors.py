@@ -17,7 +17,7 @@ from backend.accounts import users
 from backend.config import get_settings
 from backend.ledger import catalog, task_records
 from backend.models import TaskRecord
-from backend.operations import token_state_upkeep, vectors
+from backend.operations import rechunk, token_state_upkeep, vectors
 from backend.retrieval import term_stats
 from backend.retrieval.embeddings import vectors_version
 from backend.retrieval.stores import open_vector_store
@@ -134,8 +134,9 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
     """Open the store before the worker starts: a clear message if it cannot be read, and a
     rebuild from the passages when it is empty while ready documents exist or was made in a
     former layout (an upgrade); documents whose vectors another encoder made are embedded
-    again with this one; passages processed before token states were kept and
-    documents processed before per-account term statistics get theirs."""
+    again with this one; documents cut into passages another way are cut again from their
+    uploads (and processed again where their passages change); passages processed before token
+    states were kept and documents processed before per-account term statistics get theirs."""
     rt = build_runtime(get_settings())
     note = vectors.legacy_folder_note(rt.settings)
     store = open_vector_store(rt.settings)
@@ -159,6 +160,26 @@ def cmd_prepare_vectors(args: argparse.Namespace) -> int:
             )
             print(f"Rebuilt {summary.documents} documents ({summary.chunks} passages) in "
                   f"{summary.seconds:.0f} s.")
+        recut = rechunk.documents_chunked_otherwise(rt.session)
+        if recut:
+            print(f"{len(recut)} documents were cut into passages another way than now: cutting "
+                  "them again, and processing again those whose passages change.")
+            cut_bar = count_bar("Cutting passages", "documents")
+            done = rechunk.rechunk(
+                sessions=rt.session,
+                settings=rt.settings,
+                uploads=rt.uploads,
+                embedder=rt.embedder,
+                store=store,
+                document_ids=recut,
+                progress=lambda done, total, changed: cut_bar(
+                    done, total, f", {changed} processed again"
+                ),
+            )
+            for filename, why in done.kept:
+                print(f"{filename} keeps its passages: {why}")
+            print(f"Processed {done.changed} of {done.checked} documents again in "
+                  f"{done.seconds:.0f} s; the others' passages were already so.")
         unread = token_state_upkeep.documents_without_token_states(rt.session)
         if unread:
             read = token_state_upkeep.backfill_token_states(

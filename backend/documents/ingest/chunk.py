@@ -23,6 +23,10 @@ _LONG_WORD = re.compile(rf"\S{{{_MAX_WORD_CHARS + 1},}}")
 # splitting it anyway is always correct, only slower for the rare text that would have fit.
 _CHARS_PER_TOKEN_BOUND = 20
 _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
+# How text is cut into passages, recorded with each document: start-up cuts the documents cut
+# otherwise again (`operations.rechunk`). "headed": a heading goes with the text it titles, and
+# a chunk inside a long section opens with the section's heading.
+CHUNKING_VERSION = "headed"
 
 
 @dataclass(frozen=True)
