@@ -10,18 +10,8 @@ from itertools import accumulate
 
 from backend.documents.ingest.headings import Sections, may_title
 from backend.documents.ingest.pages import ExtractionError, PageText
-from backend.documents.ingest.sentences import split_sentences
+from backend.documents.ingest.units import Counter, Full, Unit, Watch, no_check, sentence_units
 
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
-_WORD = re.compile(r"\S+")
-# WordPiece reads a word longer than this as one unknown token, so counting it says nothing
-# about its size: such words are cut into pieces of at most _PIECE_CHARS, each counted alone.
-_MAX_WORD_CHARS = 100
-_PIECE_CHARS = 50
-_LONG_WORD = re.compile(rf"\S{{{_MAX_WORD_CHARS + 1},}}")
-# Text this many characters per token of budget is taken as over the budget without counting;
-# splitting it anyway is always correct, only slower for the rare text that would have fit.
-_CHARS_PER_TOKEN_BOUND = 20
 _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # How text is cut into passages, recorded with each document: start-up cuts the documents cut
 # otherwise again (`operations.rechunk`). "headed": a heading goes with the text it titles, and
@@ -39,68 +29,12 @@ class ChunkDraft:
     token_count: int
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """A sentence, or a piece of an over-long one: page-text offsets and tokens sans specials."""
-
-    start: int
-    end: int
-    tokens: int
-    paragraph: int
-
-
-class _Counter:
-    """Token counts without the [CLS]/[SEP] pair, with per-word results cached."""
-
-    def __init__(self, count_tokens: Callable[[str], int]) -> None:
-        self.count_tokens = count_tokens
-        self.special = count_tokens("")
-        self._words: dict[str, int] = {}
-
-    def text(self, text: str) -> int:
-        return self.count_tokens(text) - self.special
-
-    def word(self, word: str) -> int:
-        cached = self._words.get(word)
-        if cached is None:
-            cached = self._words[word] = self.text(word)
-        return cached
-
-
 def too_many_chunks(limit: int) -> ExtractionError:
     """The error for a document that would make more chunks than the limit."""
     return ExtractionError(
         f"The document would make more than {limit:,} passages, the limit per document; "
         "split it into smaller files and upload them separately."
     )
-
-
-def _no_check() -> None:
-    return None
-
-
-class _Full(Exception):
-    """The units hold more tokens than the chunks still allowed can: the cap will be passed."""
-
-
-class _Watch:
-    """Tallies the tokens of the units made so far: calls `check` every few units, and raises
-    _Full once they are more than `most_tokens`."""
-
-    def __init__(self, check: Callable[[], None], most_tokens: int | None) -> None:
-        self.check = check
-        self.most_tokens = most_tokens
-        self.tokens = 0
-        self.units = 0
-
-    def add(self, unit: _Unit) -> _Unit:
-        self.tokens += unit.tokens
-        self.units += 1
-        if self.units % 64 == 0:
-            self.check()
-        if self.most_tokens is not None and self.tokens > self.most_tokens:
-            raise _Full
-        return unit
 
 
 def chunk_pages(
@@ -110,13 +44,13 @@ def chunk_pages(
     max_tokens: int = 160,
     overlap_tokens: int = 32,
     max_chunks: int | None = None,
-    check: Callable[[], None] = _no_check,
+    check: Callable[[], None] = no_check,
 ) -> list[ChunkDraft]:
     """Split cleaned pages into chunks of whole sentences of at most max_tokens tokens each.
 
     More than `max_chunks` chunks raise ExtractionError as soon as that is certain; `check` is
     called as the work goes on (a deadline raises from it)."""
-    counter = _Counter(count_tokens)
+    counter = Counter(count_tokens)
     budget = max_tokens - counter.special
     if budget < 1 or not 0 <= overlap_tokens < max_tokens:
         raise ValueError("max_tokens must exceed the special tokens; 0 <= overlap < max_tokens")
@@ -125,10 +59,10 @@ def chunk_pages(
     for page in pages:
         room = None if max_chunks is None else max_chunks - len(drafts)
         # A chunk takes at most `budget` tokens of units that no earlier chunk held.
-        watch = _Watch(check, None if room is None else room * budget)
+        watch = Watch(check, None if room is None else room * budget)
         try:
-            units = _units(page.text, counter, budget, watch)
-        except _Full:
+            units = sentence_units(page.text, counter, budget, watch)
+        except Full:
             raise too_many_chunks(max_chunks or 0) from None
         # A chunk that starts inside a section, not at a heading, opens with its section's
         # heading ("Warranty"), so its sentences read, match and are found with it.
@@ -149,103 +83,21 @@ def chunk_pages(
     return drafts
 
 
-def _heading_tokens(heading: str, counter: _Counter, budget: int) -> int:
+def _heading_tokens(heading: str, counter: Counter, budget: int) -> int:
     """The tokens a heading adds above a chunk: 0 for none, or for one that would take more
     than a quarter of the chunk."""
     tokens = counter.text(heading) if heading else 0
     return tokens if tokens <= budget // 4 else 0
 
 
-def _units(text: str, counter: _Counter, budget: int, watch: _Watch) -> list[_Unit]:
-    """Sentences of the text in order, over-long ones cut into word-boundary pieces."""
-    units: list[_Unit] = []
-    for number, paragraph in enumerate(_PARAGRAPH.finditer(text)):
-        for span in split_sentences(paragraph.group()):
-            start = paragraph.start() + span.start
-            # Encoding megabytes just to learn they are too long is slow, so skip the count;
-            # a word past WordPiece's length counts as one token, so it is cut up too.
-            long = len(span.text) > budget * _CHARS_PER_TOKEN_BOUND or bool(
-                _LONG_WORD.search(span.text)
-            )
-            tokens = budget + 1 if long else counter.text(span.text)
-            if tokens <= budget:
-                units.append(watch.add(_Unit(start, start + len(span.text), tokens, number)))
-            else:
-                units.extend(_split_long(text, start, span.text, counter, budget, number, watch))
-    return units
-
-
-def _split_long(
-    text: str,
-    offset: int,
-    sentence: str,
-    counter: _Counter,
-    budget: int,
-    paragraph: int,
-    watch: _Watch,
-) -> list[_Unit]:
-    """Cut one over-long sentence into word units, so chunks and overlaps end between words."""
-    pieces: list[_Unit] = []
-    for match in _WORD.finditer(sentence):
-        start, end = offset + match.start(), offset + match.end()
-        long = end - start > _MAX_WORD_CHARS
-        tokens = budget + 1 if long else counter.word(match.group())
-        if tokens <= budget:
-            pieces.append(watch.add(_Unit(start, end, tokens, paragraph)))
-        else:
-            pieces.extend(_split_word(text, start, end, counter, budget, paragraph, watch))
-    return pieces
-
-
-def _split_word(
-    text: str,
-    start: int,
-    end: int,
-    counter: _Counter,
-    budget: int,
-    paragraph: int,
-    watch: _Watch,
-) -> list[_Unit]:
-    """Cut a word longer than the budget or than WordPiece reads (unspaced CJK, a megabyte of
-    letters) into the longest prefixes of at most _PIECE_CHARS characters."""
-    pieces: list[_Unit] = []
-    while start < end:
-        cut, tokens = _prefix_fit(text, start, min(end, start + _PIECE_CHARS), counter, budget)
-        pieces.append(watch.add(_Unit(start, cut, tokens, paragraph)))
-        start = cut
-    return pieces
-
-
-def _prefix_fit(text: str, start: int, end: int, counter: _Counter, budget: int) -> tuple[int, int]:
-    """A cut in (start, end] whose prefix nearly fills the budget, and the prefix's tokens."""
-    fit, fit_tokens, too_long = start, 0, end + 1
-    cut = min(end, start + budget)
-    # Interpolating on the token/character ratio usually lands within the slack in 1-2 probes.
-    while True:
-        tokens = counter.text(text[start:cut])
-        if tokens <= budget:
-            fit, fit_tokens = cut, tokens
-            if cut == end or tokens >= budget - budget // 10:
-                return fit, fit_tokens
-        else:
-            too_long = cut
-        if too_long - fit <= 1:
-            break
-        guess = start + (cut - start) * budget // max(tokens, 1)
-        cut = min(max(guess, fit + 1), too_long - 1)
-    if fit == start:  # not even one character fits: take it anyway rather than loop forever
-        return start + 1, counter.text(text[start : start + 1])
-    return fit, fit_tokens
-
-
 def _pack(
-    units: list[_Unit],
+    units: list[Unit],
     text: str,
-    counter: _Counter,
+    counter: Counter,
     budget: int,
     overlap: int,
     limit: int | None = None,
-    check: Callable[[], None] = _no_check,
+    check: Callable[[], None] = no_check,
     reserve: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int]]:
     """Greedy packing into (first unit, end unit, real token count incl. specials) triples;
@@ -277,7 +129,7 @@ def _pack(
 
 
 def _paragraph_end(
-    units: list[_Unit], prefix: list[int], start: int, least: int, end: int, budget: int
+    units: list[Unit], prefix: list[int], start: int, least: int, end: int, budget: int
 ) -> int:
     """Move the end back to a paragraph start if that paragraph then fits the next chunk whole."""
     if end >= len(units) or units[end].paragraph != units[end - 1].paragraph:
@@ -295,7 +147,7 @@ def _paragraph_end(
     return cut if fits and prefix[cut] - prefix[start] >= budget // 2 else end
 
 
-def _heading_end(units: list[_Unit], text: str, least: int, end: int) -> int:
+def _heading_end(units: list[Unit], text: str, least: int, end: int) -> int:
     """Move the end back before the headings that would close the chunk ("Troubleshooting"
     above a table that begins the next one): a heading goes with the text it titles."""
     while least < end < len(units) and _lone_title(units, text, end - 1):
@@ -303,7 +155,7 @@ def _heading_end(units: list[_Unit], text: str, least: int, end: int) -> int:
     return end
 
 
-def _lone_title(units: list[_Unit], text: str, index: int) -> bool:
+def _lone_title(units: list[Unit], text: str, index: int) -> bool:
     """Whether units[index] is a paragraph of its own that may title what follows it."""
     unit = units[index]
     alone = (index == 0 or units[index - 1].paragraph != unit.paragraph) and (
@@ -312,7 +164,7 @@ def _lone_title(units: list[_Unit], text: str, index: int) -> bool:
     return alone and may_title(text[unit.start : unit.end])
 
 
-def _overlap_start(units: list[_Unit], start: int, end: int, overlap: int, budget: int) -> int:
+def _overlap_start(units: list[Unit], start: int, end: int, overlap: int, budget: int) -> int:
     """First unit of the next chunk: whole trailing sentences of this one, at least `overlap`
     tokens when they fit in half the budget, so a fact near the cut is whole in one chunk.
     A chunk that ended at a paragraph break needs no overlap."""
@@ -331,7 +183,7 @@ def _overlap_start(units: list[_Unit], start: int, end: int, overlap: int, budge
 
 
 def _tokens(
-    units: list[_Unit], prefix: list[int], text: str, counter: _Counter, start: int, end: int
+    units: list[Unit], prefix: list[int], text: str, counter: Counter, start: int, end: int
 ) -> int:
     """Tokens, specials included, of the page text covered by units[start:end]."""
     joins = (text[units[i - 1].end : units[i].start] for i in range(start + 1, end))
