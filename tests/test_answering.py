@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from backend.documents.ingest import headings
-from backend.qa import answering, question_words, sentence_roles
-from backend.qa.answering import Passage, content_words
+from backend.qa import answering, question_words, sentence_roles, sentence_scores
 from backend.qa.question_words import with_spelling_matches
+from backend.qa.sentence_scores import Passage, content_words
 
 TEXT = (
     "In the virtual call system, the network guarantees sequenced delivery of data to the "
@@ -55,12 +55,12 @@ def test_misspelt_question_words_match_the_passage_spelling():
 def test_a_misspelt_word_still_counts_for_the_sentence_that_holds_it(runtime, monkeypatch):
     question = "How is the delivary of data ordered in a virtual call system?"
     passage = Passage(1, 1, "x25.txt", None, TEXT, score=1.0, similarity=0.5)
-    candidates = answering.candidate_sentences([passage])
+    candidates = sentence_scores.candidate_sentences([passage])
     vector = runtime.embedder.embed([question])[0]
 
     def scores() -> list[float]:
         return list(
-            answering.score_sentences(
+            sentence_scores.score_sentences(
                 question, vector, candidates, [passage], runtime.sentence_vectors
             )
         )
@@ -433,7 +433,7 @@ def test_an_answer_never_runs_on_across_a_heading():
         b"| `--jobs` | 4 | Number of files copied at once |\n"
         b"| `--checksum` | off | Compare whole-file checksums |\n"
     )
-    candidates = answering.candidate_sentences([page_passage(readme, "README.md")])
+    candidates = sentence_scores.candidate_sentences([page_passage(readme, "README.md")])
     texts = [c.text for c in candidates]
     command, jobs, checksum = (
         next(i for i, t in enumerate(texts) if key in t)
@@ -466,7 +466,7 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
     )
     passage = page_passage(page, "help.html")
     keys = sentence_roles.record_keys(
-        [c.text for c in answering.candidate_sentences([passage])], [False] + [True] * 4
+        [c.text for c in sentence_scores.candidate_sentences([passage])], [False] + [True] * 4
     )
     assert keys == [None, *[sentence_roles.LIST_ITEM] * 3, None]
 

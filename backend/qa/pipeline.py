@@ -16,16 +16,10 @@ from backend.config import Settings
 from backend.db import SessionScope
 from backend.errors import NotFound
 from backend.models import Chunk, Document, DocumentStatus, Question, utcnow
-from backend.qa.answering import (
-    LEXICAL_WEIGHT,
-    NOT_FOUND,
-    Answer,
-    Passage,
-    confidence,
-    extractive_answer,
-)
+from backend.qa.answering import NOT_FOUND, Answer, confidence, extractive_answer
 from backend.qa.llm import LLMAnswerer, LLMError
 from backend.qa.questions import parse_method, question_result
+from backend.qa.sentence_scores import LEXICAL_WEIGHT, Passage
 from backend.retrieval.embeddings import EMBEDDING_DIM, Embedder
 from backend.retrieval.points import Hit
 from backend.retrieval.pooling import unpack_token_states, unpack_vectors

@@ -1,0 +1,178 @@
+"""Scoring every sentence of the retrieved passages against the question.
+
+A sentence scores by meaning (cosine of MiniLM vectors), by the question's distinctive words
+it contains (IDF over the candidate sentences, so words every candidate shares count little; a
+misspelt question word counts as the passages' word spelled almost the same; half of those
+only the sentence before it holds, for a sentence that goes on about what its predecessor
+named; a table's row or a list's item takes its introduction's words as its own, and every
+sentence its section heading's), and by its passage's similarity. `answering` adds the token
+match and chooses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from backend.documents.ingest import split_sentences
+from backend.documents.ingest.headings import heading_spans, section_headings
+from backend.qa.answer_sentences import Candidate
+from backend.qa.question_words import with_spelling_matches
+from backend.qa.sentence_roles import Borrowing, asks, sentence_borrowing
+from backend.retrieval.lexical import content_terms
+
+if TYPE_CHECKING:
+    from backend.retrieval.pooling import TokenStates
+    from backend.retrieval.vector_cache import TextEmbedder
+
+WORD_RE = re.compile(r"[a-z0-9]+")
+LEXICAL_WEIGHT = 1.0
+PASSAGE_WEIGHT = 0.5
+# The share of the question words held only by the sentence before (in the same passage).
+PREVIOUS_SENTENCE_WEIGHT = 0.5
+# The share a record (a table's row, a list's item) borrows of its introduction's words.
+RECORD_WEIGHT = 1.0
+# The share every sentence of a section borrows of its heading's words.
+HEADING_WEIGHT = 1.0
+MIN_WORDS = 3
+# Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+MIN_CJK_CHARS = 6
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with what a citation needs."""
+
+    chunk_id: int
+    document_id: int
+    filename: str
+    page: int | None
+    text: str
+    score: float
+    similarity: float = 0.0
+    # Its sentences' vectors by (start, end), as stored when the document was processed.
+    sentences: dict[tuple[int, int], np.ndarray] | None = field(
+        default=None, compare=False, hash=False, repr=False
+    )
+    # Its token states, as stored when the document was processed (None before they were).
+    tokens: TokenStates | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+def content_words(text: str) -> set[str]:
+    """The text's meaningful terms (lower-cased, stemmed, no stopwords)."""
+    return set(content_terms(text))
+
+
+def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
+    """Every sentence of at least three words in the passages, with its place and whether
+    the passage's sentence before it is one too."""
+    out = []
+    for index, passage in enumerate(passages):
+        headings = heading_spans(passage.text)
+        kept = False  # whether the passage's sentence before this one is a candidate
+        for span in split_sentences(passage.text):
+            words = len(WORD_RE.findall(span.text.lower()))
+            if words >= MIN_WORDS or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS:
+                text = span.text.strip()
+                stands = not asks(text) and (span.start, span.end) not in headings
+                out.append(Candidate(index, span.start, span.end, text, stands, kept))
+                kept = True
+            else:
+                kept = False
+    return out
+
+
+def score_sentences(
+    question: str,
+    question_vector: np.ndarray,
+    candidates: list[Candidate],
+    passages: list[Passage],
+    embedder: TextEmbedder,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    borrowing: Borrowing | None = None,
+    sections: list[list[tuple[int, int]]] | None = None,
+) -> np.ndarray:
+    """Meaning + distinctive shared words + passage similarity, one score per candidate
+    (`borrowing` and `sections`: the candidates' `sentence_borrowing` and `section_spans`,
+    when the caller has read them)."""
+    semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
+    leading, records = borrowing or sentence_borrowing(candidates)
+    # A table's row or a list's item means little alone ("Day: Saturday; Departure: 10:30."):
+    # its meaning is half its own, half its introduction's, when that is closer.
+    for i, before in enumerate(leading):
+        if records[i] and before is not None:
+            semantic[i] = max(semantic[i], (semantic[i] + semantic[before]) / 2)
+    sentence_terms = [content_words(c.text) for c in candidates]
+    idf = _local_idf(sentence_terms)
+    asked = with_spelling_matches(content_words(question), idf)
+    unseen = math.log(1 + (len(candidates) + 0.5) / 0.5)
+    total = sum(idf.get(t, unseen) for t in asked) or 1.0
+    lexical = np.array([sum(idf[t] for t in asked & words) / total for words in sentence_terms])
+    # A sentence often answers about what the sentence before it named ("They store CO2 in a
+    # four-carbon compound."): the question words only its predecessor holds count in part
+    # (for a table's rows or a list's items, the sentence introducing the table or list:
+    # `sentence_roles.leading_sentences`).
+    # Every sentence of a section is about what the section's heading names ("Warranty" over
+    # "The kettle is guaranteed for two years."): the question words only the heading holds
+    # count for each of them, as much as words the sentence before holds.
+    if sections is None:
+        sections = section_spans(candidates, passages)
+    headings = [
+        content_words(" ".join(passages[c.passage].text[a:b] for a, b in spans))
+        for c, spans in zip(candidates, sections, strict=True)
+    ]
+    carried = np.zeros(len(candidates))
+    headed = np.zeros(len(candidates))
+    for i, before in enumerate(leading):
+        only_heading = (asked & headings[i]) - sentence_terms[i]
+        headed[i] = sum(idf.get(t, unseen) for t in only_heading) / total
+        if before is not None:
+            only_before = (asked & sentence_terms[before]) - sentence_terms[i] - only_heading
+            carried[i] = sum(idf[t] for t in only_before) / total
+    # A table's row or a list's item says nothing without what introduces it: its words are
+    # the record's own.
+    lexical = lexical + np.where(records, RECORD_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
+    lexical = lexical + HEADING_WEIGHT * headed
+    closeness = np.array([passages[c.passage].similarity for c in candidates])
+    return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+
+
+def section_spans(
+    candidates: list[Candidate], passages: list[Passage]
+) -> list[list[tuple[int, int]]]:
+    """Each candidate's section heading in its passage (`section_headings`: its spans)."""
+    out: list[list[tuple[int, int]]] = []
+    for index, group in groupby(candidates, key=lambda c: c.passage):
+        out.extend(section_headings(passages[index].text, [c.start for c in group]))
+    return out
+
+
+def sentence_vectors(
+    candidates: list[Candidate], passages: list[Passage], embedder: TextEmbedder
+) -> np.ndarray:
+    """Each candidate's vector: stored with its passage when the document was processed, so
+    a question costs one embedding; embedded now for passages stored without them."""
+    stored = [(passages[c.passage].sentences or {}).get((c.start, c.end)) for c in candidates]
+    missing = [i for i, vector in enumerate(stored) if vector is None]
+    if missing:
+        fresh = embedder.embed([candidates[i].text for i in missing])
+        for i, vector in zip(missing, fresh, strict=True):
+            stored[i] = vector
+    if not stored:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([np.asarray(v, dtype=np.float32) for v in stored])
+
+
+def _local_idf(sentence_terms: list[set[str]]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    for words in sentence_terms:
+        for word in words:
+            df[word] = df.get(word, 0) + 1
+    n = len(sentence_terms)
+    return {w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in df.items()}
