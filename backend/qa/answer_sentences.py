@@ -74,7 +74,7 @@ def numbered_steps(
     best: int,
     leading: list[int | None],
     records: np.ndarray,
-    question: str = "",
+    question: str,
 ) -> list[Candidate]:
     """When the best sentence is an item of a numbered list, the list's items in order: a
     procedure ("1. Open Settings." "2. Choose Security." ...) answers as a whole, or with the
