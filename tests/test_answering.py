@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backend.documents.ingest import headings
 from backend.qa import answering, question_words, sentence_roles, sentence_scores
 from backend.qa.question_words import with_spelling_matches
@@ -386,6 +388,47 @@ def test_every_sentence_of_a_section_borrows_its_headings_words(runtime):
     # A question the heading alone does not answer still goes to the sentence that does.
     covered = ask_with_tokens(runtime, passage, "Is damage caused by limescale covered?")
     assert covered.text.startswith("The warranty does not cover damage"), covered.text
+
+
+TIDEWATCH_README = b"""# tidewatch
+
+tidewatch polls tide gauges and sends an alert when the water rises above a threshold.
+
+## Configuration
+
+| Setting | Default | Meaning |
+| --- | --- | --- |
+| `interval` | 300 | Seconds between two polls of a gauge |
+| `notify` | email | Where alerts go: email, sms or webhook |
+
+## Running
+
+Start the poller with `tidewatch run`. Add `--once` to poll every gauge a single time.
+"""
+
+
+def test_a_sentence_borrows_nothing_across_a_heading(runtime):
+    """The first sentence of "Running" followed the options table's last row among the
+    candidates (a one-word heading is none) and borrowed its "webhook": "Does tidewatch
+    support webhooks?" was answered "Start the poller with tidewatch run."."""
+    passage = page_passage(TIDEWATCH_README, "README.md")
+    question = "Does tidewatch support webhooks?"
+    vector = runtime.embedder.embed([question])[0]
+    candidates = sentence_scores.candidate_sentences([passage])
+    scores = sentence_scores.score_sentences(
+        question, vector, candidates, [passage], runtime.sentence_vectors
+    )
+    meaning = sentence_scores.sentence_vectors(candidates, [passage], runtime.sentence_vectors)
+    words = scores - meaning @ vector  # the shared words' share (the passage's is the same)
+    start = next(i for i, c in enumerate(candidates) if c.text.startswith("Start the poller"))
+    intro = next(i for i, c in enumerate(candidates) if c.text.startswith("tidewatch polls"))
+    # Both hold "tidewatch" alone of the question's words.
+    assert words[start] == pytest.approx(words[intro], abs=1e-4)
+
+    answer = ask_with_tokens(runtime, passage, question)
+
+    assert answer.text.startswith("Setting: notify;"), answer.text
+    assert "Start the poller" not in answer.text
 
 
 def test_headings_are_told_from_list_items_and_table_rows():

@@ -120,7 +120,8 @@ def score_sentences(
     # `sentence_roles.leading_sentences`).
     # Every sentence of a section is about what the section's heading names ("Warranty" over
     # "The kettle is guaranteed for two years."): the question words only the heading holds
-    # count for each of them, as much as words the sentence before holds.
+    # count for each of them as their own. A sentence borrows nothing from the one before it
+    # across a heading: that one belongs to another section.
     if sections is None:
         sections = section_spans(candidates, passages)
     headings = [
@@ -132,7 +133,7 @@ def score_sentences(
     for i, before in enumerate(leading):
         only_heading = (asked & headings[i]) - sentence_terms[i]
         headed[i] = sum(idf.get(t, unseen) for t in only_heading) / total
-        if before is not None:
+        if before is not None and sections[before] == sections[i]:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i] - only_heading
             carried[i] = sum(idf[t] for t in only_before) / total
     # A table's row or a list's item says nothing without what introduces it: its words are
