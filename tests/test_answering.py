@@ -431,6 +431,27 @@ def test_a_sentence_borrows_nothing_across_a_heading(runtime):
     assert "Start the poller" not in answer.text
 
 
+LEASE = (
+    "Lease Agreement\n\n5. Repairs\n\nThe Landlord is responsible for repairs to the structure, "
+    "the heating and hot water system, and the electrical wiring.\n\n6. Pets and smoking\n\n"
+    "No pets may be kept in the flat without the Landlord's written consent, which will not be "
+    "unreasonably refused. Smoking is not allowed anywhere in the building.\n\n7. Subletting\n\n"
+    "The Tenant may not sublet the flat without the Landlord's written permission."
+)
+
+
+def test_a_headings_words_do_not_join_a_neighbour_to_the_answer(runtime):
+    """Under "Pets and smoking", "Smoking is not allowed" borrows "pets" from the heading, which
+    brought it within the runner-up's margin: the heading says which section answers, not
+    which of its sentences do."""
+    passage = Passage(1, 1, "lease.txt", None, LEASE, score=1.0, similarity=0.5)
+
+    answer = ask_with_tokens(runtime, passage, "What are the rules on pets?")
+
+    assert answer.text.startswith("No pets may be kept in the flat"), answer.text
+    assert "Smoking" not in answer.text
+
+
 def test_headings_are_told_from_list_items_and_table_rows():
     text = (
         "Intro to the harbour.\n\n"

@@ -55,17 +55,24 @@ class Candidate:
 
 
 def answer_sentences(
-    candidates: list[Candidate], scores: np.ndarray, order: np.ndarray
+    candidates: list[Candidate],
+    scores: np.ndarray,
+    order: np.ndarray,
+    lent: np.ndarray | None = None,
 ) -> list[Candidate]:
     """The answer's sentences (unsorted): `order` ranks `candidates` by `scores`, best first;
-    candidates are in passage order, each passage's sentences in text order."""
+    candidates are in passage order, each passage's sentences in text order. `lent`: the part
+    of each score its section's heading lent, which says which section answers, not which of
+    its sentences do: a neighbour joins the best sentence when nearly as good without it ("No
+    pets may be kept." under "Pets and smoking" leaves out "Smoking is not allowed.")."""
     chosen = [candidates[order[0]]]
-    runner_up = _runner_up(candidates, scores, order)
+    own = scores if lent is None else scores - lent
+    runner_up = _runner_up(candidates, own, order)
     if runner_up is not None:
         chosen.append(runner_up)
     chosen.extend(_antecedent(candidates, chosen))
     if len(chosen) == 1:
-        chosen.extend(_continuation(candidates, scores, int(order[0])))
+        chosen.extend(_continuation(candidates, own, int(order[0])))
     return chosen
 
 
@@ -125,7 +132,7 @@ def _runner_up(
     best = candidates[order[0]]
     for index in order[1:]:
         if float(scores[order[0]]) - float(scores[index]) > SECOND_SENTENCE_MARGIN:
-            return None
+            continue
         other = candidates[index]
         if other.text == best.text or _rows(best, other):
             continue

@@ -26,8 +26,8 @@ from backend.qa.sentence_scores import (
     LEXICAL_WEIGHT,
     Passage,
     candidate_sentences,
-    score_sentences,
     section_spans,
+    sentence_scores,
 )
 from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 
@@ -87,7 +87,7 @@ def extractive_answer(
     borrowing = sentence_borrowing(candidates)
     leading, records = borrowing
     sections = section_spans(candidates, passages)
-    scores = score_sentences(
+    scores, from_heading = sentence_scores(
         question,
         question_vector,
         candidates,
@@ -105,15 +105,24 @@ def extractive_answer(
             [(candidates[b].start, candidates[b].end)] if record and b is not None else []
             for b, record in zip(leading, records, strict=True)
         ]
-        scores = scores + TOKEN_MATCH_WEIGHT * token_match(
+        stored = [passage.tokens for passage in passages]
+        matched = token_match(
             question,
             candidates,
             texts,
             tokens,
             asked=question_tokens,
-            stored=[passage.tokens for passage in passages],
+            stored=stored,
             lent=[intro + heading for intro, heading in zip(intros, sections, strict=True)],
         )
+        scores = scores + TOKEN_MATCH_WEIGHT * matched
+        if any(sections):
+            # What the headings' tokens lent, as their words: it chooses the section only.
+            alone = token_match(
+                question, candidates, texts, tokens, asked=question_tokens, stored=stored,
+                lent=intros,
+            )  # fmt: skip
+            from_heading = from_heading + TOKEN_MATCH_WEIGHT * (matched - alone)
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one; nor is a
     # sentence that ends in a colon to introduce a list or table ("Members can borrow:").
@@ -145,7 +154,7 @@ def extractive_answer(
         )
     chosen = numbered_steps(
         candidates, int(order[0]), leading, records, question
-    ) or answer_sentences(candidates, scores, order)
+    ) or answer_sentences(candidates, scores, order, lent=from_heading)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -88,6 +88,13 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
     return out
 
 
+class SentenceScores(NamedTuple):
+    """Each candidate's score, and the part of it its section's heading lent."""
+
+    total: np.ndarray
+    from_heading: np.ndarray
+
+
 def score_sentences(
     question: str,
     question_vector: np.ndarray,
@@ -101,6 +108,29 @@ def score_sentences(
     """Meaning + distinctive shared words + passage similarity, one score per candidate
     (`borrowing` and `sections`: the candidates' `sentence_borrowing` and `section_spans`,
     when the caller has read them)."""
+    return sentence_scores(
+        question,
+        question_vector,
+        candidates,
+        passages,
+        embedder,
+        lexical_weight,
+        borrowing,
+        sections,
+    ).total
+
+
+def sentence_scores(
+    question: str,
+    question_vector: np.ndarray,
+    candidates: list[Candidate],
+    passages: list[Passage],
+    embedder: TextEmbedder,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    borrowing: Borrowing | None = None,
+    sections: list[list[tuple[int, int]]] | None = None,
+) -> SentenceScores:
+    """`score_sentences`, with the share of each score its section's heading lent."""
     semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
     leading, records = borrowing or sentence_borrowing(candidates)
     # A table's row or a list's item means little alone ("Day: Saturday; Departure: 10:30."):
@@ -141,7 +171,10 @@ def score_sentences(
     lexical = lexical + np.where(records, RECORD_WEIGHT, PREVIOUS_SENTENCE_WEIGHT) * carried
     lexical = lexical + HEADING_WEIGHT * headed
     closeness = np.array([passages[c.passage].similarity for c in candidates])
-    return semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness
+    return SentenceScores(
+        semantic + lexical_weight * lexical + PASSAGE_WEIGHT * closeness,
+        lexical_weight * HEADING_WEIGHT * headed,
+    )
 
 
 def section_spans(
