@@ -29,7 +29,7 @@ from backend.qa.sentence_scores import (
     section_spans,
     sentence_scores,
 )
-from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
+from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match_lent
 
 if TYPE_CHECKING:
     from backend.qa.token_match import TokenEncoder
@@ -105,24 +105,19 @@ def extractive_answer(
             [(candidates[b].start, candidates[b].end)] if record and b is not None else []
             for b, record in zip(leading, records, strict=True)
         ]
-        stored = [passage.tokens for passage in passages]
-        matched = token_match(
+        alone, matched = token_match_lent(
             question,
             candidates,
             texts,
             tokens,
             asked=question_tokens,
-            stored=stored,
-            lent=[intro + heading for intro, heading in zip(intros, sections, strict=True)],
+            stored=[passage.tokens for passage in passages],
+            lent=intros,
+            headings=sections,
         )
         scores = scores + TOKEN_MATCH_WEIGHT * matched
-        if any(sections):
-            # What the headings' tokens lent, as their words: it chooses the section only.
-            alone = token_match(
-                question, candidates, texts, tokens, asked=question_tokens, stored=stored,
-                lent=intros,
-            )  # fmt: skip
-            from_heading = from_heading + TOKEN_MATCH_WEIGHT * (matched - alone)
+        # What the headings' tokens lent, as their words: it chooses the section only.
+        from_heading = from_heading + TOKEN_MATCH_WEIGHT * (matched - alone)
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one; nor is a
     # sentence that ends in a colon to introduce a list or table ("Members can borrow:").

@@ -154,10 +154,13 @@ def sentence_scores(
     # across a heading: that one belongs to another section.
     if sections is None:
         sections = section_spans(candidates, passages)
-    headings = [
-        content_words(" ".join(passages[c.passage].text[a:b] for a, b in spans))
-        for c, spans in zip(candidates, sections, strict=True)
-    ]
+    heading_words: dict[str, set[str]] = {}
+    headings = []
+    for c, spans in zip(candidates, sections, strict=True):
+        heading = " ".join(passages[c.passage].text[a:b] for a, b in spans)
+        if heading not in heading_words:
+            heading_words[heading] = content_words(heading)
+        headings.append(heading_words[heading])
     carried = np.zeros(len(candidates))
     headed = np.zeros(len(candidates))
     for i, before in enumerate(leading):

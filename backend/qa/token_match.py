@@ -78,11 +78,26 @@ def token_match(
     `PASSAGE_MATCH_WEIGHT` (`candidates` point into `passages`; `stored`, their token states
     kept at processing, None for a passage to read now; `asked`, the question's token states
     when already computed; `lent[i]`, spans of candidate i's passage whose tokens count as its
-    own: for a table's row or a list's item, the sentence introducing it; for a section's
-    sentence, the section's heading)."""
+    own: for a table's row or a list's item, the sentence introducing it)."""
+    return token_match_lent(question, candidates, passages, encoder, asked, stored, lent)[0]
+
+
+def token_match_lent(
+    question: str,
+    candidates: Sequence[SentenceSpan],
+    passages: Sequence[str],
+    encoder: TokenEncoder,
+    asked: TokenStates | None = None,
+    stored: Sequence[TokenStates | None] | None = None,
+    lent: Sequence[Sequence[tuple[int, int]]] | None = None,
+    headings: Sequence[Sequence[tuple[int, int]]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`token_match`, and the same with `headings[i]`'s tokens (its section's heading) counted
+    as candidate i's own too: (without, with)."""
     out = np.zeros(len(candidates), dtype=np.float32)
+    with_headings = np.zeros(len(candidates), dtype=np.float32)
     if not candidates:
-        return out
+        return out, with_headings
     states: list[TokenStates | None] = (
         list(stored) if stored is not None else [None] * len(passages)
     )
@@ -103,8 +118,9 @@ def token_match(
         assert passage is not None
         spans = [(candidates[i].start, candidates[i].end) for i in rows]
         also = [lent[i] for i in rows] if lent is not None else None
+        heads = [headings[i] for i in rows] if headings is not None else None
         whole = passage.match(asked.vectors, [(0, len(passages[index]))], weights)[0]
-        own = passage.match(asked.vectors, spans, weights, also=also)
+        own, headed = passage.match_lent(asked.vectors, spans, weights, also=also, lent=heads)
         out[rows] = own + PASSAGE_MATCH_WEIGHT * whole
-    return out
-
+        with_headings[rows] = headed + PASSAGE_MATCH_WEIGHT * whole
+    return out, with_headings

@@ -30,24 +30,49 @@ class TokenStates:
         """Late interaction: for each span, the mean over the question's tokens of their best
         cosine with a token inside the span (0 for a span with no token); `weights`, one per
         question token, make it a weighted mean; `also[row]`, more spans whose tokens count
-        as the row's own (a table's row reads with the sentence introducing the table, a
-        section's sentence with the section's heading)."""
-        starts = np.array([a for a, _ in self.offsets])
-        ends = np.array([b for _, b in self.offsets])
+        as the row's own (a table's row reads with the sentence introducing the table)."""
+        return self.match_lent(question, spans, weights, also)[0]
+
+    def match_lent(
+        self,
+        question: np.ndarray,
+        spans: Sequence[Span],
+        weights: np.ndarray | None = None,
+        also: Sequence[Sequence[Span]] | None = None,
+        lent: Sequence[Sequence[Span]] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`match`, and the same with `lent[row]`'s tokens counted as the row's own too (a
+        section's sentence reads with the section's heading): (without, with), from one
+        comparison of the question's tokens with the text's."""
         out = np.zeros(len(spans), dtype=np.float32)
         if not len(self.offsets) or not len(question):
-            return out
+            return out, out.copy()
+        with_lent = np.zeros(len(spans), dtype=np.float32)
+        starts = np.array([a for a, _ in self.offsets])
+        ends = np.array([b for _, b in self.offsets])
         share = np.full(len(question), 1 / len(question)) if weights is None else weights
         share = share / max(float(share.sum()), 1e-12)
         similarity = question @ self.vectors.T  # (question tokens, text tokens)
-        for row, (start, end) in enumerate(spans):
-            inside = (starts >= start) & (ends <= end) & (ends > starts)
-            for a, b in also[row] if also is not None else ():
-                inside |= (starts >= a) & (ends <= b) & (ends > starts)
-            if inside.any():
-                out[row] = float(similarity[:, inside].max(axis=1) @ share)
-        return out
 
+        def inside(ranges: Sequence[Span]) -> np.ndarray:
+            mask = np.zeros(len(starts), dtype=bool)
+            for a, b in ranges:
+                mask |= (starts >= a) & (ends <= b) & (ends > starts)
+            return mask
+
+        for row, span in enumerate(spans):
+            own = inside([span, *(also[row] if also is not None else ())])
+            best = similarity[:, own].max(axis=1) if own.any() else None
+            if best is not None:
+                out[row] = float(best @ share)
+            extra = inside(lent[row]) if lent is not None else own[:0]
+            if extra.any():
+                borrowed = similarity[:, extra].max(axis=1)
+                both = borrowed if best is None else np.maximum(best, borrowed)
+                with_lent[row] = float(both @ share)
+            else:
+                with_lent[row] = out[row]
+        return out, with_lent
 
 def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Attention-mask weighted token mean, then L2 normalisation, as sentence-transformers."""

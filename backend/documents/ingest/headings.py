@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import groupby
 
 SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
@@ -41,7 +42,24 @@ def closes(paragraph: str, marks: str) -> bool:
     return paragraph.rstrip(_CLOSING_QUOTES)[-1:] in marks if paragraph else False
 
 
-def heading_spans(text: str) -> set[tuple[int, int]]:
+# Passages (a few hundred words) are read twice a question, so their headings are remembered;
+# pages, which may be megabytes long, are read once and not kept.
+REMEMBERED_TEXT_CHARS = 8192
+
+
+def heading_spans(text: str) -> frozenset[tuple[int, int]]:
+    """`find_headings`, remembered for short texts (a retrieved passage)."""
+    if len(text) <= REMEMBERED_TEXT_CHARS:
+        return _remembered_headings(text)
+    return find_headings(text)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_headings(text: str) -> frozenset[tuple[int, int]]:
+    return find_headings(text)
+
+
+def find_headings(text: str) -> frozenset[tuple[int, int]]:
     """Paragraphs that title the text after them ("Configuring the result backend",
     "Password resets"): short, without closing punctuation or figures, in a run of such
     paragraphs (a page's title, then its first heading) that follows the start of the passage
@@ -63,7 +81,7 @@ def heading_spans(text: str) -> set[tuple[int, int]]:
         numbered = sum(1 for _, body in run if SECTION_NUMBER.match(body))
         if titled and opens and closes(after, CLOSING_PUNCTUATION) and numbered <= 1:
             out.update((start, start + len(body)) for start, body in run)
-    return out
+    return frozenset(out)
 
 
 def heading_runs(text: str) -> list[list[tuple[int, int]]]:
