@@ -64,7 +64,7 @@ def test_a_misspelt_word_still_counts_for_the_sentence_that_holds_it(runtime, mo
         return list(
             sentence_scores.score_sentences(
                 question, vector, candidates, [passage], runtime.sentence_vectors
-            )
+            ).total
         )
 
     with_matching = scores()
@@ -417,7 +417,7 @@ def test_a_sentence_borrows_nothing_across_a_heading(runtime):
     candidates = sentence_scores.candidate_sentences([passage])
     scores = sentence_scores.score_sentences(
         question, vector, candidates, [passage], runtime.sentence_vectors
-    )
+    ).total
     meaning = sentence_scores.sentence_vectors(candidates, [passage], runtime.sentence_vectors)
     words = scores - meaning @ vector  # the shared words' share (the passage's is the same)
     start = next(i for i, c in enumerate(candidates) if c.text.startswith("Start the poller"))

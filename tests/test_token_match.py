@@ -97,7 +97,7 @@ def test_each_sentence_adds_its_passage_s_match_from_stored_states():
     asked = reader.token_states([question])[0]
     encoder = _RecordingEncoder()
 
-    matched = token_match(question, sentences, PASSAGES, encoder, asked=asked, stored=stored)
+    matched = token_match(question, sentences, PASSAGES, encoder, asked=asked, stored=stored).own
 
     assert encoder.read == []  # every passage came from its stored states
     kenya, capital, hosts, rain = matched
@@ -119,10 +119,12 @@ def test_a_passage_stored_without_token_states_is_read_whole():
 
     matched = token_match(
         "capital Nairobi", sentences, PASSAGES, encoder, asked=asked, stored=[stored[0], None]
-    )
+    ).own
 
     assert encoder.read == [PASSAGES[1]]
-    kept = token_match("capital Nairobi", sentences, PASSAGES, encoder, asked=asked, stored=stored)
+    kept = token_match(
+        "capital Nairobi", sentences, PASSAGES, encoder, asked=asked, stored=stored
+    ).own
     np.testing.assert_allclose(matched, kept, atol=1e-6)
 
 

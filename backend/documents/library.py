@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.rate_limits import RateLimiter, document_limit
 from backend.accounts.users import require_active
 from backend.config import Settings
+from backend.db import SessionScope
 from backend.documents.storage import IncomingFile, UploadStore
 from backend.documents.upload_checks import check_received, check_upload, safe_filename
 from backend.errors import (
@@ -26,6 +28,7 @@ from backend.errors import (
 from backend.ledger.catalog import DELETE_DOCUMENT, PROCESS_DOCUMENT
 from backend.ledger.task_records import TaskRef, submit_task
 from backend.models import Document, DocumentStatus, User
+from backend.retrieval.vector_store import VectorStore
 
 
 @dataclass(frozen=True)
@@ -226,3 +229,24 @@ def upload_paths(
         )
         for path in paths
     ]
+
+
+def remove_document_data(
+    *,
+    sessions: SessionScope,
+    uploads: UploadStore,
+    store: VectorStore,
+    document_id: int,
+    sha256: str | None,
+) -> dict[str, Any]:
+    """Delete a removed document's vectors, and its file when no other document uses it."""
+    store.delete_document(document_id)
+    with sessions() as session:
+        still_used = (
+            sha256 is not None
+            and session.scalar(select(Document.id).where(Document.sha256 == sha256).limit(1))
+            is not None
+        )
+    if sha256 and not still_used:
+        uploads.delete(sha256)
+    return {"document_id": document_id, "deleted": True}

@@ -69,7 +69,7 @@ def process_document(
         filename, sha256 = document.filename, document.sha256
     try:
         data = uploads.read(sha256)
-        drafts, extracted = _chunks(data, filename, settings, progress, deadline)
+        drafts, extracted = cut_passages(data, filename, settings, progress, deadline)
         progress("embedding", 30)
         vectors, sentences = _embed_with_progress(embedder, drafts, progress, deadline)
         points = _points(document_id, user_id, drafts, vectors, deadline)
@@ -96,16 +96,11 @@ def process_document(
     return result
 
 
-def draft_passages(data: bytes, filename: str, settings: Settings) -> list[ChunkDraft]:
-    """The passages a stored upload is cut into now, as processing would cut it (an
-    unreadable file raises ExtractionError or DocumentRejected)."""
-    deadline = document_deadline(settings)
-    return _chunks(data, filename, settings, lambda _stage, _percent: None, deadline)[0]
-
-
-def _chunks(
+def cut_passages(
     data: bytes, filename: str, settings: Settings, progress: Progress, deadline: Deadline
 ) -> tuple[list[ChunkDraft], Extracted]:
+    """The file's text cut into passages (an unreadable file raises ExtractionError or
+    DocumentRejected)."""
     progress("extracting", 5)
     extracted = read_document(data, filename, settings, deadline=deadline)
     deadline.check()
@@ -277,26 +272,3 @@ def _embed_with_progress(
         done = min(len(drafts), start + EMBED_BATCH)
         progress(embedding_stage(done, len(drafts)), 30 + int(55 * done / len(drafts)))
     return np.vstack(parts), sentences
-
-
-def remove_document_data(
-    *,
-    sessions: SessionScope,
-    uploads: UploadStore,
-    store: VectorStore,
-    document_id: int,
-    sha256: str | None,
-) -> dict[str, Any]:
-    """Delete a removed document's vectors, and its file when no other document uses it."""
-    store.delete_document(document_id)
-    with sessions() as session:
-        from sqlalchemy import select
-
-        still_used = (
-            sha256 is not None
-            and session.scalar(select(Document.id).where(Document.sha256 == sha256).limit(1))
-            is not None
-        )
-    if sha256 and not still_used:
-        uploads.delete(sha256)
-    return {"document_id": document_id, "deleted": True}

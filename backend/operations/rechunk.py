@@ -15,7 +15,7 @@ from sqlalchemy import select
 from backend.config import Settings
 from backend.db import SessionScope
 from backend.documents import processing
-from backend.documents.deadline import DocumentRejected
+from backend.documents.deadline import DocumentRejected, document_deadline
 from backend.documents.ingest import ExtractionError
 from backend.documents.ingest.chunk import CHUNKING_VERSION
 from backend.documents.storage import UploadStore
@@ -32,6 +32,10 @@ class RechunkSummary:
     changed: int = 0
     kept: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def _quiet(_stage: str, _percent: int) -> None:
+    return None
 
 
 def documents_chunked_otherwise(sessions: SessionScope) -> list[int]:
@@ -73,7 +77,9 @@ def rechunk(
             )
         summary.checked += 1
         try:
-            drafts = processing.draft_passages(uploads.read(sha256), filename, settings)
+            drafts, _ = processing.cut_passages(
+                uploads.read(sha256), filename, settings, _quiet, document_deadline(settings)
+            )
             if [d.text for d in drafts] != stored:
                 processing.process_document(
                     sessions=sessions,
@@ -84,7 +90,7 @@ def rechunk(
                     document_id=document_id,
                     user_id=owner,
                     task_id=None,
-                    progress=lambda _stage, _percent: None,
+                    progress=_quiet,
                 )
                 summary.changed += 1
         except (ExtractionError, DocumentRejected, OSError) as exc:

@@ -26,10 +26,10 @@ from backend.qa.sentence_scores import (
     LEXICAL_WEIGHT,
     Passage,
     candidate_sentences,
+    score_sentences,
     section_spans,
-    sentence_scores,
 )
-from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match_lent
+from backend.qa.token_match import TOKEN_MATCH_WEIGHT, token_match
 
 if TYPE_CHECKING:
     from backend.qa.token_match import TokenEncoder
@@ -84,10 +84,10 @@ def extractive_answer(
     candidates = candidate_sentences(passages)
     if not candidates:
         return Answer(text=NOT_FOUND, found=False)
-    borrowing = sentence_borrowing(candidates)
-    leading, records = borrowing
     sections = section_spans(candidates, passages)
-    scores, from_heading = sentence_scores(
+    borrowing = sentence_borrowing(candidates, sections)
+    leading, records = borrowing
+    scores, from_heading = score_sentences(
         question,
         question_vector,
         candidates,
@@ -105,7 +105,7 @@ def extractive_answer(
             [(candidates[b].start, candidates[b].end)] if record and b is not None else []
             for b, record in zip(leading, records, strict=True)
         ]
-        alone, matched = token_match_lent(
+        alone, matched = token_match(
             question,
             candidates,
             texts,

@@ -124,11 +124,17 @@ class Placed(Protocol):
 Borrowing = tuple[list[int | None], np.ndarray]
 
 
-def sentence_borrowing(sentences: Sequence[Placed]) -> Borrowing:
+def sentence_borrowing(
+    sentences: Sequence[Placed], sections: Sequence[object] | None = None
+) -> Borrowing:
     """What each sentence (passages in order, each passage's sentences in text order) may
-    borrow from, and which are records."""
+    borrow from, and which are records. `sections[i]`: the section sentence i is in (its
+    heading); nothing is borrowed across a heading, from a sentence of another section."""
     same_passage = [
-        i > 0 and s.passage == sentences[i - 1].passage for i, s in enumerate(sentences)
+        i > 0
+        and s.passage == sentences[i - 1].passage
+        and (sections is None or sections[i] == sections[i - 1])
+        for i, s in enumerate(sentences)
     ]
     keys = record_keys([s.text for s in sentences], same_passage)
     records = np.array([key is not None for key in keys], dtype=bool)

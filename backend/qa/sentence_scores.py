@@ -104,35 +104,14 @@ def score_sentences(
     lexical_weight: float = LEXICAL_WEIGHT,
     borrowing: Borrowing | None = None,
     sections: list[list[tuple[int, int]]] | None = None,
-) -> np.ndarray:
-    """Meaning + distinctive shared words + passage similarity, one score per candidate
-    (`borrowing` and `sections`: the candidates' `sentence_borrowing` and `section_spans`,
-    when the caller has read them)."""
-    return sentence_scores(
-        question,
-        question_vector,
-        candidates,
-        passages,
-        embedder,
-        lexical_weight,
-        borrowing,
-        sections,
-    ).total
-
-
-def sentence_scores(
-    question: str,
-    question_vector: np.ndarray,
-    candidates: list[Candidate],
-    passages: list[Passage],
-    embedder: TextEmbedder,
-    lexical_weight: float = LEXICAL_WEIGHT,
-    borrowing: Borrowing | None = None,
-    sections: list[list[tuple[int, int]]] | None = None,
 ) -> SentenceScores:
-    """`score_sentences`, with the share of each score its section's heading lent."""
+    """Meaning + distinctive shared words + passage similarity, one score per candidate, and
+    the part of each its section's heading lent (`borrowing` and `sections`: the candidates'
+    `sentence_borrowing` and `section_spans`, when the caller has read them)."""
     semantic = sentence_vectors(candidates, passages, embedder) @ question_vector
-    leading, records = borrowing or sentence_borrowing(candidates)
+    if sections is None:
+        sections = section_spans(candidates, passages)
+    leading, records = borrowing or sentence_borrowing(candidates, sections)
     # A table's row or a list's item means little alone ("Day: Saturday; Departure: 10:30."):
     # its meaning is half its own, half its introduction's, when that is closer.
     for i, before in enumerate(leading):
@@ -150,10 +129,8 @@ def sentence_scores(
     # `sentence_roles.leading_sentences`).
     # Every sentence of a section is about what the section's heading names ("Warranty" over
     # "The kettle is guaranteed for two years."): the question words only the heading holds
-    # count for each of them as their own. A sentence borrows nothing from the one before it
-    # across a heading: that one belongs to another section.
-    if sections is None:
-        sections = section_spans(candidates, passages)
+    # count for each of them as their own. Nothing is borrowed from the sentence before across a
+    # heading (`sentence_borrowing`): that one belongs to another section.
     heading_words: dict[str, set[str]] = {}
     headings = []
     for c, spans in zip(candidates, sections, strict=True):
@@ -166,7 +143,7 @@ def sentence_scores(
     for i, before in enumerate(leading):
         only_heading = (asked & headings[i]) - sentence_terms[i]
         headed[i] = sum(idf.get(t, unseen) for t in only_heading) / total
-        if before is not None and sections[before] == sections[i]:
+        if before is not None:
             only_before = (asked & sentence_terms[before]) - sentence_terms[i] - only_heading
             carried[i] = sum(idf[t] for t in only_before) / total
     # A table's row or a list's item says nothing without what introduces it: its words are

@@ -25,7 +25,7 @@ find no close match anywhere scores low ("not found").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -65,6 +65,13 @@ def question_token_weights(question: str, states: TokenStates) -> np.ndarray:
     return weights
 
 
+class TokenMatch(NamedTuple):
+    """Each candidate's token match; and the same with its section's heading read as its own."""
+
+    own: np.ndarray
+    with_headings: np.ndarray
+
+
 def token_match(
     question: str,
     candidates: Sequence[SentenceSpan],
@@ -73,31 +80,18 @@ def token_match(
     asked: TokenStates | None = None,
     stored: Sequence[TokenStates | None] | None = None,
     lent: Sequence[Sequence[tuple[int, int]]] | None = None,
-) -> np.ndarray:
+    headings: Sequence[Sequence[tuple[int, int]]] | None = None,
+) -> TokenMatch:
     """Each candidate's token match with the question plus its passage's match at
     `PASSAGE_MATCH_WEIGHT` (`candidates` point into `passages`; `stored`, their token states
     kept at processing, None for a passage to read now; `asked`, the question's token states
     when already computed; `lent[i]`, spans of candidate i's passage whose tokens count as its
-    own: for a table's row or a list's item, the sentence introducing it)."""
-    return token_match_lent(question, candidates, passages, encoder, asked, stored, lent)[0]
-
-
-def token_match_lent(
-    question: str,
-    candidates: Sequence[SentenceSpan],
-    passages: Sequence[str],
-    encoder: TokenEncoder,
-    asked: TokenStates | None = None,
-    stored: Sequence[TokenStates | None] | None = None,
-    lent: Sequence[Sequence[tuple[int, int]]] | None = None,
-    headings: Sequence[Sequence[tuple[int, int]]] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """`token_match`, and the same with `headings[i]`'s tokens (its section's heading) counted
-    as candidate i's own too: (without, with)."""
+    own: for a table's row or a list's item, the sentence introducing it); and the same with
+    `headings[i]`'s tokens (its section's heading) counted as its own too."""
     out = np.zeros(len(candidates), dtype=np.float32)
     with_headings = np.zeros(len(candidates), dtype=np.float32)
     if not candidates:
-        return out, with_headings
+        return TokenMatch(out, with_headings)
     states: list[TokenStates | None] = (
         list(stored) if stored is not None else [None] * len(passages)
     )
@@ -123,4 +117,4 @@ def token_match_lent(
         own, headed = passage.match_lent(asked.vectors, spans, weights, also=also, lent=heads)
         out[rows] = own + PASSAGE_MATCH_WEIGHT * whole
         with_headings[rows] = headed + PASSAGE_MATCH_WEIGHT * whole
-    return out, with_headings
+    return TokenMatch(out, with_headings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.documents import processing
+from backend.documents import library, processing
 from backend.ledger import catalog
 from workers.celery_app import celery_app
 from workers.tasks import secure_user, task_options
@@ -36,7 +36,7 @@ def delete_document(
 ) -> dict[str, Any]:
     """Remove a deleted document's vectors and file."""
     rt = self.app.runtime
-    return processing.remove_document_data(
+    return library.remove_document_data(
         sessions=rt.session,
         uploads=rt.uploads,
         store=rt.vector_store,
