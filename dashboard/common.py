@@ -8,6 +8,7 @@ session ended in another tab, is signed out at once.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts import browser_sessions, users
 from backend.config import Settings, get_settings
+from backend.documents.ingest.headings import HEADING_MARK
 from backend.errors import ServiceError
 from backend.models import User
 from backend.runtime import Runtime, build_runtime
@@ -226,6 +228,17 @@ def fmt_size(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / 1048576:.1f} MB"
+
+
+def passage_html(text: str) -> str:
+    """Part of a cited passage as HTML: escaped, each heading the document marked ("## Returns")
+    shown bold without its marks (the passage's paragraphs keep their breaks where the page
+    shows it with `white-space: pre-line`)."""
+    lines = []
+    for line in text.split("\n"):
+        mark = HEADING_MARK.match(line)
+        lines.append(f"<b>{html.escape(line[mark.end():])}</b>" if mark else html.escape(line))
+    return "\n".join(lines)
 
 
 def split_highlight(text: str, span: list[int] | None) -> tuple[str, str, str]:

@@ -333,8 +333,8 @@ def test_a_pages_title_and_its_first_heading_are_both_headings(runtime):
         "start-up.\n"
     )
     assert {text[a:b] for a, b in headings.heading_spans(text)} == {
-        "Celery user guide",
-        "Configuring the result backend",
+        "# Celery user guide",
+        "## Configuring the result backend",
     }
     passage = Passage(1, 1, "guide.md", None, text, score=1.0, similarity=0.5)
 
@@ -374,8 +374,8 @@ def test_every_sentence_of_a_section_borrows_its_headings_words(runtime):
     starts = [text.index("Thank"), text.index("Boil clean")]
     sections = headings.section_headings(text, starts)
     assert [[text[a:b] for a, b in spans] for spans in sections] == [
-        ["Kettle manual"],
-        ["Descaling"],
+        ["# Kettle manual"],
+        ["# Kettle manual", "## Descaling"],
     ]
 
     warranty = ask_with_tokens(runtime, passage, "How long is the warranty?")

@@ -275,7 +275,7 @@ def test_pdf_paragraphs_follow_the_layout_and_survive_a_page_break() -> None:
 
     assert [page.number for page in pages] == [1, 2, 3]
     assert pages[0].text.split("\n\n") == [
-        pdfs.REPORT_TITLE,
+        f"# {pdfs.REPORT_TITLE}",  # the document's title, marked as its first heading
         *pdfs.REPORT_SPACED,
         *pdfs.REPORT_INDENTED,
         pdfs.REPORT_ACROSS,
@@ -339,9 +339,10 @@ def test_html_keeps_visible_text_only() -> None:
     text = extract(HTML, "news.html").pages[0].text
     assert "secret" not in text.lower()
     assert "color" not in text
+    # Headings keep their level as Markdown writes it; the page's title is the first.
     assert text.split("\n\n") == [
-        "Harbour News",
-        "Storm & Repairs",
+        "# Harbour News",
+        "# Storm & Repairs",
         "The wall was damaged in November.",
         "It will be rebuilt with granite.",
         "\u2022 First item",  # a list's item keeps a bullet or its number
@@ -357,7 +358,7 @@ def test_html_leaves_out_the_site_menus_unless_the_page_is_only_a_menu() -> None
         b"<p>Velmoor holds a festival of lanterns every June.</p></body></html>"
     )
     assert extract(page, "velmoor.html").pages[0].text == (
-        "Velmoor\n\nVelmoor holds a festival of lanterns every June."
+        "# Velmoor\n\nVelmoor holds a festival of lanterns every June."
     )
     sitemap = (
         b"<html><body><nav><a href='/'>Home</a> <a href='/harbour'>Harbour</a></nav></body></html>"
@@ -393,7 +394,7 @@ def test_a_definition_reads_with_its_term() -> None:
         b"<dt>Term</dt><dt>Semester</dt><dd>half a year</dd></dl></body></html>"
     )
     assert extract(page, "fees.html").pages[0].text == (
-        "Fees\n\nLate return: 20 pence a day per item\n\n"
+        "## Fees\n\nLate return: 20 pence a day per item\n\n"
         "Lost card: 2 pounds for a replacement\n\nfree for children\n\n"
         "Term\n\nSemester: half a year"
     )
@@ -433,9 +434,12 @@ Last [reference link][ref] here.
 def test_markdown_is_stripped_to_plain_text() -> None:
     text = extract(MARKDOWN, "report.md").pages[0].text
     assert "secret" not in text.lower()
-    assert not re.search(r"[#\[\]]|\]\(|\*\*|__|~~|^>", text, re.MULTILINE)
+    assert not re.search(r"[\[\]]|\]\(|\*\*|__|~~|^>", text, re.MULTILINE)
+    # A heading keeps its level's marks (a closing run of "#" goes); nothing else does.
+    marked = [line for line in text.split("\n") if "#" in line]
+    assert marked == ["# Harbour Report", "## Setext Title"]
     assert text.split("\n\n") == [
-        "Harbour Report",
+        "# Harbour Report",
         "The wall was damaged in November, see the council page and the old new "
         "plan_with_underscores. Call rebuild(wall) or visit https://harbour.example.",
         "Quoted line.",
@@ -443,7 +447,7 @@ def test_markdown_is_stripped_to_plain_text() -> None:
         "\u2022 Second item",
         "Year: 1889; Cost: 400.",
         'print("kept *code*")',
-        "Setext Title",
+        "## Setext Title",
         "Last reference link here.",
     ]
 
@@ -473,7 +477,7 @@ def test_table_rows_read_as_sentences_named_by_their_header() -> None:
     figure is, so "When does the Saturday ferry leave?" finds it."""
     html = extract(TIMETABLE_HTML, "ferries.html").pages[0].text.split("\n\n")
     assert html == [
-        "Ferry timetable",
+        "## Ferry timetable",
         "Ferries to Skerra",
         "Day: Monday; Departure: 08:15; Return: 17:40.",
         "Day: Saturday; Departure: 10:30 11:45.",
@@ -484,7 +488,7 @@ def test_table_rows_read_as_sentences_named_by_their_header() -> None:
     ]
     markdown = extract(TIMETABLE_MARKDOWN, "ferries.md").pages[0].text.split("\n\n")
     assert markdown == [
-        "Ferry timetable",
+        "## Ferry timetable",
         "Day: Monday; Departure: 08:15; Return: 17:40.",
         "Day: Saturday; Departure: 10:30.",
         "After the table.",
@@ -524,7 +528,7 @@ def test_clean_text_joins_pdf_lines_and_keeps_paragraphs() -> None:
     assert clean_text(raw) == (
         "The information was hardwrapped across several lines. Done.\n\n"
         "Second paragraph with a fine ligature.\n- first bullet\n- second bullet\n"
-        "Early History\nThe town grew."
+        "Early History\n\nThe town grew."  # a heading above its text is a paragraph
     )
 
 

@@ -11,11 +11,12 @@ uploaded." "It cannot be undone.")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from backend.qa.sentence_roles import NUMBERED, points_back, row_labels
+from backend.qa.sentence_roles import ITEM_MARK, NUMBERED, asks, points_back, row_labels
 
 SECOND_SENTENCE_MARGIN = 0.5
 # A sentence going on about the best one names it with a pronoun ("It", "This", "They"), so
@@ -36,6 +37,13 @@ STEP_ASKED = re.compile(
     rf"\s+{STEP}\b|\b{STEP}\s+(?:number\s+)?(?P<number>\d{{1,2}})\b",
     re.IGNORECASE,
 )
+# The answer to a question the document asks in a heading (an FAQ) opens its section: up to this
+# many of its first paragraph's sentences.
+ASKED_SECTION_SENTENCES = 3
+# A list's best item answers for the whole list when its section's heading lent it at least this
+# share of its score (the heading chose it, not its own words) and every item scored within
+# SECOND_SENTENCE_MARGIN of it.
+LIST_SHARE = 0.3
 AFTER = re.compile(r"\b(?:after|following|next)\b", re.IGNORECASE)
 BEFORE = re.compile(r"\b(?:before|preceding|previous)\b", re.IGNORECASE)
 
@@ -100,6 +108,69 @@ def numbered_steps(
         return []
     at = asked_step(question, len(steps))
     return steps if at is None else [steps[at]]
+
+
+def asked_section(
+    candidates: list[Candidate],
+    scores: np.ndarray,
+    best: int,
+    sections: list[list[tuple[int, int]]],
+    texts: list[str],
+    lent: np.ndarray,
+) -> list[Candidate]:
+    """When the question asks about the best sentence's section rather than one of its
+    sentences, the section's opening:
+    - its heading asks the question and scored best of all (`scores`: every candidate's,
+      headings' too), as an FAQ does ("### How do I unlock a bike?"): the first paragraph,
+      at most ASKED_SECTION_SENTENCES of it ("Open the app and scan the code on the
+      handlebar. The lock opens within five seconds. If the app cannot read the code, ...");
+    - the best sentence is an item of a list under the heading, chosen by what the heading
+      lent it (`lent`: LIST_SHARE of its score or more), and every item scored nearly as well
+      ("What was added in 3.2.0?" over "### Added", "What are the ingredients?"): the list's
+      items, at most MAX_STEPS.
+    [] otherwise."""
+    if not sections[best]:
+        return []
+    passage = candidates[best].passage
+    members = [
+        i
+        for i, candidate in enumerate(candidates)
+        if candidate.passage == passage and sections[i] == sections[best] and candidate.stands
+    ]
+    if ITEM_MARK.match(candidates[best].text):
+        items = _first_run(members, lambda i: ITEM_MARK.match(candidates[i].text) is not None)
+        whole = (
+            best in items
+            and len(items) <= MAX_STEPS
+            and float(lent[best]) >= LIST_SHARE * float(scores[best])
+            and all(float(scores[best] - scores[i]) <= SECOND_SENTENCE_MARGIN for i in items)
+        )
+        return [candidates[i] for i in items] if whole else []
+    top = candidates[int(np.argmax(scores))]
+    start, end = sections[best][-1]
+    text = texts[passage]
+    if top.passage != passage or not (start <= top.start and top.end <= end):
+        return []
+    if not asks(text[start:end]):
+        return []
+    paragraph = _first_run(
+        members,
+        lambda i: i == members[0]
+        or "\n\n" not in text[candidates[i - 1].end : candidates[i].start],
+    )
+    opening = paragraph[:ASKED_SECTION_SENTENCES]
+    return [candidates[i] for i in opening] if best in opening else []
+
+
+def _first_run(indexes: list[int], belongs: Callable[[int], bool]) -> list[int]:
+    """The first run of consecutive `indexes` for which `belongs` holds."""
+    run: list[int] = []
+    for i in indexes:
+        if belongs(i) and (not run or i == run[-1] + 1):
+            run.append(i)
+        elif run:
+            break
+    return run
 
 
 def asked_step(question: str, count: int) -> int | None:

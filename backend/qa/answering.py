@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from backend.qa.answer_sentences import Candidate, answer_sentences, numbered_steps
+from backend.qa.answer_sentences import (
+    Candidate,
+    answer_sentences,
+    asked_section,
+    numbered_steps,
+)
 from backend.qa.question_words import missing_names, name_phrases
 from backend.qa.sentence_roles import introduces, sentence_borrowing
 from backend.qa.sentence_scores import (
@@ -97,8 +102,8 @@ def extractive_answer(
         borrowing,
         sections,
     )
+    texts = [passage.text for passage in passages]
     if tokens is not None:
-        texts = [passage.text for passage in passages]
         # A record matches with its introduction's tokens as its own, and every sentence with
         # its section heading's, as with their words.
         intros = [
@@ -127,6 +132,7 @@ def extractive_answer(
         if record and before is not None and introduces(candidates[before].text)
     }
     stands = np.array([c.stands and i not in announces for i, c in enumerate(candidates)])
+    every = scores
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
     order = np.argsort(-scores)
@@ -147,9 +153,11 @@ def extractive_answer(
         return Answer(
             text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
         )
-    chosen = numbered_steps(
-        candidates, int(order[0]), leading, records, question
-    ) or answer_sentences(candidates, scores, order, lent=from_heading)
+    chosen = (
+        numbered_steps(candidates, int(order[0]), leading, records, question)
+        or asked_section(candidates, every, int(order[0]), sections, texts, from_heading)
+        or answer_sentences(candidates, scores, order, lent=from_heading)
+    )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from backend.documents.ingest import split_sentences
-from backend.documents.ingest.headings import heading_spans, section_headings
+from backend.documents.ingest.headings import heading_spans, section_headings, within_heading
 from backend.qa.answer_sentences import Candidate
 from backend.qa.question_words import with_spelling_matches
 from backend.qa.sentence_roles import Borrowing, asks, sentence_borrowing
@@ -80,7 +80,7 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
             words = len(WORD_RE.findall(span.text.lower()))
             if words >= MIN_WORDS or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS:
                 text = span.text.strip()
-                stands = not asks(text) and (span.start, span.end) not in headings
+                stands = not asks(text) and not within_heading(headings, span.start, span.end)
                 out.append(Candidate(index, span.start, span.end, text, stands, kept))
                 kept = True
             else:

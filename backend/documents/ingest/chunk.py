@@ -15,8 +15,10 @@ from backend.documents.ingest.units import Counter, Full, Unit, Watch, no_check,
 _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # How text is cut into passages, recorded with each document: start-up cuts the documents cut
 # otherwise again (`operations.rechunk`). "headed": a heading goes with the text it titles, and
-# a chunk inside a long section opens with the section's heading.
-CHUNKING_VERSION = "headed"
+# a chunk inside a long section opens with the section's heading. "marked": HTML and Markdown
+# keep their headings' marks ("## Returns"), and a chunk opens with the path of headings above
+# it ("# Release notes", "## 3.1.0", "### Added").
+CHUNKING_VERSION = "marked"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def chunk_pages(
     if budget < 1 or not 0 <= overlap_tokens < max_tokens:
         raise ValueError("max_tokens must exceed the special tokens; 0 <= overlap < max_tokens")
     drafts: list[ChunkDraft] = []
-    carried = ""  # the heading in effect at the end of the page before
+    carried: tuple[str, ...] = ()  # the headings in effect at the end of the page before
     for page in pages:
         room = None if max_chunks is None else max_chunks - len(drafts)
         # A chunk takes at most `budget` tokens of units that no earlier chunk held.
@@ -67,9 +69,10 @@ def chunk_pages(
         # A chunk that starts inside a section, not at a heading, opens with its section's
         # heading ("Warranty"), so its sentences read, match and are found with it.
         sections = Sections(page.text, carried)
-        headings = [sections.heading(unit.start) for unit in units]
-        sizes = {heading: _heading_tokens(heading, counter, budget) for heading in set(headings)}
-        reserve = [sizes[heading] for heading in headings]
+        paths = [sections.heading(unit.start) for unit in units]
+        shown = {path: _shown_heading(path, counter, budget) for path in set(paths)}
+        headings = [shown[path][0] for path in paths]
+        reserve = [shown[path][1] for path in paths]
         for start, end, tokens in _pack(
             units, page.text, counter, budget, overlap_tokens, room, check, reserve
         ):
@@ -83,11 +86,16 @@ def chunk_pages(
     return drafts
 
 
-def _heading_tokens(heading: str, counter: Counter, budget: int) -> int:
-    """The tokens a heading adds above a chunk: 0 for none, or for one that would take more
-    than a quarter of the chunk."""
-    tokens = counter.text(heading) if heading else 0
-    return tokens if tokens <= budget // 4 else 0
+def _shown_heading(path: tuple[str, ...], counter: Counter, budget: int) -> tuple[str, int]:
+    """The headings shown above a chunk and the tokens they add: the path's innermost
+    headings that fit in a quarter of the chunk (the outermost go first); none when not even
+    the innermost does."""
+    for first in range(len(path)):
+        heading = "\n\n".join(path[first:])
+        tokens = counter.text(heading)
+        if tokens <= budget // 4:
+            return heading, tokens
+    return "", 0
 
 
 def _pack(
@@ -150,18 +158,14 @@ def _paragraph_end(
 def _heading_end(units: list[Unit], text: str, least: int, end: int) -> int:
     """Move the end back before the headings that would close the chunk ("Troubleshooting"
     above a table that begins the next one): a heading goes with the text it titles."""
-    while least < end < len(units) and _lone_title(units, text, end - 1):
-        end -= 1
+    while least < end < len(units) and units[end].paragraph != units[end - 1].paragraph:
+        first = end - 1  # the first unit of the paragraph that would close the chunk
+        while first > 0 and units[first - 1].paragraph == units[end - 1].paragraph:
+            first -= 1
+        if first < least or not may_title(text[units[first].start : units[end - 1].end]):
+            break
+        end = first
     return end
-
-
-def _lone_title(units: list[Unit], text: str, index: int) -> bool:
-    """Whether units[index] is a paragraph of its own that may title what follows it."""
-    unit = units[index]
-    alone = (index == 0 or units[index - 1].paragraph != unit.paragraph) and (
-        index + 1 == len(units) or units[index + 1].paragraph != unit.paragraph
-    )
-    return alone and may_title(text[unit.start : unit.end])
 
 
 def _overlap_start(units: list[Unit], start: int, end: int, overlap: int, budget: int) -> int:

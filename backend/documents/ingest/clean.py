@@ -17,6 +17,14 @@ _BULLET = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013\u2014]|\(?\d{1,3}[.
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
 _HEADING_MAX_WORDS = 8
+# A line that names what it holds ("Date: 14 March 2026", "Apologies: David Brooks"): a record
+# of its own, never the rest of the line before it.
+_LABELLED = re.compile(r"[A-Z][\w'\u2019()/&.-]*(?: [\w'\u2019()/&.-]+){0,3}: \S")
+# A heading the document marked ("## Returns", see `headings`): its lines are one heading.
+_HEADING_MARK = re.compile(r"#{1,6} \S")
+# A line shorter than this share of its paragraph's longest ends where its writer ended it,
+# not where the text was wrapped.
+_SHORT_LINE = 0.5
 
 # Reference apparatus that reads as noise in an answer: footnote calls attached to a word
 # ("city.[12]", "[note 3]", "[a]"), editors' tags ("[citation needed]", "[when?]", "[vague]",
@@ -61,12 +69,19 @@ def _join_lines(block: str) -> str:
     if not lines:
         return ""
     parts = [lines[0]]
+    width = max(map(len, lines))
     for previous, line in pairwise(lines):
         if _is_hyphenated(previous, line):
             parts[-1] = parts[-1][:-1]
             parts.append(line)
+        elif _HEADING_MARK.match(previous) or not _keeps_break(previous, line, width):
+            parts.append(" " + line)
+        elif _looks_like_heading(previous) and not _BULLET.match(line):
+            # A heading above its text ("Habitat", then the section's first line) is a
+            # paragraph of its own, as when a blank line follows it.
+            parts.append("\n\n" + line)
         else:
-            parts.append(("\n" if _keeps_break(previous, line) else " ") + line)
+            parts.append("\n" + line)
     return "".join(parts)
 
 
@@ -75,17 +90,22 @@ def _is_hyphenated(previous: str, line: str) -> bool:
     return bool(_HYPHENATED.search(previous)) and line[0].islower() and not _BULLET.match(line)
 
 
-def _keeps_break(previous: str, line: str) -> bool:
-    """Whether a single line break is structure (list item, heading) rather than wrapping."""
-    if _BULLET.match(line):
+def _keeps_break(previous: str, line: str, width: int) -> bool:
+    """Whether a single line break is structure (list item, heading, a labelled line, a line
+    ended well short of the paragraph's width) rather than wrapping."""
+    if _BULLET.match(line) or _LABELLED.match(line):
         return True
-    return line[0].isupper() and (bool(_BULLET.match(previous)) or _looks_like_heading(previous))
+    return line[0].isupper() and (
+        bool(_BULLET.match(previous))
+        or _looks_like_heading(previous)
+        or len(previous) < _SHORT_LINE * width
+    )
 
 
 def _looks_like_heading(line: str) -> bool:
     """A short title-like line without closing punctuation, e.g. 'Early History'."""
     words = line.split()
-    if len(words) > _HEADING_MAX_WORDS or _SENTENCE_END.search(line):
+    if len(words) > _HEADING_MAX_WORDS or _SENTENCE_END.search(line) or _LABELLED.match(line):
         return False
     if line.isupper() or re.match(r"\d+(?:\.\d+)*\.?\s", line):
         return True

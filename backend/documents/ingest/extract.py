@@ -6,6 +6,7 @@ import re
 from pathlib import PurePath
 
 from backend.documents.ingest.clean import clean_text
+from backend.documents.ingest.headings import mark_title
 from backend.documents.ingest.html_text import html_to_text
 from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
@@ -108,6 +109,7 @@ def extract(
                 "This PDF has no extractable text; it may be a scanned image. "
                 "Upload a PDF with a text layer."
             )
+        pages[0] = PageText(pages[0].number, mark_title(pages[0].text))
         return Extracted(PDF, pages, len(pages))
     # Markup shrinks when converted, but not by this much: stop before parsing a huge file.
     if len(text) > max_chars * _MARKUP_SHRINK_BOUND:
@@ -124,7 +126,7 @@ def extract(
         raise too_many_chars(max_chars)
     if not _LETTER.search(cleaned):
         raise ExtractionError("This document has no readable words in it.")
-    return Extracted(content_type, [PageText(None, cleaned)], None)
+    return Extracted(content_type, [PageText(None, mark_title(cleaned))], None)
 
 
 def _detect(data: bytes, filename: str) -> tuple[str, str]:

@@ -1,7 +1,13 @@
 """Headings in extracted text: short lines that title the text after them ("Warranty",
 "3. Rent"), and the section each place in the text is in. Chunking keeps a heading with the
 text it titles; answering never shows a heading as the answer, and lets its words count for
-every sentence of its section."""
+every sentence of its section.
+
+A document that marks its headings (HTML's <h1>-<h6>, Markdown's "#") keeps them in its text
+as Markdown does, "## Returns", so they are certain and nest: a section's heading is the path
+of headings above it ("# Release notes", "## 3.1.0", "### Added"). Other text (plain text,
+PDF) has its headings told from their shape, and a section's heading is the nearest run of
+them."""
 
 from __future__ import annotations
 
@@ -21,13 +27,17 @@ _HEADING_WORD = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
 
 
+# A heading the document marked (HTML's <h2>, Markdown's "##"): its level is its "#"s.
+HEADING_MARK = re.compile(r"(#{1,6}) (?=\S)")
 # A section's number before its title ("3. Rent", "4.2 Deposits", "IV. Repairs").
 SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.)\s+(?=\S)")
 
 
 def may_title(paragraph: str) -> bool:
-    """Short, with no closing punctuation and no figures but a section's number ("3. Rent"):
-    it may title what follows."""
+    """Marked as a heading, or short, with no closing punctuation and no figures but a
+    section's number ("3. Rent"): it may title what follows."""
+    if HEADING_MARK.match(paragraph):
+        return True
     number = SECTION_NUMBER.match(paragraph)
     title = paragraph[number.end() :] if number else paragraph
     return (
@@ -42,6 +52,8 @@ def closes(paragraph: str, marks: str) -> bool:
     return paragraph.rstrip(_CLOSING_QUOTES)[-1:] in marks if paragraph else False
 
 
+# A title is told from the start of its document (enough to hold it and what follows it).
+_TITLE_WINDOW = 4096
 # Passages (a few hundred words) are read twice a question, so their headings are remembered;
 # pages, which may be megabytes long, are read once and not kept.
 REMEMBERED_TEXT_CHARS = 8192
@@ -66,7 +78,7 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
     or a paragraph ending a sentence, and comes before one that ends with punctuation. A list's
     items, which follow an introduction ending in a colon, stay answers; so does a lone line
     with figures, such as a table row ("Population 4,500,000"), and a run that ends the
-    passage."""
+    passage. A heading the document marked is one wherever it is."""
     paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
     out: set[tuple[int, int]] = set()
     at = 0
@@ -79,62 +91,95 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
         # Numbered lines in a row are a list's items ("1. Open Settings", "2. Choose
         # Security"); one numbered line above prose is a section's heading ("3. Rent").
         numbered = sum(1 for _, body in run if SECTION_NUMBER.match(body))
-        if titled and opens and closes(after, CLOSING_PUNCTUATION) and numbered <= 1:
-            out.update((start, start + len(body)) for start, body in run)
+        shaped = opens and closes(after, CLOSING_PUNCTUATION) and numbered <= 1
+        if titled:
+            out.update(
+                (start, start + len(body))
+                for start, body in run
+                if shaped or HEADING_MARK.match(body)
+            )
     return frozenset(out)
 
 
-def heading_runs(text: str) -> list[list[tuple[int, int]]]:
-    """The text's headings, those directly above one another ("Kettle manual" then
-    "Warranty") in one run, in text order."""
-    runs: list[list[tuple[int, int]]] = []
+def mark_title(text: str) -> str:
+    """The text with its title marked ("# The axolotl"), when it opens with a heading told from
+    its shape: a document's title names what every section of it is about, so it heads each
+    section's path, above the headings of the sections ("Diet", "Habitat")."""
+    if HEADING_MARK.match(text) or (0, len(text.split("\n\n", 1)[0])) not in find_headings(
+        text[:_TITLE_WINDOW]
+    ):
+        return text
+    return f"# {text}"
+
+
+def within_heading(headings: frozenset[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether text[start:end] is (part of) one of the `headings` spans: a marked heading may
+    read as two sentences ("## I have a flat tyre. What should I do?")."""
+    return any(a <= start and end <= b for a, b in headings)
+
+
+def heading_paths(text: str) -> list[tuple[int, list[tuple[int, int]]]]:
+    """After each heading of the text, in text order: where it starts, and the path of
+    headings then in effect, outermost first. A marked heading closes the headings of its
+    level and below ("## 3.1.0" closes "## 3.2.0" and its "### Fixed"); one told from its
+    shape closes the run of such headings before it, unless it stands directly below it
+    ("Kettle manual" then "Warranty": one run)."""
+    out: list[tuple[int, list[tuple[int, int]]]] = []
+    path: list[tuple[tuple[int, int], int | None]] = []
+    previous_end = -1
     for start, end in sorted(heading_spans(text)):
-        if runs and not text[runs[-1][-1][1] : start].strip():
-            runs[-1].append((start, end))
-        else:
-            runs.append([(start, end)])
-    return runs
+        mark = HEADING_MARK.match(text, start)
+        level = len(mark.group(1)) if mark else None
+        below = previous_end >= 0 and not text[previous_end:start].strip()
+        if level is not None:
+            while path and (path[-1][1] is None or path[-1][1] >= level):
+                path.pop()
+        elif not below:
+            while path and path[-1][1] is None:
+                path.pop()
+        path.append(((start, end), level))
+        previous_end = end
+        out.append((start, [span for span, _ in path]))
+    return out
 
 
 def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, int]]]:
     """For each offset in `starts`, the heading its section has in the text: the spans of the
-    nearest run of headings before it; none before the text's first heading. Every sentence of
-    a section is about what its heading names ("Warranty": "The kettle is guaranteed for two
-    years.")."""
-    runs = heading_runs(text)
+    path of headings in effect there (`heading_paths`); none before the text's first heading.
+    Every sentence of a section is about what its heading names ("Warranty": "The kettle is
+    guaranteed for two years.")."""
+    paths = heading_paths(text)
+    ends = [path[-1][1] for _, path in paths]
     out = []
     for offset in starts:
-        heading: list[tuple[int, int]] = []
-        for run in runs:
-            if run[-1][1] > offset:
-                break
-            heading = run
-        out.append(heading)
+        # The headings that end at or before the offset (never the one a sentence is in).
+        at = bisect_right(ends, offset) - 1
+        out.append(paths[at][1] if at >= 0 else [])
     return out
 
 
 class Sections:
-    """Which section each place of a page's text is in, as the heading to show above a chunk
-    that starts there: a section longer than a chunk goes on in chunks that would not hold its
-    heading. `carried` is the heading in effect where the page starts (a PDF's section goes
-    on from the page before)."""
+    """Which section each place of a page's text is in, as the headings to show above a
+    chunk that starts there: a section longer than a chunk goes on in chunks that would not
+    hold its heading. `carried` is the heading in effect where the page starts (a PDF's
+    section goes on from the page before)."""
 
-    def __init__(self, text: str, carried: str = "") -> None:
+    def __init__(self, text: str, carried: tuple[str, ...] = ()) -> None:
         self.text = text
         self.carried = carried
-        self.runs = [(run[0][0], run[-1][1]) for run in heading_runs(text)]
-        self.starts = [start for start, _ in self.runs]
+        self.paths = heading_paths(text)
+        self.starts = [start for start, _ in self.paths]
 
-    def heading(self, offset: int) -> str:
-        """The heading of the section `offset` is in; "" where a heading starts there or
-        covers it (the text shows its own)."""
+    def heading(self, offset: int) -> tuple[str, ...]:
+        """The headings above the section `offset` is in, outermost first, less those the
+        text shows from `offset` on (a chunk that starts with its own heading shows only the
+        path above it: "## 3.1.0" over "### Added")."""
         at = bisect_right(self.starts, offset) - 1
         if at < 0:
             return self.carried
-        start, end = self.runs[at]
-        return "" if offset < end else self.text[start:end]
+        return tuple(self.text[a:b] for a, b in self.paths[at][1] if a < offset)
 
     @property
-    def last(self) -> str:
-        """The heading in effect at the end of the page, for the next page to carry."""
-        return self.heading(len(self.text)) if self.runs else self.carried
+    def last(self) -> tuple[str, ...]:
+        """The headings in effect at the end of the page, for the next page to carry."""
+        return self.heading(len(self.text)) if self.paths else self.carried

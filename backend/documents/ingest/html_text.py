@@ -1,5 +1,6 @@
-"""HTML to plain text: what a reader sees, blocks as paragraphs, a table's rows as sentences
-named by its header (`table_row`, which Markdown's tables share)."""
+"""HTML to plain text: what a reader sees, blocks as paragraphs, headings marked with their
+level as in Markdown ("## Returns": see `headings`), a table's rows as sentences named by its
+header (`table_row`, which Markdown's tables share)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ _BLOCK_TAGS = frozenset(
     tbody tfoot thead title tr ul""".split()
 )
 _CELL_TAGS = frozenset({"td", "th"})
+# A heading's level; the page's <title> is the first heading of its text.
+_HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
+# A heading mark left with nothing after it (an empty <h2>).
+_EMPTY_MARK = re.compile(r"^#{1,6}[ \t]*$", re.MULTILINE)
 # How a list's unnumbered item opens in the text, whatever bullet the document used.
 BULLET = "\u2022 "
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -123,6 +128,8 @@ class _VisibleText(HTMLParser):
             self._boundary(tag)
             self._pre_depth += tag == "pre"
             self._list_tag(tag, attrs)
+            if tag in _HEADING_LEVELS:
+                self.parts.append("#" * _HEADING_LEVELS[tag] + " ")
 
     def _list_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An item opens with its number or a bullet: it tells a list's items from prose."""
@@ -222,7 +229,7 @@ def html_to_text(html: str) -> str:
         parser.feed(html)
         parser.close()
         parser.flush_table()  # a table left open at the end
-        text = "".join(parser.parts)
+        text = _EMPTY_MARK.sub("", "".join(parser.parts))
         if _WORD_CHAR.search(text):
             break
     return text

@@ -1,5 +1,6 @@
-"""Markdown to plain text: markup removed, link and code text kept, a pipe table's rows as
-sentences named by its header."""
+"""Markdown to plain text: markup removed but headings' marks ("## Returns", a setext heading
+written so too: see `headings`), link and code text kept, a pipe table's rows as sentences named
+by its header."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ _FRONT_MATTER = re.compile(
     r"\A(?:---\n.*?\n(?:---|\.\.\.)|\+\+\+\n.*?\n\+\+\+)[ \t]*(?:\n|\Z)", re.DOTALL
 )
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_ATX_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+_ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
 _RULE_OR_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+|(?:[-*_]\s*){3,})\s*$")
 _SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
 _REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
@@ -66,7 +67,8 @@ def markdown_to_text(markdown: str) -> str:
             fence = marker.group(1)
             out.append("")
         elif _SETEXT_UNDERLINE.match(line) and out and out[-1]:
-            out[-1:] = ["", out[-1], ""]
+            level = "#" if line.strip()[0] == "=" else "##"
+            out[-1:] = ["", f"{level} {out[-1]}", ""]
         else:
             out.extend(_markdown_line(line))
     out.extend(table.flush())
@@ -123,7 +125,8 @@ def _markdown_line(line: str) -> list[str]:
     line = _BLOCKQUOTE.sub("", line)
     heading = _ATX_HEADING.match(line)
     if heading:
-        return ["", _inline(heading.group(1)), ""]
+        title = _inline(heading.group(2)).strip()
+        return ["", f"{heading.group(1)} {title}" if title else "", ""]
     item = _LIST_ITEM.match(line)
     if item:
         # The item's number or bullet stays: it tells a list's items from prose.

@@ -33,7 +33,8 @@ def citation(number: int, source: dict) -> None:
     )
     with st.expander(label, expanded=False, icon=":material/format_quote:"):
         st.html(
-            f'<div style="line-height:1.6">{html.escape(before)}{marked}{html.escape(after)}</div>'
+            '<div style="line-height:1.6;white-space:pre-line">'
+            f"{common.passage_html(before)}{marked}{common.passage_html(after)}</div>"
         )
 
 

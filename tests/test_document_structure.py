@@ -1,0 +1,219 @@
+"""A document's structure as users write it: headings marked in HTML and Markdown, nested
+sections, a plain text's title and its lines, an FAQ's questions and a section's list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from backend.documents.ingest import chunk_pages, clean_text, extract, headings
+from backend.qa import answering
+from backend.qa.sentence_scores import Passage
+
+RELEASE_NOTES = b"""# Ledgerly release notes
+
+## 3.2.0 (2026-10-02)
+
+### Added
+- Export reports to Excel (.xlsx) as well as CSV.
+- Two-factor authentication with any TOTP app.
+- A dark theme, chosen under Settings > Appearance.
+
+### Fixed
+- Currency amounts in Japanese yen no longer show two decimal places.
+- Importing a bank statement with an empty line no longer fails.
+
+## 3.1.0 (2026-06-15)
+
+### Added
+- Recurring invoices: monthly, quarterly or yearly.
+- Attach receipts as PDF or image files to any expense.
+
+## Upgrading
+
+Back up the database before upgrading. Run `ledgerly migrate` after installing.
+"""
+
+FAQ = b"""<html><head><title>CityCycle help</title></head><body>
+<nav><a href="/">Home</a> | <a href="/plans">Plans</a></nav>
+<h1>Frequently asked questions</h1>
+<h3>How do I unlock a bike?</h3>
+<p>Open the CityCycle app, tap Scan and point your phone at the QR code on the handlebar.
+The lock opens within five seconds. If the app cannot read the code, type the four-digit bike
+number printed under it.</p>
+<h3>Do I need a helmet?</h3>
+<p>Helmets are not required by law for adults, but we strongly recommend one. Riders under 16
+must wear a helmet.</p>
+<h3>I have a flat tyre. What should I do?</h3>
+<p>End your ride at the nearest dock and press the spanner button on the dock to report the
+fault. You will not be charged for the ride.</p>
+</body></html>"""
+
+AXOLOTL = b"""The axolotl
+
+The axolotl (Ambystoma mexicanum) is a salamander that keeps its larval form all its life.
+
+Appearance
+An adult axolotl is 15 to 30 centimetres long. Wild animals are dark brown or grey with gold
+speckles. The pink animals kept in aquariums come from a rare mutation.
+
+Diet
+Axolotls are carnivores. In the wild they eat worms, insect larvae and small fish.
+"""
+
+
+@pytest.fixture(scope="module")
+def count_tokens() -> Callable[[str], int]:
+    from backend.retrieval import model_files
+
+    try:
+        model_files.count_tokens("warm up")
+    except model_files.ModelFilesMissing as exc:
+        pytest.skip(str(exc))
+    return model_files.count_tokens
+
+
+def ask(runtime, text: str, question: str) -> answering.Answer:
+    """The extractive answer as the worker gives it (token match included), over one passage."""
+    passage = Passage(1, 1, "doc", None, text, score=1.0, similarity=0.5)
+    vector, asked = runtime.embedder.encode_question(question)
+    return answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors, min_score=0.0,
+        tokens=runtime.embedder, question_tokens=asked,
+    )  # fmt: skip
+
+
+def headings_above(text: str, sentence: str) -> list[str]:
+    """The path of headings over the section that holds `sentence`."""
+    (spans,) = headings.section_headings(text, [text.index(sentence)])
+    return [text[a:b] for a, b in spans]
+
+
+def test_marked_headings_nest_and_every_chunk_opens_with_the_path_above_it(count_tokens):
+    """Markdown's and HTML's headings are certain, figures and question marks and all, and
+    nest by level: "Attach receipts" was under "Fixed" of 3.2.0 (the version line, holding
+    figures, was no heading) and its chunk opened with "Fixed"."""
+    text = extract(RELEASE_NOTES, "notes.md").pages[0].text
+    assert {text[a:b] for a, b in headings.heading_spans(text)} == {
+        "# Ledgerly release notes",
+        "## 3.2.0 (2026-10-02)",
+        "### Added",
+        "### Fixed",
+        "## 3.1.0 (2026-06-15)",
+        "## Upgrading",
+    }
+    assert headings_above(text, "Attach receipts") == [
+        "# Ledgerly release notes",
+        "## 3.1.0 (2026-06-15)",
+        "### Added",
+    ]
+    assert headings_above(text, "Back up the database") == [
+        "# Ledgerly release notes",
+        "## Upgrading",
+    ]
+    for max_tokens in (64, 96, 128, 160):
+        chunks = chunk_pages(extract(RELEASE_NOTES, "notes.md").pages,
+                             count_tokens=count_tokens, max_tokens=max_tokens)  # fmt: skip
+        for chunk in chunks:
+            # No chunk ends with a heading.
+            assert chunk is chunks[-1] or not chunk.text.rsplit("\n\n", 1)[-1].startswith("#")
+            if "Attach receipts" in chunk.text:
+                above = chunk.text.split("Attach receipts")[0].split("\n\n")
+                marked = [line for line in above if line.startswith("#")]
+                assert marked[-2:] == ["## 3.1.0 (2026-06-15)", "### Added"], chunk.text
+                assert chunk.text.startswith("# Ledgerly release notes\n\n"), chunk.text
+
+    faq = extract(FAQ, "faq.html").pages[0].text
+    assert faq.startswith("# CityCycle help\n\n# Frequently asked questions\n\n")
+    assert "Home" not in faq  # the site's menu stays out
+    assert headings_above(faq, "End your ride") == [
+        "# Frequently asked questions",
+        "### I have a flat tyre. What should I do?",
+    ]
+
+
+def test_a_plain_texts_title_heads_each_of_its_sections():
+    """A plain text's opening title is marked, so "Wild animals are dark brown" under
+    "Appearance" is about the axolotl too; a heading line above its text is a paragraph of its
+    own, as with a blank line after it."""
+    text = extract(AXOLOTL, "axolotl.txt").pages[0].text
+    assert text.startswith("# The axolotl\n\nThe axolotl (Ambystoma mexicanum)")
+    assert "\n\nAppearance\n\nAn adult axolotl" in text
+    assert headings_above(text, "Wild animals") == ["# The axolotl", "Appearance"]
+    assert headings_above(text, "In the wild") == ["# The axolotl", "Diet"]
+    # Text that opens with a sentence has no title.
+    assert extract(b"Axolotls are salamanders.\n\nDiet\n\nWorms.", "a.txt").pages[0].text[0] == "A"
+
+
+def test_labelled_and_short_lines_are_not_wrapped_prose():
+    """A minutes' header ("Date: ...", "Apologies: ...") and a heading over its first line kept
+    their line breaks only in part: "Apologies: David Brooks" ran on from the list of those
+    present, and "2. Treasurer's report" stayed in its section's paragraph, no heading."""
+    raw = (
+        "Riverside Community Garden - Committee meeting minutes\n"
+        "Date: 14 March 2026\n"
+        "Present: Anna Okafor (chair), Tom Reilly (treasurer), Priya Natarajan (secretary)\n"
+        "Apologies: David Brooks\n\n"
+        "2. Treasurer's report\n"
+        "Tom reported a balance of 2,340 pounds. Membership fees brought in 780 pounds this\n"
+        "year, and the new water tank cost 410 pounds.\n\n"
+        "Dear members,\nthe garden opens at nine on Saturday and closes at five.\nBest wishes\n"
+        "Anna Okafor"
+    )
+    assert clean_text(raw).split("\n\n") == [
+        "Riverside Community Garden - Committee meeting minutes\nDate: 14 March 2026\n"
+        "Present: Anna Okafor (chair), Tom Reilly (treasurer), Priya Natarajan (secretary)\n"
+        "Apologies: David Brooks",
+        "2. Treasurer's report",
+        "Tom reported a balance of 2,340 pounds. Membership fees brought in 780 pounds this "
+        "year, and the new water tank cost 410 pounds.",
+        # A line ended well short of the paragraph's width ends where its writer ended it.
+        "Dear members, the garden opens at nine on Saturday and closes at five. Best wishes\n"
+        "Anna Okafor",
+    ]
+
+
+def test_an_faq_answers_with_the_opening_of_the_section_that_asks_the_question(runtime):
+    """The FAQ's own question matches best: its answer is the paragraph under it, from the
+    start ("Open the CityCycle app ..."); it was a table row that mentioned unlocking, or the
+    half of a heading that does not end with a question mark ("I have a flat tyre.")."""
+    text = extract(FAQ, "faq.html").pages[0].text
+
+    unlock = ask(runtime, text, "How do I unlock a bike?")
+    assert unlock.text.startswith("Open the CityCycle app, tap Scan"), unlock.text
+    assert unlock.text.endswith("type the four-digit bike number printed under it."), unlock.text
+
+    tyre = ask(runtime, text, "What should I do if I get a flat tyre?")
+    assert tyre.text.startswith("End your ride at the nearest dock"), tyre.text
+    assert "I have a flat tyre" not in tyre.text
+    # A question one sentence of a section answers still gets that sentence alone.
+    code = ask(runtime, text, "What if the app cannot read the code?")
+    assert code.text == (
+        "If the app cannot read the code, type the four-digit bike number printed under it."
+    ), code.text
+
+
+def test_a_question_about_a_listed_section_gets_its_whole_list(runtime):
+    """ "What was added in 3.2.0?" asks for the list under "### Added" of 3.2.0: its three
+    items, not the two that scored first; a question one item answers gets that item."""
+    text = extract(RELEASE_NOTES, "notes.md").pages[0].text
+
+    added = ask(runtime, text, "What was added in version 3.2.0?")
+    assert added.text == (
+        "\u2022 Export reports to Excel (.xlsx) as well as CSV. "
+        "\u2022 Two-factor authentication with any TOTP app. "
+        "\u2022 A dark theme, chosen under Settings > Appearance."
+    ), added.text
+
+    totp = ask(runtime, text, "Which app do I need for two-factor authentication?")
+    assert totp.text == "\u2022 Two-factor authentication with any TOTP app.", totp.text
+
+
+def test_a_cited_passage_shows_its_headings_bold_without_their_marks():
+    from dashboard.common import passage_html
+
+    shown = passage_html("# Kettle manual\n\n## Parts & care\n\nThe lid <clicks> shut. # 3 in a row")
+    assert shown == (
+        "<b>Kettle manual</b>\n\n<b>Parts &amp; care</b>\n\nThe lid &lt;clicks&gt; shut. # 3 in a row"
+    )
