@@ -121,6 +121,52 @@ def article_pdf(title: str, paragraphs: list[str]) -> bytes:
     return bytes(pdf.output())
 
 
+# A handbook set in three sizes of heading over its body text; the second section runs over the
+# page break.
+HANDBOOK_TITLE = "Staff handbook"
+HANDBOOK_SECTIONS = [
+    (
+        "1. Annual leave",
+        "Carrying over",
+        ["Every employee has 25 days of paid leave a year. Up to five unused days may be carried "
+         "over into the next year with the manager's agreement."],
+    ),
+    (
+        "2. Expenses",
+        "Meals and hotels",
+        [
+            f"Rule {n}: claims of kind {n} are paid up to {10 * n} pounds a day while travelling, "
+            f"with a receipt for every item over {n} pounds, through the finance office in room "
+            f"{100 + n}, which answers within {n + 2} working days of the claim and pays it with "
+            f"the salary of the month after, unless the claim is older than {n + 30} days."
+            for n in range(1, 19)
+        ],
+    ),
+]
+
+
+def handbook_pdf() -> bytes:
+    """A two-page handbook: its title at 18 points, sections at 14, their parts at 12, the
+    text at 10.5 (HANDBOOK_*)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=18)
+    pdf.multi_cell(0, 10, HANDBOOK_TITLE, new_x="LMARGIN", new_y="NEXT")
+    for section, part, paragraphs in HANDBOOK_SECTIONS:
+        pdf.ln(6)
+        pdf.set_font("Helvetica", size=14)
+        pdf.multi_cell(0, 8, section, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 7, part, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        pdf.set_font("Helvetica", size=10.5)
+        for text in paragraphs:
+            pdf.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
 def shapes_only_pdf() -> bytes:
     """A PDF whose only page holds drawn shapes: no text layer, like a scanned page."""
     pdf = FPDF()

@@ -213,7 +213,29 @@ def test_a_question_about_a_listed_section_gets_its_whole_list(runtime):
 def test_a_cited_passage_shows_its_headings_bold_without_their_marks():
     from dashboard.common import passage_html
 
-    shown = passage_html("# Kettle manual\n\n## Parts & care\n\nThe lid <clicks> shut. # 3 in a row")
+    shown = passage_html("# Kettle manual\n\n## Parts & care\n\nThe lid <clicks> shut. # 3 of 4")
     assert shown == (
-        "<b>Kettle manual</b>\n\n<b>Parts &amp; care</b>\n\nThe lid &lt;clicks&gt; shut. # 3 in a row"
+        "<b>Kettle manual</b>\n\n<b>Parts &amp; care</b>\n\nThe lid &lt;clicks&gt; shut. # 3 of 4"
     )
+
+
+def test_a_pdfs_headings_are_marked_by_their_type_size(count_tokens):
+    """A PDF's headings are set larger than its text: marked by size, "# Staff handbook" over
+    "## 2. Expenses" over "### Meals and hotels", so the second page, which starts inside the
+    section, opens each of its chunks with the whole path."""
+    from tests import pdfs
+
+    pages = extract(pdfs.handbook_pdf(), "handbook.pdf").pages
+    first = pages[0].text.split("\n\n")
+    assert first[:4] == [
+        "# Staff handbook",
+        "## 1. Annual leave",
+        "### Carrying over",
+        pdfs.HANDBOOK_SECTIONS[0][2][0],
+    ]
+    assert "## 2. Expenses" in first and "### Meals and hotels" in first
+    assert len(pages) == 2 and pages[1].text.startswith("Rule ")
+    chunks = chunk_pages(pages, count_tokens=count_tokens)
+    on_second = [c.text for c in chunks if c.page == 2]
+    path = "# Staff handbook\n\n## 2. Expenses\n\n### Meals and hotels\n\nRule "
+    assert on_second and all(text.startswith(path) for text in on_second), on_second

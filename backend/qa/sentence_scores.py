@@ -40,6 +40,9 @@ RECORD_WEIGHT = 1.0
 # The share every sentence of a section borrows of its heading's words.
 HEADING_WEIGHT = 1.0
 MIN_WORDS = 3
+# A sentence of two words counts when it holds a figure or is a list's item ("Serves 10.",
+# "• 4 eggs"): a fact, not a fragment.
+SHORT_FACT = re.compile(r"\d|^\s*(?:[-*\u2022\u2013]|\d{1,3}[.)])\s")
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_CJK_CHARS = 6
@@ -70,15 +73,19 @@ def content_words(text: str) -> set[str]:
 
 
 def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
-    """Every sentence of at least three words in the passages, with its place and whether
-    the passage's sentence before it is one too."""
+    """Every sentence of at least three words in the passages (two, for a figure or a list's
+    item), with its place and whether the passage's sentence before it is one too."""
     out = []
     for index, passage in enumerate(passages):
         headings = heading_spans(passage.text)
         kept = False  # whether the passage's sentence before this one is a candidate
         for span in split_sentences(passage.text):
             words = len(WORD_RE.findall(span.text.lower()))
-            if words >= MIN_WORDS or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS:
+            if (
+                words >= MIN_WORDS
+                or (words == MIN_WORDS - 1 and SHORT_FACT.search(span.text))
+                or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS
+            ):
                 text = span.text.strip()
                 stands = not asks(text) and not within_heading(headings, span.start, span.end)
                 out.append(Candidate(index, span.start, span.end, text, stands, kept))

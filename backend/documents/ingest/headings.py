@@ -16,6 +16,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
 PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
@@ -120,27 +123,37 @@ def within_heading(headings: frozenset[tuple[int, int]], start: int, end: int) -
 
 def heading_paths(text: str) -> list[tuple[int, list[tuple[int, int]]]]:
     """After each heading of the text, in text order: where it starts, and the path of
-    headings then in effect, outermost first. A marked heading closes the headings of its
-    level and below ("## 3.1.0" closes "## 3.2.0" and its "### Fixed"); one told from its
-    shape closes the run of such headings before it, unless it stands directly below it
-    ("Kettle manual" then "Warranty": one run)."""
+    headings then in effect, outermost first (`_nest`)."""
     out: list[tuple[int, list[tuple[int, int]]]] = []
     path: list[tuple[tuple[int, int], int | None]] = []
     previous_end = -1
     for start, end in sorted(heading_spans(text)):
-        mark = HEADING_MARK.match(text, start)
-        level = len(mark.group(1)) if mark else None
         below = previous_end >= 0 and not text[previous_end:start].strip()
-        if level is not None:
-            while path and (path[-1][1] is None or path[-1][1] >= level):
-                path.pop()
-        elif not below:
-            while path and path[-1][1] is None:
-                path.pop()
-        path.append(((start, end), level))
+        _nest(path, (start, end), heading_level(text, start), below)
         previous_end = end
         out.append((start, [span for span, _ in path]))
     return out
+
+
+def heading_level(text: str, start: int = 0) -> int | None:
+    """The level of the heading at `start` when the document marked it ("## Fares": 2);
+    None for one told from its shape."""
+    mark = HEADING_MARK.match(text, start)
+    return len(mark.group(1)) if mark else None
+
+
+def _nest(path: list[tuple[_T, int | None]], heading: _T, level: int | None, below: bool) -> None:
+    """Put a heading on the path of those in effect. A marked heading closes the headings of
+    its level and below ("## 3.1.0" closes "## 3.2.0" and its "### Fixed") and those told from
+    their shape; one told from its shape closes the run of such headings before it, unless it
+    stands directly `below` it ("Kettle manual" then "Warranty": one run)."""
+    if level is not None:
+        while path and (path[-1][1] is None or path[-1][1] >= level):
+            path.pop()
+    elif not below:
+        while path and path[-1][1] is None:
+            path.pop()
+    path.append((heading, level))
 
 
 def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, int]]]:
@@ -161,13 +174,23 @@ def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, i
 class Sections:
     """Which section each place of a page's text is in, as the headings to show above a
     chunk that starts there: a section longer than a chunk goes on in chunks that would not
-    hold its heading. `carried` is the heading in effect where the page starts (a PDF's
-    section goes on from the page before)."""
+    hold its heading. `carried` is the path in effect where the page starts (a PDF's section
+    goes on from the page before); the page's headings nest in it."""
 
     def __init__(self, text: str, carried: tuple[str, ...] = ()) -> None:
         self.text = text
         self.carried = carried
-        self.paths = heading_paths(text)
+        # Each heading on the path with where it starts on this page (-1: carried over).
+        path: list[tuple[tuple[str, int], int | None]] = [
+            ((heading, -1), heading_level(heading)) for heading in carried
+        ]
+        self.paths: list[tuple[int, list[tuple[str, int]]]] = []
+        previous_end = -1
+        for start, end in sorted(heading_spans(text)):
+            below = previous_end >= 0 and not text[previous_end:start].strip()
+            _nest(path, (text[start:end], start), heading_level(text, start), below)
+            previous_end = end
+            self.paths.append((start, [entry for entry, _ in path]))
         self.starts = [start for start, _ in self.paths]
 
     def heading(self, offset: int) -> tuple[str, ...]:
@@ -177,7 +200,7 @@ class Sections:
         at = bisect_right(self.starts, offset) - 1
         if at < 0:
             return self.carried
-        return tuple(self.text[a:b] for a, b in self.paths[at][1] if a < offset)
+        return tuple(h for h, start in self.paths[at][1] if start < offset)
 
     @property
     def last(self) -> tuple[str, ...]:

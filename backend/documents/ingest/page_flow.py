@@ -7,6 +7,9 @@ size (pypdf's text visitor), this finds:
   one), or when it is indented after a line that ends a sentence;
 - running lines: short lines that open or close most pages (a running title, "Page 3 of 12"),
   figures aside, are the page's furniture and are dropped;
+- headings: a short paragraph of one or two lines set larger than the document's body text
+  (the type size most of its characters have) is marked as Markdown does, "## Fares", its
+  level from its size among the headings' sizes (the largest "#");
 - paragraphs across pages: a page whose last paragraph runs on (its last line is as long as
   the page's full lines, or the paragraph has several lines and does not end a sentence: a
   lone short line is a heading) continues into the next page's first paragraph, unless that
@@ -33,6 +36,10 @@ MIN_PAGES = 3
 RUNNING_MAX_CHARS = 120
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running lines
 FULL_LINE = 0.8  # of the page's usual line length: a last line this long may run on
+HEADING_MAX_LINES = 2
+HEADING_MAX_WORDS = 12
+_HEADING_END = re.compile(r"[.;:,]\s*$")
+_LETTER = re.compile(r"[^\W\d_]")
 _FIGURES = re.compile(r"\d+")
 _ENDS_SENTENCE = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*\s*$")
 
@@ -101,7 +108,8 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     across pages whole on its first page."""
     running = _running_keys(pages)
     laid = [_lay_out(_without_running(lines, running)) for lines in pages]
-    texts = [_paragraphs(page) for page in laid]
+    levels = _heading_levels(pages)
+    texts = [_paragraphs(page, levels) for page in laid]
     for k in range(len(laid) - 1):
         if texts[k] and texts[k + 1] and _continues(laid[k], laid[k + 1]):
             texts[k][-1] = f"{texts[k][-1]}\n{texts[k + 1].pop(0)}"
@@ -162,13 +170,52 @@ def _starts(previous: Line, line: Line, spacing: float | None, left: float | Non
     return indented and bool(_ENDS_SENTENCE.search(previous.text))
 
 
-def _paragraphs(page: _Page) -> list[str]:
-    out: list[list[str]] = []
+def _paragraphs(page: _Page, levels: dict[float, int]) -> list[str]:
+    out: list[list[Line]] = []
     for line, starts in zip(page.lines, page.breaks, strict=True):
         if starts or not out:
             out.append([])
-        out[-1].append(line.text)
-    return [text for text in ("\n".join(lines).strip() for lines in out) if text]
+        out[-1].append(line)
+    texts = []
+    for lines in out:
+        text = "\n".join(line.text for line in lines).strip()
+        if text:
+            level = _heading_level(lines, text, levels)
+            texts.append(f"{'#' * level} {' '.join(text.split())}" if level else text)
+    return texts
+
+
+def _size(line: Line) -> float:
+    return round(line.size * 2) / 2
+
+
+def _heading_levels(pages: list[list[Line]]) -> dict[float, int]:
+    """The type sizes of headings, each with its level: sizes at least SIZE_CHANGE over the
+    body's (the size most characters are set in), the largest level 1, at most six."""
+    counts: Counter[float] = Counter()
+    for lines in pages:
+        for line in lines:
+            if line.placed and line.text.strip():
+                counts[_size(line)] += len(line.text.strip())
+    if not counts:
+        return {}
+    body = counts.most_common(1)[0][0]
+    larger = sorted((size for size in counts if size >= body + SIZE_CHANGE), reverse=True)
+    return {size: level for level, size in enumerate(larger[:6], 1)}
+
+
+def _heading_level(lines: list[Line], text: str, levels: dict[float, int]) -> int:
+    """The heading level of a paragraph (0: none): one or two lines of a heading's size, of
+    few words, not ending as a sentence or clause does ("Fares", "How do I pay?")."""
+    placed = [line for line in lines if line.placed and line.text.strip()]
+    if not placed or len(placed) > HEADING_MAX_LINES:
+        return 0
+    sizes = {_size(line) for line in placed}
+    if len(sizes) != 1 or not _LETTER.search(text) or _HEADING_END.search(text):
+        return 0
+    if len(text.split()) > HEADING_MAX_WORDS:
+        return 0
+    return levels.get(sizes.pop(), 0)
 
 
 def _key(line: Line) -> str:
