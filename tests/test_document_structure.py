@@ -239,3 +239,27 @@ def test_a_pdfs_headings_are_marked_by_their_type_size(count_tokens):
     on_second = [c.text for c in chunks if c.page == 2]
     path = "# Staff handbook\n\n## 2. Expenses\n\n### Meals and hotels\n\nRule "
     assert on_second and all(text.startswith(path) for text in on_second), on_second
+
+
+CONTRACT = (
+    "Service agreement\n\n"
+    "This Agreement is made on 2 February 2026 between Brightwater Cleaning Ltd, a company "
+    'registered in Scotland (the "Contractor"), and Harbour View Hotel Ltd (the "Client").\n\n'
+    "1. Services\n\n"
+    "The Contractor will clean the Client's guest rooms every day between 9 am and 3 pm. The "
+    "Contractor brings its own equipment, and the Contractor's staff wear its uniform.\n\n"
+    "2. Termination\n\n"
+    "The Client may end this Agreement at once if the Contractor fails two inspections in a row."
+)
+
+
+def test_who_a_term_stands_for_is_the_sentence_that_defines_it(runtime):
+    """Contracts name their parties once and call them by a term after: "Who is the
+    contractor?" got a sentence about what the Contractor does, not who it is."""
+    answer = ask(runtime, CONTRACT, "Who is the contractor?")
+    assert "Brightwater Cleaning Ltd" in answer.text, answer.text
+    client = ask(runtime, CONTRACT, "Who is the client?")
+    assert "Harbour View Hotel Ltd" in client.text, client.text
+    # A term nobody defines is answered as before, by the sentences that use it.
+    staff = ask(runtime, CONTRACT, "What do the contractor's staff wear?")
+    assert "uniform" in staff.text and "Brightwater" not in staff.text, staff.text

@@ -26,7 +26,7 @@ from backend.qa.answer_sentences import (
     numbered_steps,
 )
 from backend.qa.question_words import missing_names, name_phrases
-from backend.qa.sentence_roles import introduces, sentence_borrowing
+from backend.qa.sentence_roles import asked_term, defines, introduces, sentence_borrowing
 from backend.qa.sentence_scores import (
     LEXICAL_WEIGHT,
     Passage,
@@ -51,6 +51,10 @@ CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 # passages) lowers the evidence by this much: a question about something a document never names
 # is rarely answered by it (see question_words.missing_names).
 MISSING_NAME_PENALTY = 0.3
+# A sentence that defines the term the question asks about ("Who is the contractor?" over
+# "... Brightwater Cleaning Ltd (the "Contractor") ...") gains this much: the other sentences
+# that use the term only name it.
+DEFINITION_WEIGHT = 1.0
 
 
 @dataclass
@@ -123,6 +127,9 @@ def extractive_answer(
         scores = scores + TOKEN_MATCH_WEIGHT * matched
         # What the headings' tokens lent, as their words: it chooses the section only.
         from_heading = from_heading + TOKEN_MATCH_WEIGHT * (matched - alone)
+    term = asked_term(question)
+    if term is not None:
+        scores = scores + DEFINITION_WEIGHT * np.array([defines(c.text, term) for c in candidates])
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one; nor is a
     # sentence that ends in a colon to introduce a list or table ("Members can borrow:").

@@ -60,6 +60,40 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
     return tuple(label.group(1) for label in labels if label)
 
 
+# "Who is the contractor?", "What is the Agreement?": a question asking what a term stands for.
+ASKED_TERM = re.compile(
+    r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<term>[^?]{1,60}?)\s*\?*\s*$",
+    re.IGNORECASE,
+)
+_QUOTE = "[\"'\u201c\u201d\u2018\u2019]?"
+
+
+def asked_term(question: str) -> str | None:
+    """The term a question asks to be told ("Who is the contractor?" -> "contractor"), or
+    None; a term of one to four words."""
+    match = ASKED_TERM.match(question)
+    term = match.group("term").strip() if match else ""
+    return term if term and len(term.split()) <= 4 else None
+
+
+def defines(sentence: str, term: str) -> bool:
+    """Whether the sentence defines the term as contracts and reports do: a name followed by
+    it in brackets ("Brightwater Cleaning Ltd (the "Contractor")", "Maria Jensen (the
+    Tenant)", "(hereinafter "the Client")"), or the term said to mean something ("
+    "Contractor" means Brightwater Cleaning Ltd.")."""
+    name = re.escape(term)
+    bracketed = re.compile(
+        rf"\(\s*(?:hereinafter\s+|hereafter\s+|together\s+)?(?:(?:called|referred\s+to\s+as)\s+)?"
+        rf"{_QUOTE}(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s*\)",
+        re.IGNORECASE,
+    )
+    meaning = re.compile(
+        rf"^\W*(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s+(?:means|refers\s+to|is\s+defined\s+as)\b",
+        re.IGNORECASE,
+    )
+    return bool(bracketed.search(sentence) or meaning.search(sentence))
+
+
 LIST_ITEM = ("list item",)
 # A numbered list's item as extraction writes it ("1. Open Settings.", "b) Choose Security.").
 NUMBERED = re.compile(rf"{LIST_NUMBER}[.)]\s", re.IGNORECASE)
