@@ -263,3 +263,17 @@ def test_who_a_term_stands_for_is_the_sentence_that_defines_it(runtime):
     # A term nobody defines is answered as before, by the sentences that use it.
     staff = ask(runtime, CONTRACT, "What do the contractor's staff wear?")
     assert "uniform" in staff.text and "Brightwater" not in staff.text, staff.text
+
+
+def test_a_heading_that_holds_what_is_asked_answers(runtime):
+    """Headings name what their section is about and never answer, unless one holds a figure
+    the question does not: the release date in "## 3.1.0 (2026-06-15)"."""
+    text = extract(RELEASE_NOTES, "notes.md").pages[0].text
+
+    released = ask(runtime, text, "When was 3.1.0 released?")
+    assert released.text == "3.1.0 (2026-06-15)", released.text
+    start, end = released.sources[0]["highlight"]
+    assert text[start:end] == "3.1.0 (2026-06-15)"
+    # A heading of words never does.
+    upgrade = ask(runtime, text, "How do I upgrade?")
+    assert upgrade.text.startswith("Back up the database"), upgrade.text

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from backend.documents.ingest.headings import heading_spans, new_figures, unmarked
 from backend.qa.answer_sentences import (
     Candidate,
     answer_sentences,
@@ -26,7 +27,7 @@ from backend.qa.answer_sentences import (
     numbered_steps,
 )
 from backend.qa.question_words import missing_names, name_phrases
-from backend.qa.sentence_roles import asked_term, defines, introduces, sentence_borrowing
+from backend.qa.sentence_roles import asked_term, asks, defines, introduces, sentence_borrowing
 from backend.qa.sentence_scores import (
     LEXICAL_WEIGHT,
     Passage,
@@ -138,7 +139,12 @@ def extractive_answer(
         for before, record in zip(leading, records, strict=True)
         if record and before is not None and introduces(candidates[before].text)
     }
-    stands = np.array([c.stands and i not in announces for i, c in enumerate(candidates)])
+    stands = np.array(
+        [
+            (c.stands and i not in announces) or _tells(c, passages[c.passage].text, question)
+            for i, c in enumerate(candidates)
+        ]
+    )
     every = scores
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
@@ -168,12 +174,20 @@ def extractive_answer(
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
-        text=" ".join(c.text for c in chosen),
+        text=" ".join(unmarked(c.text) for c in chosen),
         found=True,
         sources=sources[:top_k],
         score=best,
         missing_names=unmentioned,
     )
+
+
+def _tells(candidate: Candidate, text: str, question: str) -> bool:
+    """A heading (a whole one, not a question) that holds a figure the question does not:
+    "## 3.1.0 (2026-06-15)" answers "When was 3.1.0 released?"."""
+    if (candidate.start, candidate.end) not in heading_spans(text) or asks(candidate.text):
+        return False
+    return new_figures(candidate.text, question)
 
 
 def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:
@@ -184,7 +198,8 @@ def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int
 
 
 def _source(passage: Passage, answer_spans: list[Candidate]) -> dict[str, Any]:
-    spans = [[c.start, c.end] for c in answer_spans]
+    # A heading that answers is marked from its words on, not its marks ("## ").
+    spans = [[c.end - len(unmarked(c.text)), c.end] for c in answer_spans]
     return {
         "document_id": passage.document_id,
         "filename": passage.filename,

@@ -115,6 +115,26 @@ def mark_title(text: str) -> str:
     return f"# {text}"
 
 
+_FIGURE = re.compile(r"\d+")
+
+
+def unmarked(heading: str) -> str:
+    """A heading's text without the marks of its level ("## Fares" -> "Fares")."""
+    mark = HEADING_MARK.match(heading)
+    return heading[mark.end() :] if mark else heading
+
+
+def new_figures(heading: str, question: str) -> bool:
+    """Whether a heading holds a figure the question does not, its section's number aside
+    ("## 3.1.0 (2026-06-15)" for "When was 3.1.0 released?"): it tells something, and may
+    answer; a heading of words ("Warranty") only names what its section is about."""
+    title = unmarked(heading)
+    number = SECTION_NUMBER.match(title)
+    if number:
+        title = title[number.end() :]
+    return bool(set(_FIGURE.findall(title)) - set(_FIGURE.findall(question)))
+
+
 def within_heading(headings: frozenset[tuple[int, int]], start: int, end: int) -> bool:
     """Whether text[start:end] is (part of) one of the `headings` spans: a marked heading may
     read as two sentences ("## I have a flat tyre. What should I do?")."""
