@@ -16,9 +16,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
-from typing import TypeVar
-
-_T = TypeVar("_T")
+from typing import NamedTuple
 
 SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"
 PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
@@ -141,17 +139,26 @@ def within_heading(headings: frozenset[tuple[int, int]], start: int, end: int) -
     return any(a <= start and end <= b for a, b in headings)
 
 
-def heading_paths(text: str) -> list[tuple[int, list[tuple[int, int]]]]:
+class Heading(NamedTuple):
+    """A heading on a path: its text and where it is in the page's text (-1, -1 for one
+    carried over from the page before)."""
+
+    text: str
+    start: int
+    end: int
+
+
+def heading_paths(text: str, carried: Sequence[str] = ()) -> list[tuple[int, list[Heading]]]:
     """After each heading of the text, in text order: where it starts, and the path of
-    headings then in effect, outermost first (`_nest`)."""
-    out: list[tuple[int, list[tuple[int, int]]]] = []
-    path: list[tuple[tuple[int, int], int | None]] = []
+    headings then in effect, outermost first (`_nest`), starting from the `carried` path."""
+    out: list[tuple[int, list[Heading]]] = []
+    path = [(Heading(h, -1, -1), heading_level(h)) for h in carried]
     previous_end = -1
     for start, end in sorted(heading_spans(text)):
         below = previous_end >= 0 and not text[previous_end:start].strip()
-        _nest(path, (start, end), heading_level(text, start), below)
+        _nest(path, Heading(text[start:end], start, end), heading_level(text, start), below)
         previous_end = end
-        out.append((start, [span for span, _ in path]))
+        out.append((start, [heading for heading, _ in path]))
     return out
 
 
@@ -162,7 +169,9 @@ def heading_level(text: str, start: int = 0) -> int | None:
     return len(mark.group(1)) if mark else None
 
 
-def _nest(path: list[tuple[_T, int | None]], heading: _T, level: int | None, below: bool) -> None:
+def _nest(
+    path: list[tuple[Heading, int | None]], heading: Heading, level: int | None, below: bool
+) -> None:
     """Put a heading on the path of those in effect. A marked heading closes the headings of
     its level and below ("## 3.1.0" closes "## 3.2.0" and its "### Fixed") and those told from
     their shape; one told from its shape closes the run of such headings before it, unless it
@@ -182,12 +191,12 @@ def section_headings(text: str, starts: Sequence[int]) -> list[list[tuple[int, i
     Every sentence of a section is about what its heading names ("Warranty": "The kettle is
     guaranteed for two years.")."""
     paths = heading_paths(text)
-    ends = [path[-1][1] for _, path in paths]
+    ends = [path[-1].end for _, path in paths]
     out = []
     for offset in starts:
         # The headings that end at or before the offset (never the one a sentence is in).
         at = bisect_right(ends, offset) - 1
-        out.append(paths[at][1] if at >= 0 else [])
+        out.append([(h.start, h.end) for h in paths[at][1]] if at >= 0 else [])
     return out
 
 
@@ -200,17 +209,7 @@ class Sections:
     def __init__(self, text: str, carried: tuple[str, ...] = ()) -> None:
         self.text = text
         self.carried = carried
-        # Each heading on the path with where it starts on this page (-1: carried over).
-        path: list[tuple[tuple[str, int], int | None]] = [
-            ((heading, -1), heading_level(heading)) for heading in carried
-        ]
-        self.paths: list[tuple[int, list[tuple[str, int]]]] = []
-        previous_end = -1
-        for start, end in sorted(heading_spans(text)):
-            below = previous_end >= 0 and not text[previous_end:start].strip()
-            _nest(path, (text[start:end], start), heading_level(text, start), below)
-            previous_end = end
-            self.paths.append((start, [entry for entry, _ in path]))
+        self.paths = heading_paths(text, carried)
         self.starts = [start for start, _ in self.paths]
 
     def heading(self, offset: int) -> tuple[str, ...]:
@@ -220,7 +219,7 @@ class Sections:
         at = bisect_right(self.starts, offset) - 1
         if at < 0:
             return self.carried
-        return tuple(h for h, start in self.paths[at][1] if start < offset)
+        return tuple(h.text for h in self.paths[at][1] if h.start < offset)
 
     @property
     def last(self) -> tuple[str, ...]:
