@@ -128,7 +128,7 @@ def test_a_section_longer_than_a_chunk_answers_under_its_heading(runtime):
     rows = _chunk_rows(runtime, doc.id)
     assert len(rows) >= 2
     held = next(r for r in rows if "two years" in r.text)
-    assert held.text.startswith("Kettle manual\n\nWarranty\n\n")
+    assert held.text.startswith("# Kettle manual\n\n## Warranty\n\n")
     assert "Keep your receipt" not in held.text
 
     result = factories.ask_and_wait(runtime, user, "How long is the warranty?")

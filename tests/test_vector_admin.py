@@ -188,7 +188,7 @@ def test_start_up_cuts_again_the_documents_cut_another_way(runtime, tmp_path):
     note = factories.upload_and_wait(
         runtime, user, "note.txt", b"The lighthouse keeper fed the cats at dawn."
     )
-    heading = "Kettle manual\n\nWarranty\n\n"
+    heading = "# Kettle manual\n\n## Warranty\n\n"
     cut = factories.document_chunks(runtime, manual.id)
     assert len(cut) >= 2 and all(c.text.startswith(heading) for c in cut)
     kept_ids = [c.id for c in factories.document_chunks(runtime, note.id)]
