@@ -1,6 +1,9 @@
 """Which sentences make the answer shown: a numbered list's items when the best sentence is
 one (a procedure answers whole; a question asking for one step, "What is the second step?",
-gets that step); else the best one; its neighbour in the same passage
+gets that step); the opening of the best sentence's section when the question asks about the
+section rather than one sentence of it (an FAQ's answer under the heading that asks the
+question; a list asked for by its heading, "What was added in 3.2.0?": `asked_section`); else
+the best one; its neighbour in the same passage
 when that scored nearly as well (a two-sentence answer reads as one passage; a table's row
 is a record, an answer of its own); the sentence before the first of them when that one
 opens pointing back ("It appoints the board ..." needs the sentence naming what "it" is:

@@ -3,8 +3,10 @@
 Every sentence of the retrieved passages is scored against the question (`sentence_scores`:
 meaning, distinctive shared words, passage similarity) and by its token match with the
 question (`token_match`, from the passage's stored token states).
-The best sentence (never a question or heading of the text: `sentence_roles`) is the answer,
-with its neighbours when they help (`answer_sentences`); passages are re-ordered by their best
+The best sentence (never a question or heading of the text: `sentence_roles`; the one that
+defines the term a "Who is the contractor?" asks about, first) is the answer, with its
+neighbours when they help, or the opening of the section the question asks about, an FAQ's
+answer or a list (`answer_sentences`); passages are re-ordered by their best
 sentence, and a weak best score means "not found", each name the question uses that the
 answer's document does not hold in any retrieved passage of it ("Who painted the Mona Lisa?"
 over documents about Tesla; "What's the climate like in Newcastle?" answered from a passage
@@ -132,8 +134,9 @@ def extractive_answer(
     if term is not None:
         scores = scores + DEFINITION_WEIGHT * np.array([defines(c.text, term) for c in candidates])
     # Questions and headings the passages hold still lend their words to the next sentence
-    # (in the scores above) but are never the answer, nor the evidence for one; nor is a
-    # sentence that ends in a colon to introduce a list or table ("Members can borrow:").
+    # (in the scores above) but are never the answer, nor the evidence for one, unless a
+    # heading holds a figure the question lacks (`_tells`); nor is a sentence that ends in a
+    # colon to introduce a list or table ("Members can borrow:").
     announces = {
         before
         for before, record in zip(leading, records, strict=True)
