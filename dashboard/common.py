@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts import browser_sessions, users
 from backend.config import Settings, get_settings
-from backend.documents.ingest.headings import HEADING_MARK
+from backend.documents.ingest.headings import HEADING_MARK, unmarked
 from backend.errors import ServiceError
 from backend.models import User
 from backend.runtime import Runtime, build_runtime
@@ -237,7 +237,8 @@ def passage_html(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         mark = HEADING_MARK.match(line)
-        lines.append(f"<b>{html.escape(line[mark.end():])}</b>" if mark else html.escape(line))
+        shown = html.escape(unmarked(line))
+        lines.append(f"<b>{shown}</b>" if mark else shown)
     return "\n".join(lines)
 
 

@@ -277,3 +277,23 @@ def test_a_heading_that_holds_what_is_asked_answers(runtime):
     # A heading of words never does.
     upgrade = ask(runtime, text, "How do I upgrade?")
     assert upgrade.text.startswith("Back up the database"), upgrade.text
+
+
+def test_a_line_that_only_looks_like_a_heading_is_none():
+    """A shell comment in a code block ("# the whole stack") or a paragraph opening "# of" is
+    text, not a level-one heading closing every section above it: it is kept escaped and
+    shown as written."""
+    from dashboard.common import passage_html
+
+    markdown = (
+        b"# Tool\n\n## Install\n\nRun these:\n\n```sh\n# the whole stack\nmake run\n```\n\n"
+        b"    # indented code\n\nThen sign in.\n"
+    )
+    text = extract(markdown, "README.md").pages[0].text
+    assert {text[a:b] for a, b in headings.heading_spans(text)} == {"# Tool", "## Install"}
+    assert headings_above(text, "Then sign in") == ["# Tool", "## Install"]
+    assert "\\# the whole stack" in text and "\\# indented code" in text
+    page = b"<h1>Shop</h1><p># of items: 5</p><pre># install\nmake</pre><h2></h2><p>Done.</p>"
+    html = extract(page, "shop.html").pages[0].text
+    assert html.split("\n\n") == ["# Shop", "\\# of items: 5", "\\# install", "make", "Done."]
+    assert passage_html("\\# install\nmake") == "# install\nmake"

@@ -30,6 +30,23 @@ _DIGIT = re.compile(r"\d")
 
 # A heading the document marked (HTML's <h2>, Markdown's "##"): its level is its "#"s.
 HEADING_MARK = re.compile(r"(#{1,6}) (?=\S)")
+# A line of text that opens with "#" but is no heading (a shell comment in a code block, "# of
+# items") is kept escaped, as Markdown writes a literal "#": a backslash before it.
+_STRAY_MARK = re.compile(r"^([ \t]*)(?=#{1,6} \S)", re.MULTILINE)
+_ESCAPED_MARK = re.compile(r"^([ \t]*)\\(?=#{1,6} \S)", re.MULTILINE)
+
+
+def escape_marks(text: str) -> str:
+    """The text with every line that opens as a heading's mark would ("# install") escaped
+    ("\\# install"): none of them is a heading."""
+    return _STRAY_MARK.sub(r"\1\\", text)
+
+
+def unescaped(text: str) -> str:
+    """The text as it reads: escaped "#"s at the start of its lines shown plain."""
+    return _ESCAPED_MARK.sub(r"\1", text)
+
+
 # A section's number before its title ("3. Rent", "4.2 Deposits", "IV. Repairs").
 SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.)\s+(?=\S)")
 
@@ -116,10 +133,11 @@ def mark_title(text: str) -> str:
 _FIGURE = re.compile(r"\d+")
 
 
-def unmarked(heading: str) -> str:
-    """A heading's text without the marks of its level ("## Fares" -> "Fares")."""
-    mark = HEADING_MARK.match(heading)
-    return heading[mark.end() :] if mark else heading
+def unmarked(text: str) -> str:
+    """A heading's text without the marks of its level ("## Fares" -> "Fares"), any other
+    text as it reads (`unescaped`)."""
+    mark = HEADING_MARK.match(text)
+    return text[mark.end() :] if mark else unescaped(text)
 
 
 def new_figures(heading: str, question: str) -> bool:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from itertools import zip_longest
 
+from backend.documents.ingest.headings import escape_marks
+
 _SKIPPED_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
 )
@@ -21,8 +23,10 @@ _BLOCK_TAGS = frozenset(
 _CELL_TAGS = frozenset({"td", "th"})
 # A heading's level; the page's <title> is the first heading of its text.
 _HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
-# A heading mark left with nothing after it (an empty <h2>).
-_EMPTY_MARK = re.compile(r"^#{1,6}[ \t]*$", re.MULTILINE)
+# Where a heading opens, and its level, until the text is whole: then any other line opening with
+# "#" is escaped (`escape_marks`) and these become the headings' marks ("## Returns").
+_OPENS = "\x01"
+_OPENING = re.compile(r"\x01([1-6])[ \t]*(\S?)")
 # How a list's unnumbered item opens in the text, whatever bullet the document used.
 BULLET = "\u2022 "
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -129,7 +133,7 @@ class _VisibleText(HTMLParser):
             self._pre_depth += tag == "pre"
             self._list_tag(tag, attrs)
             if tag in _HEADING_LEVELS:
-                self.parts.append("#" * _HEADING_LEVELS[tag] + " ")
+                self.parts.append(f"{_OPENS}{_HEADING_LEVELS[tag]}")
 
     def _list_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An item opens with its number or a bullet: it tells a list's items from prose."""
@@ -221,6 +225,12 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
     )
 
 
+def _heading_mark(opening: re.Match[str]) -> str:
+    """A heading's opening as its marks; none for an empty heading."""
+    first = opening.group(2)
+    return f"{'#' * int(opening.group(1))} {first}" if first else ""
+
+
 def html_to_text(html: str) -> str:
     """Visible text of an HTML document (title included; script, style, head metadata and
     the site's menus not, unless the page is nothing but a menu)."""
@@ -229,7 +239,7 @@ def html_to_text(html: str) -> str:
         parser.feed(html)
         parser.close()
         parser.flush_table()  # a table left open at the end
-        text = _EMPTY_MARK.sub("", "".join(parser.parts))
+        text = _OPENING.sub(_heading_mark, escape_marks("".join(parser.parts)))
         if _WORD_CHAR.search(text):
             break
     return text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from backend.documents.ingest.headings import escape_marks
 from backend.documents.ingest.html_text import BULLET, table_row
 
 # Patterns below are linear in the line, or bounded per match: possessive quantifiers where giving
@@ -62,7 +63,7 @@ def markdown_to_text(markdown: str) -> str:
             else:
                 # Each line of code stands alone: joined as wrapped prose, a block of commands
                 # would read as one long sentence.
-                out.extend((line, ""))
+                out.extend((escape_marks(line), ""))
         elif marker:
             fence = marker.group(1)
             out.append("")
@@ -133,7 +134,7 @@ def _markdown_line(line: str) -> list[str]:
         number = _ITEM_NUMBER.match(line)
         mark = f"{number.group(1)}. " if number else BULLET
         return ["", mark + _inline(line[item.end() :])]
-    return [_inline(line)]
+    return [escape_marks(_inline(line))]
 
 
 def _inline(text: str) -> str:
