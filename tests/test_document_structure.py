@@ -297,3 +297,29 @@ def test_a_line_that_only_looks_like_a_heading_is_none():
     html = extract(page, "shop.html").pages[0].text
     assert html.split("\n\n") == ["# Shop", "\\# of items: 5", "\\# install", "make", "Done."]
     assert passage_html("\\# install\nmake") == "# install\nmake"
+
+
+PLAIN_FAQ = b"""CityCycle questions and answers
+
+How do I unlock a bike?
+Open the CityCycle app, tap Scan and point your phone at the QR code on the handlebar. The lock
+opens within five seconds. If the app cannot read the code, type the bike's number.
+
+**Do I need a helmet?**
+
+Helmets are not required by law for adults. Riders under 16 must wear a helmet.
+"""
+
+
+def test_an_faq_written_without_markup_answers_as_one_with_headings(runtime):
+    """A question alone on its line above its answer titles the answer as a heading would, in
+    plain text (a line break after it) as in Markdown (a bold line): the FAQ's answer opens
+    with the app, not with a sentence that names the bike."""
+    helmet = extract(PLAIN_FAQ, "faq.md").pages[0].text
+    assert headings_above(helmet, "Riders under 16")[-1] == "Do I need a helmet?"
+    for name in ("faq.txt", "faq.md"):
+        text = extract(PLAIN_FAQ, name).pages[0].text
+        assert headings_above(text, "Open the CityCycle app")[-1] == "How do I unlock a bike?"
+        unlock = ask(runtime, text, "How do I unlock a bike?")
+        assert unlock.text.startswith("Open the CityCycle app, tap Scan"), (name, unlock.text)
+        assert "type the bike's number" in unlock.text, (name, unlock.text)

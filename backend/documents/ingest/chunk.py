@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from backend.documents.ingest.headings import Sections, may_title
+from backend.documents.ingest.headings import Sections, lone_question, may_title
 from backend.documents.ingest.pages import ExtractionError, PageText
 from backend.documents.ingest.units import Counter, Full, Unit, Watch, no_check, sentence_units
 
@@ -157,12 +157,14 @@ def _paragraph_end(
 
 def _heading_end(units: list[Unit], text: str, least: int, end: int) -> int:
     """Move the end back before the headings that would close the chunk ("Troubleshooting"
-    above a table that begins the next one): a heading goes with the text it titles."""
+    above a table that begins the next one, an FAQ's question above its answer): a heading
+    goes with the text it titles."""
     while least < end < len(units) and units[end].paragraph != units[end - 1].paragraph:
         first = end - 1  # the first unit of the paragraph that would close the chunk
         while first > 0 and units[first - 1].paragraph == units[end - 1].paragraph:
             first -= 1
-        if first < least or not may_title(text[units[first].start : units[end - 1].end]):
+        closing = text[units[first].start : units[end - 1].end]
+        if first < least or not (may_title(closing) or lone_question(closing)):
             break
         end = first
     return end

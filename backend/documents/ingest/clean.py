@@ -6,6 +6,8 @@ import re
 import unicodedata
 from itertools import pairwise
 
+from backend.documents.ingest.headings import lone_question
+
 # Invisible format characters that only get in the way of search; ZWJ/ZWNJ are kept because
 # some scripts and emoji need them.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
@@ -76,9 +78,12 @@ def _join_lines(block: str) -> str:
             parts.append(line)
         elif _HEADING_MARK.match(previous) or not _keeps_break(previous, line, width):
             parts.append(" " + line)
-        elif _looks_like_heading(previous) and not _BULLET.match(line):
-            # A heading above its text ("Habitat", then the section's first line) is a
-            # paragraph of its own, as when a blank line follows it.
+        elif (_looks_like_heading(previous) or lone_question(previous)) and not _BULLET.match(
+            line
+        ):
+            # A heading above its text ("Habitat", then the section's first line) or an FAQ's
+            # question above its answer is a paragraph of its own, as when a blank line
+            # follows it.
             parts.append("\n\n" + line)
         else:
             parts.append("\n" + line)

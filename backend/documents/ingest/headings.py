@@ -65,6 +65,23 @@ def may_title(paragraph: str) -> bool:
     )
 
 
+# An FAQ's question, a paragraph of its own above its answer ("How do I return a bike?"): a
+# line of at most this many words.
+_QUESTION_MAX_WORDS = 25
+_QUESTION_END = "?\uff1f"
+
+
+def lone_question(paragraph: str) -> bool:
+    """A paragraph of one short line that ends asking ("I have a flat tyre. What should I
+    do?"): above a paragraph that answers it, it titles that paragraph as a heading does (an
+    FAQ written without markup)."""
+    return (
+        "\n" not in paragraph
+        and closes(paragraph, _QUESTION_END)
+        and len(_HEADING_WORD.findall(paragraph.lower())) <= _QUESTION_MAX_WORDS
+    )
+
+
 def closes(paragraph: str, marks: str) -> bool:
     """Whether the paragraph ends with one of `marks` (closing quotes and brackets aside)."""
     return paragraph.rstrip(_CLOSING_QUOTES)[-1:] in marks if paragraph else False
@@ -96,7 +113,8 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
     or a paragraph ending a sentence, and comes before one that ends with punctuation. A list's
     items, which follow an introduction ending in a colon, stay answers; so does a lone line
     with figures, such as a table row ("Population 4,500,000"), and a run that ends the
-    passage. A heading the document marked is one wherever it is."""
+    passage. A heading the document marked is one wherever it is; so is a question alone in
+    its paragraph above a paragraph that does not ask (`lone_question`)."""
     paragraphs = [(m.start(), m.group().rstrip()) for m in PARAGRAPH.finditer(text)]
     out: set[tuple[int, int]] = set()
     at = 0
@@ -116,6 +134,9 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
                 for start, body in run
                 if shaped or HEADING_MARK.match(body)
             )
+    for (start, body), (_, after) in zip(paragraphs, paragraphs[1:], strict=False):
+        if lone_question(body) and closes(after, SENTENCE_END) and not lone_question(after):
+            out.add((start, start + len(body)))
     return frozenset(out)
 
 
