@@ -142,6 +142,11 @@ def test_a_plain_texts_title_heads_each_of_its_sections():
     assert "\n\nAppearance\n\nAn adult axolotl" in text
     assert headings_above(text, "Wild animals") == ["# The axolotl", "Appearance"]
     assert headings_above(text, "In the wild") == ["# The axolotl", "Diet"]
+    # A title line above labelled lines is one too.
+    minutes = b"Garden committee minutes\nDate: 14 March 2026\nPresent: Anna, Tom\n\nAll agreed."
+    assert extract(minutes, "minutes.txt").pages[0].text.startswith(
+        "# Garden committee minutes\n\nDate: 14 March 2026\nPresent: Anna, Tom"
+    )
     # Text that opens with a sentence has no title.
     assert extract(b"Axolotls are salamanders.\n\nDiet\n\nWorms.", "a.txt").pages[0].text[0] == "A"
 

@@ -142,13 +142,17 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
 
 def mark_title(text: str) -> str:
     """The text with its title marked ("# The axolotl"), when it opens with a heading told from
-    its shape: a document's title names what every section of it is about, so it heads each
-    section's path, above the headings of the sections ("Diet", "Habitat")."""
-    if HEADING_MARK.match(text) or (0, len(text.split("\n\n", 1)[0])) not in find_headings(
-        text[:_TITLE_WINDOW]
-    ):
+    its shape, or with a line that may title what follows it ("Committee meeting minutes"
+    above "Date: 14 March 2026"): a document's title names what every section of it is about,
+    so it heads each section's path, above the headings of the sections ("Diet", "Habitat")."""
+    if HEADING_MARK.match(text):
         return text
-    return f"# {text}"
+    first, _, rest = text.partition("\n")
+    if rest and not rest.startswith("\n") and may_title(first.strip()):
+        return f"# {first.strip()}\n\n{rest}"
+    if (0, len(text.split("\n\n", 1)[0])) in find_headings(text[:_TITLE_WINDOW]):
+        return f"# {text}"
+    return text
 
 
 _FIGURE = re.compile(r"\d+")
