@@ -328,3 +328,29 @@ def test_an_faq_written_without_markup_answers_as_one_with_headings(runtime):
         unlock = ask(runtime, text, "How do I unlock a bike?")
         assert unlock.text.startswith("Open the CityCycle app, tap Scan"), (name, unlock.text)
         assert "type the bike's number" in unlock.text, (name, unlock.text)
+
+
+PRICES = b"""<html><body><h1>CityCycle</h1>
+<p>CityCycle rents bikes across the city, from 120 docks.</p>
+<h2>Plans and prices</h2>
+<table><tr><th>Plan</th><th>Price</th></tr>
+<tr><td>Pay as you go</td><td>1 EUR to unlock, then 0.20 EUR a minute</td></tr>
+<tr><td>Day pass</td><td>9 EUR</td></tr>
+<tr><td>Annual membership</td><td>89 EUR a year</td></tr></table>
+<h2>Returning a bike</h2>
+<p>Return the bike to any CityCycle dock.</p>
+</body></html>"""
+
+
+def test_a_question_about_a_tabled_section_gets_its_rows(runtime):
+    """ "What are the prices?" asks for the table under "Plans and prices": its rows, not the
+    one that scored first; a question one row answers gets that row."""
+    text = extract(PRICES, "prices.html").pages[0].text
+
+    prices = ask(runtime, text, "What are the prices?")
+    assert prices.text == (
+        "Plan: Pay as you go; Price: 1 EUR to unlock, then 0.20 EUR a minute. "
+        "Plan: Day pass; Price: 9 EUR. Plan: Annual membership; Price: 89 EUR a year."
+    ), prices.text
+    day = ask(runtime, text, "How much is a day pass?")
+    assert day.text == "Plan: Day pass; Price: 9 EUR.", day.text

@@ -130,7 +130,10 @@ def asked_section(
     - the best sentence is an item of a list under the heading, chosen by what the heading
       lent it (`lent`: LIST_SHARE of its score or more), and every item scored nearly as well
       ("What was added in 3.2.0?" over "### Added", "What are the ingredients?"): the list's
-      items, at most MAX_STEPS.
+      items, at most MAX_STEPS;
+    - the best sentence is a row of a table under the heading, and the heading scored best
+      of all ("What are the prices?" over "## Plans and prices"): the table's rows (those of
+      the passage), at most MAX_STEPS.
     [] otherwise."""
     if not sections[best]:
         return []
@@ -154,6 +157,10 @@ def asked_section(
     text = texts[passage]
     if top.passage != passage or not (start <= top.start and top.end <= end):
         return []
+    labels = row_labels(candidates[best].text)
+    if labels is not None:
+        rows = _first_run(members, lambda i: row_labels(candidates[i].text) == labels)
+        return [candidates[i] for i in rows] if best in rows and len(rows) <= MAX_STEPS else []
     if not asks(text[start:end]):
         return []
     paragraph = _first_run(
