@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -235,3 +235,15 @@ def squad_doc() -> Path:
     if not path.exists():
         pytest.skip("the squad-dev dataset is not beside the project")
     return path
+
+
+@pytest.fixture(scope="session")
+def count_tokens() -> Callable[[str], int]:
+    """The shipped tokenizer's count of a text's word pieces (specials included)."""
+    from backend.retrieval import model_files
+
+    try:
+        model_files.count_tokens("warm up")
+    except model_files.ModelFilesMissing as exc:
+        pytest.skip(str(exc))
+    return model_files.count_tokens

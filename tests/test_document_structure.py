@@ -3,10 +3,6 @@ sections, a plain text's title and its lines, an FAQ's questions and a section's
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-
 from backend.documents.ingest import chunk_pages, clean_text, extract, headings
 from backend.qa import answering
 from backend.qa.sentence_scores import Passage
@@ -61,17 +57,6 @@ speckles. The pink animals kept in aquariums come from a rare mutation.
 Diet
 Axolotls are carnivores. In the wild they eat worms, insect larvae and small fish.
 """
-
-
-@pytest.fixture(scope="module")
-def count_tokens() -> Callable[[str], int]:
-    from backend.retrieval import model_files
-
-    try:
-        model_files.count_tokens("warm up")
-    except model_files.ModelFilesMissing as exc:
-        pytest.skip(str(exc))
-    return model_files.count_tokens
 
 
 def ask(runtime, text: str, question: str) -> answering.Answer:

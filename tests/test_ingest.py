@@ -31,17 +31,6 @@ SUPPORTED = "upload a PDF, text, Markdown or HTML file."
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
 
 
-@pytest.fixture(scope="module")
-def count_tokens() -> Callable[[str], int]:
-    from backend.retrieval import model_files
-
-    try:
-        model_files.count_tokens("warm up")
-    except model_files.ModelFilesMissing as exc:
-        pytest.skip(str(exc))
-    return model_files.count_tokens
-
-
 def squad_text(name: str) -> str:
     path = SQUAD_DOCS / name
     if not path.exists():
