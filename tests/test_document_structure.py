@@ -264,7 +264,18 @@ def test_a_heading_that_holds_what_is_asked_answers(runtime):
     assert released.text == "3.1.0 (2026-06-15)", released.text
     start, end = released.sources[0]["highlight"]
     assert text[start:end] == "3.1.0 (2026-06-15)"
-    # A heading of words never does.
+    # A section's years are in its heading only.
+    tesla = extract(
+        b"<h1>Nikola Tesla</h1><h2>Paris (1882-1884)</h2><p>He moved to Paris to work for the "
+        b"Continental Edison Company.</p><h2>New York (1884-1943)</h2><p>He sailed to New York "
+        b"with a letter of recommendation to Thomas Edison.</p>",
+        "tesla.html",
+    ).pages[0].text
+    years = ask(runtime, tesla, "When did Tesla live in New York?")
+    assert "1884-1943" in years.text, years.text
+    # A heading of words never answers; nor one that holds no figure the question lacks.
+    dark = ask(runtime, text, "When was the dark theme added?")
+    assert dark.text == "\u2022 A dark theme, chosen under Settings > Appearance.", dark.text
     upgrade = ask(runtime, text, "How do I upgrade?")
     assert upgrade.text.startswith("Back up the database"), upgrade.text
 
