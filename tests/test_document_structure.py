@@ -109,6 +109,10 @@ def test_marked_headings_nest_and_every_chunk_opens_with_the_path_above_it(count
                 assert marked[-2:] == ["## 3.1.0 (2026-06-15)", "### Added"], chunk.text
                 assert chunk.text.startswith("# Ledgerly release notes\n\n"), chunk.text
 
+    # A heading's words may come after a line break or inside a block of their own.
+    page = b"<h1>\n  Shop guide\n</h1><h2><p>Returns</p></h2><p>Send it back.</p>"
+    assert extract(page, "shop.html").pages[0].text == "# Shop guide\n\n## Returns\n\nSend it back."
+
     faq = extract(FAQ, "faq.html").pages[0].text
     assert faq.startswith("# CityCycle help\n\n# Frequently asked questions\n\n")
     assert "Home" not in faq  # the site's menu stays out

@@ -23,10 +23,11 @@ _BLOCK_TAGS = frozenset(
 _CELL_TAGS = frozenset({"td", "th"})
 # A heading's level; the page's <title> is the first heading of its text.
 _HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
-# Where a heading opens, and its level, until the text is whole: then any other line opening with
-# "#" is escaped (`escape_marks`) and these become the headings' marks ("## Returns").
+# Where a heading's text starts, and its level, until the text is whole: then any other line
+# opening as a heading's mark would is escaped (`escape_marks`) and these become the headings'
+# marks ("## Returns").
 _OPENS = "\x01"
-_OPENING = re.compile(r"\x01([1-6])[ \t]*(\S?)")
+_OPENING = re.compile(r"\x01([1-6])[ \t]*")
 # How a list's unnumbered item opens in the text, whatever bullet the document used.
 BULLET = "\u2022 "
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -118,6 +119,8 @@ class _VisibleText(HTMLParser):
         self._term = False
         # The open lists, innermost last: the last number given (ordered) or None (bullets).
         self._lists: list[int | None] = []
+        # The level of a heading opened whose words have not come yet.
+        self._heading: int | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skip_tag is not None:
@@ -133,7 +136,8 @@ class _VisibleText(HTMLParser):
             self._pre_depth += tag == "pre"
             self._list_tag(tag, attrs)
             if tag in _HEADING_LEVELS:
-                self.parts.append(f"{_OPENS}{_HEADING_LEVELS[tag]}")
+                # Marked where its first words come (a heading may wrap them in a block).
+                self._heading = _HEADING_LEVELS[tag]
 
     def _list_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An item opens with its number or a bullet: it tells a list's items from prose."""
@@ -177,6 +181,8 @@ class _VisibleText(HTMLParser):
                 self._table.end(tag)
             return
         self._boundary(tag)
+        if tag in _HEADING_LEVELS:
+            self._heading = None  # an empty heading leaves no mark
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1
         if tag in ("ol", "ul") and self._lists:
@@ -193,6 +199,9 @@ class _VisibleText(HTMLParser):
             self._table.text(re.sub(r"\s+", " ", data))
         elif self._skip_tag is None:
             self._term = self._term and not data.strip()
+            if self._heading is not None and data.strip():
+                self.parts.append(f"{_OPENS}{self._heading}")
+                self._heading = None
             # Preformatted lines (code) each stand alone, as in Markdown's fenced blocks.
             self.parts.append(
                 data.replace("\n", "\n\n") if self._pre_depth else re.sub(r"\s+", " ", data)
@@ -226,9 +235,8 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
 
 
 def _heading_mark(opening: re.Match[str]) -> str:
-    """A heading's opening as its marks; none for an empty heading."""
-    first = opening.group(2)
-    return f"{'#' * int(opening.group(1))} {first}" if first else ""
+    """Where a heading's words start, as its marks."""
+    return f"{'#' * int(opening.group(1))} "
 
 
 def html_to_text(html: str) -> str:
