@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from backend.documents.ingest.headings import heading_spans, new_figures, unmarked
+from backend.documents.ingest.headings import heading_spans, unmarked
 from backend.qa.answer_sentences import (
     Candidate,
     answer_sentences,
@@ -29,7 +29,14 @@ from backend.qa.answer_sentences import (
     numbered_steps,
 )
 from backend.qa.question_words import missing_names, name_phrases
-from backend.qa.sentence_roles import asked_term, asks, defines, introduces, sentence_borrowing
+from backend.qa.sentence_roles import (
+    asked_term,
+    asks,
+    defines,
+    introduces,
+    new_figures,
+    sentence_borrowing,
+)
 from backend.qa.sentence_scores import (
     LEXICAL_WEIGHT,
     Passage,

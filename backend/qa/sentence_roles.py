@@ -19,8 +19,10 @@ import numpy as np
 
 from backend.documents.ingest import LIST_NUMBER
 from backend.documents.ingest.headings import (
+    SECTION_NUMBER,
     SENTENCE_END,
     closes,
+    unmarked,
 )
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
@@ -92,6 +94,20 @@ def defines(sentence: str, term: str) -> bool:
         re.IGNORECASE,
     )
     return bool(bracketed.search(sentence) or meaning.search(sentence))
+
+
+_FIGURE = re.compile(r"\d+")
+
+
+def new_figures(heading: str, question: str) -> bool:
+    """Whether a heading holds a figure the question does not, its section's number aside
+    ("## 3.1.0 (2026-06-15)" for "When was 3.1.0 released?"): it tells something, and may
+    answer; a heading of words ("Warranty") only names what its section is about."""
+    title = unmarked(heading)
+    number = SECTION_NUMBER.match(title)
+    if number:
+        title = title[number.end() :]
+    return bool(set(_FIGURE.findall(title)) - set(_FIGURE.findall(question)))
 
 
 LIST_ITEM = ("list item",)

@@ -23,7 +23,7 @@ from backend.documents.ingest import split_sentences
 from backend.documents.ingest.headings import heading_spans, section_headings, within_heading
 from backend.qa.answer_sentences import Candidate
 from backend.qa.question_words import with_spelling_matches
-from backend.qa.sentence_roles import Borrowing, asks, sentence_borrowing
+from backend.qa.sentence_roles import ITEM_MARK, Borrowing, asks, sentence_borrowing
 from backend.retrieval.lexical import content_terms
 
 if TYPE_CHECKING:
@@ -41,8 +41,8 @@ RECORD_WEIGHT = 1.0
 HEADING_WEIGHT = 1.0
 MIN_WORDS = 3
 # A sentence of two words counts when it holds a figure or is a list's item ("Serves 10.",
-# "• 4 eggs"): a fact, not a fragment.
-SHORT_FACT = re.compile(r"\d|^\s*(?:[-*\u2022\u2013]|\d{1,3}[.)])\s")
+# "• 4 eggs": `ITEM_MARK`): a fact, not a fragment.
+_DIGIT = re.compile(r"\d")
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_CJK_CHARS = 6
@@ -83,7 +83,10 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
             words = len(WORD_RE.findall(span.text.lower()))
             if (
                 words >= MIN_WORDS
-                or (words == MIN_WORDS - 1 and SHORT_FACT.search(span.text))
+                or (
+                    words == MIN_WORDS - 1
+                    and (_DIGIT.search(span.text) or ITEM_MARK.match(span.text))
+                )
                 or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS
             ):
                 text = span.text.strip()

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from itertools import pairwise
 
-from backend.documents.ingest.headings import lone_question
+from backend.documents.ingest.headings import HEADING_MARK, lone_question
 
 # Invisible format characters that only get in the way of search; ZWJ/ZWNJ are kept because
 # some scripts and emoji need them.
@@ -22,8 +22,6 @@ _HEADING_MAX_WORDS = 8
 # A line that names what it holds ("Date: 14 March 2026", "Apologies: David Brooks"): a record
 # of its own, never the rest of the line before it.
 _LABELLED = re.compile(r"[A-Z][\w'\u2019()/&.-]*(?: [\w'\u2019()/&.-]+){0,3}: \S")
-# A heading the document marked ("## Returns", see `headings`): its lines are one heading.
-_HEADING_MARK = re.compile(r"#{1,6} \S")
 # A line shorter than this share of its paragraph's longest ends where its writer ended it,
 # not where the text was wrapped.
 _SHORT_LINE = 0.5
@@ -76,7 +74,8 @@ def _join_lines(block: str) -> str:
         if _is_hyphenated(previous, line):
             parts[-1] = parts[-1][:-1]
             parts.append(line)
-        elif _HEADING_MARK.match(previous) or not _keeps_break(previous, line, width):
+        elif HEADING_MARK.match(previous) or not _keeps_break(previous, line, width):
+            # A marked heading's lines are one heading ("## Returns" wrapped by a <br>).
             parts.append(" " + line)
         elif (_looks_like_heading(previous) or lone_question(previous)) and not _BULLET.match(
             line

@@ -5,9 +5,9 @@ every sentence of its section.
 
 A document that marks its headings (HTML's <h1>-<h6>, Markdown's "#") keeps them in its text
 as Markdown does, "## Returns", so they are certain and nest: a section's heading is the path
-of headings above it ("# Release notes", "## 3.1.0", "### Added"). Other text (plain text,
-PDF) has its headings told from their shape, and a section's heading is the nearest run of
-them."""
+of headings above it ("# Release notes", "## 3.1.0", "### Added"). A PDF's headings are marked
+by their type size (`page_flow`). Other text has its headings told from their shape, and a
+section's heading is the nearest run of them."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ _DIGIT = re.compile(r"\d")
 HEADING_MARK = re.compile(r"(#{1,6}) (?=\S)")
 # A line of text that opens with "#" but is no heading (a shell comment in a code block, "# of
 # items") is kept escaped, as Markdown writes a literal "#": a backslash before it.
-_STRAY_MARK = re.compile(r"^([ \t]*)(?=#{1,6} \S)", re.MULTILINE)
-_ESCAPED_MARK = re.compile(r"^([ \t]*)\\(?=#{1,6} \S)", re.MULTILINE)
+_STRAY_MARK = re.compile(rf"^([ \t]*)(?={HEADING_MARK.pattern})", re.MULTILINE)
+_ESCAPED_MARK = re.compile(rf"^([ \t]*)\\(?={HEADING_MARK.pattern})", re.MULTILINE)
 
 
 def escape_marks(text: str) -> str:
@@ -155,25 +155,11 @@ def mark_title(text: str) -> str:
     return text
 
 
-_FIGURE = re.compile(r"\d+")
-
-
 def unmarked(text: str) -> str:
     """A heading's text without the marks of its level ("## Fares" -> "Fares"), any other
     text as it reads (`unescaped`)."""
     mark = HEADING_MARK.match(text)
     return text[mark.end() :] if mark else unescaped(text)
-
-
-def new_figures(heading: str, question: str) -> bool:
-    """Whether a heading holds a figure the question does not, its section's number aside
-    ("## 3.1.0 (2026-06-15)" for "When was 3.1.0 released?"): it tells something, and may
-    answer; a heading of words ("Warranty") only names what its section is about."""
-    title = unmarked(heading)
-    number = SECTION_NUMBER.match(title)
-    if number:
-        title = title[number.end() :]
-    return bool(set(_FIGURE.findall(title)) - set(_FIGURE.findall(question)))
 
 
 def within_heading(headings: frozenset[tuple[int, int]], start: int, end: int) -> bool:

@@ -23,11 +23,9 @@ _BLOCK_TAGS = frozenset(
 _CELL_TAGS = frozenset({"td", "th"})
 # A heading's level; the page's <title> is the first heading of its text.
 _HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
-# Where a heading's text starts, and its level, until the text is whole: then any other line
-# opening as a heading's mark would is escaped (`escape_marks`) and these become the headings'
-# marks ("## Returns").
+# Put before a heading's marks ("## Returns") until the text is whole, so that escaping the
+# lines that only look like headings (`escape_marks`) leaves them be; then taken out.
 _OPENS = "\x01"
-_OPENING = re.compile(r"\x01([1-6])[ \t]*")
 # How a list's unnumbered item opens in the text, whatever bullet the document used.
 BULLET = "\u2022 "
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -200,7 +198,7 @@ class _VisibleText(HTMLParser):
         elif self._skip_tag is None:
             self._term = self._term and not data.strip()
             if self._heading is not None and data.strip():
-                self.parts.append(f"{_OPENS}{self._heading}")
+                self.parts.append(f"{_OPENS}{'#' * self._heading} ")
                 self._heading = None
             # Preformatted lines (code) each stand alone, as in Markdown's fenced blocks.
             self.parts.append(
@@ -234,11 +232,6 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
     )
 
 
-def _heading_mark(opening: re.Match[str]) -> str:
-    """Where a heading's words start, as its marks."""
-    return f"{'#' * int(opening.group(1))} "
-
-
 def html_to_text(html: str) -> str:
     """Visible text of an HTML document (title included; script, style, head metadata and
     the site's menus not, unless the page is nothing but a menu)."""
@@ -247,7 +240,7 @@ def html_to_text(html: str) -> str:
         parser.feed(html)
         parser.close()
         parser.flush_table()  # a table left open at the end
-        text = _OPENING.sub(_heading_mark, escape_marks("".join(parser.parts)))
+        text = escape_marks("".join(parser.parts)).replace(_OPENS, "")
         if _WORD_CHAR.search(text):
             break
     return text
