@@ -3,7 +3,7 @@ sections, a plain text's title and its lines, an FAQ's questions and a section's
 
 from __future__ import annotations
 
-from backend.documents.ingest import chunk_pages, clean_text, extract, headings
+from backend.documents.ingest import chunk_pages, clean_text, extract, headings, split_sentences
 from backend.qa import answering
 from backend.qa.sentence_scores import Passage
 
@@ -354,3 +354,157 @@ def test_a_question_about_a_tabled_section_gets_its_rows(runtime):
     ), prices.text
     day = ask(runtime, text, "How much is a day pass?")
     assert day.text == "Plan: Day pass; Price: 9 EUR.", day.text
+
+
+NEWS = b"""<html><head><title>Council approves new Riverside footbridge</title></head><body>
+<header><p>The Marlow Gazette</p><nav><a href="/">Home</a></nav></header>
+<article>
+<h1>Council approves new Riverside footbridge</h1>
+<p>By Priya Raman, 14 October 2026</p>
+<p>Marlow city council voted 9 to 4 on Tuesday night to build a footbridge across the River
+Wend.</p>
+<aside><p>The vote was the council's closest this year.</p></aside>
+</article>
+<aside><h2>Most read</h2><ul><li>Fire at the old cinema</li></ul></aside>
+<footer>&copy; 2026 The Marlow Gazette</footer>
+</body></html>"""
+
+
+def test_a_page_that_names_its_main_content_is_read_from_there():
+    """A news page's banner, "Most read" sidebar and footer were read as the article's text
+    ("Who is the mayor of Marlow?" got "The Marlow Gazette"), and its title twice: the
+    <title>, then the <h1> that repeats it."""
+    text = extract(NEWS, "news.html").pages[0].text
+    assert text.split("\n\n") == [
+        "# Council approves new Riverside footbridge",
+        "By Priya Raman, 14 October 2026",
+        "Marlow city council voted 9 to 4 on Tuesday night to build a footbridge across the "
+        "River Wend.",
+        # An aside inside the article is the article's own.
+        "The vote was the council's closest this year.",
+    ]
+    main = b"<title>Help</title><header>Site</header><main><p>Open the app.</p></main><footer>f"
+    assert extract(main, "help.html").pages[0].text.split("\n\n") == ["# Help", "Open the app."]
+    # A page of several articles (a blog's front page) and no <main> is read whole.
+    listing = b"<header><p>Blog</p></header><article><p>One.</p></article><article><p>Two."
+    assert extract(listing, "blog.html").pages[0].text.split("\n\n") == ["# Blog", "One.", "Two."]
+    # An empty <main> leaves the rest of the page to read.
+    empty = b"<main></main><p>Everything is outside.</p>"
+    assert extract(empty, "odd.html").pages[0].text == "Everything is outside."
+
+
+README = b"""# tidepool
+
+## Installation
+
+tidepool needs Python 3.10 or newer.
+
+```
+pip install tidepool
+```
+
+## Quick start
+
+```
+tidepool init --bucket my-backups
+tidepool push ~/Documents
+```
+
+The first push uploads everything.
+"""
+
+
+def test_a_command_is_never_a_heading(runtime):
+    """Lines of code between a sentence and a heading had the shape of headings, so the
+    command was never an answer: "How do I install tidepool?" got "tidepool needs Python
+    3.10 or newer." alone. A line opening in lower case titles nothing."""
+    text = extract(README, "README.md").pages[0].text
+    assert {text[a:b] for a, b in headings.heading_spans(text)} == {
+        "# tidepool",
+        "## Installation",
+        "## Quick start",
+    }
+    answer = ask(runtime, text, "How do I install tidepool?")
+    assert "pip install tidepool" in answer.text, answer.text
+
+
+MAIL = b"""From: Laura Chen <laura.chen@example.com>
+To: Facilities Team <facilities@example.com>
+Date: Mon, 9 Nov 2026 09:14
+Subject: Office move to the fourth floor
+
+Hi all,
+
+The move of the design team to the fourth floor is confirmed for Saturday 21 November. Movers
+will arrive at 8:00.
+
+From: Sam Whitfield <sam.whitfield@example.com>
+To: Laura Chen <laura.chen@example.com>
+Date: Mon, 9 Nov 2026 11:02
+Subject: Re: Office move to the fourth floor
+
+Will the large-format printer move too?
+"""
+
+
+def test_a_mails_subject_heads_its_message(runtime):
+    """A saved mail thread opened with "From: ...", which titled every section of it, and its
+    "Subject:" line was the answer to "When is the office move?". The subject heads its
+    message; the other fields stay, as lines of their own."""
+    text = extract(MAIL, "thread.txt").pages[0].text
+    assert text.startswith(
+        "# Office move to the fourth floor\n\nFrom: Laura Chen <laura.chen@example.com>\n"
+        "To: Facilities Team <facilities@example.com>\nDate: Mon, 9 Nov 2026 09:14\n\nHi all,"
+    ), text
+    assert headings_above(text, "Will the large-format") == [
+        "# Re: Office move to the fourth floor"
+    ]
+    move = ask(runtime, text, "When is the office move?")
+    assert move.text.startswith(
+        "The move of the design team to the fourth floor is confirmed for Saturday 21 November."
+    ), move.text
+    # Labelled lines without a subject are a record's fields, neither a title nor a heading.
+    fields = b"Name: Ada Lovelace\nRole: Analyst\n\nAda joined in 1843."
+    assert extract(fields, "card.txt").pages[0].text.startswith("Name: Ada Lovelace\nRole:")
+    minutes = b"Committee meeting minutes\nDate: 14 March 2026\n\nThe meeting opened at six."
+    assert extract(minutes, "minutes.txt").pages[0].text.startswith("# Committee meeting minutes")
+
+
+def test_a_row_with_an_abbreviation_is_one_sentence():
+    """ "Phone: ext. 300" ended a sentence at "ext.", so the row lost its number."""
+    page = b"<table><tr><th>Topic</th><th>Phone</th></tr><tr><td>IT support</td><td>ext. 300</td>"
+    text = extract(page, "contacts.html").pages[0].text
+    assert [s.text for s in split_sentences(text)] == ["Topic: IT support; Phone: ext. 300."]
+
+
+STUDY = b"""Effects of a Four-Day School Week on Student Attendance
+
+Results
+
+Attendance improved most among students in grades 9 to 12. Teacher turnover fell from 17
+percent to 12 percent.
+
+Limitations
+
+The districts chose to adopt the four-day week themselves, so they may differ from others in
+ways we cannot observe. The study covers only four years, and we cannot say whether the effects
+last.
+
+Funding
+
+This research was funded by the Calder Education Trust.
+"""
+
+
+def test_a_question_naming_a_section_gets_its_opening(runtime):
+    """ "What are the limitations of the study?" asks for what "Limitations" says, not for
+    its best sentence alone; a question about one fact of a section still gets that fact."""
+    text = extract(STUDY, "study.txt").pages[0].text
+    limits = ask(runtime, text, "What are the limitations of the study?")
+    assert limits.text == (
+        "The districts chose to adopt the four-day week themselves, so they may differ from "
+        "others in ways we cannot observe. The study covers only four years, and we cannot say "
+        "whether the effects last."
+    ), limits.text
+    turnover = ask(runtime, text, "How much did teacher turnover fall?")
+    assert turnover.text == "Teacher turnover fell from 17 percent to 12 percent.", turnover.text

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backend.qa.sentence_roles import ITEM_MARK, NUMBERED, asks, points_back, row_labels
+from backend.qa.sentence_roles import (
+    ITEM_MARK,
+    NUMBERED,
+    asks,
+    names_section,
+    points_back,
+    row_labels,
+)
 
 SECOND_SENTENCE_MARGIN = 0.5
 # A sentence going on about the best one names it with a pronoun ("It", "This", "They"), so
@@ -120,6 +127,7 @@ def asked_section(
     sections: list[list[tuple[int, int]]],
     texts: list[str],
     lent: np.ndarray,
+    question: str = "",
 ) -> list[Candidate]:
     """When the question asks about the best sentence's section rather than one of its
     sentences, the section's opening:
@@ -133,7 +141,10 @@ def asked_section(
       items, at most MAX_STEPS;
     - the best sentence is a row of a table under the heading, and the heading scored best
       of all ("What are the prices?" over "## Plans and prices"): the table's rows (those of
-      the passage), at most MAX_STEPS.
+      the passage), at most MAX_STEPS;
+    - the question asks for the section by its heading's words ("What are the limitations of
+      the study?" over "Limitations": `names_section`): its first paragraph, at most
+      ASKED_SECTION_SENTENCES of it, as for an FAQ.
     [] otherwise."""
     if not sections[best]:
         return []
@@ -155,13 +166,15 @@ def asked_section(
     top = candidates[int(np.argmax(scores))]
     start, end = sections[best][-1]
     text = texts[passage]
-    if top.passage != passage or not (start <= top.start and top.end <= end):
-        return []
+    heading_won = top.passage == passage and start <= top.start and top.end <= end
     labels = row_labels(candidates[best].text)
     if labels is not None:
+        if not heading_won:
+            return []
         rows = _first_run(members, lambda i: row_labels(candidates[i].text) == labels)
         return [candidates[i] for i in rows] if best in rows and len(rows) <= MAX_STEPS else []
-    if not asks(text[start:end]):
+    heading = text[start:end]
+    if not (heading_won and asks(heading)) and not names_section(question, heading):
         return []
     paragraph = _first_run(
         members,

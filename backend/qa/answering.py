@@ -178,7 +178,9 @@ def extractive_answer(
         )
     chosen = (
         numbered_steps(candidates, int(order[0]), leading, records, question)
-        or asked_section(candidates, every, int(order[0]), sections, texts, from_heading)
+        or asked_section(
+            candidates, every, int(order[0]), sections, texts, from_heading, question
+        )
         or answer_sentences(candidates, scores, order, lent=from_heading)
     )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))

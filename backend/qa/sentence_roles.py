@@ -24,6 +24,7 @@ from backend.documents.ingest.headings import (
     closes,
     unmarked,
 )
+from backend.retrieval.lexical import content_terms
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
 QUESTION_END = ("?", "\uff1f")
@@ -76,6 +77,27 @@ def asked_term(question: str) -> str | None:
     match = ASKED_TERM.match(question)
     term = match.group("term").strip() if match else ""
     return term if term and len(term.split()) <= 4 else None
+
+
+# "What are the limitations of the study?", "Describe the warranty.": a question asking for what
+# a section says as a whole, rather than for one fact of it.
+ASKS_WHOLE = re.compile(
+    r"^\s*(?:(?:what|which)\s+(?:is|are|was|were)\b|describe\b|explain\b|summari[sz]e\b"
+    r"|tell\s+me\s+about\b|list\b)",
+    re.IGNORECASE,
+)
+
+
+def names_section(question: str, heading: str) -> bool:
+    """Whether the question asks for a section as a whole by its heading's words: "What are
+    the limitations of the study?" names "Limitations"; "What is the warranty period?" names
+    "Warranty"; a heading with a word the question does not use is not named."""
+    if not ASKS_WHOLE.match(question):
+        return False
+    title = unmarked(heading)
+    number = SECTION_NUMBER.match(title)
+    words = set(content_terms(title[number.end() :] if number else title))
+    return bool(words) and words <= set(content_terms(question))
 
 
 def defines(sentence: str, term: str) -> bool:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from itertools import pairwise
 
-from backend.documents.ingest.headings import HEADING_MARK, lone_question
+from backend.documents.ingest.headings import HEADING_MARK, LABELLED, lone_question
 
 # Invisible format characters that only get in the way of search; ZWJ/ZWNJ are kept because
 # some scripts and emoji need them.
@@ -19,9 +19,6 @@ _BULLET = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013\u2014]|\(?\d{1,3}[.
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
 _HEADING_MAX_WORDS = 8
-# A line that names what it holds ("Date: 14 March 2026", "Apologies: David Brooks"): a record
-# of its own, never the rest of the line before it.
-_LABELLED = re.compile(r"[A-Z][\w'\u2019()/&.-]*(?: [\w'\u2019()/&.-]+){0,3}: \S")
 # A line shorter than this share of its paragraph's longest ends where its writer ended it,
 # not where the text was wrapped.
 _SHORT_LINE = 0.5
@@ -97,7 +94,7 @@ def _is_hyphenated(previous: str, line: str) -> bool:
 def _keeps_break(previous: str, line: str, width: int) -> bool:
     """Whether a single line break is structure (list item, heading, a labelled line, a line
     ended well short of the paragraph's width) rather than wrapping."""
-    if _BULLET.match(line) or _LABELLED.match(line):
+    if _BULLET.match(line) or LABELLED.match(line):
         return True
     return line[0].isupper() and (
         bool(_BULLET.match(previous))
@@ -109,7 +106,7 @@ def _keeps_break(previous: str, line: str, width: int) -> bool:
 def _looks_like_heading(line: str) -> bool:
     """A short title-like line without closing punctuation, e.g. 'Early History'."""
     words = line.split()
-    if len(words) > _HEADING_MAX_WORDS or _SENTENCE_END.search(line) or _LABELLED.match(line):
+    if len(words) > _HEADING_MAX_WORDS or _SENTENCE_END.search(line) or LABELLED.match(line):
         return False
     if line.isupper() or re.match(r"\d+(?:\.\d+)*\.?\s", line):
         return True

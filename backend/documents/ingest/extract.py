@@ -6,7 +6,7 @@ import re
 from pathlib import PurePath
 
 from backend.documents.ingest.clean import clean_text
-from backend.documents.ingest.headings import mark_title
+from backend.documents.ingest.headings import mark_messages, mark_title
 from backend.documents.ingest.html_text import html_to_text
 from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
@@ -126,7 +126,7 @@ def extract(
         raise too_many_chars(max_chars)
     if not _LETTER.search(cleaned):
         raise ExtractionError("This document has no readable words in it.")
-    return Extracted(content_type, [PageText(None, mark_title(cleaned))], None)
+    return Extracted(content_type, [PageText(None, mark_title(mark_messages(cleaned)))], None)
 
 
 def _detect(data: bytes, filename: str) -> tuple[str, str]:

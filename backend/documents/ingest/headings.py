@@ -47,19 +47,24 @@ def unescaped(text: str) -> str:
     return _ESCAPED_MARK.sub(r"\1", text)
 
 
+# A line that names what it holds ("Date: 14 March 2026", "From: Laura Chen"): a record's
+# field, not a title.
+LABELLED = re.compile(r"[A-Z][\w'\u2019()/&.-]*(?: [\w'\u2019()/&.-]+){0,3}: \S")
 # A section's number before its title ("3. Rent", "4.2 Deposits", "IV. Repairs").
 SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.)\s+(?=\S)")
 
 
 def may_title(paragraph: str) -> bool:
     """Marked as a heading, or short, with no closing punctuation and no figures but a
-    section's number ("3. Rent"): it may title what follows."""
+    section's number ("3. Rent"), and not opening in lower case as a command or a fragment
+    does ("pip install tidepool"): it may title what follows."""
     if HEADING_MARK.match(paragraph):
         return True
     number = SECTION_NUMBER.match(paragraph)
     title = paragraph[number.end() :] if number else paragraph
     return (
-        not closes(paragraph, CLOSING_PUNCTUATION)
+        not title[:1].islower()
+        and not closes(paragraph, CLOSING_PUNCTUATION)
         and len(_HEADING_WORD.findall(title.lower())) <= _HEADING_MAX_WORDS
         and not _DIGIT.search(title)
     )
@@ -140,6 +145,23 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
     return frozenset(out)
 
 
+def mark_messages(text: str) -> str:
+    """The text with each mail's subject marked as the heading of its message: a paragraph of
+    labelled lines ("From: …", "To: …", "Date: …", "Subject: Office move") opens a message
+    that its subject names, as a heading names its section; the other fields stay, below it."""
+
+    def marked(paragraph: re.Match[str]) -> str:
+        lines = paragraph.group().split("\n")
+        subjects = [line for line in lines if line.lower().startswith("subject:")]
+        if len(lines) < 2 or len(subjects) != 1 or not all(LABELLED.match(x) for x in lines):
+            return paragraph.group()
+        subject = subjects[0].split(":", 1)[1].strip()
+        fields = "\n".join(line for line in lines if line is not subjects[0])
+        return f"# {subject}\n\n{fields}" if subject else paragraph.group()
+
+    return PARAGRAPH.sub(marked, text)
+
+
 def mark_title(text: str) -> str:
     """The text with its title marked ("# The axolotl"), when it opens with a heading told from
     its shape, or with a line that may title what follows it ("Committee meeting minutes"
@@ -148,6 +170,8 @@ def mark_title(text: str) -> str:
     if HEADING_MARK.match(text):
         return text
     first, _, rest = text.partition("\n")
+    if LABELLED.match(first) and LABELLED.match(rest):
+        return text  # labelled lines ("Name: …", "Role: …") are a record's fields, not a title
     if rest and not rest.startswith("\n") and may_title(first.strip()):
         return f"# {first.strip()}\n\n{rest}"
     if (0, len(text.split("\n\n", 1)[0])) in find_headings(text[:_TITLE_WINDOW]):

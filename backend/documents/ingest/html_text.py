@@ -234,13 +234,90 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML document (title included; script, style, head metadata and
-    the site's menus not, unless the page is nothing but a menu)."""
-    for navigation in (False, True):
-        parser = _VisibleText(navigation)
-        parser.feed(html)
-        parser.close()
-        parser.flush_table()  # a table left open at the end
-        text = escape_marks("".join(parser.parts)).replace(_OPENS, "")
-        if _WORD_CHAR.search(text):
-            break
+    the site's menus not, unless the page is nothing but a menu). A page that names its main
+    content (<main>, or a single <article>) is read from there: its banner, sidebars and
+    footer ("Most read", "© 2026 …") are the site's, not the document's."""
+    for source in (_main_content(html), html):
+        if source is None:
+            continue
+        for navigation in (False, True):
+            parser = _VisibleText(navigation)
+            parser.feed(source)
+            parser.close()
+            parser.flush_table()  # a table left open at the end
+            text = _without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
+            if _WORD_CHAR.search(text):
+                return text
+    return text
+
+
+class _Landmarks(HTMLParser):
+    """Where the page's <title>, <main> (role="main") and top-level <article>s are in it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.spans: dict[str, list[list[int]]] = {"title": [], "main": [], "article": []}
+        self._open: list[tuple[str, str]] = []  # (tag, landmark) of the elements open
+        self._lines = [0]
+        self._html = ""
+
+    def feed_all(self, html: str) -> None:
+        self._html = html
+        for line in html.splitlines(keepends=True):
+            self._lines.append(self._lines[-1] + len(line))
+        self.feed(html)
+        self.close()
+
+    def _at(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_TAGS:
+            return
+        landmark = "main" if dict(attrs).get("role") == "main" else tag
+        if landmark == "article" and any(mark == "article" for _, mark in self._open):
+            landmark = ""  # an article inside another is part of it
+        if landmark in self.spans:
+            self.spans[landmark].append([self._at(), -1])
+        self._open.append((tag, landmark))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                landmark = self._open[depth][1]
+                del self._open[depth:]
+                if landmark in self.spans and self.spans[landmark][-1][1] < 0:
+                    # Up to the end of its end tag.
+                    at = self._at()
+                    self.spans[landmark][-1][1] = self._html.find(">", at) + 1 or len(self._html)
+                return
+
+
+def _main_content(html: str) -> str | None:
+    """The page's title and main content (its <main>, else its one <article>), or None."""
+    marks = _Landmarks()
+    try:
+        marks.feed_all(html)
+    except (AssertionError, ValueError):  # markup the parser gives up on: read it whole
+        return None
+    # An element left open runs to the end of the page.
+    found = {
+        name: [(a, b if b > a else len(html)) for a, b in spans]
+        for name, spans in marks.spans.items()
+    }
+    content = found["main"][:1] or (found["article"] if len(found["article"]) == 1 else [])
+    if not content:
+        return None
+    return "".join(html[a:b] for a, b in found["title"][:1] + content)
+
+
+def _without_repeated_title(text: str) -> str:
+    """The page's title once, when its first heading repeats it (<title> and <h1> alike)."""
+    first, _, rest = text.lstrip().partition("\n\n")
+    following = rest.lstrip()
+    if first.startswith("# ") and following.startswith(first + "\n"):
+        return following
+    if first.startswith("# ") and following == first:
+        return following
     return text

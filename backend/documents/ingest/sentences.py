@@ -19,7 +19,7 @@ class Span:
 # Words like "etc." or "Inc." are left out on purpose: they often do end one.
 _ABBREVIATIONS = frozenset(
     """mr mrs ms mx dr prof st sr jr capt lt sgt cmdr adm hon mt ft pp figs approx cf vs viz
-    al e.g i.e a.k.a""".split()
+    al e.g i.e a.k.a ext tel fax incl excl""".split()
 )
 # Only when capitalised: in lower case these are ordinary words ("the answer is no.").
 _CAPITALISED_ABBREVIATIONS = frozenset(
