@@ -508,3 +508,38 @@ def test_a_question_naming_a_section_gets_its_opening(runtime):
     ), limits.text
     turnover = ask(runtime, text, "How much did teacher turnover fall?")
     assert turnover.text == "Teacher turnover fell from 17 percent to 12 percent.", turnover.text
+
+
+SAVED_ARTICLE = b"""<html><head><title>Lake Orvel - Wikipedia</title></head><body>
+<header><nav><a href="/">Main page</a></nav><form><input name="search"></form></header>
+<main id="content"><h1>Lake Orvel</h1>
+<table class="infobox">
+<tr><th colspan="2">Lake Orvel</th></tr>
+<tr><th>Location</th><td>Haldor Province, Norland</td></tr>
+<tr><th>Max. depth</th><td>212 m</td></tr>
+</table>
+<p>Lake Orvel is a glacial lake in Haldor Province.</p>
+</main>
+<footer>This page was last edited on 2 November 2026.</footer>
+</body></html>"""
+
+
+def test_a_saved_encyclopedia_page_reads_as_its_article():
+    """A saved encyclopedia page: its title carries the site's name beside the article's
+    heading, and its infobox opens with a row naming the subject that named every field
+    ("Lake Orvel: Location; Haldor Province, Norland.")."""
+    text = extract(SAVED_ARTICLE, "lake.html").pages[0].text
+    assert text.split("\n\n") == [
+        "# Lake Orvel",
+        "Lake Orvel",
+        "Location: Haldor Province, Norland.",
+        "Max. depth: 212 m.",
+        "Lake Orvel is a glacial lake in Haldor Province.",
+    ]
+    # A title that only begins like the heading is a title of its own.
+    other = b"<title>Lakes: a guide</title><main><h1>Lakes</h1><p>Water.</p></main>"
+    assert extract(other, "g.html").pages[0].text.split("\n\n") == [
+        "# Lakes: a guide",
+        "# Lakes",
+        "Water.",
+    ]

@@ -89,15 +89,20 @@ class _Table:
             self.cell = None
 
     def paragraphs(self) -> list[str]:
-        """The caption, then each row but a header row, named by the header's cells."""
+        """The caption, then each row but a header row, named by the header's cells. A first
+        row of one header cell over wider rows (an infobox's "Lake Orvel") titles the table,
+        as a caption does; it names no column."""
         self.close_cell()
         rows = [row for row in self.rows if any(text for text, _ in row)]
+        titles = [" ".join("".join(self.caption).split())]
+        if len(rows) > 1 and len(rows[0]) == 1 and rows[0][0][1] and max(map(len, rows)) > 1:
+            titles.append(rows[0][0][0])
+            rows = rows[1:]
         header = None
         if len(rows) > 1 and all(heads for _, heads in rows[0]):
             header, rows = [text for text, _ in rows[0]], rows[1:]
-        caption = " ".join("".join(self.caption).split())
         lines = [table_row([text for text, _ in row], header) for row in rows]
-        return [caption, *lines] if caption else lines
+        return [title for title in titles if title] + lines
 
 
 class _VisibleText(HTMLParser):
@@ -312,12 +317,16 @@ def _main_content(html: str) -> str | None:
     return "".join(html[a:b] for a, b in found["title"][:1] + content)
 
 
+# What separates a page's title from its site's name: "Lake Orvel - Wikipedia".
+_SITE_NAME = re.compile(r"\s+[-\u2013\u2014|:\u00b7]\s+.*$")
+
+
 def _without_repeated_title(text: str) -> str:
-    """The page's title once, when its first heading repeats it (<title> and <h1> alike)."""
+    """The page's title once, when its first heading repeats it (<title> and <h1> alike), or
+    repeats it less the site's name ("Lake Orvel - Wikipedia" over "Lake Orvel")."""
     first, _, rest = text.lstrip().partition("\n\n")
     following = rest.lstrip()
-    if first.startswith("# ") and following.startswith(first + "\n"):
-        return following
-    if first.startswith("# ") and following == first:
+    heading = following.split("\n", 1)[0]
+    if first.startswith("# ") and heading in (first, _SITE_NAME.sub("", first)):
         return following
     return text
