@@ -543,3 +543,48 @@ def test_a_saved_encyclopedia_page_reads_as_its_article():
         "# Lakes",
         "Water.",
     ]
+
+
+LIBRARY = b"""FERNLEAF COMMUNITY LIBRARY
+==========================
+
+Opening hours
+-------------
+Monday to Friday: 9:00 to 19:00
+Saturday: 10:00 to 16:00
+Sunday: closed
+
+Borrowing
+---------
+Members may borrow up to 12 items at a time. Books are lent for three weeks.
+
+-----
+
+Late returns cost 20 pence per item per day.
+"""
+
+
+def test_underlined_titles_of_plain_text_are_headings(runtime):
+    """Plain text underlines its titles ("Borrowing" over "---------"): the rule was read as
+    words of the title ("Borrowing ---------"), the title as a paragraph of its own. A rule under
+    no title parts paragraphs. "Sunday: closed", two words, is a labelled line that answers."""
+    text = extract(LIBRARY, "library.txt").pages[0].text
+    assert text.split("\n\n") == [
+        "# FERNLEAF COMMUNITY LIBRARY",
+        "## Opening hours",
+        "Monday to Friday: 9:00 to 19:00\nSaturday: 10:00 to 16:00\nSunday: closed",
+        "## Borrowing",
+        "Members may borrow up to 12 items at a time. Books are lent for three weeks.",
+        "Late returns cost 20 pence per item per day.",
+    ]
+    assert headings_above(text, "Members may") == ["# FERNLEAF COMMUNITY LIBRARY", "## Borrowing"]
+    sunday = ask(runtime, text, "Is the library open on Sunday?")
+    assert sunday.text == "Sunday: closed", sunday.text
+    # A title between two rules is a kind of its own, ranked by where it first appears.
+    ruled = b"=====\nGuide\n=====\n\nIntro text here.\n\nPart one\n========\n\nMore text here."
+    assert extract(ruled, "g.txt").pages[0].text.split("\n\n") == [
+        "# Guide",
+        "Intro text here.",
+        "## Part one",
+        "More text here.",
+    ]

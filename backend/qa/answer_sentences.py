@@ -23,6 +23,7 @@ from backend.qa.sentence_roles import (
     ITEM_MARK,
     NUMBERED,
     asks,
+    is_record,
     names_section,
     points_back,
     row_labels,
@@ -236,9 +237,9 @@ def _runner_up(
 
 
 def _rows(first: Candidate, second: Candidate) -> bool:
-    """Either is a table's row: a row is a record of its own, never half of an answer with
-    another row or with the sentence that introduces the table."""
-    return row_labels(first.text) is not None or row_labels(second.text) is not None
+    """Either is a record (a table's row, a field on its line: `is_record`): an answer of its
+    own, never half of one with another record or with the sentence that introduces them."""
+    return is_record(first.text) or is_record(second.text)
 
 
 def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:

@@ -19,6 +19,7 @@ import numpy as np
 
 from backend.documents.ingest import LIST_NUMBER
 from backend.documents.ingest.headings import (
+    LABELLED,
     SECTION_NUMBER,
     SENTENCE_END,
     closes,
@@ -49,6 +50,14 @@ def points_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun ("It", "They", "This", "His" ...): on its own it
     does not say who or what it is about ("Who appoints the board?" -> "It appoints ...")."""
     return POINTS_BACK.match(sentence.lstrip()) is not None
+
+
+def is_record(sentence: str) -> bool:
+    """A table's row ("Day: Saturday; Departure: 10:30.") or a field written as a line of its
+    own, without a sentence's closing stop ("Saturday: 10:00 to 16:00", "Apologies: David
+    Brooks"): a record, an answer of its own."""
+    field = LABELLED.match(sentence) is not None and not closes(sentence, SENTENCE_END)
+    return field or row_labels(sentence) is not None
 
 
 def row_labels(sentence: str) -> tuple[str, ...] | None:

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from backend.documents.ingest import split_sentences
-from backend.documents.ingest.headings import heading_spans, section_headings, within_heading
+from backend.documents.ingest.headings import (
+    LABELLED,
+    heading_spans,
+    section_headings,
+    within_heading,
+)
 from backend.qa.answer_sentences import Candidate
 from backend.qa.question_words import with_spelling_matches
 from backend.qa.sentence_roles import ITEM_MARK, Borrowing, asks, sentence_borrowing
@@ -40,8 +45,8 @@ RECORD_WEIGHT = 1.0
 # The share every sentence of a section borrows of its heading's words.
 HEADING_WEIGHT = 1.0
 MIN_WORDS = 3
-# A sentence of two words counts when it holds a figure or is a list's item ("Serves 10.",
-# "• 4 eggs": `ITEM_MARK`): a fact, not a fragment.
+# A sentence of two words counts when it holds a figure, is a list's item or a labelled line
+# ("Serves 10.", "• 4 eggs": `ITEM_MARK`, "Sunday: closed": `LABELLED`): a fact, not a fragment.
 _DIGIT = re.compile(r"\d")
 # Scripts written without spaces: a sentence of at least this many ideographs or kana counts.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -73,8 +78,9 @@ def content_words(text: str) -> set[str]:
 
 
 def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
-    """Every sentence of at least three words in the passages (two, for a figure or a list's
-    item), with its place and whether the passage's sentence before it is one too."""
+    """Every sentence of at least three words in the passages (two, for a figure, a list's
+    item or a labelled line), with its place and whether the passage's sentence before it is
+    one too."""
     out = []
     for index, passage in enumerate(passages):
         headings = heading_spans(passage.text)
@@ -85,7 +91,11 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
                 words >= MIN_WORDS
                 or (
                     words == MIN_WORDS - 1
-                    and (_DIGIT.search(span.text) or ITEM_MARK.match(span.text))
+                    and (
+                        _DIGIT.search(span.text)
+                        or ITEM_MARK.match(span.text)
+                        or LABELLED.match(span.text)
+                    )
                 )
                 or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS
             ):

@@ -19,8 +19,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # keep their headings' marks ("## Returns"), and a chunk opens with the path of headings above
 # it ("# Release notes", "## 3.1.0", "### Added"). "main": a web page that names its main
 # content (<main>, one <article>) is read from there, a line opening in lower case ("pip install
-# tidepool") never titles a section, and "ext. 300" ends no sentence.
-CHUNKING_VERSION = "main"
+# tidepool") never titles a section, and "ext. 300" ends no sentence. "underlined": plain text's
+# underlined titles ("Borrowing" over "---------") are headings, a mail's subject heads its
+# message.
+CHUNKING_VERSION = "underlined"
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,55 @@ def find_headings(text: str) -> frozenset[tuple[int, int]]:
     return frozenset(out)
 
 
+# A line of one repeated mark under (and perhaps over) a title in plain text: "=====", "-----".
+_RULE = re.compile(r"[ \t]*([=\-~^*+#_])\1{2,}[ \t]*")
+_RULED_TITLE_CHARS = 100
+
+
+def mark_underlined(text: str) -> str:
+    """Plain text's underlined titles marked as headings ("Borrowing" over "---------" ->
+    "## Borrowing"), as Markdown and reStructuredText write them: levels go by the order the
+    kinds of line first appear in (a title between two lines is a kind of its own), so
+    "=====" before "-----" is level 1 over level 2. A rule under no title is a separator: a
+    paragraph break."""
+    lines = text.split("\n")
+    out: list[str] = []
+    levels: dict[tuple[str, bool], int] = {}
+
+    def heading(title: str, kind: tuple[str, bool]) -> None:
+        level = levels.setdefault(kind, min(len(levels) + 1, 6))
+        out.extend(["", f"{'#' * level} {title.strip()}", ""])
+
+    at = 0
+    while at < len(lines):
+        opens = at == 0 or not lines[at - 1].strip()
+        rule = _RULE.fullmatch(lines[at])
+        if opens and rule and at + 2 < len(lines):
+            mark = _underline(lines[at + 1], lines[at + 2])
+            if mark is not None and mark == rule.group(1):
+                heading(lines[at + 1], (mark, True))
+                at += 3
+                continue
+        mark = _underline(lines[at], lines[at + 1]) if opens and at + 1 < len(lines) else None
+        if mark:
+            heading(lines[at], (mark, False))
+            at += 2
+            continue
+        out.append("" if rule else lines[at])
+        at += 1
+    return "\n".join(out)
+
+
+def _underline(title: str, rule: str) -> str | None:
+    """The mark of `rule` when it underlines `title`: a line of text (not itself a rule) at
+    most _RULED_TITLE_CHARS long, the rule at least half its length."""
+    match = _RULE.fullmatch(rule)
+    words = title.strip()
+    if not match or not words or _RULE.fullmatch(title) or len(words) > _RULED_TITLE_CHARS:
+        return None
+    return match.group(1) if len(rule.strip()) * 2 >= len(words) else None
+
+
 def mark_messages(text: str) -> str:
     """The text with each mail's subject marked as the heading of its message: a paragraph of
     labelled lines ("From: …", "To: …", "Date: …", "Subject: Office move") opens a message
