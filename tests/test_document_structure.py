@@ -588,3 +588,29 @@ def test_underlined_titles_of_plain_text_are_headings(runtime):
         "## Part one",
         "More text here.",
     ]
+
+
+def test_columns_aligned_with_spaces_are_a_tables_rows(runtime):
+    """A plain-text price list set out in columns lost which price was which size ("Cappuccino
+    2.90 3.40"): each line is a row named by the header's cells."""
+    prices = (
+        b"Harbour Cafe price list\n\n"
+        b"Drink            Small    Large\n"
+        b"Espresso         2.10     2.60\n"
+        b"Cappuccino       2.90     3.40\n\n"
+        b"Oat milk is 40 cents extra.\n"
+    )
+    text = extract(prices, "prices.txt").pages[0].text
+    assert text.split("\n\n") == [
+        "# Harbour Cafe price list",
+        "Drink: Espresso; Small: 2.10; Large: 2.60.",
+        "Drink: Cappuccino; Small: 2.90; Large: 3.40.",
+        "Oat milk is 40 cents extra.",
+    ]
+    large = ask(runtime, text, "How much is a large cappuccino?")
+    assert large.text == "Drink: Cappuccino; Small: 2.90; Large: 3.40.", large.text
+    # Sentences spaced twice after their stops are prose, not columns.
+    prose = b"It rained.  We stayed in.\nThe roof leaked.  Nobody slept.\n"
+    assert extract(prose, "diary.txt").pages[0].text == (
+        "It rained. We stayed in. The roof leaked. Nobody slept."
+    )

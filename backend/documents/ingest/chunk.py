@@ -21,8 +21,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # content (<main>, one <article>) is read from there, a line opening in lower case ("pip install
 # tidepool") never titles a section, and "ext. 300" ends no sentence. "underlined": plain text's
 # underlined titles ("Borrowing" over "---------") are headings, a mail's subject heads its
-# message.
-CHUNKING_VERSION = "underlined"
+# message. "columns": plain text's columns aligned with spaces are a table's rows.
+CHUNKING_VERSION = "columns"
 
 
 @dataclass(frozen=True)

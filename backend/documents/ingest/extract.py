@@ -6,10 +6,11 @@ import re
 from pathlib import PurePath
 
 from backend.documents.ingest.clean import clean_text
-from backend.documents.ingest.headings import mark_messages, mark_title, mark_underlined
+from backend.documents.ingest.headings import mark_title
 from backend.documents.ingest.html_text import html_to_text
 from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
+from backend.documents.ingest.plain_text import mark_messages, structured
 
 PDF = "application/pdf"
 HTML = "text/html"
@@ -119,7 +120,7 @@ def extract(
     elif content_type == MARKDOWN:
         text = markdown_to_text(text)
     else:
-        text = mark_underlined(text)
+        text = structured(text)
     if len(text) > max_chars:
         raise too_many_chars(max_chars)
     cleaned = clean_text(text)
