@@ -240,3 +240,45 @@ def big_stream_pdf(decompressed_bytes: int, *, compress: bool = True) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def bold_report_pdf() -> bytes:
+    """A two-page report whose sections are headed by bold lines in the text's own size, its
+    paragraphs one or two lines each, and each page's foot numbered ("... - page 1")."""
+
+    class Report(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 10, f"Greenway Trust - Annual Report 2025 - page {self.page_no()}")
+
+    pdf = Report()
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.multi_cell(0, 9, "Greenway Trust Annual Report 2025", new_x="LMARGIN", new_y="NEXT")
+    for page, (heading, paragraphs) in enumerate(REPORT_SECTIONS):
+        if page == 2:
+            pdf.add_page()
+        pdf.ln(3)
+        pdf.set_font("Helvetica", style="B", size=11)
+        pdf.multi_cell(0, 6, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        for text in paragraphs:
+            pdf.ln(1)
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
+REPORT_SECTIONS = [
+    (
+        "Chair's welcome",
+        [
+            "2025 was our busiest year yet. Volunteers planted 14,200 trees across 31 sites.",
+            "Our new education programme reached 2,900 schoolchildren.",
+            "I thank every volunteer and donor who made this possible.",
+        ],
+    ),
+    ("Finances", ["Total income for the year was 1.42 million pounds.", "Spending rose."]),
+    ("Our people", ["Dr Helen Ashworth became chief executive in April 2025."]),
+]

@@ -614,3 +614,22 @@ def test_columns_aligned_with_spaces_are_a_tables_rows(runtime):
     assert extract(prose, "diary.txt").pages[0].text == (
         "It rained. We stayed in. The roof leaked. Nobody slept."
     )
+
+
+def test_a_pdfs_bold_lines_head_its_sections_and_its_page_numbers_are_dropped():
+    """A report set in one size, its sections headed by bold lines: "Chair's welcome" ran into
+    the paragraph under it, its short paragraphs ran into each other (their gap was the page's
+    usual step), and each page's numbered foot stayed in the text, a two-page document having
+    too few pages for running lines."""
+    from tests import pdfs
+
+    pages = extract(pdfs.bold_report_pdf(), "report.pdf").pages
+    (welcome, finances), (people,) = pdfs.REPORT_SECTIONS[:2], pdfs.REPORT_SECTIONS[2:]
+    assert pages[0].text.split("\n\n") == [
+        "# Greenway Trust Annual Report 2025",
+        "## Chair's welcome",
+        *welcome[1],
+        "## Finances",
+        *finances[1],
+    ]
+    assert pages[1].text.split("\n\n") == ["## Our people", *people[1]]

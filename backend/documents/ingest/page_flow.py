@@ -3,13 +3,18 @@
 A PDF holds lines placed on pages, not paragraphs. From where each line starts and its type
 size (pypdf's text visitor), this finds:
 - paragraphs: a line starts one when the space above it is clearly more than the page's usual
-  line spacing, when its type size differs from the line before (a heading, or the text after
-  one), or when it is indented after a line that ends a sentence;
+  line spacing (the lower quartile of its steps from line to line), when its type size
+  differs from the line before (a heading, or the text after one), when it is indented after
+  a line that ends a sentence, or when a bold line that may title what follows ends;
 - running lines: short lines that open or close most pages (a running title, "Page 3 of 12"),
-  figures aside, are the page's furniture and are dropped;
+  figures aside, are the page's furniture and are dropped; so are lines that count the pages
+  (the same words at the edge of two pages, a number going up with the page: "Annual Report
+  2025 - page 1");
 - headings: a short paragraph of one or two lines set larger than the document's body text
   (the type size most of its characters have) is marked as Markdown does, "## Fares", its
-  level from its size among the headings' sizes (the largest "#");
+  level from its size among the headings' sizes (the largest "#"); one set in the body's size
+  but in a bold face, above a paragraph of prose, is a heading a level below those (a bold line
+  starts a paragraph of its own);
 - paragraphs across pages: a page whose last paragraph runs on (its last line is as long as
   the page's full lines, or the paragraph has several lines and does not end a sentence: a
   lone short line is a heading) continues into the next page's first paragraph, unless that
@@ -34,6 +39,7 @@ INDENT = 0.8  # times the type size, against the page's usual left edge
 RUNNING_SHARE = 0.5  # of the pages, and at least MIN_PAGES of them
 MIN_PAGES = 3
 RUNNING_MAX_CHARS = 120
+COUNTER_MAX_CHARS = 80  # a line counting the pages
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running lines
 FULL_LINE = 0.8  # of the page's usual line length: a last line this long may run on
 HEADING_MAX_LINES = 2
@@ -42,6 +48,9 @@ _HEADING_END = re.compile(r"[.;:,]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
 _FIGURES = re.compile(r"\d+")
 _ENDS_SENTENCE = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*\s*$")
+# A font's name that says its face is bold: "Helvetica-Bold", "ABCDEF+Arial-BoldMT",
+# "Calibri,Bold", "SegoeUI-Semibold", "Lato-Black".
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 
 
 @dataclass
@@ -52,6 +61,7 @@ class Line:
     x: float | None = None
     y: float | None = None
     size: float = 0.0
+    bold: bool | None = None  # every piece of its text set in a bold face (None: no text)
 
     @property
     def text(self) -> str:
@@ -69,15 +79,25 @@ class PageLines:
         self.lines = [Line()]
 
     def visit(
-        self, text: str, cm: Sequence[float], tm: Sequence[float], _font: Any, size: float
+        self, text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float
     ) -> None:
         for k, piece in enumerate(text.split("\n")):
             if k:
                 self.lines.append(Line())
             line = self.lines[-1]
             line.parts.append(piece)
+            if piece.strip():
+                line.bold = line.bold is not False and _is_bold(font)
             if line.y is None and piece.strip():
                 _place(line, cm, tm, size)
+
+
+def _is_bold(font: Any) -> bool:
+    try:
+        name = font.get("/BaseFont") if font is not None else None
+    except AttributeError:
+        return False
+    return bool(name) and _BOLD_FONT.search(str(name)) is not None
 
 
 def _place(line: Line, cm: Sequence[float], tm: Sequence[float], size: float) -> None:
@@ -106,10 +126,12 @@ class _Page:
 def page_texts(pages: list[list[Line]]) -> list[str]:
     """Each page's text, paragraphs apart (blank lines), running lines dropped, a paragraph
     across pages whole on its first page."""
-    running = _running_keys(pages)
-    laid = [_lay_out(_without_running(lines, running)) for lines in pages]
     levels = _heading_levels(pages)
-    texts = [_paragraphs(page, levels) for page in laid]
+    running = _running_keys(pages) | _page_counters(pages, levels)
+    laid = [_lay_out(_without_running(lines, running)) for lines in pages]
+    # Bold lines head sections a level below the larger headings, unless the body is bold.
+    bold = 0 if _bold_body(pages) else min(len(levels) + 1, 6)
+    texts = [_paragraphs(page, levels, bold) for page in laid]
     for k in range(len(laid) - 1):
         if texts[k] and texts[k + 1] and _continues(laid[k], laid[k + 1]):
             texts[k][-1] = f"{texts[k][-1]}\n{texts[k + 1].pop(0)}"
@@ -123,7 +145,9 @@ def _lay_out(lines: list[Line]) -> _Page:
         for above, below in zip(placed, placed[1:], strict=False)
         if above.y is not None and below.y is not None and above.y > below.y
     ]
-    spacing = median(steps) if len(steps) >= 3 else None
+    # The usual step from a line to the next in a paragraph: the lower quartile of the steps,
+    # since on a page of short paragraphs most steps are the wider ones between paragraphs.
+    spacing = sorted(steps)[len(steps) // 4] if len(steps) >= 3 else None
     lefts = [round(line.x) for line in placed if line.x is not None]
     left = Counter(lefts).most_common(1)[0][0] if lefts else None
     breaks: list[bool] = []
@@ -166,23 +190,56 @@ def _starts(previous: Line, line: Line, spacing: float | None, left: float | Non
         return True
     if abs(previous.size - line.size) >= SIZE_CHANGE:
         return True
+    # A bold line that may title what follows ends its paragraph; a bold line after a sentence
+    # opens one.
+    if previous.bold and line.bold is False and _may_head(previous.text):
+        return True
+    if previous.bold is False and line.bold and _ENDS_SENTENCE.search(previous.text):
+        return True
     indented = left is not None and line.x - left > INDENT * max(line.size, 1.0)
     return indented and bool(_ENDS_SENTENCE.search(previous.text))
 
 
-def _paragraphs(page: _Page, levels: dict[float, int]) -> list[str]:
+def _paragraphs(page: _Page, levels: dict[float, int], bold: int) -> list[str]:
+    """The page's paragraphs, headings marked: by their size (`levels`), or set in bold above
+    a paragraph of prose in the body's face, at level `bold` (0: bold marks no heading)."""
     out: list[list[Line]] = []
     for line, starts in zip(page.lines, page.breaks, strict=True):
         if starts or not out:
             out.append([])
         out[-1].append(line)
+    shown = [(lines, "\n".join(line.text for line in lines).strip()) for lines in out]
+    shown = [(lines, text) for lines, text in shown if text]
     texts = []
-    for lines in out:
-        text = "\n".join(line.text for line in lines).strip()
-        if text:
-            level = _heading_level(lines, text, levels)
-            texts.append(f"{'#' * level} {' '.join(text.split())}" if level else text)
+    for k, (lines, text) in enumerate(shown):
+        level = _heading_level(lines, text, levels)
+        if not level and bold and k + 1 < len(shown):
+            after, following = shown[k + 1]
+            prose = _ENDS_SENTENCE.search(following) and not all(_bolds(after))
+            if prose and all(_bolds(lines)) and _may_head(text) and len(lines) <= 2:
+                level = bold
+        texts.append(f"{'#' * level} {' '.join(text.split())}" if level else text)
     return texts
+
+
+def _bolds(lines: list[Line]) -> list[bool]:
+    return [bool(line.bold) for line in lines if line.placed and line.text.strip()]
+
+
+def _may_head(text: str) -> bool:
+    """Few words, not ending as a sentence or clause does: it may title what follows."""
+    words = text.split()
+    return 0 < len(words) <= HEADING_MAX_WORDS and not _HEADING_END.search(text)
+
+
+def _bold_body(pages: list[list[Line]]) -> bool:
+    """Whether most of the document's characters are set in a bold face."""
+    counts: Counter[bool] = Counter()
+    for lines in pages:
+        for line in lines:
+            if line.placed and line.text.strip():
+                counts[bool(line.bold)] += len(line.text.strip())
+    return counts[True] > counts[False]
 
 
 def _size(line: Line) -> float:
@@ -240,6 +297,30 @@ def _running_keys(pages: list[list[Line]]) -> set[str]:
     )
     needed = max(MIN_PAGES, RUNNING_SHARE * len(pages))
     return {key for key, count in seen.items() if count >= needed}
+
+
+def _page_counters(pages: list[list[Line]], levels: dict[float, int]) -> set[str]:
+    """The first or the last line of two pages or more, short, with the same words there and
+    a number going up from page to page as the pages do: a page's number ("Report - page 2").
+    A line set as a heading (larger, or bold: "Step 2" opening each slide) counts no pages."""
+    seen: dict[tuple[str, int], list[tuple[int, list[int]]]] = {}
+    for number, lines in enumerate(pages):
+        shown = [line for line in lines if line.placed and line.text.strip()]
+        for edge, line in ((0, shown[:1]), (1, shown[-1:])):
+            for counted in line:
+                heading = _size(counted) in levels or counted.bold
+                if len(counted.text.strip()) <= COUNTER_MAX_CHARS and not heading:
+                    figures = [int(x) for x in _FIGURES.findall(counted.text)]
+                    seen.setdefault((_key(counted), edge), []).append((number, figures))
+    return {
+        key
+        for (key, _), places in seen.items()
+        if any(
+            len(a) == len(b) and any(y - x == later - number for x, y in zip(a, b, strict=True))
+            for (number, a), (later, b) in zip(places, places[1:], strict=False)
+            if later > number
+        )
+    }
 
 
 def _without_running(lines: list[Line], running: set[str]) -> list[Line]:
