@@ -282,3 +282,37 @@ REPORT_SECTIONS = [
     ("Finances", ["Total income for the year was 1.42 million pounds.", "Spending rose."]),
     ("Our people", ["Dr Helen Ashworth became chief executive in April 2025."]),
 ]
+
+
+INCOME = [("Source", "Amount (pounds)", "Share"), ("Donations", "823,600", "58%"),
+          ("Grants", "426,000", "30%"), ("Events", "170,400", "12%")]  # fmt: skip
+COLUMNS_PROSE = [
+    ("The lake lies in a valley carved by", "The town of Orvik was founded in 1346"),
+    ("glaciers during the last ice age and", "as a trading post for timber and fish,"),
+    ("is fed by meltwater from the Skarn", "and its harbour still serves the boats"),
+    ("Glacier, nine kilometres to the east.", "that fish the lake every summer."),
+]
+
+
+def table_pdf() -> bytes:
+    """A sentence, a table of income set in cells (INCOME, its header bold), a sentence, then
+    two columns of prose printed line by line across the page (COLUMNS_PROSE)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Income came from three sources.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for k, row in enumerate(INCOME):
+        pdf.set_font("Helvetica", style="B" if k == 0 else "", size=10)
+        for cell in row:
+            pdf.cell(60, 7, cell, border=1)
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Spending rose to 1.18 million pounds.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for left, right in COLUMNS_PROSE:
+        pdf.cell(95, 6, left)
+        pdf.cell(95, 6, right)
+        pdf.ln()
+    return bytes(pdf.output())

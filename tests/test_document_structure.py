@@ -633,3 +633,23 @@ def test_a_pdfs_bold_lines_head_its_sections_and_its_page_numbers_are_dropped():
         *finances[1],
     ]
     assert pages[1].text.split("\n\n") == ["## Our people", *people[1]]
+
+
+def test_a_pdfs_table_reads_as_rows_named_by_its_header(runtime):
+    """A PDF's table printed cell by cell read as its cells run together ("Events 170,400
+    12%"): "What share of income came from events?" was not found. Two columns of prose
+    printed line by line across the page are not a table."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.table_pdf(), "income.pdf").pages
+    paragraphs = page.text.split("\n\n")
+    assert paragraphs[1:5] == [
+        "Source: Donations; Amount (pounds): 823,600; Share: 58%.",
+        "Source: Grants; Amount (pounds): 426,000; Share: 30%.",
+        "Source: Events; Amount (pounds): 170,400; Share: 12%.",
+        "Spending rose to 1.18 million pounds.",
+    ]
+    assert "The lake lies in a valley carved by" in paragraphs[5]
+    assert not any(": " in line for line in paragraphs[5].split("\n"))
+    answer = ask(runtime, page.text, "What share of income came from events?")
+    assert answer.text == "Source: Events; Amount (pounds): 170,400; Share: 12%.", answer.text

@@ -23,7 +23,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # underlined titles ("Borrowing" over "---------") are headings, a mail's subject heads its
 # message. "columns": plain text's columns aligned with spaces are a table's rows. "bold": a
 # PDF's bold lines head sections, its page numbers go, its short paragraphs stay apart.
-CHUNKING_VERSION = "bold"
+# "pdf-tables": a PDF's tables read as rows named by their header.
+CHUNKING_VERSION = "pdf-tables"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+from backend.documents.ingest.pdf_tables import table_rows
+
 PARAGRAPH_GAP = 1.3  # times the page's usual distance from one line to the next
 SIZE_CHANGE = 1.5  # points of type size
 INDENT = 0.8  # times the type size, against the page's usual left edge
@@ -62,6 +64,9 @@ class Line:
     y: float | None = None
     size: float = 0.0
     bold: bool | None = None  # every piece of its text set in a bold face (None: no text)
+    # Its pieces of text, each where it starts: a table's cells (`pdf_tables`).
+    cells: list[tuple[float, str]] = field(default_factory=list)
+    row: bool = False  # a table's row, read as a sentence: a paragraph of its own
 
     @property
     def text(self) -> str:
@@ -86,10 +91,14 @@ class PageLines:
                 self.lines.append(Line())
             line = self.lines[-1]
             line.parts.append(piece)
-            if piece.strip():
-                line.bold = line.bold is not False and _is_bold(font)
-            if line.y is None and piece.strip():
-                _place(line, cm, tm, size)
+            if not piece.strip():
+                continue
+            line.bold = line.bold is not False and _is_bold(font)
+            place = _position(cm, tm, size)
+            if place is not None:
+                line.cells.append((place[0], piece.strip()))
+                if line.y is None:
+                    line.x, line.y, line.size = place
 
 
 def _is_bold(font: Any) -> bool:
@@ -100,19 +109,37 @@ def _is_bold(font: Any) -> bool:
     return bool(name) and _BOLD_FONT.search(str(name)) is not None
 
 
-def _place(line: Line, cm: Sequence[float], tm: Sequence[float], size: float) -> None:
-    """Where the line starts and how tall its type: the text matrix in the page's space. A
-    matrix that is not six numbers leaves the line unplaced (its text is kept, only the
-    layout does not speak for it)."""
+def _position(
+    cm: Sequence[float], tm: Sequence[float], size: float
+) -> tuple[float, float, float] | None:
+    """Where a piece of text starts and how tall its type: the text matrix in the page's
+    space. A matrix that is not six numbers places nothing (the text is kept, only the layout
+    does not speak for it)."""
     try:
         a, b, c, d, e, f = (float(v) for v in cm)
         _, _, tc, td, te, tf = (float(v) for v in tm)
         scale = math.hypot(tc * a + td * c, tc * b + td * d)
         x, y, height = te * a + tf * c + e, te * b + tf * d + f, abs(float(size)) * scale
     except (TypeError, ValueError):
-        return
-    if all(map(math.isfinite, (x, y, height))):
-        line.x, line.y, line.size = x, y, height
+        return None
+    return (x, y, height) if all(map(math.isfinite, (x, y, height))) else None
+
+
+def _tabled(lines: list[Line]) -> list[Line]:
+    """The page's lines with each table's rows read as sentences (`pdf_tables`), the header
+    read into them."""
+    placed = [line for line in lines if line.placed and line.text.strip()]
+    rows = table_rows([line.cells for line in placed])
+    if not rows:
+        return lines
+    read = {id(placed[k]): text for k, text in rows.items()}
+    out = []
+    for line in lines:
+        if id(line) not in read:
+            out.append(line)
+        elif (text := read[id(line)]) is not None:
+            out.append(Line([text], line.x, line.y, line.size, line.bold, line.cells, row=True))
+    return out
 
 
 @dataclass
@@ -128,7 +155,7 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     across pages whole on its first page."""
     levels = _heading_levels(pages)
     running = _running_keys(pages) | _page_counters(pages, levels)
-    laid = [_lay_out(_without_running(lines, running)) for lines in pages]
+    laid = [_lay_out(_tabled(_without_running(lines, running))) for lines in pages]
     # Bold lines head sections a level below the larger headings, unless the body is bold.
     bold = 0 if _bold_body(pages) else min(len(levels) + 1, 6)
     texts = [_paragraphs(page, levels, bold) for page in laid]
@@ -186,6 +213,8 @@ def _continues(page: _Page, following: _Page) -> bool:
 
 def _starts(previous: Line, line: Line, spacing: float | None, left: float | None) -> bool:
     assert previous.y is not None and line.y is not None and line.x is not None
+    if previous.row or line.row:
+        return True
     if spacing is not None and previous.y - line.y > PARAGRAPH_GAP * spacing:
         return True
     if abs(previous.size - line.size) >= SIZE_CHANGE:
