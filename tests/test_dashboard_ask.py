@@ -217,3 +217,19 @@ def test_new_chat_clears_the_conversation_shown_but_keeps_the_questions(runtime)
     assert "Who keeps the bees?" in shown
     assert "Where is the honey sold?" not in shown
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
+
+
+def test_a_lists_items_are_shown_a_line_each(runtime, tmp_path):
+    """An answer made of a list's items showed them run together on one line; each is a line
+    of its own, its bullet and words as written (no markdown of their own)."""
+    recipe = tmp_path / "pancakes.md"
+    recipe.write_text(
+        "# Pancakes\n\n## Ingredients\n\n- 200 g plain flour\n- 2 large eggs\n- 300 ml milk\n\n"
+        "## Method\n\nWhisk everything together and rest the batter for an hour.\n"
+    )
+    at = _ask_page_with(runtime, recipe)
+    _ask(at, "What are the ingredients?")
+    shown = [m.value for m in at.markdown if "flour" in m.value]
+    lines = r"200 g plain flour\s*\n.*2 large eggs\s*\n.*300 ml milk"
+    assert shown and re.search(lines, shown[0]), shown
+    assert "  \n" in shown[0]

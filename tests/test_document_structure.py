@@ -195,8 +195,8 @@ def test_a_question_about_a_listed_section_gets_its_whole_list(runtime):
 
     added = ask(runtime, text, "What was added in version 3.2.0?")
     assert added.text == (
-        "\u2022 Export reports to Excel (.xlsx) as well as CSV. "
-        "\u2022 Two-factor authentication with any TOTP app. "
+        "\u2022 Export reports to Excel (.xlsx) as well as CSV.\n"
+        "\u2022 Two-factor authentication with any TOTP app.\n"
         "\u2022 A dark theme, chosen under Settings > Appearance."
     ), added.text
 
@@ -349,8 +349,8 @@ def test_a_question_about_a_tabled_section_gets_its_rows(runtime):
 
     prices = ask(runtime, text, "What are the prices?")
     assert prices.text == (
-        "Plan: Pay as you go; Price: 1 EUR to unlock, then 0.20 EUR a minute. "
-        "Plan: Day pass; Price: 9 EUR. Plan: Annual membership; Price: 89 EUR a year."
+        "Plan: Pay as you go; Price: 1 EUR to unlock, then 0.20 EUR a minute.\n"
+        "Plan: Day pass; Price: 9 EUR.\nPlan: Annual membership; Price: 89 EUR a year."
     ), prices.text
     day = ask(runtime, text, "How much is a day pass?")
     assert day.text == "Plan: Day pass; Price: 9 EUR.", day.text

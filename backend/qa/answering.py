@@ -30,10 +30,12 @@ from backend.qa.answer_sentences import (
 )
 from backend.qa.question_words import missing_names, name_phrases
 from backend.qa.sentence_roles import (
+    ITEM_MARK,
     asked_term,
     asks,
     defines,
     introduces,
+    is_record,
     new_figures,
     sentence_borrowing,
 )
@@ -186,12 +188,25 @@ def extractive_answer(
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
-        text=" ".join(unmarked(c.text) for c in chosen),
+        text=answer_text(chosen),
         found=True,
         sources=sources[:top_k],
         score=best,
         missing_names=unmentioned,
     )
+
+
+def answer_text(chosen: list[Candidate]) -> str:
+    """The chosen sentences as the answer reads: a list's items and a table's rows each on a
+    line of their own ("• 4 eggs" under "• 225 g unsalted butter"), sentences run on."""
+    out = ""
+    for before, candidate in zip([None, *chosen], chosen, strict=False):
+        text = unmarked(candidate.text)
+        apart = before is not None and all(
+            ITEM_MARK.match(c.text) or is_record(c.text) for c in (before, candidate)
+        )
+        out = f"{out}\n{text}" if apart else f"{out} {text}" if out else text
+    return out
 
 
 def _tells(candidate: Candidate, text: str, question: str) -> bool:

@@ -49,7 +49,8 @@ def answer(item: Exchange) -> None:
         if item.state == conversation.FAILED:
             st.error(item.error or "This question could not be answered.")
             return
-        st.markdown(common.plain(item.answer or ""))
+        # A list's items and a table's rows come a line each: markdown's line break keeps them.
+        st.markdown(common.plain(item.answer or "").replace("\n", "  \n"))
         latency = f" in {item.latency_ms / 1000:.1f} s" if item.latency_ms else ""
         if item.found and item.sources:
             support = CONFIDENCE_CAPTIONS.get(item.confidence or "", "")
