@@ -294,9 +294,10 @@ COLUMNS_PROSE = [
 ]
 
 
-def table_pdf() -> bytes:
-    """A sentence, a table of income set in cells (INCOME, its header bold), a sentence, then
-    two columns of prose printed line by line across the page (COLUMNS_PROSE)."""
+def table_pdf(centred: bool = False) -> bytes:
+    """A sentence, a table of income set in cells (INCOME, its header bold, `centred` over its
+    columns or flush left as the rows), a sentence, then two columns of prose printed line by
+    line across the page (COLUMNS_PROSE)."""
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
@@ -305,7 +306,7 @@ def table_pdf() -> bytes:
     for k, row in enumerate(INCOME):
         pdf.set_font("Helvetica", style="B" if k == 0 else "", size=10)
         for cell in row:
-            pdf.cell(60, 7, cell, border=1)
+            pdf.cell(60, 7, cell, border=1, align="C" if centred and k == 0 else "L")
         pdf.ln()
     pdf.ln(4)
     pdf.set_font("Helvetica", size=11)

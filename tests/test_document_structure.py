@@ -643,12 +643,15 @@ def test_a_pdfs_table_reads_as_rows_named_by_its_header(runtime):
 
     (page,) = extract(pdfs.table_pdf(), "income.pdf").pages
     paragraphs = page.text.split("\n\n")
-    assert paragraphs[1:5] == [
+    rows = [
         "Source: Donations; Amount (pounds): 823,600; Share: 58%.",
         "Source: Grants; Amount (pounds): 426,000; Share: 30%.",
         "Source: Events; Amount (pounds): 170,400; Share: 12%.",
-        "Spending rose to 1.18 million pounds.",
     ]
+    assert paragraphs[1:5] == [*rows, "Spending rose to 1.18 million pounds."]
+    # A header whose labels are centred over their columns names them too.
+    (centred,) = extract(pdfs.table_pdf(centred=True), "income.pdf").pages
+    assert centred.text.split("\n\n")[1:4] == rows
     assert "The lake lies in a valley carved by" in paragraphs[5]
     assert not any(": " in line for line in paragraphs[5].split("\n"))
     answer = ask(runtime, page.text, "What share of income came from events?")

@@ -31,18 +31,34 @@ Cells = Sequence[tuple[float, str]]  # a line's pieces: where each starts, and i
 
 def table_rows(lines: Sequence[Cells]) -> dict[int, str | None]:
     """For each line of a table among `lines`, its row as a sentence (None for a header line,
-    read into its rows); lines outside tables are not in the result."""
+    read into its rows); lines outside tables are not in the result. The header is the first
+    line of the run when none of its cells holds a figure, or the line just above the run when
+    its cells stand within the run's columns (a header's labels centred over their columns)."""
     out: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
         end = _run_end(lines, at)
         rows = [[text for _, text in sorted(lines[k])] for k in range(at, end)]
-        if end - at >= MIN_ROWS and _short(rows):
-            header = None if any(_DIGIT.search(cell) for cell in rows[0]) else rows[0]
-            if header is not None:
+        above = at - 1
+        header_above = (
+            end - at >= 2
+            and above >= 0
+            and above not in out
+            and _in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
+            and not any(_DIGIT.search(text) for _, text in lines[above])
+        )
+        if end - at + header_above >= MIN_ROWS and _short(rows):
+            if header_above:
+                header: list[str] | None = [text for _, text in sorted(lines[above])]
+                out[above] = None
+            elif not any(_DIGIT.search(cell) for cell in rows[0]):
+                header, rows = rows[0], rows[1:]
                 out[at] = None
-            for k in range(at + (header is not None), end):
-                out[k] = table_row(rows[k - at], header)
+            else:
+                header = None
+            first = end - len(rows)
+            for k, row in enumerate(rows):
+                out[first + k] = table_row(row, header)
             at = end
         else:
             at += 1
