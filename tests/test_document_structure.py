@@ -69,6 +69,11 @@ def ask(runtime, text: str, question: str) -> answering.Answer:
     )  # fmt: skip
 
 
+def paragraphs(data: bytes, filename: str) -> list[str]:
+    """The paragraphs of the file's first page as extraction gives them."""
+    return extract(data, filename).pages[0].text.split("\n\n")
+
+
 def headings_above(text: str, sentence: str) -> list[str]:
     """The path of headings over the section that holds `sentence`."""
     (spans,) = headings.section_headings(text, [text.index(sentence)])
@@ -384,10 +389,10 @@ def test_a_page_that_names_its_main_content_is_read_from_there():
         "The vote was the council's closest this year.",
     ]
     main = b"<title>Help</title><header>Site</header><main><p>Open the app.</p></main><footer>f"
-    assert extract(main, "help.html").pages[0].text.split("\n\n") == ["# Help", "Open the app."]
+    assert paragraphs(main, "help.html") == ["# Help", "Open the app."]
     # A page of several articles (a blog's front page) and no <main> is read whole.
     listing = b"<header><p>Blog</p></header><article><p>One.</p></article><article><p>Two."
-    assert extract(listing, "blog.html").pages[0].text.split("\n\n") == ["# Blog", "One.", "Two."]
+    assert paragraphs(listing, "blog.html") == ["# Blog", "One.", "Two."]
     # An empty <main> leaves the rest of the page to read.
     empty = b"<main></main><p>Everything is outside.</p>"
     assert extract(empty, "odd.html").pages[0].text == "Everything is outside."
@@ -538,7 +543,7 @@ def test_a_saved_encyclopedia_page_reads_as_its_article():
     ]
     # A title that only begins like the heading is a title of its own.
     other = b"<title>Lakes: a guide</title><main><h1>Lakes</h1><p>Water.</p></main>"
-    assert extract(other, "g.html").pages[0].text.split("\n\n") == [
+    assert paragraphs(other, "g.html") == [
         "# Lakes: a guide",
         "# Lakes",
         "Water.",
@@ -582,7 +587,7 @@ def test_underlined_titles_of_plain_text_are_headings(runtime):
     assert sunday.text == "Sunday: closed", sunday.text
     # A title between two rules is a kind of its own, ranked by where it first appears.
     ruled = b"=====\nGuide\n=====\n\nIntro text here.\n\nPart one\n========\n\nMore text here."
-    assert extract(ruled, "g.txt").pages[0].text.split("\n\n") == [
+    assert paragraphs(ruled, "g.txt") == [
         "# Guide",
         "Intro text here.",
         "## Part one",
