@@ -10,11 +10,11 @@ from html.parser import HTMLParser
 from itertools import zip_longest
 
 from backend.documents.ingest.headings import escape_marks
+from backend.documents.ingest.html_landmarks import VOID_TAGS, main_content, without_repeated_title
 
 _SKIPPED_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
 )
-_VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
 _BLOCK_TAGS = frozenset(
     """address article aside blockquote caption dd details dialog div dl dt fieldset figcaption
     figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table
@@ -128,7 +128,7 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skip_tag is not None:
             self._skip_depth += tag == self._skip_tag
-        elif tag not in _VOID_TAGS and (
+        elif tag not in VOID_TAGS and (
             tag in _SKIPPED_TAGS or _is_hidden(attrs) or self._is_menu(tag, attrs)
         ):
             self._skip_tag, self._skip_depth = tag, 1
@@ -242,7 +242,7 @@ def html_to_text(html: str) -> str:
     the site's menus not, unless the page is nothing but a menu). A page that names its main
     content (<main>, or a single <article>) is read from there: its banner, sidebars and
     footer ("Most read", "© 2026 …") are the site's, not the document's."""
-    for source in (_main_content(html), html):
+    for source in (main_content(html), html):
         if source is None:
             continue
         for navigation in (False, True):
@@ -250,83 +250,7 @@ def html_to_text(html: str) -> str:
             parser.feed(source)
             parser.close()
             parser.flush_table()  # a table left open at the end
-            text = _without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
+            text = without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
             if _WORD_CHAR.search(text):
                 return text
-    return text
-
-
-class _Landmarks(HTMLParser):
-    """Where the page's <title>, <main> (role="main") and top-level <article>s are in it."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.spans: dict[str, list[list[int]]] = {"title": [], "main": [], "article": []}
-        self._open: list[tuple[str, str]] = []  # (tag, landmark) of the elements open
-        self._lines = [0]
-        self._html = ""
-
-    def feed_all(self, html: str) -> None:
-        self._html = html
-        for line in html.splitlines(keepends=True):
-            self._lines.append(self._lines[-1] + len(line))
-        self.feed(html)
-        self.close()
-
-    def _at(self) -> int:
-        line, column = self.getpos()
-        return self._lines[line - 1] + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID_TAGS:
-            return
-        landmark = "main" if dict(attrs).get("role") == "main" else tag
-        if landmark == "article" and any(mark == "article" for _, mark in self._open):
-            landmark = ""  # an article inside another is part of it
-        if landmark in self.spans:
-            self.spans[landmark].append([self._at(), -1])
-        self._open.append((tag, landmark))
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self._open) - 1, -1, -1):
-            if self._open[depth][0] == tag:
-                landmark = self._open[depth][1]
-                del self._open[depth:]
-                if landmark in self.spans and self.spans[landmark][-1][1] < 0:
-                    # Up to the end of its end tag.
-                    at = self._at()
-                    self.spans[landmark][-1][1] = self._html.find(">", at) + 1 or len(self._html)
-                return
-
-
-def _main_content(html: str) -> str | None:
-    """The page's title and main content (its <main>, else its one <article>), or None."""
-    marks = _Landmarks()
-    try:
-        marks.feed_all(html)
-    except (AssertionError, ValueError):  # markup the parser gives up on: read it whole
-        return None
-    # An element left open runs to the end of the page.
-    found = {
-        name: [(a, b if b > a else len(html)) for a, b in spans]
-        for name, spans in marks.spans.items()
-    }
-    content = found["main"][:1] or (found["article"] if len(found["article"]) == 1 else [])
-    if not content:
-        return None
-    return "".join(html[a:b] for a, b in found["title"][:1] + content)
-
-
-# What separates a page's title from its site's name: "Lake Orvel - Wikipedia".
-_SITE_NAME = re.compile(r"\s+[-\u2013\u2014|:\u00b7]\s+.*$")
-
-
-def _without_repeated_title(text: str) -> str:
-    """The page's title once, when its first heading repeats it (<title> and <h1> alike), or
-    repeats it less the site's name ("Lake Orvel - Wikipedia" over "Lake Orvel")."""
-    first, _, rest = text.lstrip().partition("\n\n")
-    following = rest.lstrip()
-    heading = following.split("\n", 1)[0]
-    if first.startswith("# ") and heading in (first, _SITE_NAME.sub("", first)):
-        return following
     return text

@@ -1,15 +1,13 @@
 """A PDF's text as it reads rather than as it is printed.
 
-A PDF holds lines placed on pages, not paragraphs. From where each line starts and its type
-size (pypdf's text visitor), this finds:
+A PDF holds lines placed on pages, not paragraphs. From where each line starts, its type size
+and face (`pdf_lines`, from pypdf's text visitor), this finds:
 - paragraphs: a line starts one when the space above it is clearly more than the page's usual
   line spacing (the lower quartile of its steps from line to line), when its type size
   differs from the line before (a heading, or the text after one), when it is indented after
   a line that ends a sentence, or when a bold line that may title what follows ends;
-- running lines: short lines that open or close most pages (a running title, "Page 3 of 12"),
-  figures aside, are the page's furniture and are dropped; so are lines that count the pages
-  (the same words at the edge of two pages, a number going up with the page: "Annual Report
-  2025 - page 1");
+- the page's furniture: running titles and page numbers, dropped (`page_furniture`);
+- tables: lines of short pieces in the same columns, read as rows (`pdf_tables`);
 - headings: a short paragraph of one or two lines set larger than the document's body text
   (the type size most of its characters have) is marked as Markdown does, "## Fares", its
   level from its size among the headings' sizes (the largest "#"); one set in the body's size
@@ -25,104 +23,26 @@ Lines are otherwise joined by `clean_text` as wrapping.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import median
-from typing import Any
 
+from backend.documents.ingest.page_furniture import page_counters, running_keys, without_running
+from backend.documents.ingest.pdf_lines import Line, PageLines, type_size
 from backend.documents.ingest.pdf_tables import table_rows
+
+__all__ = ["Line", "PageLines", "page_texts"]
 
 PARAGRAPH_GAP = 1.3  # times the page's usual distance from one line to the next
 SIZE_CHANGE = 1.5  # points of type size
 INDENT = 0.8  # times the type size, against the page's usual left edge
-RUNNING_SHARE = 0.5  # of the pages, and at least MIN_PAGES of them
-MIN_PAGES = 3
-RUNNING_MAX_CHARS = 120
-COUNTER_MAX_CHARS = 80  # a line counting the pages
-EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running lines
 FULL_LINE = 0.8  # of the page's usual line length: a last line this long may run on
 HEADING_MAX_LINES = 2
 HEADING_MAX_WORDS = 12
 _HEADING_END = re.compile(r"[.;:,]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
-_FIGURES = re.compile(r"\d+")
 _ENDS_SENTENCE = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*\s*$")
-# A font's name that says its face is bold: "Helvetica-Bold", "ABCDEF+Arial-BoldMT",
-# "Calibri,Bold", "SegoeUI-Semibold", "Lato-Black".
-_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
-
-
-@dataclass
-class Line:
-    """One line of a page as pypdf gives it, with where it starts and how tall its type."""
-
-    parts: list[str] = field(default_factory=list)
-    x: float | None = None
-    y: float | None = None
-    size: float = 0.0
-    bold: bool | None = None  # every piece of its text set in a bold face (None: no text)
-    # Its pieces of text, each where it starts: a table's cells (`pdf_tables`).
-    cells: list[tuple[float, str]] = field(default_factory=list)
-    row: bool = False  # a table's row, read as a sentence: a paragraph of its own
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    @property
-    def placed(self) -> bool:
-        return self.y is not None
-
-
-class PageLines:
-    """Collects one page's text line by line; `visit` is pypdf's `visitor_text`."""
-
-    def __init__(self) -> None:
-        self.lines = [Line()]
-
-    def visit(
-        self, text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float
-    ) -> None:
-        for k, piece in enumerate(text.split("\n")):
-            if k:
-                self.lines.append(Line())
-            line = self.lines[-1]
-            line.parts.append(piece)
-            if not piece.strip():
-                continue
-            line.bold = line.bold is not False and _is_bold(font)
-            place = _position(cm, tm, size)
-            if place is not None:
-                line.cells.append((place[0], piece.strip()))
-                if line.y is None:
-                    line.x, line.y, line.size = place
-
-
-def _is_bold(font: Any) -> bool:
-    try:
-        name = font.get("/BaseFont") if font is not None else None
-    except AttributeError:
-        return False
-    return bool(name) and _BOLD_FONT.search(str(name)) is not None
-
-
-def _position(
-    cm: Sequence[float], tm: Sequence[float], size: float
-) -> tuple[float, float, float] | None:
-    """Where a piece of text starts and how tall its type: the text matrix in the page's
-    space. A matrix that is not six numbers places nothing (the text is kept, only the layout
-    does not speak for it)."""
-    try:
-        a, b, c, d, e, f = (float(v) for v in cm)
-        _, _, tc, td, te, tf = (float(v) for v in tm)
-        scale = math.hypot(tc * a + td * c, tc * b + td * d)
-        x, y, height = te * a + tf * c + e, te * b + tf * d + f, abs(float(size)) * scale
-    except (TypeError, ValueError):
-        return None
-    return (x, y, height) if all(map(math.isfinite, (x, y, height))) else None
 
 
 def _tabled(lines: list[Line]) -> list[Line]:
@@ -154,8 +74,10 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     """Each page's text, paragraphs apart (blank lines), running lines dropped, a paragraph
     across pages whole on its first page."""
     levels = _heading_levels(pages)
-    running = _running_keys(pages) | _page_counters(pages, levels)
-    laid = [_lay_out(_tabled(_without_running(lines, running))) for lines in pages]
+    running = running_keys(pages) | page_counters(
+        pages, lambda line: type_size(line) in levels or bool(line.bold)
+    )
+    laid = [_lay_out(_tabled(without_running(lines, running))) for lines in pages]
     # Bold lines head sections a level below the larger headings, unless the body is bold.
     bold = 0 if _bold_body(pages) else min(len(levels) + 1, 6)
     texts = [_paragraphs(page, levels, bold) for page in laid]
@@ -271,10 +193,6 @@ def _bold_body(pages: list[list[Line]]) -> bool:
     return counts[True] > counts[False]
 
 
-def _size(line: Line) -> float:
-    return round(line.size * 2) / 2
-
-
 def _heading_levels(pages: list[list[Line]]) -> dict[float, int]:
     """The type sizes of headings, each with its level: sizes at least SIZE_CHANGE over the
     body's (the size most characters are set in), the largest level 1, at most six."""
@@ -282,7 +200,7 @@ def _heading_levels(pages: list[list[Line]]) -> dict[float, int]:
     for lines in pages:
         for line in lines:
             if line.placed and line.text.strip():
-                counts[_size(line)] += len(line.text.strip())
+                counts[type_size(line)] += len(line.text.strip())
     if not counts:
         return {}
     body = counts.most_common(1)[0][0]
@@ -296,65 +214,9 @@ def _heading_level(lines: list[Line], text: str, levels: dict[float, int]) -> in
     placed = [line for line in lines if line.placed and line.text.strip()]
     if not placed or len(placed) > HEADING_MAX_LINES:
         return 0
-    sizes = {_size(line) for line in placed}
+    sizes = {type_size(line) for line in placed}
     if len(sizes) != 1 or not _LETTER.search(text) or _HEADING_END.search(text):
         return 0
     if len(text.split()) > HEADING_MAX_WORDS:
         return 0
     return levels.get(sizes.pop(), 0)
-
-
-def _key(line: Line) -> str:
-    return _FIGURES.sub("#", " ".join(line.text.lower().split()))
-
-
-def _edge_lines(lines: list[Line]) -> list[Line]:
-    shown = [line for line in lines if line.placed and line.text.strip()]
-    return shown[:EDGE_LINES] + shown[EDGE_LINES:][-EDGE_LINES:]
-
-
-def _running_keys(pages: list[list[Line]]) -> set[str]:
-    """Short lines at the top or bottom of most pages, figures aside."""
-    if len(pages) < MIN_PAGES:
-        return set()
-    seen = Counter(
-        key
-        for lines in pages
-        for key in {
-            _key(line) for line in _edge_lines(lines) if len(line.text) <= RUNNING_MAX_CHARS
-        }
-    )
-    needed = max(MIN_PAGES, RUNNING_SHARE * len(pages))
-    return {key for key, count in seen.items() if count >= needed}
-
-
-def _page_counters(pages: list[list[Line]], levels: dict[float, int]) -> set[str]:
-    """The first or the last line of two pages or more, short, with the same words there and
-    a number going up from page to page as the pages do: a page's number ("Report - page 2").
-    A line set as a heading (larger, or bold: "Step 2" opening each slide) counts no pages."""
-    seen: dict[tuple[str, int], list[tuple[int, list[int]]]] = {}
-    for number, lines in enumerate(pages):
-        shown = [line for line in lines if line.placed and line.text.strip()]
-        for edge, line in ((0, shown[:1]), (1, shown[-1:])):
-            for counted in line:
-                heading = _size(counted) in levels or counted.bold
-                if len(counted.text.strip()) <= COUNTER_MAX_CHARS and not heading:
-                    figures = [int(x) for x in _FIGURES.findall(counted.text)]
-                    seen.setdefault((_key(counted), edge), []).append((number, figures))
-    return {
-        key
-        for (key, _), places in seen.items()
-        if any(
-            len(a) == len(b) and any(y - x == later - number for x, y in zip(a, b, strict=True))
-            for (number, a), (later, b) in zip(places, places[1:], strict=False)
-            if later > number
-        )
-    }
-
-
-def _without_running(lines: list[Line], running: set[str]) -> list[Line]:
-    """The page without the running lines at its top and bottom."""
-    if not running:
-        return lines
-    edges = {id(line) for line in _edge_lines(lines) if len(line.text) <= RUNNING_MAX_CHARS}
-    return [line for line in lines if id(line) not in edges or _key(line) not in running]

@@ -1,0 +1,86 @@
+"""Where a web page's own content is: its <title>, its <main> (role="main") or its one
+<article>, apart from the site's banner, menus, sidebars and footer; and its title once, when
+its first heading repeats it."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+class _Landmarks(HTMLParser):
+    """Where the page's <title>, <main> (role="main") and top-level <article>s are in it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.spans: dict[str, list[list[int]]] = {"title": [], "main": [], "article": []}
+        self._open: list[tuple[str, str]] = []  # (tag, landmark) of the elements open
+        self._lines = [0]
+        self._html = ""
+
+    def feed_all(self, html: str) -> None:
+        self._html = html
+        for line in html.splitlines(keepends=True):
+            self._lines.append(self._lines[-1] + len(line))
+        self.feed(html)
+        self.close()
+
+    def _at(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_TAGS:
+            return
+        landmark = "main" if dict(attrs).get("role") == "main" else tag
+        if landmark == "article" and any(mark == "article" for _, mark in self._open):
+            landmark = ""  # an article inside another is part of it
+        if landmark in self.spans:
+            self.spans[landmark].append([self._at(), -1])
+        self._open.append((tag, landmark))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                landmark = self._open[depth][1]
+                del self._open[depth:]
+                if landmark in self.spans and self.spans[landmark][-1][1] < 0:
+                    # Up to the end of its end tag.
+                    at = self._at()
+                    self.spans[landmark][-1][1] = self._html.find(">", at) + 1 or len(self._html)
+                return
+
+
+def main_content(html: str) -> str | None:
+    """The page's title and main content (its <main>, else its one <article>), or None."""
+    marks = _Landmarks()
+    try:
+        marks.feed_all(html)
+    except (AssertionError, ValueError):  # markup the parser gives up on: read it whole
+        return None
+    # An element left open runs to the end of the page.
+    found = {
+        name: [(a, b if b > a else len(html)) for a, b in spans]
+        for name, spans in marks.spans.items()
+    }
+    content = found["main"][:1] or (found["article"] if len(found["article"]) == 1 else [])
+    if not content:
+        return None
+    return "".join(html[a:b] for a, b in found["title"][:1] + content)
+
+
+# What separates a page's title from its site's name: "Lake Orvel - Wikipedia".
+_SITE_NAME = re.compile(r"\s+[-\u2013\u2014|:\u00b7]\s+.*$")
+
+
+def without_repeated_title(text: str) -> str:
+    """The page's title once, when its first heading repeats it (<title> and <h1> alike), or
+    repeats it less the site's name ("Lake Orvel - Wikipedia" over "Lake Orvel")."""
+    first, _, rest = text.lstrip().partition("\n\n")
+    following = rest.lstrip()
+    heading = following.split("\n", 1)[0]
+    if first.startswith("# ") and heading in (first, _SITE_NAME.sub("", first)):
+        return following
+    return text

@@ -1,0 +1,74 @@
+"""A PDF's furniture: the lines a page prints for the reader's bearings, not as its text.
+Short lines that open or close most pages (a running title, "Page 3 of 12"), figures aside,
+and lines that count the pages (the first or last line of two pages or more, a number going
+up with the page: "Annual Report 2025 - page 1") are dropped."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from backend.documents.ingest.pdf_lines import Line
+
+RUNNING_SHARE = 0.5  # of the pages, and at least MIN_PAGES of them
+MIN_PAGES = 3
+RUNNING_MAX_CHARS = 120
+COUNTER_MAX_CHARS = 80  # a line counting the pages
+EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running lines
+_FIGURES = re.compile(r"\d+")
+
+
+def _key(line: Line) -> str:
+    return _FIGURES.sub("#", " ".join(line.text.lower().split()))
+
+
+def _edge_lines(lines: list[Line]) -> list[Line]:
+    shown = [line for line in lines if line.placed and line.text.strip()]
+    return shown[:EDGE_LINES] + shown[EDGE_LINES:][-EDGE_LINES:]
+
+
+def running_keys(pages: list[list[Line]]) -> set[str]:
+    """Short lines at the top or bottom of most pages, figures aside."""
+    if len(pages) < MIN_PAGES:
+        return set()
+    seen = Counter(
+        key
+        for lines in pages
+        for key in {
+            _key(line) for line in _edge_lines(lines) if len(line.text) <= RUNNING_MAX_CHARS
+        }
+    )
+    needed = max(MIN_PAGES, RUNNING_SHARE * len(pages))
+    return {key for key, count in seen.items() if count >= needed}
+
+
+def page_counters(pages: list[list[Line]], heading: Callable[[Line], bool]) -> set[str]:
+    """The first or the last line of two pages or more, short, with the same words there and
+    a number going up from page to page as the pages do: a page's number ("Report - page 2").
+    A line set as a heading (larger, or bold: "Step 2" opening each slide) counts no pages."""
+    seen: dict[tuple[str, int], list[tuple[int, list[int]]]] = {}
+    for number, lines in enumerate(pages):
+        shown = [line for line in lines if line.placed and line.text.strip()]
+        for edge, line in ((0, shown[:1]), (1, shown[-1:])):
+            for counted in line:
+                if len(counted.text.strip()) <= COUNTER_MAX_CHARS and not heading(counted):
+                    figures = [int(x) for x in _FIGURES.findall(counted.text)]
+                    seen.setdefault((_key(counted), edge), []).append((number, figures))
+    return {
+        key
+        for (key, _), places in seen.items()
+        if any(
+            len(a) == len(b) and any(y - x == later - number for x, y in zip(a, b, strict=True))
+            for (number, a), (later, b) in zip(places, places[1:], strict=False)
+            if later > number
+        )
+    }
+
+
+def without_running(lines: list[Line], running: set[str]) -> list[Line]:
+    """The page without the running lines at its top and bottom."""
+    if not running:
+        return lines
+    edges = {id(line) for line in _edge_lines(lines) if len(line.text) <= RUNNING_MAX_CHARS}
+    return [line for line in lines if id(line) not in edges or _key(line) not in running]
