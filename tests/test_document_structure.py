@@ -661,3 +661,15 @@ def test_a_pdfs_table_reads_as_rows_named_by_its_header(runtime):
     assert not any(": " in line for line in paragraphs[5].split("\n"))
     answer = ask(runtime, page.text, "What share of income came from events?")
     assert answer.text == "Source: Events; Amount (pounds): 170,400; Share: 12%.", answer.text
+
+
+def test_a_page_without_landmark_elements_leaves_out_the_sites_parts():
+    """An older page marks its site's parts by their names and roles only ("site-footer",
+    role="banner"): they were read as the document's text."""
+    page = (
+        b'<div role="banner">Harbour News</div><div id="cookie-notice">We use cookies.</div>'
+        b'<div class="content"><h1>Ferry times</h1><p>The first ferry leaves at 6:40.</p>'
+        b'<div class="sidebar">Most read: Fire at the old cinema</div></div>'
+        b'<div class="site-footer">Copyright 2026</div>'
+    )
+    assert paragraphs(page, "ferry.html") == ["# Ferry times", "The first ferry leaves at 6:40."]

@@ -23,8 +23,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # underlined titles ("Borrowing" over "---------") are headings, a mail's subject heads its
 # message. "columns": plain text's columns aligned with spaces are a table's rows. "bold": a
 # PDF's bold lines head sections, its page numbers go, its short paragraphs stay apart.
-# "pdf-tables": a PDF's tables read as rows named by their header.
-CHUNKING_VERSION = "pdf-tables"
+# "pdf-tables": a PDF's tables read as rows named by their header. "site-parts": a page's
+# banner, footer, sidebars and cookie notices named by role, id or class are left out.
+CHUNKING_VERSION = "site-parts"
 
 
 @dataclass(frozen=True)

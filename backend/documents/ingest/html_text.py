@@ -21,6 +21,13 @@ _BLOCK_TAGS = frozenset(
     tbody tfoot thead title tr ul""".split()
 )
 _CELL_TAGS = frozenset({"td", "th"})
+# The parts of a page that are the site's rather than the document's (`_VisibleText._is_menu`):
+# landmark roles, and words of an element's id or class.
+_SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
+_SITE_NAMES = frozenset(
+    "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc".split()
+)
+_NAME_WORDS = re.compile(r"[\s_-]+")
 # A heading's level; the page's <title> is the first heading of its text.
 _HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
 # Put before a heading's marks ("## Returns") until the text is whole, so that escaping the
@@ -107,7 +114,7 @@ class _Table:
 
 class _VisibleText(HTMLParser):
     """Collects the text a browser would show; blocks become paragraph breaks. With
-    `navigation` False, a site's menus (<nav>, role="navigation") are left out too."""
+    `navigation` False, the site's menus, banner and footer are left out too (`_is_menu`)."""
 
     def __init__(self, navigation: bool = False) -> None:
         super().__init__(convert_charrefs=True)
@@ -167,7 +174,13 @@ class _VisibleText(HTMLParser):
             self._table.text(" ")
 
     def _is_menu(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-        return not self.navigation and (tag == "nav" or dict(attrs).get("role") == "navigation")
+        """The site's own parts: its menus, banner, search and footer, by their element, their
+        landmark role or the words of their id and class ("site-footer", "sidebar")."""
+        if self.navigation:
+            return False
+        values = dict(attrs)
+        named = _NAME_WORDS.split(f"{values.get('id') or ''} {values.get('class') or ''}".lower())
+        return tag == "nav" or values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
 
     def handle_endtag(self, tag: str) -> None:
         if self._skip_tag is not None:
