@@ -25,7 +25,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # PDF's bold lines head sections, its page numbers go, its short paragraphs stay apart.
 # "pdf-tables": a PDF's tables read as rows named by their header. "site-parts": a page's
 # banner, footer, sidebars and cookie notices named by role, id or class are left out.
-CHUNKING_VERSION = "site-parts"
+# "pdf-columns": two columns printed line by line across a PDF's page read column by column.
+CHUNKING_VERSION = "pdf-columns"
 
 
 @dataclass(frozen=True)
