@@ -317,3 +317,28 @@ def table_pdf(centred: bool = False) -> bytes:
         pdf.cell(95, 6, right)
         pdf.ln()
     return bytes(pdf.output())
+
+
+RAISED_CALL = [
+    "Archaeologists found a Bronze Age settlement on the eastern shore, dated to 1200 BC.",
+    "The town of Orvik was founded in 1346 as a trading post for timber and fish.",
+    "It grew quickly after the railway arrived in 1871, and by 1900 it had a school.",
+]
+
+
+def raised_call_pdf() -> bytes:
+    """One paragraph of RAISED_CALL's sentences, a line each, the second line opening with a
+    footnote's call set raised and smaller ("[3]"), as a browser prints a saved article."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    first, second, third = RAISED_CALL
+    pdf.write(6, first)
+    pdf.ln()
+    pdf.char_vpos = "SUP"
+    pdf.write(6, "[3]")
+    pdf.char_vpos = "LINE"
+    pdf.write(6, f" {second}")
+    pdf.ln()
+    pdf.write(6, third)
+    return bytes(pdf.output())

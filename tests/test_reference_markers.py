@@ -21,6 +21,8 @@ SENTENCE = "In June 1884, he relocated to New York City where he worked for Edis
         (SENTENCE.replace("1884,", "1884,[when?]") + "[vague]", None),
         ("Tesla said:12, 14–15 nothing.", "Tesla said nothing."),
         ("Early life[edit]", "Early life"),  # a saved Wikipedia page's section link
+        # A call set apart from the sentence it follows, as a PDF's raised call reads joined.
+        (SENTENCE.replace("1884, he", "1884, [12] he"), None),
     ],
 )
 def test_markers_go(raw, clean):
@@ -37,6 +39,7 @@ def test_markers_go(raw, clean):
         "Martin Luther [ˈmaɐ̯tiːn ˈlʊtɐ] was born",
         "the interval [256kn + 1, 256k(n + 1) − 1] holds",
         "an array a [1] with a space before stays",
+        "[3] Holm, Erik (2011). Bronze Age Norland.",  # a reference list's entry
     ],
 )
 def test_what_is_not_a_marker_stays(kept):
@@ -59,3 +62,13 @@ def test_every_document_type_is_cleaned(filename, data):
     text = "\n".join(page.text for page in extract(data, filename).pages)
     assert SENTENCE in text
     assert "[" not in text and ":57" not in text
+
+
+def test_a_pdfs_raised_call_opening_a_line_goes():
+    """A browser prints a saved article's calls raised and smaller: one opening a line made
+    the line a paragraph of its own ("[3] The town of Orvik was founded ..."), the call kept."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.raised_call_pdf(), "orvik.pdf").pages
+    assert page.text == " ".join(pdfs.RAISED_CALL)
+

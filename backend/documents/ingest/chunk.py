@@ -26,7 +26,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "pdf-tables": a PDF's tables read as rows named by their header. "site-parts": a page's
 # banner, footer, sidebars and cookie notices named by role, id or class are left out.
 # "pdf-columns": two columns printed line by line across a PDF's page read column by column.
-CHUNKING_VERSION = "pdf-columns"
+# "raised-calls": a PDF line's size is its longest piece's, and a footnote call set apart after
+# a sentence ("BC. [3] The") goes.
+CHUNKING_VERSION = "raised-calls"
 
 
 @dataclass(frozen=True)

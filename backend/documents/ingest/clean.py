@@ -29,6 +29,9 @@ _SHORT_LINE = 0.5
 # City:57–60 where"). "[sic]", IPA and editorial insertions in quotes ("[less than three
 # years]") stay.
 _FOOTNOTE_CALL = re.compile(r"(?<=\S)\[(?:\d{1,3}|[a-z]|(?:note|nb|n|lower-alpha) ?\d{1,3})\]")
+# A footnote's call set apart from the sentence it follows ("1200 BC. [3] The town"), as a
+# PDF's raised call reads once its line is joined.
+_LOOSE_CALL = re.compile(r"(?<=[.,;:!?]) \[\d{1,3}\](?= )")
 _EDITOR_TAG = re.compile(
     r"\[(?:[a-z][a-z ,'’-]{0,40}(?:needed|given|required)|[a-z][a-z ,'’-]{0,30}\?"
     r"|update|updated|vague|dubious|clarify|discuss|dead link|permanent dead link"
@@ -42,7 +45,7 @@ _PAGE_REFERENCE = re.compile(  # a lone 4-digit number is a port or a year, not 
 
 def strip_reference_markers(text: str) -> str:
     """Remove footnote calls, editors' tags and citation page references (see above)."""
-    text = _EDITOR_TAG.sub("", _FOOTNOTE_CALL.sub("", text))
+    text = _EDITOR_TAG.sub("", _FOOTNOTE_CALL.sub("", _LOOSE_CALL.sub("", text)))
     return _PAGE_REFERENCE.sub(r"\1", text)
 
 

@@ -26,6 +26,7 @@ class Line:
     # Its pieces of text, each where it starts: a table's cells (`pdf_tables`).
     cells: list[tuple[float, str]] = field(default_factory=list)
     row: bool = False  # a table's row, read as a sentence: a paragraph of its own
+    chars: int = 0  # the characters of the piece its height and size are taken from
 
     @property
     def text(self) -> str:
@@ -56,8 +57,12 @@ class PageLines:
             place = _position(cm, tm, size)
             if place is not None:
                 line.cells.append((place[0], piece.strip()))
-                if line.y is None:
-                    line.x, line.y, line.size = place
+                if line.x is None:
+                    line.x = place[0]
+                # Its height and type size are its longest piece's: a footnote's call ("[3]")
+                # opening a line is set smaller and higher than the line's text.
+                if len(piece.strip()) > line.chars:
+                    line.y, line.size, line.chars = place[1], place[2], len(piece.strip())
 
 
 def _is_bold(font: Any) -> bool:
