@@ -676,3 +676,10 @@ def test_a_page_without_landmark_elements_leaves_out_the_sites_parts():
         b'<div class="site-footer">Copyright 2026</div>'
     )
     assert paragraphs(page, "ferry.html") == ["# Ferry times", "The first ferry leaves at 6:40."]
+
+
+def test_a_self_closing_line_break_is_a_line_break():
+    """ "<br/>" parted paragraphs where "<br>" breaks a line: an address read as three."""
+    closed = paragraphs(b"<p>Kestrel Bank<br/>12 Quay Street<br/>Dublin 2</p>", "a.html")
+    assert closed == paragraphs(b"<p>Kestrel Bank<br>12 Quay Street<br>Dublin 2</p>", "a.html")
+    assert len(closed) == 1

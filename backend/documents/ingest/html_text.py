@@ -183,6 +183,8 @@ class _VisibleText(HTMLParser):
         return tag == "nav" or values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_TAGS:
+            return  # "<br/>" ends nothing: one line break, as "<br>" gives
         if self._skip_tag is not None:
             self._skip_depth -= tag == self._skip_tag
             if self._skip_depth == 0:
