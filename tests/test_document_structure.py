@@ -684,3 +684,41 @@ def test_a_self_closing_line_break_is_a_line_break():
     closed = paragraphs(b"<p>Kestrel Bank<br/>12 Quay Street<br/>Dublin 2</p>", "a.html")
     assert closed == paragraphs(b"<p>Kestrel Bank<br>12 Quay Street<br>Dublin 2</p>", "a.html")
     assert closed[0].startswith("Kestrel Bank 12 Quay Street")
+
+
+PLANS = b"""# Cloudbox plans
+
+Cloudbox has two plans.
+
+- Basic plan, 4 euros a month
+  - 100 GB of storage
+  - Support by email within two days
+- Premium plan, 12 euros a month
+  - 2 TB of storage
+  - Support by phone, every day from 8:00 to 20:00
+"""
+
+
+def test_a_nested_lists_items_belong_to_the_item_above_them(runtime):
+    """A list inside a list's item was read flat: "2 TB of storage" did not say which plan it
+    is, and an answer joined items of two plans ("Support by email ... Premium plan, 12
+    euros")."""
+    text = extract(PLANS, "plans.md").pages[0].text
+    assert text.split("\n\n")[2:5] == [
+        "\u2022 Basic plan, 4 euros a month",
+        "\u25e6 100 GB of storage",
+        "\u25e6 Support by email within two days",
+    ]
+    html = b"<ul><li>Basic plan<ul><li>100 GB of storage</li></ul></li><li>Premium plan</li></ul>"
+    assert paragraphs(html, "plans.html") == [
+        "\u2022 Basic plan",
+        "\u25e6 100 GB of storage",
+        "\u2022 Premium plan",
+    ]
+    for question, answer in (
+        ("How much storage does the Premium plan have?", "\u25e6 2 TB of storage"),
+        ("How much storage does the Basic plan include?", "\u25e6 100 GB of storage"),
+        ("What support does the Basic plan have?", "\u25e6 Support by email within two days"),
+        ("How much is the Premium plan?", "\u2022 Premium plan, 12 euros a month"),
+    ):
+        assert ask(runtime, text, question).text == answer, question

@@ -364,7 +364,7 @@ def test_a_lists_items_keep_their_numbers_or_a_bullet() -> None:
         "To reset your password:",
         "1. Open Settings.",
         "2. Choose Security.",
-        "\u2022 or Privacy",
+        "\u25e6 or Privacy",  # a list inside the item above: it belongs to that item
         "7. Seventh",
     ]
     markdown = b"To reset your password:\n\n1. Open Settings.\n2) Choose Security.\n* or Privacy\n"

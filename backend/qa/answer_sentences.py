@@ -238,8 +238,11 @@ def _runner_up(
 
 def _rows(first: Candidate, second: Candidate) -> bool:
     """Either is a record (a table's row, a field on its line: `is_record`): an answer of its
-    own, never half of one with another record or with the sentence that introduces them."""
-    return is_record(first.text) or is_record(second.text)
+    own, never half of one with another record or with the sentence that introduces them; nor
+    are two of a list's items ("\u2022 Premium plan" and the "\u25e6 2 TB of storage" under it)
+    one answer, unless the whole list is asked for (`asked_section`)."""
+    items = ITEM_MARK.match(first.text) and ITEM_MARK.match(second.text)
+    return is_record(first.text) or is_record(second.text) or bool(items)
 
 
 def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:

@@ -25,6 +25,7 @@ from backend.documents.ingest.headings import (
     closes,
     unmarked,
 )
+from backend.documents.ingest.html_text import SUB_BULLET
 from backend.retrieval.lexical import content_terms
 
 # A sentence ending so asks rather than answers; a heading ends with none of these.
@@ -142,10 +143,13 @@ def new_figures(heading: str, question: str) -> bool:
 
 
 LIST_ITEM = ("list item",)
+# An item of a list inside another list's item ("\u25e6 2 TB of storage" under "\u2022 Premium
+# plan"): it borrows the words of the item it belongs to.
+SUB_ITEM = ("sub item",)
 # A numbered list's item as extraction writes it ("1. Open Settings.", "b) Choose Security.").
 NUMBERED = re.compile(rf"{LIST_NUMBER}[.)]\s", re.IGNORECASE)
 # A list's item as written: numbered, or with a bullet.
-ITEM_MARK = re.compile(rf"(?:{LIST_NUMBER}[.)]|[-*\u2022\u2013])\s", re.IGNORECASE)
+ITEM_MARK = re.compile(rf"(?:{LIST_NUMBER}[.)]|[-*\u2022\u25e6\u2013])\s", re.IGNORECASE)
 
 
 def introduces(sentence: str) -> bool:
@@ -166,7 +170,11 @@ def record_keys(sentences: list[str], same_passage: list[bool]) -> list[tuple[st
         marked = ITEM_MARK.match(sentence) is not None
         if key is None and same_passage[i] and (marked or not closes(sentence, SENTENCE_END)):
             before = sentences[i - 1]
-            if introduces(before) or out[i - 1] == LIST_ITEM:
+            if sentence.startswith(SUB_BULLET) and (
+                ITEM_MARK.match(before) or out[i - 1] == SUB_ITEM
+            ):
+                key = SUB_ITEM
+            elif introduces(before) or out[i - 1] in (LIST_ITEM, SUB_ITEM):
                 key = LIST_ITEM
         out.append(key)
     return out
@@ -186,6 +194,12 @@ def leading_sentences(
             out.append(None)
         elif own is not None and own == before:
             out.append(out[i - 1])
+        elif before == SUB_ITEM:
+            # After a nested list, an item borrows as the item the nested list belongs to did.
+            parent = i - 1
+            while labels[parent] == SUB_ITEM and same_passage[parent]:
+                parent -= 1
+            out.append(out[parent] if own is not None and own == labels[parent] else parent)
         else:
             out.append(i - 1)
     return out

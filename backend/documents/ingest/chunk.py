@@ -27,8 +27,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # banner, footer, sidebars and cookie notices named by role, id or class are left out.
 # "pdf-columns": two columns printed line by line across a PDF's page read column by column.
 # "raised-calls": a PDF line's size is its longest piece's, and a footnote call set apart after
-# a sentence ("BC. [3] The") goes.
-CHUNKING_VERSION = "raised-calls"
+# a sentence ("BC. [3] The") goes. "nested-lists": an item of a list inside another's opens
+# with "\u25e6".
+CHUNKING_VERSION = "nested-lists"
 
 
 @dataclass(frozen=True)

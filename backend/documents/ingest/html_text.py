@@ -35,6 +35,8 @@ _HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
 _OPENS = "\x01"
 # How a list's unnumbered item opens in the text, whatever bullet the document used.
 BULLET = "\u2022 "
+# How an item of a list inside another list's item opens: it belongs to the item above it.
+SUB_BULLET = "\u25e6 "
 _WORD_CHAR = re.compile(r"[^\W_]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -158,7 +160,7 @@ class _VisibleText(HTMLParser):
         elif tag == "li":
             number = self._lists[-1] if self._lists else None
             if number is None:
-                self.parts.append(BULLET)
+                self.parts.append(SUB_BULLET if len(self._lists) > 1 else BULLET)
             else:
                 self._lists[-1] = number + 1
                 self.parts.append(f"{number + 1}. ")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from backend.documents.ingest.headings import escape_marks
-from backend.documents.ingest.html_text import BULLET, table_row
+from backend.documents.ingest.html_text import BULLET, SUB_BULLET, table_row
 
 # Patterns below are linear in the line, or bounded per match: possessive quantifiers where giving
 # back can never help, and a longest span for emphasis, links and tags, so a crafted line of
@@ -25,6 +25,8 @@ _REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*+\|?\s*+:?-++:?\s*+(?:\|\s*+:?-++:?\s*+)*+\|?\s*+$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 _ITEM_NUMBER = re.compile(r"^\s*(\d{1,9})[.)]")
+# An item indented this much or more is inside the item above it (a nested list).
+_NESTED_INDENT = 2
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -132,7 +134,8 @@ def _markdown_line(line: str) -> list[str]:
     if item:
         # The item's number or bullet stays: it tells a list's items from prose.
         number = _ITEM_NUMBER.match(line)
-        mark = f"{number.group(1)}. " if number else BULLET
+        nested = len(line) - len(line.lstrip()) >= _NESTED_INDENT
+        mark = f"{number.group(1)}. " if number else SUB_BULLET if nested else BULLET
         return ["", mark + _inline(line[item.end() :])]
     return [escape_marks(_inline(line))]
 
