@@ -513,6 +513,19 @@ def test_a_question_naming_a_section_gets_its_opening(runtime):
     ), limits.text
     turnover = ask(runtime, text, "How much did teacher turnover fall?")
     assert turnover.text == "Teacher turnover fell from 17 percent to 12 percent.", turnover.text
+    # A heading naming the situation asked about: its answer opens the section ("Call us"),
+    # not its second sentence alone.
+    card = extract(
+        b"<main><h1>Card help</h1><h2>Lost or stolen card</h2><p>Call us on 0800 123 456, day "
+        b"or night. We will cancel the card and send a new one within 5 working days.</p>"
+        b"<h2>Daily limits</h2><p>You can withdraw up to 500 euros a day.</p></main>",
+        "help.html",
+    ).pages[0].text
+    stolen = ask(runtime, card, "What should I do if my card is stolen?")
+    assert stolen.text.startswith("Call us on 0800 123 456, day or night."), stolen.text
+    # A first paragraph of one sentence goes on with the next: the command it announces.
+    install = ask(runtime, extract(README, "README.md").pages[0].text, "How do I install tidepool?")
+    assert install.text == "tidepool needs Python 3.10 or newer. pip install tidepool", install.text
 
 
 SAVED_ARTICLE = b"""<html><head><title>Lake Orvel - Wikipedia</title></head><body>

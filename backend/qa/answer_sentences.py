@@ -177,13 +177,22 @@ def asked_section(
     heading = text[start:end]
     if not (heading_won and asks(heading)) and not names_section(question, heading):
         return []
-    paragraph = _first_run(
-        members,
-        lambda i: i == members[0]
-        or "\n\n" not in text[candidates[i - 1].end : candidates[i].start],
-    )
-    opening = paragraph[:ASKED_SECTION_SENTENCES]
+    opening = _opening(members, candidates, text)[:ASKED_SECTION_SENTENCES]
     return [candidates[i] for i in opening] if best in opening else []
+
+
+def _opening(members: list[int], candidates: list[Candidate], text: str) -> list[int]:
+    """A section's first paragraph (`members`: its candidates in order); a paragraph of one
+    sentence ("tidepool needs Python 3.10 or newer.") goes on with the next ("pip install
+    tidepool")."""
+    out = members[:1]
+    for i in members[1:]:
+        if i != out[-1] + 1:
+            break
+        if "\n\n" in text[candidates[i - 1].end : candidates[i].start] and len(out) > 1:
+            break
+        out.append(i)
+    return out
 
 
 def _first_run(indexes: list[int], belongs: Callable[[int], bool]) -> list[int]:

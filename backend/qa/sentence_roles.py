@@ -93,21 +93,30 @@ def asked_term(question: str) -> str | None:
 # a section says as a whole, rather than for one fact of it.
 ASKS_WHOLE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is|are|was|were)\b|describe\b|explain\b|summari[sz]e\b"
-    r"|tell\s+me\s+about\b|list\b)",
+    r"|tell\s+me\s+about\b|list\b"
+    r"|what\s+(?:should|do|can|must)\s+(?:i|we|you)\s+do\b|how\s+(?:do|can|should)\s+(?:i|we)\b)",
     re.IGNORECASE,
 )
+
+
+NAMED_SECTION_WORDS = 3
 
 
 def names_section(question: str, heading: str) -> bool:
     """Whether the question asks for a section as a whole by its heading's words: "What are
     the limitations of the study?" names "Limitations"; "What is the warranty period?" names
-    "Warranty"; a heading with a word the question does not use is not named."""
+    "Warranty"; "What should I do if my card is stolen?" names "Lost or stolen card". A
+    heading with a word the question does not use (two, for one of three words or more) is not
+    named."""
     if not ASKS_WHOLE.match(question):
         return False
     title = unmarked(heading)
     number = SECTION_NUMBER.match(title)
     words = set(content_terms(title[number.end() :] if number else title))
-    return bool(words) and words <= set(content_terms(question))
+    # A heading of three words or more may hold one the question does not ("Lost or stolen
+    # card" for "What should I do if my card is stolen?").
+    unasked = len(words - set(content_terms(question)))
+    return bool(words) and unasked <= (len(words) >= NAMED_SECTION_WORDS)
 
 
 def defines(sentence: str, term: str) -> bool:
