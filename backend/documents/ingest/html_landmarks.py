@@ -5,6 +5,7 @@ its first heading repeats it."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
@@ -19,6 +20,9 @@ class _Landmarks(HTMLParser):
         self._open: list[tuple[str, str]] = []  # (tag, landmark) of the elements open
         self._lines = [0]
         self._html = ""
+        # How many elements of each tag (and landmark) are open: a stray end tag is told at
+        # once, not by a walk down the open elements.
+        self._open_count: Counter[str] = Counter()
 
     def feed_all(self, html: str) -> None:
         self._html = html
@@ -35,16 +39,23 @@ class _Landmarks(HTMLParser):
         if tag in VOID_TAGS:
             return
         landmark = "main" if dict(attrs).get("role") == "main" else tag
-        if landmark == "article" and any(mark == "article" for _, mark in self._open):
+        if landmark == "article" and self._open_count["article"]:
             landmark = ""  # an article inside another is part of it
         if landmark in self.spans:
             self.spans[landmark].append([self._at(), -1])
         self._open.append((tag, landmark))
+        self._open_count[tag] += 1
+        self._open_count[landmark] += landmark != tag
 
     def handle_endtag(self, tag: str) -> None:
+        if not self._open_count[tag]:
+            return  # closes nothing open: a stray end tag
         for depth in range(len(self._open) - 1, -1, -1):
             if self._open[depth][0] == tag:
                 landmark = self._open[depth][1]
+                for name, mark in self._open[depth:]:
+                    self._open_count[name] -= 1
+                    self._open_count[mark] -= mark != name
                 del self._open[depth:]
                 if landmark in self.spans and self.spans[landmark][-1][1] < 0:
                     # Up to the end of its end tag.
