@@ -697,6 +697,9 @@ def test_a_self_closing_line_break_is_a_line_break():
     closed = paragraphs(b"<p>Kestrel Bank<br/>12 Quay Street<br/>Dublin 2</p>", "a.html")
     assert closed == paragraphs(b"<p>Kestrel Bank<br>12 Quay Street<br>Dublin 2</p>", "a.html")
     assert closed[0].startswith("Kestrel Bank 12 Quay Street")
+    # Markdown's line break written as a backslash ending the line is no text.
+    broken = paragraphs(b"Kestrel Bank\\\n12 Quay Street\n", "a.md")
+    assert broken == ["Kestrel Bank 12 Quay Street"]
 
 
 PLANS = b"""# Cloudbox plans

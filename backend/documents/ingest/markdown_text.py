@@ -25,6 +25,7 @@ _REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*+\|?\s*+:?-++:?\s*+(?:\|\s*+:?-++:?\s*+)*+\|?\s*+$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 _ITEM_NUMBER = re.compile(r"^\s*(\d{1,9})[.)]")
+_HARD_BREAK = re.compile(r"(?<!\\)\\$")
 # An item indented this much or more is inside the item above it (a nested list).
 _NESTED_INDENT = 2
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
@@ -137,7 +138,8 @@ def _markdown_line(line: str) -> list[str]:
         nested = len(line) - len(line.lstrip()) >= _NESTED_INDENT
         mark = f"{number.group(1)}. " if number else SUB_BULLET if nested else BULLET
         return ["", mark + _inline(line[item.end() :])]
-    return [escape_marks(_inline(line))]
+    # A backslash ending a line breaks it, as two spaces do: the backslash is no text.
+    return [escape_marks(_inline(_HARD_BREAK.sub("", line)))]
 
 
 def _inline(text: str) -> str:
