@@ -598,6 +598,8 @@ def test_underlined_titles_of_plain_text_are_headings(runtime):
     assert headings_above(text, "Members may") == ["# FERNLEAF COMMUNITY LIBRARY", "## Borrowing"]
     sunday = ask(runtime, text, "Is the library open on Sunday?")
     assert sunday.text == "Sunday: closed", sunday.text
+    # Lines ended as Windows ends them are the same lines.
+    assert extract(LIBRARY.replace(b"\n", b"\r\n"), "library.txt").pages[0].text == text
     # A title between two rules is a kind of its own, ranked by where it first appears.
     ruled = b"=====\nGuide\n=====\n\nIntro text here.\n\nPart one\n========\n\nMore text here."
     assert paragraphs(ruled, "g.txt") == [

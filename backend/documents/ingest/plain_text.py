@@ -12,6 +12,7 @@ from backend.documents.ingest.html_text import table_row
 
 def structured(text: str) -> str:
     """Plain text with its underlined titles marked and its aligned columns read as rows."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return aligned_tables(mark_underlined(text))
 
 
