@@ -691,6 +691,13 @@ def test_a_page_without_landmark_elements_leaves_out_the_sites_parts():
         b'<div class="site-footer">Copyright 2026</div>'
     )
     assert paragraphs(page, "ferry.html") == ["# Ferry times", "The first ferry leaves at 6:40."]
+    # A name that only looks like the site's, on what holds the whole page, leaves out the
+    # menus only.
+    wrapped = (
+        b'<nav>Home</nav><div class="layout has-sidebar"><h1>Ferry times</h1><p>The first '
+        b"ferry leaves at 6:40.</p></div>"
+    )
+    assert paragraphs(wrapped, "ferry.html") == ["# Ferry times", "The first ferry leaves at 6:40."]
 
 
 def test_a_self_closing_line_break_is_a_line_break():

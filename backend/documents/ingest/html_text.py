@@ -28,6 +28,8 @@ _SITE_NAMES = frozenset(
     "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc".split()
 )
 _NAME_WORDS = re.compile(r"[\s_-]+")
+# Leaving out what the site's parts are named keeps at least this share of the page's letters.
+KEPT_SHARE = 0.2
 # A heading's level; the page's <title> is the first heading of its text.
 _HEADING_LEVELS = {"title": 1, **{f"h{level}": level for level in range(1, 7)}}
 # Put before a heading's marks ("## Returns") until the text is whole, so that escaping the
@@ -114,13 +116,18 @@ class _Table:
         return [title for title in titles if title] + lines
 
 
-class _VisibleText(HTMLParser):
-    """Collects the text a browser would show; blocks become paragraph breaks. With
-    `navigation` False, the site's menus, banner and footer are left out too (`_is_menu`)."""
+# What of a page's own parts is left out (`_VisibleText._is_menu`): its menus, banner, footer,
+# sidebars and notices; its menus only; nothing.
+SITE, MENUS, NOTHING = "site", "menus", "nothing"
 
-    def __init__(self, navigation: bool = False) -> None:
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would show; blocks become paragraph breaks. `leave_out`
+    says which of the site's own parts are left out too (`_is_menu`)."""
+
+    def __init__(self, leave_out: str = SITE) -> None:
         super().__init__(convert_charrefs=True)
-        self.navigation = navigation
+        self.leave_out = leave_out
         self.parts: list[str] = []
         self._skip_tag: str | None = None
         self._skip_depth = 0
@@ -178,11 +185,15 @@ class _VisibleText(HTMLParser):
     def _is_menu(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         """The site's own parts: its menus, banner, search and footer, by their element, their
         landmark role or the words of their id and class ("site-footer", "sidebar")."""
-        if self.navigation:
-            return False
         values = dict(attrs)
+        if self.leave_out == NOTHING:
+            return False
+        if tag == "nav" or values.get("role") == "navigation":
+            return True
+        if self.leave_out == MENUS:
+            return False
         named = _NAME_WORDS.split(f"{values.get('id') or ''} {values.get('class') or ''}".lower())
-        return tag == "nav" or values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
+        return values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VOID_TAGS:
@@ -259,15 +270,28 @@ def html_to_text(html: str) -> str:
     the site's menus not, unless the page is nothing but a menu). A page that names its main
     content (<main>, or a single <article>) is read from there: its banner, sidebars and
     footer ("Most read", "© 2026 …") are the site's, not the document's."""
+    text = ""
     for source in (main_content(html), html):
         if source is None:
             continue
-        for navigation in (False, True):
-            parser = _VisibleText(navigation)
-            parser.feed(source)
-            parser.close()
-            parser.flush_table()  # a table left open at the end
-            text = without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
-            if _WORD_CHAR.search(text):
-                return text
+        menus = _visible(source, MENUS)
+        site = _visible(source, SITE)
+        # A name that only looks like the site's ("has-sidebar" on the element holding the
+        # whole page) would leave out most of it: then only the menus are.
+        if len(_WORD_CHAR.findall(site)) >= KEPT_SHARE * len(_WORD_CHAR.findall(menus)):
+            text = site
+        else:
+            text = menus
+        if not _WORD_CHAR.search(text):
+            text = _visible(source, NOTHING)
+        if _WORD_CHAR.search(text):
+            return text
     return text
+
+
+def _visible(source: str, leave_out: str) -> str:
+    parser = _VisibleText(leave_out)
+    parser.feed(source)
+    parser.close()
+    parser.flush_table()  # a table left open at the end
+    return without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
