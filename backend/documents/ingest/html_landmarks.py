@@ -66,6 +66,8 @@ class _Landmarks(HTMLParser):
 
 def main_content(html: str) -> str | None:
     """The page's title and main content (its <main>, else its one <article>), or None."""
+    if not _MAY_NAME_CONTENT.search(html):
+        return None  # no landmark to look for: the page is not parsed twice
     marks = _Landmarks()
     try:
         marks.feed_all(html)
@@ -80,6 +82,9 @@ def main_content(html: str) -> str | None:
     if not content:
         return None
     return "".join(html[a:b] for a, b in found["title"][:1] + content)
+
+
+_MAY_NAME_CONTENT = re.compile(r"<(?:main|article)\b|role\s*=\s*[\"']?main\b", re.IGNORECASE)
 
 
 # What separates a page's title from its site's name: "Lake Orvel - Wikipedia".

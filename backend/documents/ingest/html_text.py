@@ -131,6 +131,10 @@ class _VisibleText(HTMLParser):
         self.parts: list[str] = []
         self._skip_tag: str | None = None
         self._skip_depth = 0
+        # Whether the part being skipped is the site's by its name (not a menu, script …),
+        # and how many letters such parts held.
+        self._site_part = False
+        self.site_letters = 0
         self._pre_depth = 0
         self._table: _Table | None = None
         self._table_depth = 0
@@ -148,6 +152,7 @@ class _VisibleText(HTMLParser):
             tag in _SKIPPED_TAGS or _is_hidden(attrs) or self._is_menu(tag, attrs)
         ):
             self._skip_tag, self._skip_depth = tag, 1
+            self._site_part = self._is_site_part(tag, attrs)
         elif tag == "table" or self._table is not None:
             self._table_tag(tag)
         else:
@@ -185,12 +190,19 @@ class _VisibleText(HTMLParser):
     def _is_menu(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         """The site's own parts: its menus, banner, search and footer, by their element, their
         landmark role or the words of their id and class ("site-footer", "sidebar")."""
-        values = dict(attrs)
         if self.leave_out == NOTHING:
             return False
-        if tag == "nav" or values.get("role") == "navigation":
+        if tag == "nav" or ("role", "navigation") in attrs:
             return True
-        if self.leave_out == MENUS:
+        return self.leave_out == SITE and self._is_site_part(tag, attrs)
+
+    @staticmethod
+    def _is_site_part(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """A part of the page named as the site's by its role, id or class (not a menu)."""
+        if not attrs or tag == "nav":
+            return False
+        values = dict(attrs)
+        if values.get("role") == "navigation":
             return False
         named = _NAME_WORDS.split(f"{values.get('id') or ''} {values.get('class') or ''}".lower())
         return values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
@@ -226,6 +238,8 @@ class _VisibleText(HTMLParser):
             self._table, self._table_depth = None, 0
 
     def handle_data(self, data: str) -> None:
+        if self._skip_tag is not None and self._site_part:
+            self.site_letters += len(_WORD_CHAR.findall(data))
         if self._table is not None and self._skip_tag is None:
             self._table.text(re.sub(r"\s+", " ", data))
         elif self._skip_tag is None:
@@ -274,24 +288,24 @@ def html_to_text(html: str) -> str:
     for source in (main_content(html), html):
         if source is None:
             continue
-        menus = _visible(source, MENUS)
-        site = _visible(source, SITE)
+        text, left_out = _visible(source, SITE)
         # A name that only looks like the site's ("has-sidebar" on the element holding the
         # whole page) would leave out most of it: then only the menus are.
-        if len(_WORD_CHAR.findall(site)) >= KEPT_SHARE * len(_WORD_CHAR.findall(menus)):
-            text = site
-        else:
-            text = menus
+        kept = len(_WORD_CHAR.findall(text)) if left_out else 0
+        if left_out and kept < KEPT_SHARE * (kept + left_out):
+            text = _visible(source, MENUS)[0]
         if not _WORD_CHAR.search(text):
-            text = _visible(source, NOTHING)
+            text = _visible(source, NOTHING)[0]
         if _WORD_CHAR.search(text):
             return text
     return text
 
 
-def _visible(source: str, leave_out: str) -> str:
+def _visible(source: str, leave_out: str) -> tuple[str, int]:
+    """The page's visible text, and the letters of the parts left out as the site's."""
     parser = _VisibleText(leave_out)
     parser.feed(source)
     parser.close()
     parser.flush_table()  # a table left open at the end
-    return without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
+    text = without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
+    return text, parser.site_letters
