@@ -747,3 +747,26 @@ def test_a_nested_lists_items_belong_to_the_item_above_them(runtime):
         ("How much is the Premium plan?", "\u2022 Premium plan, 12 euros a month"),
     ):
         assert ask(runtime, text, question).text == answer, question
+
+
+def test_a_table_that_lays_out_the_page_reads_as_its_blocks():
+    """An old site sets its page out in a table: its menu and its text were one row read as
+    "Home Team: Opening hours We are open ...", headings and paragraphs lost. A table whose
+    cells hold headings, lists or paragraphs lays the page out; a table of data inside it is
+    still read as rows."""
+    page = (
+        b"<title>Smith Family Dental</title><table><tr><td><a href=/>Home</a></td><td>"
+        b"<h1>Opening hours</h1><p>We are open Monday to Friday from 8:00 to 18:00.</p>"
+        b"<h2>Prices</h2><table><tr><th>Treatment</th><th>Price</th></tr>"
+        b"<tr><td>Check-up</td><td>45 euros</td></tr><tr><td>Cleaning</td><td>60 euros</td></tr>"
+        b"</table></td></tr></table>"
+    )
+    assert paragraphs(page, "dental.html") == [
+        "# Smith Family Dental",
+        "Home",
+        "# Opening hours",
+        "We are open Monday to Friday from 8:00 to 18:00.",
+        "## Prices",
+        "Treatment: Check-up; Price: 45 euros.",
+        "Treatment: Cleaning; Price: 60 euros.",
+    ]

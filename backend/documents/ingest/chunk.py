@@ -28,8 +28,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "pdf-columns": two columns printed line by line across a PDF's page read column by column.
 # "raised-calls": a PDF line's size is its longest piece's, and a footnote call set apart after
 # a sentence ("BC. [3] The") goes. "nested-lists": an item of a list inside another's opens
-# with "\u25e6". "hard-breaks": Markdown's backslash line break is no text.
-CHUNKING_VERSION = "hard-breaks"
+# with "\u25e6". "hard-breaks": Markdown's backslash line break is no text. "layout-tables": a
+# web page's table whose cells hold headings, lists or paragraphs reads as blocks.
+CHUNKING_VERSION = "layout-tables"
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,61 @@ def without_repeated_title(text: str) -> str:
     if first.startswith("# ") and heading in (first, _SITE_NAME.sub("", first)):
         return following
     return text
+
+
+# A table whose cells hold these is laid out with, not a table of data.
+_LAYOUT_BLOCKS = frozenset("h1 h2 h3 h4 h5 h6 ul ol blockquote pre form".split())
+# ... or a cell of more than this many characters, or of two paragraphs or more.
+_LAYOUT_CELL_CHARS = 400
+_HAS_TABLE = re.compile(r"<table\b", re.IGNORECASE)
+
+
+def layout_tables(html: str) -> frozenset[int]:
+    """Which of the page's tables (numbered in the order they open, from 0) lay out the page
+    rather than hold data: a cell holds a heading, a list, two paragraphs or more, or more
+    than _LAYOUT_CELL_CHARS characters (an old site's columns, a mail's layout). A table in a
+    cell alone does not say so: a data table's cell may hold a small one."""
+    if not _HAS_TABLE.search(html):
+        return frozenset()
+    kinds = _TableKinds()
+    try:
+        kinds.feed(html)
+        kinds.close()
+    except (AssertionError, ValueError):
+        return frozenset()
+    return frozenset(kinds.layout)
+
+
+class _TableKinds(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.layout: set[int] = set()
+        self._open: list[int] = []  # the tables open, innermost last
+        self._count = 0
+        self._paragraphs = 0  # in the cell being read
+        self._chars = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._open.append(self._count)
+            self._count += 1
+        elif not self._open:
+            return
+        elif tag in ("td", "th"):
+            self._paragraphs = self._chars = 0
+        elif tag in _LAYOUT_BLOCKS:
+            self.layout.add(self._open[-1])
+        elif tag == "p":
+            self._paragraphs += 1
+            if self._paragraphs > 1:
+                self.layout.add(self._open[-1])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._chars += len(data.strip())
+            if self._chars > _LAYOUT_CELL_CHARS:
+                self.layout.add(self._open[-1])

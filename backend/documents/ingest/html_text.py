@@ -10,7 +10,12 @@ from html.parser import HTMLParser
 from itertools import zip_longest
 
 from backend.documents.ingest.headings import escape_marks
-from backend.documents.ingest.html_landmarks import VOID_TAGS, main_content, without_repeated_title
+from backend.documents.ingest.html_landmarks import (
+    VOID_TAGS,
+    layout_tables,
+    main_content,
+    without_repeated_title,
+)
 
 _SKIPPED_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
@@ -125,9 +130,13 @@ class _VisibleText(HTMLParser):
     """Collects the text a browser would show; blocks become paragraph breaks. `leave_out`
     says which of the site's own parts are left out too (`_is_menu`)."""
 
-    def __init__(self, leave_out: str = SITE) -> None:
+    def __init__(self, leave_out: str = SITE, layout: frozenset[int] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.leave_out = leave_out
+        # The tables that lay out the page (`layout_tables`): their cells read as blocks.
+        self.layout = layout
+        self._tables_seen = 0
+        self._layouts_open = 0
         self.parts: list[str] = []
         self._skip_tag: str | None = None
         self._skip_depth = 0
@@ -146,6 +155,10 @@ class _VisibleText(HTMLParser):
         self._heading: int | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        laid_out = False
+        if tag == "table":
+            laid_out = self._tables_seen in self.layout
+            self._tables_seen += 1
         if self._skip_tag is not None:
             self._skip_depth += tag == self._skip_tag
         elif tag not in VOID_TAGS and (
@@ -153,6 +166,9 @@ class _VisibleText(HTMLParser):
         ):
             self._skip_tag, self._skip_depth = tag, 1
             self._site_part = self._is_site_part(tag, attrs)
+        elif laid_out and self._table is None:
+            self._layouts_open += 1
+            self._boundary(tag)
         elif tag == "table" or self._table is not None:
             self._table_tag(tag)
         else:
@@ -215,6 +231,8 @@ class _VisibleText(HTMLParser):
             if self._skip_depth == 0:
                 self._skip_tag = None
             return
+        if tag == "table" and self._table is None and self._layouts_open:
+            self._layouts_open -= 1
         if self._table is not None:
             if tag == "table":
                 self._table_depth -= 1
@@ -266,7 +284,8 @@ class _VisibleText(HTMLParser):
         elif tag == "br":
             self.parts.append("\n")
         elif tag in _CELL_TAGS:
-            self.parts.append("\t")
+            # A layout table's cells are the page's columns: blocks of their own.
+            self.parts.append("\n\n" if self._layouts_open else "\t")
 
 
 def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
@@ -288,22 +307,23 @@ def html_to_text(html: str) -> str:
     for source in (main_content(html), html):
         if source is None:
             continue
-        text, left_out = _visible(source, SITE)
+        layout = layout_tables(source)
+        text, left_out = _visible(source, SITE, layout)
         # A name that only looks like the site's ("has-sidebar" on the element holding the
         # whole page) would leave out most of it: then only the menus are.
         kept = len(_WORD_CHAR.findall(text)) if left_out else 0
         if left_out and kept < KEPT_SHARE * (kept + left_out):
-            text = _visible(source, MENUS)[0]
+            text = _visible(source, MENUS, layout)[0]
         if not _WORD_CHAR.search(text):
-            text = _visible(source, NOTHING)[0]
+            text = _visible(source, NOTHING, layout)[0]
         if _WORD_CHAR.search(text):
             return text
     return text
 
 
-def _visible(source: str, leave_out: str) -> tuple[str, int]:
+def _visible(source: str, leave_out: str, layout: frozenset[int]) -> tuple[str, int]:
     """The page's visible text, and the letters of the parts left out as the site's."""
-    parser = _VisibleText(leave_out)
+    parser = _VisibleText(leave_out, layout)
     parser.feed(source)
     parser.close()
     parser.flush_table()  # a table left open at the end
