@@ -133,9 +133,10 @@ def asked_section(
     """When the question asks about the best sentence's section rather than one of its
     sentences, the section's opening:
     - its heading asks the question and scored best of all (`scores`: every candidate's,
-      headings' too), as an FAQ does ("### How do I unlock a bike?"): the first paragraph,
-      at most ASKED_SECTION_SENTENCES of it ("Open the app and scan the code on the
-      handlebar. The lock opens within five seconds. If the app cannot read the code, ...");
+      headings' too), as an FAQ does ("### How do I unlock a bike?"): its opening
+      (`_opening`), at most ASKED_SECTION_SENTENCES sentences ("Open the app and scan the
+      code on the handlebar. The lock opens within five seconds. If the app cannot read the
+      code, ...");
     - the best sentence is an item of a list under the heading, chosen by what the heading
       lent it (`lent`: LIST_SHARE of its score or more), and every item scored nearly as well
       ("What was added in 3.2.0?" over "### Added", "What are the ingredients?"): the list's
@@ -144,8 +145,8 @@ def asked_section(
       of all ("What are the prices?" over "## Plans and prices"): the table's rows (those of
       the passage), at most MAX_STEPS;
     - the question asks for the section by its heading's words ("What are the limitations of
-      the study?" over "Limitations": `names_section`): its first paragraph, at most
-      ASKED_SECTION_SENTENCES of it, as for an FAQ.
+      the study?" over "Limitations": `names_section`): its opening (`_opening`), at most
+      ASKED_SECTION_SENTENCES sentences, as for an FAQ.
     [] otherwise."""
     if not sections[best]:
         return []

@@ -98,7 +98,7 @@ ASKS_WHOLE = re.compile(
     re.IGNORECASE,
 )
 
-
+# A heading of this many words or more is named by a question holding all but one of them.
 NAMED_SECTION_WORDS = 3
 
 
@@ -116,7 +116,8 @@ def names_section(question: str, heading: str) -> bool:
     # A heading of three words or more may hold one the question does not ("Lost or stolen
     # card" for "What should I do if my card is stolen?").
     unasked = len(words - set(content_terms(question)))
-    return bool(words) and unasked <= (len(words) >= NAMED_SECTION_WORDS)
+    allowed = 1 if len(words) >= NAMED_SECTION_WORDS else 0
+    return bool(words) and unasked <= allowed
 
 
 def defines(sentence: str, term: str) -> bool:
