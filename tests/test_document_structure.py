@@ -770,3 +770,18 @@ def test_a_table_that_lays_out_the_page_reads_as_its_blocks():
         "Treatment: Check-up; Price: 45 euros.",
         "Treatment: Cleaning; Price: 60 euros.",
     ]
+
+
+def test_a_word_processors_table_is_headed_by_its_bold_row():
+    """A word processor saves a table's header as cells in bold, not <th>: the header read as
+    a row of its own ("Room: Per night.") and named no column."""
+    page = (
+        b"<p>Prices for 2026:</p><table border=1><tr><td><p><b>Room</b></p></td><td><p><b>Per "
+        b"night</b></p></td></tr><tr><td><p>Single</p></td><td><p>85 euros</p></td></tr>"
+        b"<tr><td><p>Double</p></td><td><p><strong>120</strong> euros</p></td></tr></table>"
+    )
+    assert paragraphs(page, "prices.html") == [
+        "Prices for 2026:",
+        "Room: Single; Per night: 85 euros.",
+        "Room: Double; Per night: 120 euros.",
+    ]

@@ -26,6 +26,7 @@ _BLOCK_TAGS = frozenset(
     tbody tfoot thead title tr ul""".split()
 )
 _CELL_TAGS = frozenset({"td", "th"})
+_BOLD_TAGS = frozenset({"b", "strong"})
 # The parts of a page that are the site's rather than the document's (`_VisibleText._is_menu`):
 # landmark roles, and words of an element's id or class.
 _SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
@@ -73,6 +74,11 @@ class _Table:
     cell: list[str] | None = None
     heads: bool = False  # the open cell is a header cell
     in_head: bool = False  # inside <thead>
+    # A cell whose words are all bold heads its column as a <th> does (a word processor's
+    # table sets its header row in bold): how deep in <b>/<strong> the text is, and whether
+    # the open cell has words outside them.
+    bold: int = 0
+    plain: bool = False
 
     def start(self, tag: str) -> None:
         if tag == "tr":
@@ -82,9 +88,11 @@ class _Table:
             self.close_cell()
             if not self.rows:
                 self.rows.append([])
-            self.cell, self.heads = [], tag == "th" or self.in_head
+            self.cell, self.heads, self.plain = [], tag == "th" or self.in_head, False
         elif tag == "thead":
             self.in_head = True
+        elif tag in _BOLD_TAGS:
+            self.bold += 1
         elif tag in _BLOCK_TAGS or tag == "br":
             self.text(" ")
 
@@ -93,15 +101,21 @@ class _Table:
             self.close_cell()
         elif tag == "thead":
             self.in_head = False
+        elif tag in _BOLD_TAGS:
+            self.bold = max(0, self.bold - 1)
         elif tag in _BLOCK_TAGS:
             self.text(" ")
 
     def text(self, data: str) -> None:
+        if self.cell is not None and not self.bold and data.strip():
+            self.plain = True
         (self.caption if self.cell is None else self.cell).append(data)
 
     def close_cell(self) -> None:
         if self.cell is not None:
-            self.rows[-1].append((" ".join("".join(self.cell).split()), self.heads))
+            words = " ".join("".join(self.cell).split())
+            bold = bool(words) and not self.plain
+            self.rows[-1].append((words, self.heads or bold))
             self.cell = None
 
     def paragraphs(self) -> list[str]:
