@@ -785,3 +785,17 @@ def test_a_word_processors_table_is_headed_by_its_bold_row():
         "Room: Single; Per night: 85 euros.",
         "Room: Double; Per night: 120 euros.",
     ]
+
+
+def test_a_data_tables_cell_of_two_paragraphs_keeps_it_a_table():
+    """A word processor sets a cell's lines as paragraphs: two in a cell keep the table one of
+    data, its rows named by its header."""
+    page = (
+        b"<table><tr><th>Office</th><th>Address</th></tr><tr><td>Dublin</td><td><p>12 Quay "
+        b"Street</p><p>Dublin 2</p></td></tr><tr><td>Cork</td><td><p>4 Mill Lane</p></td></tr>"
+        b"</table>"
+    )
+    assert paragraphs(page, "offices.html") == [
+        "Office: Dublin; Address: 12 Quay Street Dublin 2.",
+        "Office: Cork; Address: 4 Mill Lane.",
+    ]

@@ -104,16 +104,19 @@ def without_repeated_title(text: str) -> str:
 
 # A table whose cells hold these is laid out with, not a table of data.
 _LAYOUT_BLOCKS = frozenset("h1 h2 h3 h4 h5 h6 ul ol blockquote pre form".split())
-# ... or a cell of more than this many characters, or of two paragraphs or more.
-_LAYOUT_CELL_CHARS = 400
+# ... or a cell of more than this many characters or paragraphs (a word processor's table may
+# set a cell's text in two paragraphs, or a long description in one).
+_LAYOUT_CELL_CHARS = 1000
+_LAYOUT_CELL_PARAGRAPHS = 3
 _HAS_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 
 
 def layout_tables(html: str) -> frozenset[int]:
     """Which of the page's tables (numbered in the order they open, from 0) lay out the page
-    rather than hold data: a cell holds a heading, a list, two paragraphs or more, or more
-    than _LAYOUT_CELL_CHARS characters (an old site's columns, a mail's layout). A table in a
-    cell alone does not say so: a data table's cell may hold a small one."""
+    rather than hold data: a cell holds a heading, a list, _LAYOUT_CELL_PARAGRAPHS paragraphs
+    or more, or more than _LAYOUT_CELL_CHARS characters (an old site's columns, a mail's
+    layout). A table in a cell alone does not say so: a data table's cell may hold a small
+    one."""
     if not _HAS_TABLE.search(html):
         return frozenset()
     kinds = _TableKinds()
@@ -146,7 +149,7 @@ class _TableKinds(HTMLParser):
             self.layout.add(self._open[-1])
         elif tag == "p":
             self._paragraphs += 1
-            if self._paragraphs > 1:
+            if self._paragraphs >= _LAYOUT_CELL_PARAGRAPHS:
                 self.layout.add(self._open[-1])
 
     def handle_endtag(self, tag: str) -> None:
