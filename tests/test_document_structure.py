@@ -468,9 +468,9 @@ def test_a_mails_subject_heads_its_message(runtime):
     assert move.text.startswith(
         "The move of the design team to the fourth floor is confirmed for Saturday 21 November."
     ), move.text
-    # Labelled lines without a subject are a record's fields, neither a title nor a heading.
-    fields = b"Name: Ada Lovelace\nRole: Analyst\n\nAda joined in 1843."
-    assert extract(fields, "card.txt").pages[0].text.startswith("Name: Ada Lovelace\nRole:")
+    # Labelled lines without a sender are a record's fields, neither a title nor a heading.
+    fields = b"Name: Ada Lovelace\nSubject: Mathematics\n\nAda joined in 1843."
+    assert extract(fields, "card.txt").pages[0].text.startswith("Name: Ada Lovelace\nSubject:")
     minutes = b"Committee meeting minutes\nDate: 14 March 2026\n\nThe meeting opened at six."
     assert extract(minutes, "minutes.txt").pages[0].text.startswith("# Committee meeting minutes")
 

@@ -30,8 +30,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # a sentence ("BC. [3] The") goes. "nested-lists": an item of a list inside another's opens
 # with "\u25e6". "hard-breaks": Markdown's backslash line break is no text. "layout-tables": a
 # web page's table whose cells hold headings, lists or paragraphs reads as blocks.
-# "bold-header": a table's first row of bold cells is its header.
-CHUNKING_VERSION = "bold-header"
+# "bold-header": a table's first row of bold cells is its header. "mail-sender": only a mail's
+# header (with "From:") makes its subject a heading.
+CHUNKING_VERSION = "mail-sender"
 
 
 @dataclass(frozen=True)

@@ -67,13 +67,16 @@ def _underline(title: str, rule: str) -> str | None:
 
 def mark_messages(text: str) -> str:
     """The text with each mail's subject marked as the heading of its message: a paragraph of
-    labelled lines ("From: …", "To: …", "Date: …", "Subject: Office move") opens a message
-    that its subject names, as a heading names its section; the other fields stay, below it."""
+    labelled lines with a sender and a subject ("From: …", "To: …", "Date: …", "Subject:
+    Office move") opens a message that its subject names, as a heading names its section; the
+    other fields stay, below it."""
 
     def marked(paragraph: re.Match[str]) -> str:
         lines = paragraph.group().split("\n")
         subjects = [line for line in lines if line.lower().startswith("subject:")]
-        if len(lines) < 2 or len(subjects) != 1 or not all(LABELLED.match(x) for x in lines):
+        # A mail's header names its sender: a record's "Subject: Physics" heads nothing.
+        sent = any(line.lower().startswith("from:") for line in lines)
+        if not sent or len(subjects) != 1 or not all(LABELLED.match(x) for x in lines):
             return paragraph.group()
         subject = subjects[0].split(":", 1)[1].strip()
         fields = "\n".join(line for line in lines if line is not subjects[0])
