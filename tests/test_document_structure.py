@@ -629,6 +629,12 @@ def test_columns_aligned_with_spaces_are_a_tables_rows(runtime):
     ]
     large = ask(runtime, text, "How much is a large cappuccino?")
     assert large.text == "Drink: Cappuccino; Small: 2.90; Large: 3.40.", large.text
+    # Labels padded to line their values up are fields, not a table's header and rows.
+    card = b"Name:    Ada Lovelace\nRole:    Analyst\nTeam:    Engines\n\nAda joined in 1843."
+    assert paragraphs(card, "card.txt") == [
+        "Name: Ada Lovelace\nRole: Analyst\nTeam: Engines",
+        "Ada joined in 1843.",
+    ]
     # Sentences spaced twice after their stops are prose, not columns.
     prose = b"It rained.  We stayed in.\nThe roof leaked.  Nobody slept.\n"
     assert extract(prose, "diary.txt").pages[0].text == (

@@ -114,6 +114,12 @@ def _as_rows(block: re.Match[str]) -> str:
     if not any(_DIGIT.search(cell) for cell in cells) and width == 2 and len(rows) == 2:
         return block.group()  # two pairs of words: too little to call a table
     header = [cell.strip() for cell in rows[0]]
+    if all(row[0].strip().endswith(":") for row in rows):
+        # Labels padded to line up their values ("Name:    Ada"): each line is a field.
+        return (
+            "\n".join(f"{row[0].strip()} {' '.join(c.strip() for c in row[1:])}" for row in rows)
+            + "\n"
+        )
     if any(_DIGIT.search(cell) for cell in header):
         header_row = None
     else:
@@ -121,4 +127,3 @@ def _as_rows(block: re.Match[str]) -> str:
     paragraphs = [table_row([cell.strip() for cell in row], header_row) for row in rows]
     ending = "\n" if block.group().endswith("\n") else ""
     return "\n\n".join(paragraphs) + "\n" + ending
-
