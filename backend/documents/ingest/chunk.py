@@ -31,8 +31,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # with "\u25e6". "hard-breaks": Markdown's backslash line break is no text. "layout-tables": a
 # web page's table whose cells hold headings, lists or paragraphs reads as blocks.
 # "bold-header": a table's first row of bold cells is its header. "mail-sender": only a mail's
-# header (with "From:") makes its subject a heading.
-CHUNKING_VERSION = "mail-sender"
+# header (with "From:") makes its subject a heading. "padded-fields": labels padded to line up
+# their values are fields, not a table.
+CHUNKING_VERSION = "padded-fields"
 
 
 @dataclass(frozen=True)
