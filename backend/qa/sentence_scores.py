@@ -89,14 +89,7 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
             words = len(WORD_RE.findall(span.text.lower()))
             if (
                 words >= MIN_WORDS
-                or (
-                    words == MIN_WORDS - 1
-                    and (
-                        _DIGIT.search(span.text)
-                        or ITEM_MARK.match(span.text)
-                        or LABELLED.match(span.text)
-                    )
-                )
+                or (words == MIN_WORDS - 1 and _short_fact(span.text))
                 or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS
             ):
                 text = span.text.strip()
@@ -106,6 +99,11 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
             else:
                 kept = False
     return out
+
+
+def _short_fact(sentence: str) -> bool:
+    """A figure, a list's item or a labelled line: two words that still state a fact."""
+    return bool(_DIGIT.search(sentence) or ITEM_MARK.match(sentence) or LABELLED.match(sentence))
 
 
 class SentenceScores(NamedTuple):

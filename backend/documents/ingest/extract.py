@@ -10,7 +10,7 @@ from backend.documents.ingest.headings import mark_title
 from backend.documents.ingest.html_text import html_to_text
 from backend.documents.ingest.markdown_text import markdown_to_text
 from backend.documents.ingest.pages import Extracted, ExtractionError, PageText, too_many_chars
-from backend.documents.ingest.plain_text import mark_messages, structured
+from backend.documents.ingest.plain_text import structured
 
 PDF = "application/pdf"
 HTML = "text/html"
@@ -129,7 +129,7 @@ def extract(
         raise too_many_chars(max_chars)
     if not _LETTER.search(cleaned):
         raise ExtractionError("This document has no readable words in it.")
-    return Extracted(content_type, [PageText(None, mark_title(mark_messages(cleaned)))], None)
+    return Extracted(content_type, [PageText(None, mark_title(cleaned))], None)
 
 
 def _detect(data: bytes, filename: str) -> tuple[str, str]:

@@ -9,6 +9,12 @@ from collections import Counter
 from html.parser import HTMLParser
 
 VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+# Elements that stand as blocks of their own: a paragraph break before and after.
+BLOCK_TAGS = frozenset(
+    """address article aside blockquote caption dd details dialog div dl dt fieldset figcaption
+    figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table
+    tbody tfoot thead title tr ul""".split()
+)
 
 
 class _Landmarks(HTMLParser):
@@ -100,64 +106,3 @@ def without_repeated_title(text: str) -> str:
     if first.startswith("# ") and heading in (first, _SITE_NAME.sub("", first)):
         return following
     return text
-
-
-# A table whose cells hold these is laid out with, not a table of data.
-_LAYOUT_BLOCKS = frozenset("h1 h2 h3 h4 h5 h6 ul ol blockquote pre form".split())
-# ... or a cell of more than this many characters or paragraphs (a word processor's table may
-# set a cell's text in two paragraphs, or a long description in one).
-_LAYOUT_CELL_CHARS = 1000
-_LAYOUT_CELL_PARAGRAPHS = 3
-_HAS_TABLE = re.compile(r"<table\b", re.IGNORECASE)
-
-
-def layout_tables(html: str) -> frozenset[int]:
-    """Which of the page's tables (numbered in the order they open, from 0) lay out the page
-    rather than hold data: a cell holds a heading, a list, _LAYOUT_CELL_PARAGRAPHS paragraphs
-    or more, or more than _LAYOUT_CELL_CHARS characters (an old site's columns, a mail's
-    layout). A table in a cell alone does not say so: a data table's cell may hold a small
-    one."""
-    if not _HAS_TABLE.search(html):
-        return frozenset()
-    kinds = _TableKinds()
-    try:
-        kinds.feed(html)
-        kinds.close()
-    except (AssertionError, ValueError):
-        return frozenset()
-    return frozenset(kinds.layout)
-
-
-class _TableKinds(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.layout: set[int] = set()
-        self._open: list[int] = []  # the tables open, innermost last
-        self._count = 0
-        self._paragraphs = 0  # in the cell being read
-        self._chars = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._open.append(self._count)
-            self._count += 1
-        elif not self._open:
-            return
-        elif tag in ("td", "th"):
-            self._paragraphs = self._chars = 0
-        elif tag in _LAYOUT_BLOCKS:
-            self.layout.add(self._open[-1])
-        elif tag == "p":
-            self._paragraphs += 1
-            if self._paragraphs >= _LAYOUT_CELL_PARAGRAPHS:
-                self.layout.add(self._open[-1])
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table" and self._open:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        if self._open:
-            self._chars += len(data.strip())
-            if self._chars > _LAYOUT_CELL_CHARS:
-                self.layout.add(self._open[-1])

@@ -5,28 +5,20 @@ header (`table_row`, which Markdown's tables share)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from itertools import zip_longest
 
 from backend.documents.ingest.headings import escape_marks
 from backend.documents.ingest.html_landmarks import (
+    BLOCK_TAGS,
     VOID_TAGS,
-    layout_tables,
     main_content,
     without_repeated_title,
 )
+from backend.documents.ingest.tables import CELL_TAGS, HtmlTable, layout_tables
 
 _SKIPPED_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
 )
-_BLOCK_TAGS = frozenset(
-    """address article aside blockquote caption dd details dialog div dl dt fieldset figcaption
-    figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table
-    tbody tfoot thead title tr ul""".split()
-)
-_CELL_TAGS = frozenset({"td", "th"})
-_BOLD_TAGS = frozenset({"b", "strong"})
 # The parts of a page that are the site's rather than the document's (`_VisibleText._is_menu`):
 # landmark roles, and words of an element's id or class.
 _SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
@@ -47,92 +39,6 @@ BULLET = "\u2022 "
 SUB_BULLET = "\u25e6 "
 _WORD_CHAR = re.compile(r"[^\W_]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def table_row(cells: list[str], header: list[str] | None) -> str:
-    """A table's row as a sentence that stands alone, each cell named by its column:
-    "Day: Saturday; Departure: 10:30; Return: 19:05." Without a header, a two-cell row reads
-    as a name and its value ("Population: 7,845."), a longer one as its cells in order."""
-    if header:
-        pairs = zip_longest(header, cells, fillvalue="")
-        pieces = [f"{name}: {cell}" if name else cell for name, cell in pairs if cell]
-    elif len(cells) == 2 and all(cells):
-        pieces = [f"{cells[0]}: {cells[1]}"]
-    else:
-        pieces = [cell for cell in cells if cell]
-    line = "; ".join(pieces)
-    return line if not line or line[-1] in ".!?" else f"{line}."
-
-
-@dataclass
-class _Table:
-    """An HTML table's rows as they are read, cell by cell (a nested table's text joins the
-    cell that holds it)."""
-
-    rows: list[list[tuple[str, bool]]] = field(default_factory=list)
-    caption: list[str] = field(default_factory=list)
-    cell: list[str] | None = None
-    heads: bool = False  # the open cell is a header cell
-    in_head: bool = False  # inside <thead>
-    # A cell whose words are all bold heads its column as a <th> does (a word processor's
-    # table sets its header row in bold): how deep in <b>/<strong> the text is, and whether
-    # the open cell has words outside them.
-    bold: int = 0
-    plain: bool = False
-
-    def start(self, tag: str) -> None:
-        if tag == "tr":
-            self.close_cell()
-            self.rows.append([])
-        elif tag in _CELL_TAGS:
-            self.close_cell()
-            if not self.rows:
-                self.rows.append([])
-            self.cell, self.heads, self.plain = [], tag == "th" or self.in_head, False
-        elif tag == "thead":
-            self.in_head = True
-        elif tag in _BOLD_TAGS:
-            self.bold += 1
-        elif tag in _BLOCK_TAGS or tag == "br":
-            self.text(" ")
-
-    def end(self, tag: str) -> None:
-        if tag in _CELL_TAGS or tag == "tr":
-            self.close_cell()
-        elif tag == "thead":
-            self.in_head = False
-        elif tag in _BOLD_TAGS:
-            self.bold = max(0, self.bold - 1)
-        elif tag in _BLOCK_TAGS:
-            self.text(" ")
-
-    def text(self, data: str) -> None:
-        if self.cell is not None and not self.bold and data.strip():
-            self.plain = True
-        (self.caption if self.cell is None else self.cell).append(data)
-
-    def close_cell(self) -> None:
-        if self.cell is not None:
-            words = " ".join("".join(self.cell).split())
-            bold = bool(words) and not self.plain
-            self.rows[-1].append((words, self.heads or bold))
-            self.cell = None
-
-    def paragraphs(self) -> list[str]:
-        """The caption, then each row but a header row, named by the header's cells. A first
-        row of one header cell over wider rows (an infobox's "Lake Orvel") titles the table,
-        as a caption does; it names no column."""
-        self.close_cell()
-        rows = [row for row in self.rows if any(text for text, _ in row)]
-        titles = [" ".join("".join(self.caption).split())]
-        if len(rows) > 1 and len(rows[0]) == 1 and rows[0][0][1] and max(map(len, rows)) > 1:
-            titles.append(rows[0][0][0])
-            rows = rows[1:]
-        header = None
-        if len(rows) > 1 and all(heads for _, heads in rows[0]):
-            header, rows = [text for text, _ in rows[0]], rows[1:]
-        lines = [table_row([text for text, _ in row], header) for row in rows]
-        return [title for title in titles if title] + lines
 
 
 # What of a page's own parts is left out (`_VisibleText._is_menu`): its menus, banner, footer,
@@ -159,7 +65,7 @@ class _VisibleText(HTMLParser):
         self._site_part = False
         self.site_letters = 0
         self._pre_depth = 0
-        self._table: _Table | None = None
+        self._table: HtmlTable | None = None
         self._table_depth = 0
         # A definition list's term just closed: its definition reads on from it.
         self._term = False
@@ -211,7 +117,7 @@ class _VisibleText(HTMLParser):
         if tag == "table":
             self._table_depth += 1
         if self._table is None:
-            self._table = _Table()
+            self._table = HtmlTable()
         elif self._table_depth == 1:
             self._table.start(tag)
         else:
@@ -292,12 +198,12 @@ class _VisibleText(HTMLParser):
                 self.parts.pop()
             if self.parts:
                 self.parts[-1] = self.parts[-1].rstrip().removesuffix(":") + ": "
-        elif tag in _BLOCK_TAGS:
+        elif tag in BLOCK_TAGS:
             self.parts.append("\n\n")
             self._term = tag == "dt"
         elif tag == "br":
             self.parts.append("\n")
-        elif tag in _CELL_TAGS:
+        elif tag in CELL_TAGS:
             # A layout table's cells are the page's columns: blocks of their own.
             self.parts.append("\n\n" if self._layouts_open else "\t")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from backend.documents.ingest.headings import escape_marks
-from backend.documents.ingest.html_text import BULLET, SUB_BULLET, table_row
+from backend.documents.ingest.html_text import BULLET, SUB_BULLET
+from backend.documents.ingest.tables import table_row
 
 # Patterns below are linear in the line, or bounded per match: possessive quantifiers where giving
 # back can never help, and a longest span for emphasis, links and tags, so a crafted line of

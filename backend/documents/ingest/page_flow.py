@@ -7,8 +7,8 @@ and face (`pdf_lines`, from pypdf's text visitor), this finds:
   differs from the line before (a heading, or the text after one), when it is indented after
   a line that ends a sentence, or when a bold line that may title what follows ends;
 - the page's furniture: running titles and page numbers, dropped (`page_furniture`);
-- tables: lines of short pieces in the same columns, read as rows (`pdf_tables`); two
-  columns of prose printed line by line across the page, read column by column;
+- tables (lines of short pieces in the same columns) read as rows, and two columns of prose
+  printed line by line across the page read column by column (`pdf_columns`);
 - headings: a short paragraph of one or two lines set larger than the document's body text
   (the type size most of its characters have) is marked as Markdown does, "## Fares", its
   level from its size among the headings' sizes (the largest "#"); one set in the body's size
@@ -30,17 +30,11 @@ from dataclasses import dataclass
 from statistics import median
 
 from backend.documents.ingest.page_furniture import page_counters, running_keys, without_running
+from backend.documents.ingest.pdf_columns import in_reading_order
 from backend.documents.ingest.pdf_lines import Line, PageLines, type_size
-from backend.documents.ingest.pdf_tables import COLUMN_SLACK, table_rows
 
 __all__ = ["Line", "PageLines", "page_texts"]
 
-# Two columns printed line by line: the second starts this far (points) from the left edge or
-# more, on MIN_COLUMN_LINES lines in a row or more, within COLUMN_SLACK of one place; their
-# halves hold COLUMN_MIN_WORDS words on average or more (prose, not pairs of labels).
-COLUMN_AT = 100.0
-MIN_COLUMN_LINES = 3
-COLUMN_MIN_WORDS = 4
 PARAGRAPH_GAP = 1.3  # times the page's usual distance from one line to the next
 SIZE_CHANGE = 1.5  # points of type size
 INDENT = 0.8  # times the type size, against the page's usual left edge
@@ -50,70 +44,6 @@ HEADING_MAX_WORDS = 12
 _HEADING_END = re.compile(r"[.;:,]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
 _ENDS_SENTENCE = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*\s*$")
-
-
-def _tabled(lines: list[Line]) -> list[Line]:
-    """The page's lines with each table's rows read as sentences (`pdf_tables`), the header
-    read into them."""
-    placed = [line for line in lines if line.placed and line.text.strip()]
-    rows = table_rows([line.cells for line in placed])
-    if not rows:
-        return lines
-    read = {id(placed[k]): text for k, text in rows.items()}
-    out = []
-    for line in lines:
-        if id(line) not in read:
-            out.append(line)
-        elif (text := read[id(line)]) is not None:
-            out.append(Line([text], line.x, line.y, line.size, line.bold, line.cells, row=True))
-    return out
-
-
-def _by_column(lines: list[Line]) -> list[Line]:
-    """Two columns of prose printed line by line across the page (each line a piece of the
-    left column and one of the right, the right's starting at the same place), read column by
-    column: the run's left halves, then its right halves."""
-    placed = [line.x for line in lines if line.placed and line.x is not None]
-    if not placed:
-        return lines
-    edge = min(placed)
-    out: list[Line] = []
-    at = 0
-    while at < len(lines):
-        split = _column_start(lines[at], edge)
-        end = at
-        while end < len(lines) and split is not None:
-            other = _column_start(lines[end], edge)
-            if other is None or abs(other - split) > COLUMN_SLACK:
-                break
-            end += 1
-        run = lines[at:end]
-        if split is None or len(run) < MIN_COLUMN_LINES:
-            out.append(lines[at])
-            at += 1
-            continue
-        halves = [_half(line, split, left) for left in (True, False) for line in run]
-        if sum(len(half.text.split()) for half in halves) < COLUMN_MIN_WORDS * len(halves):
-            out.extend(run)  # short pieces: a list of pairs, not prose
-        else:
-            out.extend(halves)
-        at = end
-    return out
-
-
-def _column_start(line: Line, edge: float) -> float | None:
-    """Where a second column starts on the line: its first piece, after the first, that
-    starts COLUMN_AT points or more right of the page's left edge."""
-    if not line.placed or line.row:
-        return None
-    later = [x for x, _ in line.cells[1:] if x - edge >= COLUMN_AT]
-    return later[0] if later else None
-
-
-def _half(line: Line, split: float, left: bool) -> Line:
-    cells = [(x, text) for x, text in line.cells if (x < split - COLUMN_SLACK) == left]
-    x = cells[0][0] if cells else line.x
-    return Line([" ".join(text for _, text in cells)], x, line.y, line.size, line.bold, cells)
 
 
 @dataclass
@@ -131,7 +61,7 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     running = running_keys(pages) | page_counters(
         pages, lambda line: type_size(line) in levels or bool(line.bold)
     )
-    laid = [_lay_out(_by_column(_tabled(without_running(lines, running)))) for lines in pages]
+    laid = [_lay_out(in_reading_order(without_running(lines, running))) for lines in pages]
     # Bold lines head sections a level below the larger headings, unless the body is bold.
     bold = 0 if _bold_body(pages) else min(len(levels) + 1, 6)
     texts = [_paragraphs(page, levels, bold) for page in laid]

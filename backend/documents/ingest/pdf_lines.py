@@ -23,7 +23,7 @@ class Line:
     y: float | None = None
     size: float = 0.0
     bold: bool | None = None  # every piece of its text set in a bold face (None: no text)
-    # Its pieces of text, each where it starts: a table's cells (`pdf_tables`).
+    # Its pieces of text, each where it starts: a table's cells (`pdf_columns`).
     cells: list[tuple[float, str]] = field(default_factory=list)
     row: bool = False  # a table's row, read as a sentence: a paragraph of its own
     chars: int = 0  # the characters of the piece its height and size are taken from

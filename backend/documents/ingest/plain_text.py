@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 
 from backend.documents.ingest.headings import LABELLED, PARAGRAPH
-from backend.documents.ingest.html_text import table_row
+from backend.documents.ingest.tables import header_and_rows, table_row
 
 
 def structured(text: str) -> str:
-    """Plain text with its underlined titles marked and its aligned columns read as rows."""
+    """Plain text with its underlined titles and its mails' subjects marked, and its aligned
+    columns read as rows."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return aligned_tables(mark_underlined(text))
+    return aligned_tables(mark_messages(mark_underlined(text)))
 
 
 # A line of one repeated mark under (and perhaps over) a title in plain text: "=====", "-----".
@@ -113,17 +114,11 @@ def _as_rows(block: re.Match[str]) -> str:
         return block.group()
     if not any(_DIGIT.search(cell) for cell in cells) and width == 2 and len(rows) == 2:
         return block.group()  # two pairs of words: too little to call a table
-    header = [cell.strip() for cell in rows[0]]
-    if all(row[0].strip().endswith(":") for row in rows):
+    rows = [[cell.strip() for cell in row] for row in rows]
+    if all(row[0].endswith(":") for row in rows):
         # Labels padded to line up their values ("Name:    Ada"): each line is a field.
-        return (
-            "\n".join(f"{row[0].strip()} {' '.join(c.strip() for c in row[1:])}" for row in rows)
-            + "\n"
-        )
-    if any(_DIGIT.search(cell) for cell in header):
-        header_row = None
-    else:
-        header_row, rows = header, rows[1:]
-    paragraphs = [table_row([cell.strip() for cell in row], header_row) for row in rows]
+        return "\n".join(" ".join(row) for row in rows) + "\n"
+    header, body = header_and_rows(rows)
+    paragraphs = [table_row(row, header) for row in body]
     ending = "\n" if block.group().endswith("\n") else ""
     return "\n\n".join(paragraphs) + "\n" + ending
