@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest.headings import heading_spans, unmarked
+from backend.qa.answer_kinds import asked_kind, gives
 from backend.qa.answer_sentences import (
     Candidate,
     answer_sentences,
@@ -63,6 +64,9 @@ CONFIDENCE_WORDS = (WELL_SUPPORTED, PARTLY_SUPPORTED, NOT_SUPPORTED)
 # passages) lowers the evidence by this much: a question about something a document never names
 # is rarely answered by it (see question_words.missing_names).
 MISSING_NAME_PENALTY = 0.3
+# An answer that gives no answer of the kind the question asks for (`answer_kinds`: an amount
+# of money, a figure, a year, a time of day) lowers the evidence by this much.
+UNGIVEN_KIND_PENALTY = 2.0
 # A sentence that defines the term the question asks about ("Who is the contractor?" over
 # "... Brightwater Cleaning Ltd (the "Contractor") ...") gains this much: the other sentences
 # that use the term only name it.
@@ -173,11 +177,6 @@ def extractive_answer(
         if rerank
         else list(range(len(passages)))
     )
-    if best < min_score:
-        closest = [_source(passages[i], []) for i in ranking[:top_k]]
-        return Answer(
-            text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
-        )
     chosen = (
         numbered_steps(candidates, int(order[0]), leading, records, question)
         or asked_section(
@@ -185,6 +184,16 @@ def extractive_answer(
         )
         or answer_sentences(candidates, scores, order, lent=from_heading)
     )
+    # An answer that gives nothing of what the question asks for (no amount of money for "How
+    # much does it cost?") names what was asked about without answering: weaker evidence.
+    kind = asked_kind(question)
+    ungiven = kind is not None and not gives(answer_text(chosen), kind, question)
+    best -= UNGIVEN_KIND_PENALTY * ungiven
+    if best < min_score:
+        closest = [_source(passages[i], []) for i in ranking[:top_k]]
+        return Answer(
+            text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
+        )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(

@@ -1,0 +1,118 @@
+"""What kind of answer a question asks for, when its words say so plainly, and whether a text
+gives one: "How much does the Aurora K2 cost?" asks for an amount of money, "How many gardens
+took part?" for a figure, "What year was the museum founded?" for a year, "What time does the
+café open?" for a time of day. An answer that gives nothing of the kind ("The Aurora K2 has a
+15-bar pump.") names what was asked about without saying what was asked: the evidence for it
+is weaker, however many of the question's words it shares (`answering` lowers it).
+
+Only the plain cases are read: "When …?" may be answered by "after the war", and "What …?" by
+anything, so they ask for no kind.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class Kind(Enum):
+    MONEY = "an amount of money"
+    FIGURE = "a figure"
+    YEAR = "a year"
+    TIME = "a time of day"
+
+
+_MONEY = r"(?:cost|price|fee|fare|premium|rent|charge|salary|wage|deposit|fine|tuition)s?"
+# "How much does it cost to join?", "How much will I pay?"
+_HOW_MUCH_PAY = re.compile(
+    rf"\bhow much\b.*\b(?:pay|paid|spend|spent|charged|costing|{_MONEY})\b"
+)
+# "What is the unit price of …?", "What's the annual premium?"
+_WHAT_PRICE = re.compile(
+    rf"\bwhat(?:'s| is| are| was| were| will be) (?:the |a |an |its |their |my |your )?"
+    rf"(?:[\w-]+ ){{0,3}}{_MONEY}\b"
+)
+_FIGURE_ASKS = re.compile(
+    r"\b(?:how (?:many|old|far|tall|high|heavy|big|large|wide|deep|long|often)|"
+    r"what (?:percentage|percent|proportion|number|amount|size|temperature)|"
+    r"which (?:percentage|number))\b|"
+    r"\bwhat(?:'s| is| are| was| were) (?:the )?(?:[\w-]+ ){0,2}"
+    r"(?:number|amount|percentage|proportion|share) of\b|"
+    # "How much protein is in one slice?", not "How much did the war change the town?"
+    r"\bhow much (?!did\b|does\b|do\b|has\b|have\b|had\b|was\b|were\b|would\b|could\b)"
+)
+_YEAR_ASKS = re.compile(r"\b(?:what|which|in what|in which) year\b")
+# The time of day something does or will happen ("What time does the café open?"), not an
+# age or era ("What time period …?", "During what time did …?").
+_TIME_ASKS = re.compile(
+    r"(?<!during )(?<!in )\b(?:what|which) time (?:does|do|is|are|will|should|can|must|would)\b"
+)
+# "How long have they been married?" may be answered in words ("since the war"), but never
+# without a figure or a word for a span of time.
+_SPAN_ASKS = re.compile(r"\bhow (?:long|often)\b")
+
+_CURRENCY = re.compile(
+    r"[$£€¥₹₩₽]|\b(?:usd|gbp|eur|chf|jpy|aud|cad|nzd|sek|nok|dkk)\b|"
+    r"\b(?:pounds?|pence|dollars?|cents?|euros?|yen|francs?|rupees?|marks?|shillings?|"
+    r"guineas?|crowns?|kronor|krona|lire|lira|pesos?)\b|"
+    r"\b\d+(?:[.,]\d+)?\s?(?:p|k|m|bn)\b|"
+    r"\b(?:free|no charge|no cost|nothing|complimentary|included|includes|including)\b|"
+    # a share of an amount: "it covers 90% of the claim", "half the fare"
+    r"%|\b(?:percent|per cent|half|quarter|third)\b"
+)
+# An amount in a currency written by its code ("18 SKM", "CHF 40"), in the text's own case.
+_CURRENCY_CODE = re.compile(r"\b\d[\d.,]*\s?[A-Z]{3}\b|\b[A-Z]{3}\s?\d")
+_NUMBER_WORDS = (
+    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|score|"
+    r"half|halves|third|thirds|quarters?|twice|thrice|once|single|double|triple|couple|"
+    r"handful|few|several|none|majority|minority"
+)
+_FIGURE = re.compile(rf"\d|%|\b(?:{_NUMBER_WORDS}|percent|per cent)\b")
+_SPAN_WORDS = re.compile(
+    r"\b(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?|"
+    r"centuries|century|daily|weekly|monthly|yearly|annually|hourly|overnight|"
+    r"always|never|usually|often|rarely|seldom|until|since|season|term|lifetime|ever|every|"
+    r"biennial|biennially|biannual|annual|perennial)\b"
+)
+# A year of the last millennium or this one ("1759", "the 1990s"), or one named by its era.
+_YEAR = re.compile(r"\b(?:1\d{3}|2[01]\d{2})s?\b|\b\d+\s?(?:bc|bce|ad|ce)\b|\bcentur(?:y|ies)\b")
+_TIME = re.compile(
+    r"\d{1,2}[:.]\d{2}|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.|o'clock|h)\b|"
+    r"\b(?:noon|midday|midnight|dawn|dusk|sunrise|sunset|morning|afternoon|evening|night|"
+    r"lunchtime|teatime)\b"
+)
+
+
+def asked_kind(question: str) -> Kind | None:
+    """The kind of answer the question's words ask for, or None when they do not say."""
+    text = " ".join(question.lower().split())
+    if _HOW_MUCH_PAY.search(text) or _WHAT_PRICE.search(text):
+        return Kind.MONEY
+    if _YEAR_ASKS.search(text):
+        return Kind.YEAR
+    if _TIME_ASKS.search(text):
+        return Kind.TIME
+    if _FIGURE_ASKS.search(text):
+        return Kind.FIGURE
+    return None
+
+
+def gives(text: str, kind: Kind, question: str = "") -> bool:
+    """Whether the text gives an answer of the kind: a figure, an amount, a year or a time
+    (a figure the question itself holds does not count: "How many gardens took part in the
+    2022 survey?" is not answered by "the 2022 survey")."""
+    lowered = text.lower()
+    asked = question.lower()
+    for figure in re.findall(r"\d+(?:[.,]\d+)*", asked):
+        lowered = lowered.replace(figure, " ")
+    if kind is Kind.MONEY:
+        return bool(_CURRENCY.search(lowered) or _CURRENCY_CODE.search(text))
+    if kind is Kind.YEAR:
+        return bool(_YEAR.search(lowered))
+    if kind is Kind.TIME:
+        return bool(_TIME.search(lowered))
+    if _SPAN_ASKS.search(asked) and _SPAN_WORDS.search(lowered):
+        return True
+    return bool(_FIGURE.search(lowered))

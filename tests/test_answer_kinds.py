@@ -1,0 +1,90 @@
+"""A question that asks for an amount of money, a figure, a year or a time of day is not
+answered by a sentence that gives none: "How much does the Aurora K2 cost?" over a page that
+never prices it is "not found", however many of its words the page shares."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.qa import answering
+from backend.qa.answer_kinds import Kind, asked_kind, gives
+from backend.qa.sentence_scores import Passage
+
+PAGE = (
+    "# Aurora K2 espresso machine\n\n"
+    "The Aurora K2 espresso machine has a 15-bar pump and a 1.8-litre water tank. Its steam "
+    "wand froths milk for two cups at once. The Aurora K2 espresso machine comes with a "
+    "two-year warranty."
+)
+PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much does the Aurora K2 cost?", Kind.MONEY),
+        ("how much will I pay for a day's bike hire", Kind.MONEY),
+        ("What is the unit price of the TMP-K417?", Kind.MONEY),
+        ("What's the annual premium?", Kind.MONEY),
+        ("In what year was the museum founded?", Kind.YEAR),
+        ("What time does the school day start?", Kind.TIME),
+        ("How many gardens took part?", Kind.FIGURE),
+        ("How much protein is in one slice?", Kind.FIGURE),
+        ("How long does the ferry take?", Kind.FIGURE),
+        ("What is the maximum number of rows Excel can hold?", Kind.FIGURE),
+        # The words say nothing of the kind of answer.
+        ("What does the fee cover?", None),
+        ("Who paid for this research?", None),
+        ("When was the tower first lit?", None),
+        ("What is the capital of Kenya?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert asked_kind(question) is kind
+
+
+def test_what_gives_an_answer_of_each_kind():
+    cost = "How much does it cost?"
+    assert gives("Bike hire costs £18 a day.", Kind.MONEY, cost)
+    assert gives("Bikes are 18 SKM per day.", Kind.MONEY, cost)  # a currency by its code
+    assert gives("It covers 90% of the claim.", Kind.MONEY, cost)
+    assert gives("Entry is free for children.", Kind.MONEY, cost)
+    assert not gives("Bikes can be hired at the harbour.", Kind.MONEY, cost)
+    assert not gives("Visitor vouchers would be sold in books of ten.", Kind.MONEY, cost)
+    founded = "In what year was it founded?"
+    assert gives("It was founded in 1887 by the town council.", Kind.YEAR, founded)
+    assert gives("It dates from the 12th century.", Kind.YEAR, founded)
+    assert not gives("The kettle costs £349 and has a two-year warranty.", Kind.YEAR, founded)
+    opens = "What time does the café open?"
+    assert gives("The café opens at 9:30.", Kind.TIME, opens)
+    assert gives("Doors open at 7 pm.", Kind.TIME, opens)
+    assert not gives("The café is on the ground floor.", Kind.TIME, opens)
+    many = "How many gardens took part in the 2022 survey?"
+    assert gives("We selected 38 gardens.", Kind.FIGURE, many)
+    assert gives("Twelve gardens took part.", Kind.FIGURE, many)
+    # The question's own figure is not an answer.
+    assert not gives("Gardens took part in the 2022 survey.", Kind.FIGURE, many)
+    assert gives("The crossing takes about an hour.", Kind.FIGURE, "How long is the crossing?")
+
+
+def _ask(runtime, text: str, question: str) -> answering.Answer:
+    vector, asked = runtime.embedder.encode_question(question)
+    passage = Passage(1, 1, "aurora-k2.md", None, text, score=1.0, similarity=0.5)
+    return answering.extractive_answer(
+        question, vector, [passage], embedder=runtime.sentence_vectors,
+        min_score=runtime.settings.answer_min_score, tokens=runtime.embedder,
+        question_tokens=asked,
+    )  # fmt: skip
+
+
+def test_a_page_that_never_gives_a_price_does_not_answer_what_it_costs(runtime):
+    cost = "How much does the Aurora K2 espresso machine cost?"
+    unpriced = _ask(runtime, PAGE, cost)
+    assert not unpriced.found and unpriced.text == answering.NOT_FOUND
+    assert unpriced.closest and unpriced.closest[0]["filename"] == "aurora-k2.md"
+    priced = _ask(runtime, PRICED, cost)
+    assert priced.found and "£349" in priced.text
+    # A question the page does answer with a figure is answered as before.
+    tank = _ask(runtime, PAGE, "How big is the Aurora K2's water tank?")
+    assert tank.found and "1.8-litre water tank" in tank.text
+    assert not _ask(runtime, PRICED, "What year was the Aurora K2 launched?").found
