@@ -642,6 +642,66 @@ def test_columns_aligned_with_spaces_are_a_tables_rows(runtime):
     )
 
 
+def test_columns_with_wrapped_cells_and_a_ruled_header_are_a_tables_rows(runtime):
+    """Plain text's tables as manuals and mails set them: indented, a cell wrapped onto a line
+    of its own in its column, a header over a rule (with figures in it: "Arden 1.5"), a header
+    of three lines over a rule across the page. They ran together into one paragraph ("Fuel
+    tank 50 L 43 L Air conditioning ..."), so "How big is the hybrid's fuel tank?" was not
+    found and a diary's dates ran into each other's events."""
+    manual = (
+        b"Fluid capacities\n\n"
+        b"  Item                              Arden 1.5      Arden 1.5 Hybrid\n"
+        b"  --------------------------------  -------------  ----------------\n"
+        b"  Engine coolant (total)            6.1 L          7.4 L (incl.\n"
+        b"                                                   inverter circuit)\n"
+        b"  Brake fluid                       approx. 0.8 L  approx. 0.8 L\n"
+        b"  Fuel tank                         50 L           43 L\n\n"
+        b"Service interval        12k mi   24k mi\n"
+        b"(months)                 (12)     (24)\n"
+        b"-----------------------------------------\n"
+        b"Engine oil and filter     R        R\n"
+        b"Hybrid battery cooling    -        C\n"
+        b"  intake filter (Hybrid)\n"
+        b"-----------------------------------------\n"
+    )
+    assert paragraphs(manual, "manual.txt") == [
+        "# Fluid capacities",
+        "Item: Engine coolant (total); Arden 1.5: 6.1 L; "
+        "Arden 1.5 Hybrid: 7.4 L (incl. inverter circuit).",
+        "Item: Brake fluid; Arden 1.5: approx. 0.8 L; Arden 1.5 Hybrid: approx. 0.8 L.",
+        "Item: Fuel tank; Arden 1.5: 50 L; Arden 1.5 Hybrid: 43 L.",
+        "Service interval (months): Engine oil and filter; 12k mi (12): R; 24k mi (24): R.",
+        "Service interval (months): Hybrid battery cooling intake filter (Hybrid); "
+        "12k mi (12): -; 24k mi (24): C.",
+    ]
+    text = extract(manual, "manual.txt").pages[0].text
+    tank = ask(runtime, text, "How big is the fuel tank on the hybrid?")
+    assert tank.text == "Item: Fuel tank; Arden 1.5: 50 L; Arden 1.5 Hybrid: 43 L.", tank.text
+    diary = (
+        b"DATES FOR YOUR DIARY\n\n"
+        b"  Fri 14 Feb       Non-uniform day (\xc2\xa31 donation for the Food\n"
+        b"                   Bank); school closes for half term at 3:15 pm\n"
+        b"  17-21 Feb        HALF TERM - school closed\n"
+        b"  Mon 24 Feb       School reopens\n"
+    )
+    assert paragraphs(diary, "news.txt")[1:] == [
+        "Fri 14 Feb: Non-uniform day (\u00a31 donation for the Food Bank); school closes for "
+        "half term at 3:15 pm.",
+        "17-21 Feb: HALF TERM - school closed.",
+        "Mon 24 Feb: School reopens.",
+    ]
+    # Text whose lines merely hold two spaces somewhere is not set out in columns.
+    prose = (
+        b"The ferry leaves at nine  and returns at six.\n"
+        b"Book ahead  in summer, as it fills.\n"
+        b"Bicycles travel  free of charge.\n"
+    )
+    assert paragraphs(prose, "ferry.txt") == [
+        "The ferry leaves at nine and returns at six. Book ahead in summer, as it fills. "
+        "Bicycles travel free of charge."
+    ]
+
+
 def test_a_pdfs_bold_lines_head_its_sections_and_its_page_numbers_are_dropped():
     """A report set in one size, its sections headed by bold lines: "Chair's welcome" ran into
     the paragraph under it, its short paragraphs ran into each other (their gap was the page's

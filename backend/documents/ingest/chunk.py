@@ -32,8 +32,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # web page's table whose cells hold headings, lists or paragraphs reads as blocks.
 # "bold-header": a table's first row of bold cells is its header. "mail-sender": only a mail's
 # header (with "From:") makes its subject a heading. "padded-fields": labels padded to line up
-# their values are fields, not a table.
-CHUNKING_VERSION = "padded-fields"
+# their values are fields, not a table. "wrapped-columns": plain text's columns read by where
+# their cells stand, a cell wrapped onto the next line, a header over a rule.
+CHUNKING_VERSION = "wrapped-columns"
 
 
 @dataclass(frozen=True)
