@@ -690,6 +690,12 @@ def test_columns_with_wrapped_cells_and_a_ruled_header_are_a_tables_rows(runtime
         "17-21 Feb: HALF TERM - school closed.",
         "Mon 24 Feb: School reopens.",
     ]
+    # A header of words holding figures ("7-bit address") over a column of figures.
+    addresses = b"ADD0 pin     7-bit address (hex)\nGND          0x48\nV+           0x49\n"
+    assert paragraphs(addresses, "pins.txt") == [
+        "ADD0 pin: GND; 7-bit address (hex): 0x48.",
+        "ADD0 pin: V+; 7-bit address (hex): 0x49.",
+    ]
     # Text whose lines merely hold two spaces somewhere is not set out in columns.
     prose = (
         b"The ferry leaves at nine  and returns at six.\n"

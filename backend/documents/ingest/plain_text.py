@@ -198,8 +198,8 @@ def _columns(
         # A label may stand over its column's middle or its right edge: it heads the column
         # it overlaps most, or the nearest.
         header = [""] * width
-        for line in head:
-            for at, text in _pieces(line):
+        for label in head:
+            for at, text in _pieces(label):
                 end = at + len(text)
                 k = max(
                     range(width),

@@ -21,10 +21,31 @@ _DIGIT = re.compile(r"\d")
 def header_and_rows(rows: Sequence[list[str]]) -> tuple[list[str] | None, list[list[str]]]:
     """A table's header and its other rows, as text without markup says it: the first row is
     the header when none of its cells holds a figure ("Drink  Small  Large" over "Espresso
-    2.10  2.60")."""
-    if rows and not any(_DIGIT.search(cell) for cell in rows[0]):
+    2.10  2.60"), or when its cells are words (figures and all: "7-bit address (hex)") and
+    below one of them stand figures only, two or more ("0x48", "0x49")."""
+    if rows and (not any(_DIGIT.search(cell) for cell in rows[0]) or _labels(rows)):
         return list(rows[0]), [list(row) for row in rows[1:]]
     return None, [list(row) for row in rows]
+
+
+def _labels(rows: Sequence[list[str]]) -> bool:
+    """The first row's cells are words, and below one of them stand figures only."""
+    first, body = rows[0], rows[1:]
+    if len(body) < 2 or not all(_wordy(cell) for cell in first if cell):
+        return False
+    return any(
+        _wordy(label) and all(len(row) > k and _figure(row[k]) for row in body)
+        for k, label in enumerate(first)
+    )
+
+
+def _figure(cell: str) -> bool:
+    """A value more figures than letters ("0x48", "6.1 L", "12%")."""
+    return bool(_DIGIT.search(cell)) and not _wordy(cell)
+
+
+def _wordy(cell: str) -> bool:
+    return sum(c.isalpha() for c in cell) > sum(c.isdigit() for c in cell)
 
 
 def table_row(cells: list[str], header: list[str] | None) -> str:
