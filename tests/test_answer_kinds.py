@@ -26,6 +26,7 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("how much will I pay for a day's bike hire", Kind.MONEY),
         ("What is the unit price of the TMP-K417?", Kind.MONEY),
         ("What's the annual premium?", Kind.MONEY),
+        ("How much is a coffee in the café?", Kind.MONEY),
         ("In what year was the museum founded?", Kind.YEAR),
         ("What time does the school day start?", Kind.TIME),
         ("How many gardens took part?", Kind.FIGURE),
@@ -34,6 +35,7 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("What is the maximum number of rows Excel can hold?", Kind.FIGURE),
         # The words say nothing of the kind of answer.
         ("What does the fee cover?", None),
+        ("How much does the kettle hold?", None),
         ("Who paid for this research?", None),
         ("When was the tower first lit?", None),
         ("What is the capital of Kenya?", None),

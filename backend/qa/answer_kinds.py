@@ -27,6 +27,11 @@ _MONEY = r"(?:cost|price|fee|fare|premium|rent|charge|salary|wage|deposit|fine|t
 _HOW_MUCH_PAY = re.compile(
     rf"\bhow much\b.*\b(?:pay|paid|spend|spent|charged|costing|{_MONEY})\b"
 )
+# "How much is a coffee?", "How much are the tickets?" (a thing, not "How much protein is …")
+_HOW_MUCH_IS = re.compile(
+    r"\bhow much (?:is|are|was|were|will be|would be) (?:a|an|the|one|each|my|your|it|"
+    r"they|this|that|these|those)\b"
+)
 # "What is the unit price of …?", "What's the annual premium?"
 _WHAT_PRICE = re.compile(
     rf"\bwhat(?:'s| is| are| was| were| will be) (?:the |a |an |its |their |my |your )?"
@@ -88,7 +93,7 @@ _TIME = re.compile(
 def asked_kind(question: str) -> Kind | None:
     """The kind of answer the question's words ask for, or None when they do not say."""
     text = " ".join(question.lower().split())
-    if _HOW_MUCH_PAY.search(text) or _WHAT_PRICE.search(text):
+    if _HOW_MUCH_PAY.search(text) or _WHAT_PRICE.search(text) or _HOW_MUCH_IS.search(text):
         return Kind.MONEY
     if _YEAR_ASKS.search(text):
         return Kind.YEAR

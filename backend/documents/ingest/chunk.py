@@ -33,7 +33,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "bold-header": a table's first row of bold cells is its header. "mail-sender": only a mail's
 # header (with "From:") makes its subject a heading. "padded-fields": labels padded to line up
 # their values are fields, not a table. "wrapped-columns": plain text's columns read by where
-# their cells stand, a cell wrapped onto the next line, a header over a rule.
+# their cells stand, a cell wrapped onto the next line, a header over a rule; a first row of
+# words over a column of figures is a header.
 CHUNKING_VERSION = "wrapped-columns"
 
 
