@@ -271,6 +271,28 @@ def test_the_answer_says_which_names_no_passage_mentions(runtime, client):
     assert "thirty years" in plain["answer"] and "thirty years" in named["answer"]
 
 
+def test_a_refusal_says_what_kind_of_answer_the_passages_lack(runtime, client):
+    """A product page that never prices its machine: "How much does it cost?" is refused
+    (it answered with the warranty), and the answer says the passages give no amount of
+    money; what the page does give is answered as before."""
+    user = factories.make_user(runtime)
+    page = (
+        b"# Aurora K2 espresso machine\n\nThe Aurora K2 espresso machine has a 15-bar pump and "
+        b"a 1.8-litre water tank. The Aurora K2 espresso machine comes with a two-year warranty.\n"
+    )
+    doc = factories.upload_and_wait(runtime, user, "aurora-k2.md", page)
+    assert doc.processing_status == "ready", doc.processing_error
+    headers = auth(runtime, user)
+    refused = _ask_sync(client, headers, "How much does the Aurora K2 espresso machine cost?")
+    assert refused["found"] is False and refused["ungiven"] == "an amount of money", refused
+    assert refused["closest"] and refused["closest"][0]["filename"] == "aurora-k2.md"
+    status = client.get(f"/qa/ask/status/{refused['task_id']}", headers=headers).json()
+    assert status["result"]["ungiven"] == "an amount of money"
+    tank = _ask_sync(client, headers, "How big is the Aurora K2's water tank?")
+    assert tank["found"] and "1.8-litre water tank" in tank["answer"], tank
+    assert tank["ungiven"] is None
+
+
 def test_ask_without_documents_is_400_with_a_sentence(runtime, client):
     headers = auth(runtime, factories.make_user(runtime))
 

@@ -233,3 +233,20 @@ def test_a_lists_items_are_shown_a_line_each(runtime, tmp_path):
     lines = r"200 g plain flour\s*\n.*2 large eggs\s*\n.*300 ml milk"
     assert shown and re.search(lines, shown[0]), shown
     assert "  \n" in shown[0]
+
+
+def test_a_refusal_says_the_closest_passages_give_no_price(runtime, tmp_path):
+    """"How much does the Aurora K2 cost?" over a page that names the machine but never prices
+    it answered with its warranty; it is refused, and the page says what the passages lack."""
+    page = tmp_path / "aurora-k2.md"
+    page.write_text(
+        "# Aurora K2 espresso machine\n\nThe Aurora K2 espresso machine has a 15-bar pump and "
+        "a 1.8-litre water tank. The Aurora K2 espresso machine comes with a two-year warranty.\n"
+    )
+    at = _ask_page_with(runtime, page)
+    _ask(at, "How much does the Aurora K2 espresso machine cost?")
+    shown = texts(at)
+    assert "No answer found in your documents." in shown
+    assert "The passages closest to your question give no amount of money." in shown
+    _ask(at, "How big is the Aurora K2's water tank?")
+    assert "1.8-litre water tank" in texts(at)

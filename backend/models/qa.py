@@ -34,6 +34,8 @@ class Question(Base):
     closest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Names the question uses that none of the passages weighed mention ("Mona", "Lisa").
     missing_names: Mapped[list[str] | None] = mapped_column(JSON)
+    # The kind of answer asked for that the answer gives none of ("an amount of money").
+    ungiven: Mapped[str | None] = mapped_column(String(40))
     document_ids: Mapped[list[int] | None] = mapped_column(JSON)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     # How well the documents support the answer, in words (qa.answering.CONFIDENCE_WORDS).

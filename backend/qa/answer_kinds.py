@@ -90,6 +90,12 @@ _TIME = re.compile(
 )
 
 
+def none_of(kind: str) -> str:
+    """What a refusal says the passages lack: "an amount of money" -> "no amount of money"."""
+    article, _, rest = kind.partition(" ")
+    return f"no {rest}" if article in ("a", "an") and rest else f"no {kind}"
+
+
 def asked_kind(question: str) -> Kind | None:
     """The kind of answer the question's words ask for, or None when they do not say."""
     text = " ".join(question.lower().split())

@@ -84,6 +84,9 @@ class Answer:
     closest: list[dict[str, Any]] = field(default_factory=list)
     # Names the question uses that none of the passages weighed mention.
     missing_names: list[str] = field(default_factory=list)
+    # The kind of answer the question asks for that the best answer gives none of
+    # (`answer_kinds.Kind`'s words: "an amount of money").
+    ungiven: str | None = None
 
 
 def extractive_answer(
@@ -187,13 +190,14 @@ def extractive_answer(
     # An answer that gives nothing of what the question asks for (no amount of money for "How
     # much does it cost?") names what was asked about without answering: weaker evidence.
     kind = asked_kind(question)
-    ungiven = kind is not None and not gives(answer_text(chosen), kind, question)
-    best -= UNGIVEN_KIND_PENALTY * ungiven
+    ungiven = kind.value if kind and not gives(answer_text(chosen), kind, question) else None
+    best -= UNGIVEN_KIND_PENALTY * bool(ungiven)
     if best < min_score:
         closest = [_source(passages[i], []) for i in ranking[:top_k]]
         return Answer(
-            text=NOT_FOUND, found=False, score=best, closest=closest, missing_names=unmentioned
-        )
+            text=NOT_FOUND, found=False, score=best, closest=closest,
+            missing_names=unmentioned, ungiven=ungiven,
+        )  # fmt: skip
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
@@ -202,6 +206,7 @@ def extractive_answer(
         sources=sources[:top_k],
         score=best,
         missing_names=unmentioned,
+        ungiven=ungiven,
     )
 
 

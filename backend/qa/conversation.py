@@ -41,6 +41,7 @@ class Exchange:
     sources: list[dict[str, Any]] = field(default_factory=list)
     closest: list[dict[str, Any]] = field(default_factory=list)  # no answer: nearest passages
     missing_names: list[str] = field(default_factory=list)  # named, but in no passage searched
+    ungiven: str | None = None  # the kind of answer asked for that the answer gives none of
     latency_ms: float | None = None
     confidence: str | None = None
     error: str | None = None
@@ -98,6 +99,7 @@ def _exchange(record: Question, task: TaskRecord | None) -> Exchange:
         sources=list(record.sources or []),
         closest=list(record.closest or []),
         missing_names=list(record.missing_names or []),
+        ungiven=record.ungiven,
         latency_ms=record.latency_ms,
         confidence=record.confidence,
         error=error,

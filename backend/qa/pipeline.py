@@ -223,6 +223,7 @@ def answer_question(
         record.sources = answer.sources
         record.closest = answer.closest or None
         record.missing_names = answer.missing_names or None
+        record.ungiven = answer.ungiven
         record.confidence = confidence(answer, strong=settings.answer_strong_score)
         record.answered_at = utcnow()
         record.latency_ms = _elapsed_ms(created, record.answered_at, compute_ms)

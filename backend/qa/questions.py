@@ -133,6 +133,7 @@ def question_result(record: Question) -> dict[str, Any]:
         "sources": record.sources or [],
         "closest": record.closest or [],
         "missing_names": record.missing_names or [],
+        "ungiven": record.ungiven,
         "confidence": record.confidence,
         "latency_ms": record.latency_ms,
     }

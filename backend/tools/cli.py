@@ -24,6 +24,7 @@ from backend.errors import ServiceError
 from backend.ledger import task_records
 from backend.ledger.task_view import task_dict
 from backend.qa import questions
+from backend.qa.answer_kinds import none_of
 from backend.runtime import Runtime, build_runtime
 from backend.tools import cli_accounts, cli_quality, cli_vectors
 
@@ -151,6 +152,7 @@ def ask(
         "closest": result.get("closest") or [],
         "confidence": result.get("confidence"),
         "missing_names": result.get("missing_names") or [],
+        "ungiven": result.get("ungiven"),
         "task_id": task.task_id,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
     }
@@ -175,6 +177,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"  ({out['confidence']})")
     if out["missing_names"]:
         print(f"  No passage searched mentions: {', '.join(out['missing_names'])}")
+    if out["ungiven"] and not out["found"]:
+        print(f"  The closest passages give {none_of(out['ungiven'])}.")
     for i, src in enumerate(out["sources"], 1):
         print(f"  [{i}] {_passage(src)}")
     if out["closest"]:

@@ -51,6 +51,14 @@ class AnswerFields(Model):
         default=[],
         description="Names the question uses that none of the passages searched mention.",
     )
+    ungiven: str | None = Field(
+        default=None,
+        description=(
+            "The kind of answer the question asks for that the answer (or, with no answer "
+            "found, the closest passage) gives none of: 'an amount of money', 'a figure', "
+            "'a year' or 'a time of day'."
+        ),
+    )
     confidence: Literal["well supported", "partly supported", "not found"] | None = Field(
         default=None,
         description="How well your documents support the answer, in words.",

@@ -9,6 +9,7 @@ import streamlit as st
 from backend.documents import library
 from backend.models import Document, utcnow
 from backend.qa import conversation, questions
+from backend.qa.answer_kinds import none_of
 from backend.qa.conversation import Exchange
 from dashboard import common, navigation, status
 
@@ -68,6 +69,10 @@ def answer(item: Exchange) -> None:
                 st.caption(
                     f"The passages closest to your question never mention "
                     f"{quoted(item.missing_names)}."
+                )
+            if item.ungiven:
+                st.caption(
+                    f"The passages closest to your question give {none_of(item.ungiven)}."
                 )
             if item.closest:
                 with st.expander(
