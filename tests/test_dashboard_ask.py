@@ -70,6 +70,13 @@ def _ask_page_with(runtime, doc):
     return open_page(user, "ask")
 
 
+def _ask_page_over(runtime, folder, name: str, text: str):
+    """The Ask page of a new user who has one document, `name`, holding `text`."""
+    path = folder / name
+    path.write_text(text)
+    return _ask_page_with(runtime, path)
+
+
 def _ask(at, question: str) -> None:
     """Ask on the page and rerun it until the answer to this question is shown."""
     def answers(at) -> int:
@@ -222,12 +229,11 @@ def test_new_chat_clears_the_conversation_shown_but_keeps_the_questions(runtime)
 def test_a_lists_items_are_shown_a_line_each(runtime, tmp_path):
     """An answer made of a list's items showed them run together on one line; each is a line
     of its own, its bullet and words as written (no markdown of their own)."""
-    recipe = tmp_path / "pancakes.md"
-    recipe.write_text(
+    recipe = (
         "# Pancakes\n\n## Ingredients\n\n- 200 g plain flour\n- 2 large eggs\n- 300 ml milk\n\n"
         "## Method\n\nWhisk everything together and rest the batter for an hour.\n"
     )
-    at = _ask_page_with(runtime, recipe)
+    at = _ask_page_over(runtime, tmp_path, "pancakes.md", recipe)
     _ask(at, "What are the ingredients?")
     shown = [m.value for m in at.markdown if "flour" in m.value]
     lines = r"200 g plain flour\s*\n.*2 large eggs\s*\n.*300 ml milk"
@@ -238,12 +244,11 @@ def test_a_lists_items_are_shown_a_line_each(runtime, tmp_path):
 def test_a_refusal_says_the_closest_passages_give_no_price(runtime, tmp_path):
     """"How much does the Aurora K2 cost?" over a page that names the machine but never prices
     it answered with its warranty; it is refused, and the page says what the passages lack."""
-    page = tmp_path / "aurora-k2.md"
-    page.write_text(
+    page = (
         "# Aurora K2 espresso machine\n\nThe Aurora K2 espresso machine has a 15-bar pump and "
         "a 1.8-litre water tank. The Aurora K2 espresso machine comes with a two-year warranty.\n"
     )
-    at = _ask_page_with(runtime, page)
+    at = _ask_page_over(runtime, tmp_path, "aurora-k2.md", page)
     _ask(at, "How much does the Aurora K2 espresso machine cost?")
     shown = texts(at)
     assert "No answer found in your documents." in shown
