@@ -708,6 +708,32 @@ def test_columns_with_wrapped_cells_and_a_ruled_header_are_a_tables_rows(runtime
     ]
 
 
+def test_a_tables_header_cells_name_the_cells_after_them_in_their_row(runtime):
+    """A recipe card sets its facts as pairs in a row ("<th>Prep Time</th><td>20 mins</td>
+    <th>Cook Time</th>..."): the row read "Prep Time; 20 mins; Cook Time; 55 mins.", which
+    fact went with which figure lost."""
+    card = (
+        b"<h1>Pear loaf</h1><table>"
+        b"<tr><th>Prep Time</th><td>20 mins</td><th>Cook Time</th><td>55 mins</td></tr>"
+        b"<tr><th>Cooling Time</th><td>30 mins</td><th>Total Time</th><td>1 hr 45 mins</td></tr>"
+        b"<tr><th>Author</th><td colspan=3>Ffion Pryce</td></tr></table>"
+    )
+    assert paragraphs(card, "loaf.html") == [
+        "# Pear loaf",
+        "Prep Time: 20 mins; Cook Time: 55 mins.",
+        "Cooling Time: 30 mins; Total Time: 1 hr 45 mins.",
+        "Author: Ffion Pryce.",
+    ]
+    text = extract(card, "loaf.html").pages[0].text
+    total = ask(runtime, text, "What is the total time for the loaf?")
+    assert "Total Time: 1 hr 45 mins" in total.text, total.text
+    # Under a header row, a row's first header cell is its name, as before.
+    hours = (
+        b"<table><tr><th>Day</th><th>Hours</th></tr><tr><th>Monday</th><td>9-5</td></tr></table>"
+    )
+    assert paragraphs(hours, "hours.html") == ["Day: Monday; Hours: 9-5."]
+
+
 def test_a_pdfs_bold_lines_head_its_sections_and_its_page_numbers_are_dropped():
     """A report set in one size, its sections headed by bold lines: "Chair's welcome" ran into
     the paragraph under it, its short paragraphs ran into each other (their gap was the page's

@@ -130,8 +130,26 @@ class HtmlTable:
         header = None
         if len(rows) > 1 and all(heads for _, heads in rows[0]):
             header, rows = [text for text, _ in rows[0]], rows[1:]
-        lines = [table_row([text for text, _ in row], header) for row in rows]
+        lines = [
+            _named_by_row(row) if header is None and row[0][1] else
+            table_row([text for text, _ in row], header)
+            for row in rows
+        ]  # fmt: skip
         return [title for title in titles if title] + lines
+
+
+def _named_by_row(row: list[tuple[str, bool]]) -> str:
+    """A row whose header cells name the cells after them ("<th>Prep Time</th><td>20
+    mins</td><th>Cook Time</th><td>55 mins</td>"): "Prep Time: 20 mins; Cook Time: 55
+    mins."."""
+    pieces: list[list[str]] = []
+    for text, heads in row:
+        if heads or not pieces:
+            pieces.append([text, ""])
+        elif text:
+            pieces[-1][1] = f"{pieces[-1][1]}, {text}" if pieces[-1][1] else text
+    line = "; ".join(f"{name}: {value}" if value else name for name, value in pieces if name)
+    return line if not line or line[-1] in ".!?" else f"{line}."
 
 
 # A table whose cells hold these is laid out with, not a table of data.
