@@ -34,7 +34,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # header (with "From:") makes its subject a heading. "padded-fields": labels padded to line up
 # their values are fields, not a table. "wrapped-columns": plain text's columns read by where
 # their cells stand, a cell wrapped onto the next line, a header over a rule; a first row of
-# words over a column of figures is a header; an HTML row's header cells name the cells after them.
+# words over a column of figures is a header; an HTML row's header cells name the cells after
+# them.
 CHUNKING_VERSION = "wrapped-columns"
 
 
