@@ -319,6 +319,40 @@ def table_pdf(centred: bool = False) -> bytes:
     return bytes(pdf.output())
 
 
+FACT_BOX = [
+    ("Lectures", ["Tuesday and Thursday, 10:05-11:20 AM, Bracken Hall 118"]),
+    ("Instructor", ["Dr. Marisol Echeverria-Hunt"]),
+    ("Office hours", ["Mondays 1:30-3:00 PM and Thursdays 11:30 AM-12:30 PM, or by",
+                      "appointment"]),
+    ("Prerequisites", ["MATH 1210 (Calculus I)"]),
+]
+OUTCOMES = ["Describe the hydrological cycle and its stores.", "Apply Darcy's law to wells."]
+
+
+def fact_box_pdf() -> bytes:
+    """A syllabus's opening: a box of FACT_BOX's labels and values (one value going on onto
+    a second line under it), then a numbered list (OUTCOMES), its numbers apart from its
+    items."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "ENVS 2140: Introduction to Hydrology", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for label, value in FACT_BOX:
+        for k, line in enumerate(value):
+            pdf.cell(40, 6, label if k == 0 else "")
+            pdf.cell(140, 6, line)
+            pdf.ln()
+    pdf.ln(4)
+    outcomes = "By the end of the course you will be able to:"
+    pdf.multi_cell(0, 6, outcomes, new_x="LMARGIN", new_y="NEXT")
+    for number, outcome in enumerate(OUTCOMES, start=1):
+        pdf.cell(10, 6, f"{number}.")
+        pdf.cell(170, 6, outcome)
+        pdf.ln()
+    return bytes(pdf.output())
+
+
 RAISED_CALL = [
     "Archaeologists found a Bronze Age settlement on the eastern shore, dated to 1200 BC.",
     "The town of Orvik was founded in 1346 as a trading post for timber and fish.",

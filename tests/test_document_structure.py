@@ -779,6 +779,27 @@ def test_a_pdfs_table_reads_as_rows_named_by_its_header(runtime):
     assert answer.text == "Source: Events; Amount (pounds): 170,400; Share: 12%.", answer.text
 
 
+def test_a_pdfs_fact_box_reads_as_labelled_lines(runtime):
+    """A syllabus opens with a box of labels and their values, printed a label and its value
+    to a line: it read as two columns of prose, the labels first ("Lectures Instructor Office
+    hours ...") and the values after, so "Who teaches the course?" got a sentence ending in a
+    colon."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.fact_box_pdf(), "syllabus.pdf").pages
+    parts = page.text.split("\n\n")
+    assert parts[1:5] == [
+        "Lectures: Tuesday and Thursday, 10:05-11:20 AM, Bracken Hall 118.",
+        "Instructor: Dr. Marisol Echeverria-Hunt.",
+        "Office hours: Mondays 1:30-3:00 PM and Thursdays 11:30 AM-12:30 PM, or by appointment.",
+        "Prerequisites: MATH 1210 (Calculus I).",
+    ]
+    # A numbered list's numbers are no labels.
+    assert "Apply Darcy's law to wells." in page.text and "2.:" not in page.text
+    teacher = ask(runtime, page.text, "Who is the instructor?")
+    assert teacher.text == "Instructor: Dr. Marisol Echeverria-Hunt.", teacher.text
+
+
 def test_a_page_without_landmark_elements_leaves_out_the_sites_parts():
     """An older page marks its site's parts by their names and roles only ("site-footer",
     role="banner"): they were read as the document's text."""

@@ -35,7 +35,7 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # their values are fields, not a table. "wrapped-columns": plain text's columns read by where
 # their cells stand, a cell wrapped onto the next line, a header over a rule; a first row of
 # words over a column of figures is a header; an HTML row's header cells name the cells after
-# them.
+# them; a PDF's box of labels and values reads as labelled lines.
 CHUNKING_VERSION = "wrapped-columns"
 
 

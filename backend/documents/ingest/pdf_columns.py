@@ -1,5 +1,6 @@
-"""A PDF's columns: lines whose pieces of text stand in the same columns, as a table's rows
-or as two columns of prose printed line by line across the page.
+"""A PDF's columns: lines whose pieces of text stand in the same columns, as a table's rows,
+as a box of labels and their values, or as two columns of prose printed line by line across
+the page.
 
 A PDF prints a table's cells as pieces of text placed side by side, so a row reads as its
 cells run together ("Events 170,400 12%") and loses which column each figure is in. Three
@@ -60,9 +61,61 @@ def table_rows(lines: Sequence[Cells]) -> dict[int, str | None]:
             for k, row in enumerate(rows):
                 out[first + k] = table_row(row, header)
             at = end
+        elif (pairs := _pairs(lines, at)) is not None:
+            out.update(pairs)
+            at = max(pairs) + 1
         else:
             at += 1
     return out
+
+
+# A fact box's labels: a few short words each ("Office hours", "Teaching assistant").
+MAX_LABEL_CHARS = 30
+MAX_LABEL_WORDS = 4
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+
+
+def _pairs(lines: Sequence[Cells], start: int) -> dict[int, str | None] | None:
+    """A fact box: MIN_ROWS lines or more of a short label and its value ("Instructor" and
+    "Dr. Marisol Echeverría-Hunt"), the labels at one place and the values at another, a
+    value going on onto a line of its own under it; each read as "Instructor: Dr. Marisol
+    Echeverría-Hunt." (the lines a value goes on onto read into it, None). Two columns of
+    prose printed line by line are not one: their left halves are not labels."""
+    first = sorted(lines[start])
+    if len(first) != 2:
+        return None
+    (label_x, _), (value_x, _) = first
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    at = start
+    while at < len(lines):
+        cells = sorted(lines[at])
+        places = zip(cells, (label_x, value_x), strict=False)
+        placed = all(abs(x - place) <= COLUMN_SLACK for (x, _), place in places)
+        if len(cells) == 2 and placed and _label(cells[0][1]):
+            rows.append([cells[0][1], cells[1][1]])
+        elif rows and len(cells) == 1 and abs(cells[0][0] - value_x) <= COLUMN_SLACK:
+            rows[-1][1] = f"{rows[-1][1]} {cells[0][1]}"
+        else:
+            break
+        ends.append(len(rows) - 1)
+        at += 1
+    if len(rows) < MIN_ROWS:
+        return None
+    read = [table_row(row, None) for row in rows]
+    return {
+        start + k: (read[row] if k == 0 or ends[k - 1] != row else None)
+        for k, row in enumerate(ends)
+    }
+
+
+def _label(text: str) -> bool:
+    return (
+        len(text) <= MAX_LABEL_CHARS
+        and len(text.split()) <= MAX_LABEL_WORDS
+        and _LETTERS.search(text) is not None
+        and not text.endswith((".", ",", ";"))
+    )
 
 
 def _short(rows: list[list[str]]) -> bool:
