@@ -53,6 +53,9 @@ def test_what_gives_an_answer_of_each_kind():
     assert gives("Entry is free for children.", Kind.MONEY, cost)
     assert not gives("Bikes can be hired at the harbour.", Kind.MONEY, cost)
     assert not gives("Visitor vouchers would be sold in books of ten.", Kind.MONEY, cost)
+    # Metres and kelvin are no money; pence and billions are.
+    assert not gives("A 3000 K lamp mounted at 2.2 m.", Kind.MONEY, cost)
+    assert gives("A stamp costs 85p.", Kind.MONEY, cost)
     founded = "In what year was it founded?"
     assert gives("It was founded in 1887 by the town council.", Kind.YEAR, founded)
     assert gives("It dates from the 12th century.", Kind.YEAR, founded)

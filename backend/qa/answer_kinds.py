@@ -60,7 +60,7 @@ _CURRENCY = re.compile(
     r"[$£€¥₹₩₽]|\b(?:usd|gbp|eur|chf|jpy|aud|cad|nzd|sek|nok|dkk)\b|"
     r"\b(?:pounds?|pence|dollars?|cents?|euros?|yen|francs?|rupees?|marks?|shillings?|"
     r"guineas?|crowns?|kronor|krona|lire|lira|pesos?)\b|"
-    r"\b\d+(?:[.,]\d+)?\s?(?:p|k|m|bn)\b|"
+    r"\b\d+(?:[.,]\d+)?(?:p|bn)\b|\b\d+(?:[.,]\d+)? bn\b|"
     r"\b(?:free|no charge|no cost|nothing|complimentary|included|includes|including)\b|"
     # a share of an amount: "it covers 90% of the claim", "half the fare"
     r"%|\b(?:percent|per cent|half|quarter|third)\b"
