@@ -734,6 +734,29 @@ def test_a_tables_header_cells_name_the_cells_after_them_in_their_row(runtime):
     assert paragraphs(hours, "hours.html") == ["Day: Monday; Hours: 9-5."]
 
 
+def test_a_fact_box_of_bold_labels_reads_as_labelled_lines(runtime):
+    """A careers page sets its key facts as bold labels flush against their values, laid out
+    side by side by its style sheet: they read "LocationManchester … TeamData Platform", so
+    "How many days a week in the office?" was not found; and its title, whose own name holds
+    a dash before the site's name, came twice."""
+    page = (
+        "<html><head><title>Data Engineer \u2013 Logistics | Careers at Brightline</title>"
+        "</head><body><main><h1>Data Engineer \u2013 Logistics</h1><div class='facts'>"
+        "<strong>Location</strong><span>Manchester, hybrid \u2013 2 days per week in the "
+        "office</span><strong>Salary</strong><span>\u00a368,000 per year</span></div>"
+        "<p>You will <b>build</b> <span>pipelines</span> for our depots.</p></main></body></html>"
+    ).encode()
+    assert paragraphs(page, "job.html") == [
+        "# Data Engineer \u2013 Logistics",
+        "Location: Manchester, hybrid \u2013 2 days per week in the office\n"
+        "Salary: \u00a368,000 per year",
+        "You will build pipelines for our depots.",
+    ]
+    text = extract(page, "job.html").pages[0].text
+    office = ask(runtime, text, "How many days a week would I need to be in the office?")
+    assert "2 days per week" in office.text, office.text
+
+
 def test_a_pdfs_bold_lines_head_its_sections_and_its_page_numbers_are_dropped():
     """A report set in one size, its sections headed by bold lines: "Chair's welcome" ran into
     the paragraph under it, its short paragraphs ran into each other (their gap was the page's

@@ -35,7 +35,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # their values are fields, not a table. "wrapped-columns": plain text's columns read by where
 # their cells stand, a cell wrapped onto the next line, a header over a rule; a first row of
 # words over a column of figures is a header; an HTML row's header cells name the cells after
-# them; a PDF's box of labels and values reads as labelled lines.
+# them; a PDF's box of labels and values reads as labelled lines, and a web page's bold labels
+# set flush against their values ("Location: Manchester"); a title with a dash in it once.
 CHUNKING_VERSION = "wrapped-columns"
 
 

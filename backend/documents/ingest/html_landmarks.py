@@ -94,15 +94,17 @@ _MAY_NAME_CONTENT = re.compile(r"<(?:main|article)\b|role\s*=\s*[\"']?main\b", r
 
 
 # What separates a page's title from its site's name: "Lake Orvel - Wikipedia".
-_SITE_NAME = re.compile(r"\s+[-\u2013\u2014|:\u00b7]\s+.*$")
+_SITE_NAME = re.compile(r"\s+[-\u2013\u2014|:\u00b7]\s+")
 
 
 def without_repeated_title(text: str) -> str:
     """The page's title once, when its first heading repeats it (<title> and <h1> alike), or
-    repeats it less the site's name ("Lake Orvel - Wikipedia" over "Lake Orvel")."""
+    repeats it less the site's name ("Lake Orvel - Wikipedia" over "Lake Orvel", "Senior Data
+    Engineer – Logistics | Careers at Brightline" over "Senior Data Engineer – Logistics")."""
     first, _, rest = text.lstrip().partition("\n\n")
     following = rest.lstrip()
     heading = following.split("\n", 1)[0]
-    if first.startswith("# ") and heading in (first, _SITE_NAME.sub("", first)):
+    shorter = [first[: m.start()] for m in _SITE_NAME.finditer(first)]
+    if first.startswith("# ") and heading in (first, *shorter):
         return following
     return text

@@ -73,8 +73,13 @@ class _VisibleText(HTMLParser):
         self._lists: list[int | None] = []
         # The level of a heading opened whose words have not come yet.
         self._heading: int | None = None
+        # Where the bold text being read began in `parts`, and where a bold text that just
+        # closed began and ended: a label, when another element follows it at once.
+        self._bold_at: int | None = None
+        self._bold_read: tuple[int, int] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._label_before(tag)
         laid_out = False
         if tag == "table":
             laid_out = self._tables_seen in self.layout
@@ -95,6 +100,8 @@ class _VisibleText(HTMLParser):
             self._boundary(tag)
             self._pre_depth += tag == "pre"
             self._list_tag(tag, attrs)
+            if tag in _BOLD_TAGS and self._bold_at is None:
+                self._bold_at = len(self.parts)
             if tag in _HEADING_LEVELS:
                 # Marked where its first words come (a heading may wrap them in a block).
                 self._heading = _HEADING_LEVELS[tag]
@@ -144,6 +151,7 @@ class _VisibleText(HTMLParser):
         return values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
 
     def handle_endtag(self, tag: str) -> None:
+        self._bold_read = None  # a label is followed at once, or not at all
         if tag in VOID_TAGS:
             return  # "<br/>" ends nothing: one line break, as "<br>" gives
         if self._skip_tag is not None:
@@ -162,6 +170,9 @@ class _VisibleText(HTMLParser):
                 self._table.end(tag)
             return
         self._boundary(tag)
+        if tag in _BOLD_TAGS and self._bold_at is not None:
+            self._bold_read, self._bold_at = (self._bold_at, len(self.parts)), None
+            return
         if tag in _HEADING_LEVELS:
             self._heading = None  # an empty heading leaves no mark
         if tag == "pre" and self._pre_depth:
@@ -175,7 +186,24 @@ class _VisibleText(HTMLParser):
             self.parts.append("\n\n" + "\n\n".join(self._table.paragraphs()) + "\n\n")
             self._table, self._table_depth = None, 0
 
+    def _label_before(self, tag: str) -> None:
+        """A bold label set flush against the element that holds its value, as a fact box
+        sets them side by side ("<strong>Location</strong><span>Manchester</span>"): it read
+        "LocationManchester"; it reads "Location: Manchester", a line of its own."""
+        read, self._bold_read = self._bold_read, None
+        if read is None or tag in BLOCK_TAGS or tag in VOID_TAGS or self._table is not None:
+            return
+        start, end = read
+        label = "".join(self.parts[start:end]).strip()
+        if not label or len(label) > _LABEL_CHARS or label[-1] in _STOPS or end != len(self.parts):
+            return
+        before = "".join(self.parts[:start]).rstrip(" ")
+        if before and not before.endswith("\n"):
+            self.parts.insert(start, "\n")
+        self.parts.append(": ")
+
     def handle_data(self, data: str) -> None:
+        self._bold_read = None
         if self._skip_tag is not None and self._site_part:
             self.site_letters += len(_WORD_CHAR.findall(data))
         if self._table is not None and self._skip_tag is None:
@@ -206,6 +234,11 @@ class _VisibleText(HTMLParser):
         elif tag in CELL_TAGS:
             # A layout table's cells are the page's columns: blocks of their own.
             self.parts.append("\n\n" if self._layouts_open else "\t")
+
+
+_BOLD_TAGS = frozenset({"b", "strong"})
+_LABEL_CHARS = 40
+_STOPS = ".,;:!?"
 
 
 def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
