@@ -30,6 +30,7 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("In what year was the museum founded?", Kind.YEAR),
         ("What time does the school day start?", Kind.TIME),
         ("How many gardens took part?", Kind.FIGURE),
+        ("Roughly how many people live there?", Kind.FIGURE),
         ("How much protein is in one slice?", Kind.FIGURE),
         ("How long does the ferry take?", Kind.FIGURE),
         ("What is the maximum number of rows Excel can hold?", Kind.FIGURE),
@@ -39,6 +40,8 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("Who paid for this research?", None),
         ("When was the tower first lit?", None),
         ("What is the capital of Kenya?", None),
+        # A clause inside the question is not what it asks.
+        ("How was it decided how many seats each party got?", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind):

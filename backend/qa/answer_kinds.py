@@ -97,17 +97,28 @@ def none_of(kind: str) -> str:
 
 
 def asked_kind(question: str) -> Kind | None:
-    """The kind of answer the question's words ask for, or None when they do not say."""
+    """The kind of answer the question's words ask for, or None when they do not say. The
+    words must be the question's own ask, not a clause inside it: "How was it decided how
+    many seats each party got?" asks how, not how many."""
     text = " ".join(question.lower().split())
-    if _HOW_MUCH_PAY.search(text) or _WHAT_PRICE.search(text) or _HOW_MUCH_IS.search(text):
-        return Kind.MONEY
-    if _YEAR_ASKS.search(text):
-        return Kind.YEAR
-    if _TIME_ASKS.search(text):
-        return Kind.TIME
-    if _FIGURE_ASKS.search(text):
-        return Kind.FIGURE
+    opens = _QUESTION_WORD.search(text)
+    limit = opens.start() if opens else len(text)
+    for pattern, kind in _ASKS:
+        found = pattern.search(text)
+        if found and found.start() <= limit:
+            return kind
     return None
+
+
+_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|when|where|why|which|how)\b")
+_ASKS = (
+    (_HOW_MUCH_PAY, Kind.MONEY),
+    (_WHAT_PRICE, Kind.MONEY),
+    (_HOW_MUCH_IS, Kind.MONEY),
+    (_YEAR_ASKS, Kind.YEAR),
+    (_TIME_ASKS, Kind.TIME),
+    (_FIGURE_ASKS, Kind.FIGURE),
+)
 
 
 def gives(text: str, kind: Kind, question: str = "") -> bool:
