@@ -37,6 +37,7 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         # The words say nothing of the kind of answer.
         ("What does the fee cover?", None),
         ("How much does the kettle hold?", None),
+        ("How far is the station?", None),  # "a short walk" answers it
         ("Who paid for this research?", None),
         ("When was the tower first lit?", None),
         ("What is the capital of Kenya?", None),
@@ -73,6 +74,8 @@ def test_what_gives_an_answer_of_each_kind():
     # The question's own figure is not an answer.
     assert not gives("Gardens took part in the 2022 survey.", Kind.FIGURE, many)
     assert gives("The crossing takes about an hour.", Kind.FIGURE, "How long is the crossing?")
+    assert gives("You have a week to cancel.", Kind.FIGURE, "How much time do I have?")
+    assert not gives("Most weeks are busy.", Kind.FIGURE, "How many weeks are busy?")
 
 
 def _ask(runtime, text: str, question: str) -> answering.Answer:

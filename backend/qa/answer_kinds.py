@@ -38,7 +38,8 @@ _WHAT_PRICE = re.compile(
     rf"(?:[\w-]+ ){{0,3}}{_MONEY}\b"
 )
 _FIGURE_ASKS = re.compile(
-    r"\b(?:how (?:many|old|far|tall|high|heavy|big|large|wide|deep|long|often)|"
+    # Not "how far" nor "how big": "a short walk" and "roomy" answer them.
+    r"\b(?:how (?:many|old|tall|high|heavy|wide|deep|long|often)|"
     r"what (?:percentage|percent|proportion|number|amount|size|temperature)|"
     r"which (?:percentage|number))\b|"
     r"\bwhat(?:'s| is| are| was| were) (?:the )?(?:[\w-]+ ){0,2}"
@@ -52,9 +53,9 @@ _YEAR_ASKS = re.compile(r"\b(?:what|which|in what|in which) year\b")
 _TIME_ASKS = re.compile(
     r"(?<!during )(?<!in )\b(?:what|which) time (?:does|do|is|are|will|should|can|must|would)\b"
 )
-# "How long have they been married?" may be answered in words ("since the war"), but never
-# without a figure or a word for a span of time.
-_SPAN_ASKS = re.compile(r"\bhow (?:long|often)\b")
+# A figure asked for may be a span of time in words ("How long …?": "since the war", "How
+# much notice …?": "a week"); "How many …?" asks for a count.
+_HOW_MANY = re.compile(r"\bhow many\b")
 
 _CURRENCY = re.compile(
     r"[$£€¥₹₩₽]|\b(?:usd|gbp|eur|chf|jpy|aud|cad|nzd|sek|nok|dkk)\b|"
@@ -135,6 +136,6 @@ def gives(text: str, kind: Kind, question: str = "") -> bool:
         return bool(_YEAR.search(lowered))
     if kind is Kind.TIME:
         return bool(_TIME.search(lowered))
-    if _SPAN_ASKS.search(asked) and _SPAN_WORDS.search(lowered):
-        return True
+    if not _HOW_MANY.search(asked) and _SPAN_WORDS.search(lowered):
+        return True  # "How much notice do I need?": "a week"
     return bool(_FIGURE.search(lowered))
