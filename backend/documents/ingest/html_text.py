@@ -197,7 +197,10 @@ class _VisibleText(HTMLParser):
         label = "".join(self.parts[start:end]).strip()
         if not label or len(label) > _LABEL_CHARS or label[-1] in _STOPS or end != len(self.parts):
             return
-        before = "".join(self.parts[:start]).rstrip(" ")
+        # The text before the label, back to its last character (not the whole page: a page
+        # of many labels would read its text again for each).
+        earlier = (self.parts[k] for k in range(start - 1, -1, -1))
+        before = next((p.rstrip(" ") for p in earlier if p.strip(" ")), "")
         if before and not before.endswith("\n"):
             self.parts.insert(start, "\n")
         self.parts.append(": ")
