@@ -68,6 +68,7 @@ def test_what_gives_an_answer_of_each_kind():
     assert gives("The café opens at 9:30.", Kind.TIME, opens)
     assert gives("Doors open at 7 pm.", Kind.TIME, opens)
     assert not gives("The café is on the ground floor.", Kind.TIME, opens)
+    assert gives("Last entry is 45 minutes before closing.", Kind.TIME, "What time is last entry?")
     many = "How many gardens took part in the 2022 survey?"
     assert gives("We selected 38 gardens.", Kind.FIGURE, many)
     assert gives("Twelve gardens took part.", Kind.FIGURE, many)

@@ -87,7 +87,11 @@ _YEAR = re.compile(r"\b(?:1\d{3}|2[01]\d{2})s?\b|\b\d+\s?(?:bc|bce|ad|ce)\b|\bce
 _TIME = re.compile(
     r"\d{1,2}[:.]\d{2}|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.|o'clock|h)\b|"
     r"\b(?:noon|midday|midnight|dawn|dusk|sunrise|sunset|morning|afternoon|evening|night|"
-    r"lunchtime|teatime)\b"
+    r"lunchtime|teatime|half past|quarter (?:past|to))\b|"
+    # a time told by another: "45 minutes before closing", "after the last show"
+    r"\b(?:minutes?|mins?|hours?|hrs?)\s+(?:before|after)\b|"
+    r"\b(?:before|after|until|from)\s+(?:the\s+)?(?:closing|opening|close|dark|lunch|dinner|"
+    r"breakfast|school|work|the last|the first)\b"
 )
 
 
