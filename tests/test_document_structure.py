@@ -4,7 +4,7 @@ sections, a plain text's title and its lines, an FAQ's questions and a section's
 from __future__ import annotations
 
 from backend.documents.ingest import chunk_pages, clean_text, extract, headings, split_sentences
-from backend.qa import answering
+from backend.qa import answering, sentence_roles
 from backend.qa.sentence_scores import Passage
 
 RELEASE_NOTES = b"""# Ledgerly release notes
@@ -755,6 +755,42 @@ def test_a_fact_box_of_bold_labels_reads_as_labelled_lines(runtime):
     text = extract(page, "job.html").pages[0].text
     office = ask(runtime, text, "How many days a week would I need to be in the office?")
     assert "2 days per week" in office.text, office.text
+
+
+def test_a_mails_quoted_replies_read_as_the_text_they_quote(runtime):
+    """A saved thread quotes each earlier mail under "> " marks: the quoted mails ran into one
+    paragraph ("> -----Original Message----- > From: Priya Raman > Sent: … > Hi Hannah,"),
+    their headers unread, so "When will Priya arrive?" found a line of another document."""
+    thread = (
+        b"From: Hannah Okafor <hannah@example.com>\nSubject: RE: Q2 offsite\n\n"
+        b"Hi all, we are confirmed at Wychcombe Mill.\n\n"
+        b"> -----Original Message-----\n"
+        b"> From: Priya Raman <priya@example.com>\n"
+        b"> Sent: Thursday, May 8, 2025 11:16 AM\n"
+        b"> Subject: RE: Q2 offsite\n"
+        b">\n"
+        b"> I have a hospital appointment on the Tuesday morning, so I will drive down\n"
+        b"> separately and aim to arrive around 1pm in time for the retro.\n"
+        b">\n"
+        b">> Mill looks amazing, +1 from me.\n"
+    )
+    assert paragraphs(thread, "thread.txt") == [
+        "# RE: Q2 offsite",
+        "From: Hannah Okafor <hannah@example.com>",
+        "Hi all, we are confirmed at Wychcombe Mill.",
+        "# RE: Q2 offsite",
+        "From: Priya Raman <priya@example.com>\nSent: Thursday, May 8, 2025 11:16 AM",
+        "I have a hospital appointment on the Tuesday morning, so I will drive down separately "
+        "and aim to arrive around 1pm in time for the retro.",
+        "Mill looks amazing, +1 from me.",
+    ]
+    text = extract(thread, "thread.txt").pages[0].text
+    arrives = ask(runtime, text, "What time is Priya expected to arrive?")
+    assert "arrive around 1pm" in arrives.text, arrives.text
+    # A subject's "Q2" is part of a name, not a figure the heading tells (a heading that
+    # tells one may answer: "## 3.1.0 (2026-06-15)" for "When was 3.1.0 released?").
+    assert not sentence_roles.new_figures("# RE: Q2 offsite", "What dates is the offsite?")
+    assert sentence_roles.new_figures("## 3.1.0 (2026-06-15)", "When was 3.1.0 released?")
 
 
 def test_a_pdfs_bold_lines_head_its_sections_and_its_page_numbers_are_dropped():

@@ -138,7 +138,8 @@ def defines(sentence: str, term: str) -> bool:
     return bool(bracketed.search(sentence) or meaning.search(sentence))
 
 
-_FIGURE = re.compile(r"\d+")
+# A figure standing as one ("3.1.0", "2026"), not a letter's part of a name ("Q2", "A4").
+_FIGURE = re.compile(r"(?<![^\W\d_])\d+")
 
 
 def new_figures(heading: str, question: str) -> bool:

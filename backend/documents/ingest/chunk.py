@@ -36,7 +36,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # their cells stand, a cell wrapped onto the next line, a header over a rule; a first row of
 # words over a column of figures is a header; an HTML row's header cells name the cells after
 # them; a PDF's box of labels and values reads as labelled lines, and a web page's bold labels
-# set flush against their values ("Location: Manchester"); a title with a dash in it once.
+# set flush against their values ("Location: Manchester"); a title with a dash in it once; a
+# mail's quoted replies read without their "> " marks.
 CHUNKING_VERSION = "wrapped-columns"
 
 

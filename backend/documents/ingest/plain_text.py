@@ -13,8 +13,29 @@ from backend.documents.ingest.tables import header_and_rows, table_row
 def structured(text: str) -> str:
     """Plain text with its underlined titles and its mails' subjects marked, and its aligned
     columns read as rows."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unquoted(text.replace("\r\n", "\n").replace("\r", "\n"))
     return aligned_tables(mark_messages(mark_underlined(text)))
+
+
+# A mail's quoted lines ("> Hi Hannah,", ">> Mill looks amazing", "> > Dev"): their marks.
+_QUOTE_MARKS = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?", re.MULTILINE)
+_QUOTED_LINES = 3
+# "-----Original Message-----", "---------- Forwarded message ---------": where a mail quoted
+# or forwarded begins.
+_MAIL_DIVIDER = re.compile(
+    r"^[ \t]*-{2,}[ \t]*(?:original message|forwarded message)[ \t]*-{2,}[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def unquoted(text: str) -> str:
+    """A saved mail thread's quoted replies read as the text they quote: the quote marks
+    gone (a line of marks alone parts paragraphs), and the line that opens a quoted or
+    forwarded mail a paragraph break, so its header reads as a header. They ran together into
+    one paragraph ("> From: Priya Raman > Sent: … > Hi Hannah, > Re the wifi question")."""
+    if len(re.findall(r"^[ \t]*>", text, re.MULTILINE)) < _QUOTED_LINES:
+        return text
+    return _MAIL_DIVIDER.sub("", _QUOTE_MARKS.sub("", text))
 
 
 # A line of one repeated mark under (and perhaps over) a title in plain text: "=====", "-----".
