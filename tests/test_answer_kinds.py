@@ -56,6 +56,7 @@ def test_what_gives_an_answer_of_each_kind():
     assert gives("It covers 90% of the claim.", Kind.MONEY, cost)
     assert gives("Entry is free for children.", Kind.MONEY, cost)
     assert not gives("Bikes can be hired at the harbour.", Kind.MONEY, cost)
+    assert not gives("It has many features, including a timer.", Kind.MONEY, cost)
     assert not gives("Visitor vouchers would be sold in books of ten.", Kind.MONEY, cost)
     # Metres and kelvin are no money; pence and billions are.
     assert not gives("A 3000 K lamp mounted at 2.2 m.", Kind.MONEY, cost)

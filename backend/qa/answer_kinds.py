@@ -5,8 +5,9 @@ café open?" for a time of day. An answer that gives nothing of the kind ("The A
 15-bar pump.") names what was asked about without saying what was asked: the evidence for it
 is weaker, however many of the question's words it shares (`answering` lowers it).
 
-Only the plain cases are read: "When …?" may be answered by "after the war", and "What …?" by
-anything, so they ask for no kind.
+Only the plain cases are read: "When …?" may be answered by "after the war", and "What is …?"
+by anything, so they ask for no kind unless they name it ("What is the unit price …?", "What
+year …?", "What time …?").
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ _CURRENCY = re.compile(
     r"\b(?:pounds?|pence|dollars?|cents?|euros?|yen|francs?|rupees?|marks?|shillings?|"
     r"guineas?|crowns?|kronor|krona|lire|lira|pesos?)\b|"
     r"\b\d+(?:[.,]\d+)?(?:p|bn)\b|\b\d+(?:[.,]\d+)? bn\b|"
-    r"\b(?:free|no charge|no cost|nothing|complimentary|included|includes|including)\b|"
+    r"\b(?:free|no charge|no cost|nothing|complimentary|included)\b|"
     # a share of an amount: "it covers 90% of the claim", "half the fare"
     r"%|\b(?:percent|per cent|half|quarter|third)\b"
 )
