@@ -34,87 +34,80 @@ Cells = Sequence[tuple[float, str]]  # a line's pieces: where each starts, and i
 
 def table_rows(lines: Sequence[Cells]) -> dict[int, str | None]:
     """For each line of a table among `lines`, its row as a sentence (None for a header line,
-    read into its rows); lines outside tables are not in the result. The header is the first
-    line of the run when none of its cells holds a figure, or the line just above the run when
-    its cells stand within the run's columns (a header's labels centred over their columns)."""
+    or a line a row's last cell goes on onto, read into its row); lines outside tables are not
+    in the result. A table's cells are short, or its last column's cells are values after
+    short labels (a fact box: "Instructor" beside "Dr. Marisol Echeverría-Hunt"). The header
+    is the first line of the run when `tables.header_and_rows` says so, or the line just
+    above the run when its cells stand within the run's columns (a header's labels centred
+    over their columns)."""
     out: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
-        end = _run_end(lines, at)
-        rows = [[text for _, text in sorted(lines[k])] for k in range(at, end)]
-        above = at - 1
-        header_above = (
-            end - at >= 2
-            and above >= 0
-            and above not in out
-            and _in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
-            and not any(_DIGIT.search(text) for _, text in lines[above])
-        )
-        if end - at + header_above >= MIN_ROWS and _short(rows):
-            if header_above:
-                header: list[str] | None = [text for _, text in sorted(lines[above])]
-            else:
-                header, rows = header_and_rows(rows)
-            if header is not None:
-                out[end - len(rows) - 1] = None
-            first = end - len(rows)
-            for k, row in enumerate(rows):
-                out[first + k] = table_row(row, header)
-            at = end
-        elif (pairs := _pairs(lines, at)) is not None:
-            out.update(pairs)
-            at = max(pairs) + 1
+        # A run whose rows go on onto lines of their own, else the run up to the first such
+        # line (a value wrapped under a label too long for a fact box ends a table above it).
+        for end in dict.fromkeys((_run_end(lines, at), _run_end(lines, at, going_on=False))):
+            read = _table(lines, at, end, at - 1 not in out)
+            if read is not None:
+                out.update(read)
+                at = end
+                break
         else:
             at += 1
     return out
 
 
-# A fact box's labels: a few short words each ("Office hours", "Teaching assistant").
-MAX_LABEL_CHARS = 30
-MAX_LABEL_WORDS = 4
+def _table(
+    lines: Sequence[Cells], at: int, end: int, free_above: bool
+) -> dict[int, str | None] | None:
+    """The run `lines[at:end]` read as a table (`table_rows`), or None when it is none."""
+    starts, rows = _rows(lines, at, end)
+    above = at - 1
+    header_above = (
+        len(rows) >= 2
+        and above >= 0
+        and free_above
+        and _in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
+        and not any(_DIGIT.search(text) for _, text in lines[above])
+    )
+    if len(rows) + header_above < MIN_ROWS or not (_short(rows) or _labelled(rows)):
+        return None
+    read: dict[int, str | None] = dict.fromkeys(range(at, end))
+    if header_above:
+        header: list[str] | None = [text for _, text in sorted(lines[above])]
+        read[above] = None
+    else:
+        header, rows = header_and_rows(rows)
+        starts = starts[len(starts) - len(rows) :]
+    for start, row in zip(starts, rows, strict=True):
+        read[start] = table_row(row, header)
+    return read
+
+
+def _rows(lines: Sequence[Cells], start: int, end: int) -> tuple[list[int], list[list[str]]]:
+    """The run's rows and the line each starts on: a line of one piece under the last column
+    goes on with the row above ("Mondays 1:30-3:00 PM …, or by" over "appointment")."""
+    starts: list[int] = []
+    rows: list[list[str]] = []
+    for k in range(start, end):
+        cells = [text for _, text in sorted(lines[k])]
+        if rows and len(cells) == 1 and len(rows[-1]) > 1:
+            rows[-1][-1] = f"{rows[-1][-1]} {cells[0]}"
+        else:
+            starts.append(k)
+            rows.append(cells)
+    return starts, rows
+
+
 _LETTERS = re.compile(r"[^\W\d_]{2}")
 
 
-def _pairs(lines: Sequence[Cells], start: int) -> dict[int, str | None] | None:
-    """A fact box: MIN_ROWS lines or more of a short label and its value ("Instructor" and
-    "Dr. Marisol Echeverría-Hunt"), the labels at one place and the values at another, a
-    value going on onto a line of its own under it; each read as "Instructor: Dr. Marisol
-    Echeverría-Hunt." (the lines a value goes on onto read into it, None). Two columns of
-    prose printed line by line are not one: their left halves are not labels."""
-    first = sorted(lines[start])
-    if len(first) != 2:
-        return None
-    (label_x, _), (value_x, _) = first
-    rows: list[list[str]] = []
-    ends: list[int] = []
-    at = start
-    while at < len(lines):
-        cells = sorted(lines[at])
-        places = zip(cells, (label_x, value_x), strict=False)
-        placed = all(abs(x - place) <= COLUMN_SLACK for (x, _), place in places)
-        if len(cells) == 2 and placed and _label(cells[0][1]):
-            rows.append([cells[0][1], cells[1][1]])
-        elif rows and len(cells) == 1 and abs(cells[0][0] - value_x) <= COLUMN_SLACK:
-            rows[-1][1] = f"{rows[-1][1]} {cells[0][1]}"
-        else:
-            break
-        ends.append(len(rows) - 1)
-        at += 1
-    if len(rows) < MIN_ROWS:
-        return None
-    read = [table_row(row, None) for row in rows]
-    return {
-        start + k: (read[row] if k == 0 or ends[k - 1] != row else None)
-        for k, row in enumerate(ends)
-    }
-
-
-def _label(text: str) -> bool:
-    return (
-        len(text) <= MAX_LABEL_CHARS
-        and len(text.split()) <= MAX_LABEL_WORDS
-        and _LETTERS.search(text) is not None
-        and not text.endswith((".", ",", ";"))
+def _labelled(rows: list[list[str]]) -> bool:
+    """Every cell but the last column's a label, as short as a table's cells (`_short`), of
+    words (a list's numbers are no labels: "1." beside an item) that end no sentence; the last
+    column's cells are their values, of any length."""
+    labels = [cell for row in rows for cell in row[:-1]]
+    return _short([labels]) and all(
+        _LETTERS.search(cell) and not cell.endswith((".", ",", ";")) for cell in labels
     )
 
 
@@ -124,16 +117,23 @@ def _short(rows: list[list[str]]) -> bool:
     return words <= MAX_MEAN_CELL_WORDS and all(len(cell) <= MAX_CELL_CHARS for cell in cells)
 
 
-def _run_end(lines: Sequence[Cells], start: int) -> int:
+def _run_end(lines: Sequence[Cells], start: int, *, going_on: bool = True) -> int:
     """Where the run of lines in the columns `lines[start]` opens ends (exclusive)."""
     first = sorted(lines[start])
     if len(first) < 2:
         return start
     opens = [x for x, _ in first]
     end = start + 1
-    while end < len(lines) and _in_columns(sorted(lines[end]), opens):
+    while end < len(lines) and (
+        _in_columns(sorted(lines[end]), opens) or (going_on and _goes_on(lines[end], opens[-1]))
+    ):
         end += 1
     return end
+
+
+def _goes_on(cells: Cells, last: float) -> bool:
+    """A line of one piece standing under the last column: the row above's last cell goes on."""
+    return len(cells) == 1 and abs(cells[0][0] - last) <= COLUMN_SLACK
 
 
 def _in_columns(cells: Cells, opens: list[float]) -> bool:

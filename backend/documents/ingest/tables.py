@@ -16,16 +16,30 @@ from backend.documents.ingest.html_landmarks import BLOCK_TAGS
 CELL_TAGS = frozenset({"td", "th"})
 _BOLD_TAGS = frozenset({"b", "strong"})
 _DIGIT = re.compile(r"\d")
+# A header's cells name columns in a few words; values longer on average are not under one.
+_HEADER_WORDS = 4
 
 
 def header_and_rows(rows: Sequence[list[str]]) -> tuple[list[str] | None, list[list[str]]]:
     """A table's header and its other rows, as text without markup says it: the first row is
     the header when none of its cells holds a figure ("Drink  Small  Large" over "Espresso
     2.10  2.60"), or when its cells are words (figures and all: "7-bit address (hex)") and
-    below one of them stand figures only, two or more ("0x48", "0x49")."""
-    if rows and (not any(_DIGIT.search(cell) for cell in rows[0]) or _labels(rows)):
+    below one of them stand figures only, two or more ("0x48", "0x49"); never over a box of
+    labels and their values."""
+    if rows and not _values_of_labels(rows) and (
+        not any(_DIGIT.search(cell) for cell in rows[0]) or _labels(rows)
+    ):
         return list(rows[0]), [list(row) for row in rows[1:]]
     return None, [list(row) for row in rows]
+
+
+def _values_of_labels(rows: Sequence[list[str]]) -> bool:
+    """Two columns, the first of words, the second of values running long: a box of labels
+    and their values ("Instructor" beside "Dr. Marisol Echeverría-Hunt"), headed by none of
+    its rows (a numbered list of parts under "No." and "Part" is headed)."""
+    if any(len(row) != 2 or not _wordy(row[0]) for row in rows):
+        return False
+    return sum(len(row[1].split()) for row in rows) > _HEADER_WORDS * len(rows)
 
 
 def _labels(rows: Sequence[list[str]]) -> bool:
