@@ -69,9 +69,14 @@ def ask(runtime, text: str, question: str) -> answering.Answer:
     )  # fmt: skip
 
 
+def page_text(data: bytes, filename: str) -> str:
+    """The file's first page as extraction gives it."""
+    return extract(data, filename).pages[0].text
+
+
 def paragraphs(data: bytes, filename: str) -> list[str]:
     """The paragraphs of the file's first page as extraction gives them."""
-    return extract(data, filename).pages[0].text.split("\n\n")
+    return page_text(data, filename).split("\n\n")
 
 
 def headings_above(text: str, sentence: str) -> list[str]:
@@ -84,7 +89,7 @@ def test_marked_headings_nest_and_every_chunk_opens_with_the_path_above_it(count
     """Markdown's and HTML's headings are certain, figures and question marks and all, and
     nest by level: "Attach receipts" was under "Fixed" of 3.2.0 (the version line, holding
     figures, was no heading) and its chunk opened with "Fixed"."""
-    text = extract(RELEASE_NOTES, "notes.md").pages[0].text
+    text = page_text(RELEASE_NOTES, "notes.md")
     assert {text[a:b] for a, b in headings.heading_spans(text)} == {
         "# Ledgerly release notes",
         "## 3.2.0 (2026-10-02)",
@@ -116,9 +121,9 @@ def test_marked_headings_nest_and_every_chunk_opens_with_the_path_above_it(count
 
     # A heading's words may come after a line break or inside a block of their own.
     page = b"<h1>\n  Shop guide\n</h1><h2><p>Returns</p></h2><p>Send it back.</p>"
-    assert extract(page, "shop.html").pages[0].text == "# Shop guide\n\n## Returns\n\nSend it back."
+    assert page_text(page, "shop.html") == "# Shop guide\n\n## Returns\n\nSend it back."
 
-    faq = extract(FAQ, "faq.html").pages[0].text
+    faq = page_text(FAQ, "faq.html")
     assert faq.startswith("# CityCycle help\n\n# Frequently asked questions\n\n")
     assert "Home" not in faq  # the site's menu stays out
     assert headings_above(faq, "End your ride") == [
@@ -131,18 +136,18 @@ def test_a_plain_texts_title_heads_each_of_its_sections():
     """A plain text's opening title is marked, so "Wild animals are dark brown" under
     "Appearance" is about the axolotl too; a heading line above its text is a paragraph of its
     own, as with a blank line after it."""
-    text = extract(AXOLOTL, "axolotl.txt").pages[0].text
+    text = page_text(AXOLOTL, "axolotl.txt")
     assert text.startswith("# The axolotl\n\nThe axolotl (Ambystoma mexicanum)")
     assert "\n\nAppearance\n\nAn adult axolotl" in text
     assert headings_above(text, "Wild animals") == ["# The axolotl", "Appearance"]
     assert headings_above(text, "In the wild") == ["# The axolotl", "Diet"]
     # A title line above labelled lines is one too.
     minutes = b"Garden committee minutes\nDate: 14 March 2026\nPresent: Anna, Tom\n\nAll agreed."
-    assert extract(minutes, "minutes.txt").pages[0].text.startswith(
+    assert page_text(minutes, "minutes.txt").startswith(
         "# Garden committee minutes\n\nDate: 14 March 2026\nPresent: Anna, Tom"
     )
     # Text that opens with a sentence has no title.
-    assert extract(b"Axolotls are salamanders.\n\nDiet\n\nWorms.", "a.txt").pages[0].text[0] == "A"
+    assert page_text(b"Axolotls are salamanders.\n\nDiet\n\nWorms.", "a.txt")[0] == "A"
 
 
 def test_labelled_and_short_lines_are_not_wrapped_prose():
@@ -177,7 +182,7 @@ def test_an_faq_answers_with_the_opening_of_the_section_that_asks_the_question(r
     """The FAQ's own question matches best: its answer is the paragraph under it, from the
     start ("Open the CityCycle app ..."); it was a table row that mentioned unlocking, or the
     half of a heading that does not end with a question mark ("I have a flat tyre.")."""
-    text = extract(FAQ, "faq.html").pages[0].text
+    text = page_text(FAQ, "faq.html")
 
     unlock = ask(runtime, text, "How do I unlock a bike?")
     assert unlock.text.startswith("Open the CityCycle app, tap Scan"), unlock.text
@@ -196,7 +201,7 @@ def test_an_faq_answers_with_the_opening_of_the_section_that_asks_the_question(r
 def test_a_question_about_a_listed_section_gets_its_whole_list(runtime):
     """ "What was added in 3.2.0?" asks for the list under "### Added" of 3.2.0: its three
     items, not the two that scored first; a question one item answers gets that item."""
-    text = extract(RELEASE_NOTES, "notes.md").pages[0].text
+    text = page_text(RELEASE_NOTES, "notes.md")
 
     added = ask(runtime, text, "What was added in version 3.2.0?")
     assert added.text == (
@@ -267,19 +272,19 @@ def test_who_a_term_stands_for_is_the_sentence_that_defines_it(runtime):
 def test_a_heading_that_holds_what_is_asked_answers(runtime):
     """Headings name what their section is about and never answer, unless one holds a figure
     the question does not: the release date in "## 3.1.0 (2026-06-15)"."""
-    text = extract(RELEASE_NOTES, "notes.md").pages[0].text
+    text = page_text(RELEASE_NOTES, "notes.md")
 
     released = ask(runtime, text, "When was 3.1.0 released?")
     assert released.text == "3.1.0 (2026-06-15)", released.text
     start, end = released.sources[0]["highlight"]
     assert text[start:end] == "3.1.0 (2026-06-15)"
     # A section's years are in its heading only.
-    tesla = extract(
+    tesla = page_text(
         b"<h1>Nikola Tesla</h1><h2>Paris (1882-1884)</h2><p>He moved to Paris to work for the "
         b"Continental Edison Company.</p><h2>New York (1884-1943)</h2><p>He sailed to New York "
         b"with a letter of recommendation to Thomas Edison.</p>",
         "tesla.html",
-    ).pages[0].text
+    )
     years = ask(runtime, tesla, "When did Tesla live in New York?")
     assert "1884-1943" in years.text, years.text
     # A heading of words never answers; nor one that holds no figure the question lacks.
@@ -299,12 +304,12 @@ def test_a_line_that_only_looks_like_a_heading_is_none():
         b"# Tool\n\n## Install\n\nRun these:\n\n```sh\n# the whole stack\nmake run\n```\n\n"
         b"    # indented code\n\nThen sign in.\n"
     )
-    text = extract(markdown, "README.md").pages[0].text
+    text = page_text(markdown, "README.md")
     assert {text[a:b] for a, b in headings.heading_spans(text)} == {"# Tool", "## Install"}
     assert headings_above(text, "Then sign in") == ["# Tool", "## Install"]
     assert "\\# the whole stack" in text and "\\# indented code" in text
     page = b"<h1>Shop</h1><p># of items: 5</p><pre># install\nmake</pre><h2></h2><p>Done.</p>"
-    html = extract(page, "shop.html").pages[0].text
+    html = page_text(page, "shop.html")
     assert html.split("\n\n") == ["# Shop", "\\# of items: 5", "\\# install", "make", "Done."]
     assert passage_html("\\# install\nmake") == "# install\nmake"
 
@@ -325,10 +330,10 @@ def test_an_faq_written_without_markup_answers_as_one_with_headings(runtime):
     """A question alone on its line above its answer titles the answer as a heading would, in
     plain text (a line break after it) as in Markdown (a bold line): the FAQ's answer opens
     with the app, not with a sentence that names the bike."""
-    helmet = extract(PLAIN_FAQ, "faq.md").pages[0].text
+    helmet = page_text(PLAIN_FAQ, "faq.md")
     assert headings_above(helmet, "Riders under 16")[-1] == "Do I need a helmet?"
     for name in ("faq.txt", "faq.md"):
-        text = extract(PLAIN_FAQ, name).pages[0].text
+        text = page_text(PLAIN_FAQ, name)
         assert headings_above(text, "Open the CityCycle app")[-1] == "How do I unlock a bike?"
         unlock = ask(runtime, text, "How do I unlock a bike?")
         assert unlock.text.startswith("Open the CityCycle app, tap Scan"), (name, unlock.text)
@@ -350,7 +355,7 @@ PRICES = b"""<html><body><h1>CityCycle</h1>
 def test_a_question_about_a_tabled_section_gets_its_rows(runtime):
     """ "What are the prices?" asks for the table under "Plans and prices": its rows, not the
     one that scored first; a question one row answers gets that row."""
-    text = extract(PRICES, "prices.html").pages[0].text
+    text = page_text(PRICES, "prices.html")
 
     prices = ask(runtime, text, "What are the prices?")
     assert prices.text == (
@@ -379,7 +384,7 @@ def test_a_page_that_names_its_main_content_is_read_from_there():
     """A news page's banner, "Most read" sidebar and footer were read as the article's text
     ("Who is the mayor of Marlow?" got "The Marlow Gazette"), and its title twice: the
     <title>, then the <h1> that repeats it."""
-    text = extract(NEWS, "news.html").pages[0].text
+    text = page_text(NEWS, "news.html")
     assert text.split("\n\n") == [
         "# Council approves new Riverside footbridge",
         "By Priya Raman, 14 October 2026",
@@ -395,7 +400,7 @@ def test_a_page_that_names_its_main_content_is_read_from_there():
     assert paragraphs(listing, "blog.html") == ["# Blog", "One.", "Two."]
     # An empty <main> leaves the rest of the page to read.
     empty = b"<main></main><p>Everything is outside.</p>"
-    assert extract(empty, "odd.html").pages[0].text == "Everything is outside."
+    assert page_text(empty, "odd.html") == "Everything is outside."
 
 
 README = b"""# tidepool
@@ -423,7 +428,7 @@ def test_a_command_is_never_a_heading(runtime):
     """Lines of code between a sentence and a heading had the shape of headings, so the
     command was never an answer: "How do I install tidepool?" got "tidepool needs Python
     3.10 or newer." alone. A line opening in lower case titles nothing."""
-    text = extract(README, "README.md").pages[0].text
+    text = page_text(README, "README.md")
     assert {text[a:b] for a, b in headings.heading_spans(text)} == {
         "# tidepool",
         "## Installation",
@@ -456,7 +461,7 @@ def test_a_mails_subject_heads_its_message(runtime):
     """A saved mail thread opened with "From: ...", which titled every section of it, and its
     "Subject:" line was the answer to "When is the office move?". The subject heads its
     message; the other fields stay, as lines of their own."""
-    text = extract(MAIL, "thread.txt").pages[0].text
+    text = page_text(MAIL, "thread.txt")
     assert text.startswith(
         "# Office move to the fourth floor\n\nFrom: Laura Chen <laura.chen@example.com>\n"
         "To: Facilities Team <facilities@example.com>\nDate: Mon, 9 Nov 2026 09:14\n\nHi all,"
@@ -470,15 +475,15 @@ def test_a_mails_subject_heads_its_message(runtime):
     ), move.text
     # Labelled lines without a sender are a record's fields, neither a title nor a heading.
     fields = b"Name: Ada Lovelace\nSubject: Mathematics\n\nAda joined in 1843."
-    assert extract(fields, "card.txt").pages[0].text.startswith("Name: Ada Lovelace\nSubject:")
+    assert page_text(fields, "card.txt").startswith("Name: Ada Lovelace\nSubject:")
     minutes = b"Committee meeting minutes\nDate: 14 March 2026\n\nThe meeting opened at six."
-    assert extract(minutes, "minutes.txt").pages[0].text.startswith("# Committee meeting minutes")
+    assert page_text(minutes, "minutes.txt").startswith("# Committee meeting minutes")
 
 
 def test_a_row_with_an_abbreviation_is_one_sentence():
     """ "Phone: ext. 300" ended a sentence at "ext.", so the row lost its number."""
     page = b"<table><tr><th>Topic</th><th>Phone</th></tr><tr><td>IT support</td><td>ext. 300</td>"
-    text = extract(page, "contacts.html").pages[0].text
+    text = page_text(page, "contacts.html")
     assert [s.text for s in split_sentences(text)] == ["Topic: IT support; Phone: ext. 300."]
 
 
@@ -504,7 +509,7 @@ This research was funded by the Calder Education Trust.
 def test_a_question_naming_a_section_gets_its_opening(runtime):
     """ "What are the limitations of the study?" asks for what "Limitations" says, not for
     its best sentence alone; a question about one fact of a section still gets that fact."""
-    text = extract(STUDY, "study.txt").pages[0].text
+    text = page_text(STUDY, "study.txt")
     limits = ask(runtime, text, "What are the limitations of the study?")
     assert limits.text == (
         "The districts chose to adopt the four-day week themselves, so they may differ from "
@@ -515,16 +520,16 @@ def test_a_question_naming_a_section_gets_its_opening(runtime):
     assert turnover.text == "Teacher turnover fell from 17 percent to 12 percent.", turnover.text
     # A heading naming the situation asked about: its answer opens the section ("Call us"),
     # not its second sentence alone.
-    card = extract(
+    card = page_text(
         b"<main><h1>Card help</h1><h2>Lost or stolen card</h2><p>Call us on 0800 123 456, day "
         b"or night. We will cancel the card and send a new one within 5 working days.</p>"
         b"<h2>Daily limits</h2><p>You can withdraw up to 500 euros a day.</p></main>",
         "help.html",
-    ).pages[0].text
+    )
     stolen = ask(runtime, card, "What should I do if my card is stolen?")
     assert stolen.text.startswith("Call us on 0800 123 456, day or night."), stolen.text
     # A first paragraph of one sentence goes on with the next: the command it announces.
-    install = ask(runtime, extract(README, "README.md").pages[0].text, "How do I install tidepool?")
+    install = ask(runtime, page_text(README, "README.md"), "How do I install tidepool?")
     assert install.text == "tidepool needs Python 3.10 or newer. pip install tidepool", install.text
 
 
@@ -546,7 +551,7 @@ def test_a_saved_encyclopedia_page_reads_as_its_article():
     """A saved encyclopedia page: its title carries the site's name beside the article's
     heading, and its infobox opens with a row naming the subject that named every field
     ("Lake Orvel: Location; Haldor Province, Norland.")."""
-    text = extract(SAVED_ARTICLE, "lake.html").pages[0].text
+    text = page_text(SAVED_ARTICLE, "lake.html")
     assert text.split("\n\n") == [
         "# Lake Orvel",
         "Lake Orvel",
@@ -586,7 +591,7 @@ def test_underlined_titles_of_plain_text_are_headings(runtime):
     """Plain text underlines its titles ("Borrowing" over "---------"): the rule was read as
     words of the title ("Borrowing ---------"), the title as a paragraph of its own. A rule under
     no title parts paragraphs. "Sunday: closed", two words, is a labelled line that answers."""
-    text = extract(LIBRARY, "library.txt").pages[0].text
+    text = page_text(LIBRARY, "library.txt")
     assert text.split("\n\n") == [
         "# FERNLEAF COMMUNITY LIBRARY",
         "## Opening hours",
@@ -599,7 +604,7 @@ def test_underlined_titles_of_plain_text_are_headings(runtime):
     sunday = ask(runtime, text, "Is the library open on Sunday?")
     assert sunday.text == "Sunday: closed", sunday.text
     # Lines ended as Windows ends them are the same lines.
-    assert extract(LIBRARY.replace(b"\n", b"\r\n"), "library.txt").pages[0].text == text
+    assert page_text(LIBRARY.replace(b"\n", b"\r\n"), "library.txt") == text
     # A title between two rules is a kind of its own, ranked by where it first appears.
     ruled = b"=====\nGuide\n=====\n\nIntro text here.\n\nPart one\n========\n\nMore text here."
     assert paragraphs(ruled, "g.txt") == [
@@ -620,7 +625,7 @@ def test_columns_aligned_with_spaces_are_a_tables_rows(runtime):
         b"Cappuccino       2.90     3.40\n\n"
         b"Oat milk is 40 cents extra.\n"
     )
-    text = extract(prices, "prices.txt").pages[0].text
+    text = page_text(prices, "prices.txt")
     assert text.split("\n\n") == [
         "# Harbour Cafe price list",
         "Drink: Espresso; Small: 2.10; Large: 2.60.",
@@ -637,7 +642,7 @@ def test_columns_aligned_with_spaces_are_a_tables_rows(runtime):
     ]
     # Sentences spaced twice after their stops are prose, not columns.
     prose = b"It rained.  We stayed in.\nThe roof leaked.  Nobody slept.\n"
-    assert extract(prose, "diary.txt").pages[0].text == (
+    assert page_text(prose, "diary.txt") == (
         "It rained. We stayed in. The roof leaked. Nobody slept."
     )
 
@@ -674,7 +679,7 @@ def test_columns_with_wrapped_cells_and_a_ruled_header_are_a_tables_rows(runtime
         "Service interval (months): Hybrid battery cooling intake filter (Hybrid); "
         "12k mi (12): -; 24k mi (24): C.",
     ]
-    text = extract(manual, "manual.txt").pages[0].text
+    text = page_text(manual, "manual.txt")
     tank = ask(runtime, text, "How big is the fuel tank on the hybrid?")
     assert tank.text == "Item: Fuel tank; Arden 1.5: 50 L; Arden 1.5 Hybrid: 43 L.", tank.text
     diary = (
@@ -724,7 +729,7 @@ def test_a_tables_header_cells_name_the_cells_after_them_in_their_row(runtime):
         "Cooling Time: 30 mins; Total Time: 1 hr 45 mins.",
         "Author: Ffion Pryce.",
     ]
-    text = extract(card, "loaf.html").pages[0].text
+    text = page_text(card, "loaf.html")
     total = ask(runtime, text, "What is the total time for the loaf?")
     assert "Total Time: 1 hr 45 mins" in total.text, total.text
     # Under a header row, a row's first header cell is its name, as before.
@@ -752,7 +757,7 @@ def test_a_fact_box_of_bold_labels_reads_as_labelled_lines(runtime):
         "Salary: \u00a368,000 per year",
         "You will build pipelines for our depots.",
     ]
-    text = extract(page, "job.html").pages[0].text
+    text = page_text(page, "job.html")
     office = ask(runtime, text, "How many days a week would I need to be in the office?")
     assert "2 days per week" in office.text, office.text
 
@@ -784,7 +789,7 @@ def test_a_mails_quoted_replies_read_as_the_text_they_quote(runtime):
         "and aim to arrive around 1pm in time for the retro.",
         "Mill looks amazing, +1 from me.",
     ]
-    text = extract(thread, "thread.txt").pages[0].text
+    text = page_text(thread, "thread.txt")
     arrives = ask(runtime, text, "What time is Priya expected to arrive?")
     assert "arrive around 1pm" in arrives.text, arrives.text
     # A subject's "Q2" is part of a name, not a figure the heading tells (a heading that
@@ -906,7 +911,7 @@ def test_a_nested_lists_items_belong_to_the_item_above_them(runtime):
     """A list inside a list's item was read flat: "2 TB of storage" did not say which plan it
     is, and an answer joined items of two plans ("Support by email ... Premium plan, 12
     euros")."""
-    text = extract(PLANS, "plans.md").pages[0].text
+    text = page_text(PLANS, "plans.md")
     assert text.split("\n\n")[2:5] == [
         "\u2022 Basic plan, 4 euros a month",
         "\u25e6 100 GB of storage",

@@ -96,10 +96,12 @@ _TIME = re.compile(
 )
 
 
-def none_of(kind: str) -> str:
-    """What a refusal says the passages lack: "an amount of money" -> "no amount of money"."""
+def lacking(kind: str) -> str:
+    """What a refusal tells the asker the passages lack, for the kind `Answer.ungiven` names:
+    "an amount of money" -> "The passages closest to your question give no amount of money."."""
     article, _, rest = kind.partition(" ")
-    return f"no {rest}" if article in ("a", "an") and rest else f"no {kind}"
+    named = rest if article in ("a", "an") and rest else kind
+    return f"The passages closest to your question give no {named}."
 
 
 def asked_kind(question: str) -> Kind | None:

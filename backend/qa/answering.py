@@ -187,10 +187,12 @@ def extractive_answer(
         )
         or answer_sentences(candidates, scores, order, lent=from_heading)
     )
+    chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
+    text = answer_text(chosen)
     # An answer that gives nothing of what the question asks for (no amount of money for "How
     # much does it cost?") names what was asked about without answering: weaker evidence.
     kind = asked_kind(question)
-    ungiven = kind.value if kind and not gives(answer_text(chosen), kind, question) else None
+    ungiven = kind.value if kind and not gives(text, kind, question) else None
     best -= UNGIVEN_KIND_PENALTY * bool(ungiven)
     if best < min_score:
         closest = [_source(passages[i], []) for i in ranking[:top_k]]
@@ -198,10 +200,9 @@ def extractive_answer(
             text=NOT_FOUND, found=False, score=best, closest=closest,
             missing_names=unmentioned, ungiven=ungiven,
         )  # fmt: skip
-    chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     sources = [_source(passages[i], [c for c in chosen if c.passage == i]) for i in ranking]
     return Answer(
-        text=answer_text(chosen),
+        text=text,
         found=True,
         sources=sources[:top_k],
         score=best,

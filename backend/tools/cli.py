@@ -24,7 +24,7 @@ from backend.errors import ServiceError
 from backend.ledger import task_records
 from backend.ledger.task_view import task_dict
 from backend.qa import questions
-from backend.qa.answer_kinds import none_of
+from backend.qa.answer_kinds import lacking
 from backend.runtime import Runtime, build_runtime
 from backend.tools import cli_accounts, cli_quality, cli_vectors
 
@@ -178,7 +178,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if out["missing_names"]:
         print(f"  No passage searched mentions: {', '.join(out['missing_names'])}")
     if out["ungiven"] and not out["found"]:
-        print(f"  The closest passages give {none_of(out['ungiven'])}.")
+        print(f"  {lacking(out['ungiven'])}")
     for i, src in enumerate(out["sources"], 1):
         print(f"  [{i}] {_passage(src)}")
     if out["closest"]:

@@ -9,6 +9,8 @@ from collections import Counter
 from html.parser import HTMLParser
 
 VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+# Elements that set their text in a bold face.
+BOLD_TAGS = frozenset({"b", "strong"})
 # Elements that stand as blocks of their own: a paragraph break before and after.
 BLOCK_TAGS = frozenset(
     """address article aside blockquote caption dd details dialog div dl dt fieldset figcaption

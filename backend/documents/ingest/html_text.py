@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from backend.documents.ingest.headings import escape_marks
+from backend.documents.ingest.headings import CLOSING_PUNCTUATION, closes, escape_marks
 from backend.documents.ingest.html_landmarks import (
     BLOCK_TAGS,
+    BOLD_TAGS,
     VOID_TAGS,
     main_content,
     without_repeated_title,
@@ -100,7 +101,7 @@ class _VisibleText(HTMLParser):
             self._boundary(tag)
             self._pre_depth += tag == "pre"
             self._list_tag(tag, attrs)
-            if tag in _BOLD_TAGS and self._bold_at is None:
+            if tag in BOLD_TAGS and self._bold_at is None:
                 self._bold_at = len(self.parts)
             if tag in _HEADING_LEVELS:
                 # Marked where its first words come (a heading may wrap them in a block).
@@ -170,7 +171,7 @@ class _VisibleText(HTMLParser):
                 self._table.end(tag)
             return
         self._boundary(tag)
-        if tag in _BOLD_TAGS and self._bold_at is not None:
+        if tag in BOLD_TAGS and self._bold_at is not None:
             self._bold_read, self._bold_at = (self._bold_at, len(self.parts)), None
             return
         if tag in _HEADING_LEVELS:
@@ -195,7 +196,9 @@ class _VisibleText(HTMLParser):
             return
         start, end = read
         label = "".join(self.parts[start:end]).strip()
-        if not label or len(label) > _LABEL_CHARS or label[-1] in _STOPS or end != len(self.parts):
+        if end != len(self.parts) or not label or len(label) > _LABEL_CHARS:
+            return
+        if closes(label, _STOPS):
             return
         # The text before the label, back to its last character (not the whole page: a page
         # of many labels would read its text again for each).
@@ -239,9 +242,8 @@ class _VisibleText(HTMLParser):
             self.parts.append("\n\n" if self._layouts_open else "\t")
 
 
-_BOLD_TAGS = frozenset({"b", "strong"})
 _LABEL_CHARS = 40
-_STOPS = ".,;:!?"
+_STOPS = f"{CLOSING_PUNCTUATION},"  # a label ends with none: "Location", not "Note:"
 
 
 def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.pdf_lines import Line
 from backend.documents.ingest.tables import header_and_rows, table_row
 
@@ -107,7 +108,7 @@ def _labelled(rows: list[list[str]]) -> bool:
     column's cells are their values, of any length."""
     labels = [cell for row in rows for cell in row[:-1]]
     return _short([labels]) and all(
-        _LETTERS.search(cell) and not cell.endswith((".", ",", ";")) for cell in labels
+        _LETTERS.search(cell) and not closes(cell, SENTENCE_END + ",;") for cell in labels
     )
 
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from itertools import zip_longest
 
-from backend.documents.ingest.html_landmarks import BLOCK_TAGS
+from backend.documents.ingest.html_landmarks import BLOCK_TAGS, BOLD_TAGS
 
 CELL_TAGS = frozenset({"td", "th"})
-_BOLD_TAGS = frozenset({"b", "strong"})
 _DIGIT = re.compile(r"\d")
 # A header's cells name columns in a few words; values longer on average are not under one.
 _HEADER_WORDS = 4
@@ -104,7 +103,7 @@ class HtmlTable:
             self.cell, self.heads, self.plain = [], tag == "th" or self.in_head, False
         elif tag == "thead":
             self.in_head = True
-        elif tag in _BOLD_TAGS:
+        elif tag in BOLD_TAGS:
             self.bold += 1
         elif tag in BLOCK_TAGS or tag == "br":
             self.text(" ")
@@ -114,7 +113,7 @@ class HtmlTable:
             self.close_cell()
         elif tag == "thead":
             self.in_head = False
-        elif tag in _BOLD_TAGS:
+        elif tag in BOLD_TAGS:
             self.bold = max(0, self.bold - 1)
         elif tag in BLOCK_TAGS:
             self.text(" ")

@@ -9,7 +9,7 @@ import streamlit as st
 from backend.documents import library
 from backend.models import Document, utcnow
 from backend.qa import conversation, questions
-from backend.qa.answer_kinds import none_of
+from backend.qa.answer_kinds import lacking
 from backend.qa.conversation import Exchange
 from dashboard import common, navigation, status
 
@@ -71,9 +71,7 @@ def answer(item: Exchange) -> None:
                     f"{quoted(item.missing_names)}."
                 )
             if item.ungiven:
-                st.caption(
-                    f"The passages closest to your question give {none_of(item.ungiven)}."
-                )
+                st.caption(lacking(item.ungiven))
             if item.closest:
                 with st.expander(
                     f"The {len(item.closest)} closest passages (none of them answers it)",
