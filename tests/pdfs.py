@@ -353,6 +353,43 @@ def fact_box_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+STATEMENT_HEADER = ["Date", "Description", "Paid out", "Paid in", "Balance"]
+STATEMENT = [  # a date, a description, then an amount paid out or in, and the balance
+    ("01 Sep", "BALANCE BROUGHT FORWARD", "", "", "1,284.36"),
+    ("02 Sep", "DD THAMES WATER UTILITIES", "38.50", "", "1,245.86"),
+    ("03 Sep", "SO MRS J OKONKWO RENT SHARE", "", "450.00", "1,695.86"),
+    ("12 Sep", "SO GREYSTONE LETTINGS RENT", "1,950.00", "", "254.14 OD"),
+    ("27 Sep", "BANK GIRO CREDIT KESTREL ANALYTICS SALARY", "", "2,614.83", "2,360.69"),
+]
+
+
+def statement_pdf() -> bytes:
+    """A bank statement's box of labels and values (the account holder's name beside "Account
+    name" first), then its transactions (STATEMENT) under a header (STATEMENT_HEADER): each row
+    leaves one amount's column empty, and the amounts are set flush right, so they start where
+    their width puts them."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    for label, value in [
+        ("Account name", "MR MARCUS J BELL"), ("Sort code", "40-17-62"),
+        ("Account number", "51837264"), ("Statement date", "1 October 2024"),
+    ]:
+        pdf.cell(40, 6, label)
+        pdf.cell(80, 6, value)
+        pdf.ln()
+    pdf.ln(4)
+    widths = [20, 85, 25, 25, 30]
+    for k, label in enumerate(STATEMENT_HEADER):
+        pdf.cell(widths[k], 7, label, align="R" if k > 1 else "L")
+    pdf.ln()
+    for row in STATEMENT:
+        for k, cell in enumerate(row):
+            pdf.cell(widths[k], 7, cell, align="R" if k > 1 else "L")
+        pdf.ln()
+    return bytes(pdf.output())
+
+
 RAISED_CALL = [
     "Archaeologists found a Bronze Age settlement on the eastern shore, dated to 1200 BC.",
     "The town of Orvik was founded in 1346 as a trading post for timber and fish.",

@@ -982,3 +982,29 @@ def test_a_data_tables_cell_of_two_paragraphs_keeps_it_a_table():
         "Office: Dublin; Address: 12 Quay Street Dublin 2.",
         "Office: Cork; Address: 4 Mill Lane.",
     ]
+
+
+def test_a_statements_rows_read_under_the_columns_their_amounts_stand_in(runtime):
+    """A bank statement's row gives an amount paid out or one paid in, never both, set flush
+    right under its column: the rows with an empty column fell out of the table (read as
+    their pieces run together) and a wider amount was read into the column before its own.
+    And its box of labels and values opens with "Account name" beside the holder's name, which
+    headed the box as if a table's header ("Account name: Sort code; MR M J BELL: 40-17-62")."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.statement_pdf(), "statement.pdf").pages
+    parts = page.text.split("\n\n")
+    assert parts[:2] == ["Account name: MR MARCUS J BELL.", "Sort code: 40-17-62."]
+    assert parts[4:] == [
+        "Date: 01 Sep; Description: BALANCE BROUGHT FORWARD; Balance: 1,284.36.",
+        "Date: 02 Sep; Description: DD THAMES WATER UTILITIES; Paid out: 38.50; "
+        "Balance: 1,245.86.",
+        "Date: 03 Sep; Description: SO MRS J OKONKWO RENT SHARE; Paid in: 450.00; "
+        "Balance: 1,695.86.",
+        "Date: 12 Sep; Description: SO GREYSTONE LETTINGS RENT; Paid out: 1,950.00; "
+        "Balance: 254.14 OD.",
+        "Date: 27 Sep; Description: BANK GIRO CREDIT KESTREL ANALYTICS SALARY; "
+        "Paid in: 2,614.83; Balance: 2,360.69.",
+    ]
+    salary = ask(runtime, page.text, "How much was paid in by Kestrel Analytics?")
+    assert "2,614.83" in salary.text, salary.text

@@ -521,6 +521,12 @@ def test_clean_text_joins_pdf_lines_and_keeps_paragraphs() -> None:
     )
 
 
+def test_a_fraction_after_a_whole_number_keeps_its_value() -> None:
+    # Unicode's compatibility form spells "2½" as "21⁄2": twenty-one halves.
+    cleaned = clean_text("Cook the filling for 2½ hours with ¾ tsp of salt in a ｗｉｄｅ pan.")
+    assert cleaned == "Cook the filling for 2½ hours with ¾ tsp of salt in a wide pan."
+
+
 def test_reference_markers_wrapped_across_lines_are_removed() -> None:
     wrapped = "The claim was disputed.[citation\nneeded] It was settled in\n1911.[12]"
     assert clean_text(wrapped) == "The claim was disputed. It was settled in 1911."

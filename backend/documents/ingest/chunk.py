@@ -37,8 +37,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # words over a column of figures is a header; an HTML row's header cells name the cells after
 # them; a PDF's box of labels and values reads as labelled lines, and a web page's bold labels
 # set flush against their values ("Location: Manchester"); a title with a dash in it once; a
-# mail's quoted replies read without their "> " marks.
-CHUNKING_VERSION = "wrapped-columns"
+# mail's quoted replies read without their "> " marks. "flush-right": a PDF table's rows that
+# leave columns empty read under the header labels their pieces overlap; a box of labels and
+# values is headed by none of its pairs; "2½" stays "2½", not "21⁄2".
+CHUNKING_VERSION = "flush-right"
 
 
 @dataclass(frozen=True)

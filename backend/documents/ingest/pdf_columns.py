@@ -9,7 +9,8 @@ prose printed line by line are not a table), each piece inside the column the fi
 pieces open, are a table: each row is read as a sentence named
 by the header's cells ("Source: Events; Amount (pounds): 170,400; Share: 12%."), the first
 line being the header when none of its cells holds a figure, as in HTML's and Markdown's
-tables (`html_text.table_row`).
+tables (`html_text.table_row`). A header of three labels or more also reads rows that leave
+some of its columns empty, each piece under the label it overlaps (`_headed_table`).
 """
 
 from __future__ import annotations
@@ -28,19 +29,27 @@ MIN_ROWS = 3  # lines, the header's included
 # A table's cells are short: two columns of prose printed line by line across the page are not.
 MAX_CELL_CHARS = 40
 MAX_MEAN_CELL_WORDS = 4.0
+# A header of this many labels or more names the columns of rows that leave some empty; their
+# cells may run longer ("BANK GIRO CREDIT KESTREL ANALYTICS SALARY").
+MIN_HEADED_COLUMNS = 3
+MAX_HEADED_CELL_CHARS = 80
+# A piece's width, guessed: this share of its type size for each of its characters.
+CHAR_WIDTH = 0.5
+DEFAULT_SIZE = 10.0
 _DIGIT = re.compile(r"\d")
 
 Cells = Sequence[tuple[float, str]]  # a line's pieces: where each starts, and its text
 
 
-def table_rows(lines: Sequence[Cells]) -> dict[int, str | None]:
+def table_rows(lines: Sequence[Cells], sizes: Sequence[float] = ()) -> dict[int, str | None]:
     """For each line of a table among `lines`, its row as a sentence (None for a header line,
     or a line a row's last cell goes on onto, read into its row); lines outside tables are not
     in the result. A table's cells are short, or its last column's cells are values after
     short labels (a fact box: "Instructor" beside "Dr. Marisol Echeverría-Hunt"). The header
     is the first line of the run when `tables.header_and_rows` says so, or the line just
     above the run when its cells stand within the run's columns (a header's labels centred
-    over their columns)."""
+    over their columns); `sizes`, each line's type size, place the pieces of rows that leave
+    columns empty (`_headed_table`)."""
     out: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
@@ -53,8 +62,63 @@ def table_rows(lines: Sequence[Cells]) -> dict[int, str | None]:
                 at = end
                 break
         else:
-            at += 1
+            read = _headed_table(lines, at, sizes[at] if at < len(sizes) else DEFAULT_SIZE)
+            out.update(read)
+            at += len(read) or 1
     return out
+
+
+def _headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str | None]:
+    """A header of three labels or more over rows that leave some of its columns empty, their
+    figures set flush right (a bank statement's "Date  Description  Paid out  Paid in  Balance"
+    over "12 Sep  SO GREYSTONE LETTINGS RENT  1,150.00  164.87 OD"): each row's pieces go to
+    the columns whose labels they overlap most, set flush left, right or centred alike (each
+    piece's width guessed from its characters and the type `size`), so a row reads "Date: 12
+    Sep; Description: SO GREYSTONE LETTINGS RENT; Paid out (£): 1,150.00; Balance (£): 164.87
+    OD.". Empty when the lines at `at` are no such table (two rows at least; no two pieces of a
+    row in one column; each row's first piece under the first label)."""
+    header = sorted(lines[at])
+    labels = [text for _, text in header]
+    if len(header) < MIN_HEADED_COLUMNS or not _short([labels]) or any(
+        _DIGIT.search(label) or not _LETTERS.search(label) for label in labels
+    ):
+        return {}
+    spans = [_span(x, text, size) for x, text in header]
+    rows: list[list[str]] = []
+    end = at + 1
+    while end < len(lines) and (row := _placed(sorted(lines[end]), spans, size)) is not None:
+        rows.append(row)
+        end += 1
+    if len(rows) < MIN_ROWS - 1:
+        return {}
+    read: dict[int, str | None] = {at: None}
+    for k, row in enumerate(rows, at + 1):
+        read[k] = table_row(row, labels)
+    return read
+
+
+def _span(x: float, text: str, size: float) -> tuple[float, float]:
+    return x, x + CHAR_WIDTH * size * len(text)
+
+
+def _placed(cells: Cells, spans: list[tuple[float, float]], size: float) -> list[str] | None:
+    """The line's pieces in the header's columns (`_headed_table`), or None: each piece in
+    the column whose label it overlaps most, else whose label's middle is nearest its own."""
+    row = [""] * len(spans)
+    last = -1
+    for x, text in cells:
+        a, b = _span(x, text, size)
+        column = max(
+            range(len(spans)),
+            key=lambda j: (
+                min(b, spans[j][1]) - max(a, spans[j][0]),
+                -abs((a + b) - sum(spans[j])),
+            ),
+        )
+        if column <= last or len(text) > MAX_HEADED_CELL_CHARS or (last < 0 and column != 0):
+            return None
+        row[column], last = text, column
+    return row if len(cells) >= 2 else None
 
 
 def _table(
@@ -164,7 +228,7 @@ def _tabled(lines: list[Line]) -> list[Line]:
     """The page's lines with each table's rows read as sentences (`table_rows`), the header
     read into them."""
     placed = [line for line in lines if line.placed and line.text.strip()]
-    rows = table_rows([line.cells for line in placed])
+    rows = table_rows([line.cells for line in placed], [line.size for line in placed])
     if not rows:
         return lines
     read = {id(placed[k]): text for k, text in rows.items()}

@@ -22,11 +22,12 @@ _HEADER_WORDS = 4
 def header_and_rows(rows: Sequence[list[str]]) -> tuple[list[str] | None, list[list[str]]]:
     """A table's header and its other rows, as text without markup says it: the first row is
     the header when none of its cells holds a figure ("Drink  Small  Large" over "Espresso
-    2.10  2.60"), or when its cells are words (figures and all: "7-bit address (hex)") and
-    below one of them stand figures only, two or more ("0x48", "0x49"); never over a box of
-    labels and their values."""
+    2.10  2.60") and it is not one of a box's pairs of a label and its value, or when its
+    cells are words (figures and all: "7-bit address (hex)") and below one of them stand
+    figures only, two or more ("0x48", "0x49"); never over a box of labels and long values."""
     if rows and not _values_of_labels(rows) and (
-        not any(_DIGIT.search(cell) for cell in rows[0]) or _labels(rows)
+        (not any(_DIGIT.search(cell) for cell in rows[0]) and not _pairs_of_labels(rows))
+        or _labels(rows)
     ):
         return list(rows[0]), [list(row) for row in rows[1:]]
     return None, [list(row) for row in rows]
@@ -39,6 +40,14 @@ def _values_of_labels(rows: Sequence[list[str]]) -> bool:
     if any(len(row) != 2 or not _wordy(row[0]) for row in rows):
         return False
     return sum(len(row[1].split()) for row in rows) > _HEADER_WORDS * len(rows)
+
+
+def _pairs_of_labels(rows: Sequence[list[str]]) -> bool:
+    """Two columns, the first of words down to the last row: a box of labels and values
+    ("Account name" beside "MR M J BELL", "Sort code" beside "40-17-62"), whose first row is
+    a pair like the others unless figures alone stand under its value (`_labels`: "Drink"
+    and "Price" over "Espresso" and "2.10")."""
+    return len(rows) >= 3 and all(len(row) == 2 and _wordy(row[0]) for row in rows)
 
 
 def _labels(rows: Sequence[list[str]]) -> bool:
