@@ -1008,3 +1008,31 @@ def test_a_statements_rows_read_under_the_columns_their_amounts_stand_in(runtime
     ]
     salary = ask(runtime, page.text, "How much was paid in by Kestrel Analytics?")
     assert "2,614.83" in salary.text, salary.text
+
+
+DOSES = """How to give Febrelief
+
+Shake the bottle well before use. Leave at least 6 hours between doses.
+
+Age of child      How much                   How often in 24 hours
+6-11 months       2.5 ml                     3 to 4 times
+1-3 years         5 ml                       3 times
+4-6 years         7.5 ml (5 ml + 2.5 ml)     3 times
+7-9 years         10 ml (5 ml + 5 ml)        3 times
+
+Not suitable for children under 3 months.
+"""
+
+
+def test_a_header_with_a_figure_heads_a_column_of_figures_in_words(runtime):
+    """A leaflet's dosage table is headed "How often in 24 hours": a figure, so its first row
+    was no header unless figures alone stood under one of its labels, and "7.5 ml (5 ml + 2.5
+    ml)" is more letters than figures. Under "Age of child" every cell holds a figure, and the
+    label none: the first row heads the table, and "How much for a 5 year old?" finds its row."""
+    text = page_text(DOSES.encode(), "leaflet.txt")
+    assert (
+        "Age of child: 4-6 years; How much: 7.5 ml (5 ml + 2.5 ml); How often in 24 hours: "
+        "3 times." in text.split("\n\n")
+    ), text
+    dose = ask(runtime, text, "What dose should an 8 year old child have, how much?")
+    assert "10 ml" in dose.text, dose.text

@@ -39,7 +39,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # set flush against their values ("Location: Manchester"); a title with a dash in it once; a
 # mail's quoted replies read without their "> " marks. "flush-right": a PDF table's rows that
 # leave columns empty read under the header labels their pieces overlap; a box of labels and
-# values is headed by none of its pairs; "2½" stays "2½", not "21⁄2".
+# values is headed by none of its pairs; a label without a figure over cells that each hold
+# one heads its table ("Age of child" over "1-3 years"); "2½" stays "2½", not "21⁄2".
 CHUNKING_VERSION = "flush-right"
 
 

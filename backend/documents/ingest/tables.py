@@ -22,13 +22,18 @@ _HEADER_WORDS = 4
 def header_and_rows(rows: Sequence[list[str]]) -> tuple[list[str] | None, list[list[str]]]:
     """A table's header and its other rows, as text without markup says it: the first row is
     the header when none of its cells holds a figure ("Drink  Small  Large" over "Espresso
-    2.10  2.60") and it is not one of a box's pairs of a label and its value, or when its
-    cells are words (figures and all: "7-bit address (hex)") and below one of them stand
-    figures only, two or more ("0x48", "0x49"); never over a box of labels and long values."""
-    if rows and not _values_of_labels(rows) and (
-        (not any(_DIGIT.search(cell) for cell in rows[0]) and not _pairs_of_labels(rows))
-        or _labels(rows)
-    ):
+    2.10  2.60"), or when its cells are words (figures and all: "7-bit address (hex)") and
+    below one of them stand figures only, two or more ("0x48", "0x49"), or cells each with a
+    figure under a label without one (`_labels`). A box of labels and their values is headed
+    by none of its pairs, unless figures alone stand under the first row's value ("Drink" and
+    "Price" over "Espresso" and "2.10")."""
+    if not rows or _values_of_labels(rows):
+        headed = False
+    elif _pairs_of_labels(rows):
+        headed = _labels(rows, figures_only=True)
+    else:
+        headed = not any(_DIGIT.search(cell) for cell in rows[0]) or _labels(rows)
+    if headed:
         return list(rows[0]), [list(row) for row in rows[1:]]
     return None, [list(row) for row in rows]
 
@@ -43,22 +48,30 @@ def _values_of_labels(rows: Sequence[list[str]]) -> bool:
 
 
 def _pairs_of_labels(rows: Sequence[list[str]]) -> bool:
-    """Two columns, the first of words down to the last row: a box of labels and values
-    ("Account name" beside "MR M J BELL", "Sort code" beside "40-17-62"), whose first row is
-    a pair like the others unless figures alone stand under its value (`_labels`: "Drink"
-    and "Price" over "Espresso" and "2.10")."""
+    """Two columns, the first of words down to the last row: a box of labels and their
+    values ("Account name" beside "MR M J BELL", "Sort code" beside "40-17-62")."""
     return len(rows) >= 3 and all(len(row) == 2 and _wordy(row[0]) for row in rows)
 
 
-def _labels(rows: Sequence[list[str]]) -> bool:
-    """The first row's cells are words, and below one of them stand figures only."""
+def _labels(rows: Sequence[list[str]], *, figures_only: bool = False) -> bool:
+    """The first row's cells are words, and below one of them stand figures only, or (unless
+    `figures_only`) below one without a figure stand cells that each hold one ("Age of child"
+    over "6–11 months" and "1–3 years", beside "How often in 24 hours")."""
     first, body = rows[0], rows[1:]
     if len(body) < 2 or not all(_wordy(cell) for cell in first if cell):
         return False
     return any(
-        _wordy(label) and all(len(row) > k and _figure(row[k]) for row in body)
+        _wordy(label) and all(len(row) > k and _under(label, row[k], figures_only) for row in body)
         for k, label in enumerate(first)
     )
+
+
+def _under(label: str, cell: str, figures_only: bool) -> bool:
+    """Whether `cell` is a value `label` names by its kind: a figure, or (not `figures_only`)
+    a cell with a figure under a label without one."""
+    if _figure(cell):
+        return True
+    return not figures_only and not _DIGIT.search(label) and bool(_DIGIT.search(cell))
 
 
 def _figure(cell: str) -> bool:
