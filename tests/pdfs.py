@@ -390,6 +390,41 @@ def statement_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+TIMETABLE = [  # a stop, then three weekday journeys and two on Saturday ("-": not served)
+    ("Kettlewell, Car Park", "-", "10:25", "16:05", "09:40", "17:25"),
+    ("Kilnsey, Tennant Arms", "07:53", "10:33", "16:13", "09:48", "17:33"),
+    ("Grassington, Centre", "08:08", "10:48", "16:28", "10:03", "17:48"),
+]
+
+
+def timetable_pdf() -> bytes:
+    """A bus timetable (TIMETABLE): "Stop" over its first column, "Monday to Friday" centred
+    over three columns of times and "Saturday" over two, a line of marks ("*") over a column,
+    and a stop not served on one journey ("-", centred)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Kettlewell to Grassington", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", size=9)
+    pdf.cell(50, 6, "Stop")
+    pdf.cell(60, 6, "Monday to Friday", align="C")
+    pdf.cell(40, 6, "Saturday", align="C")
+    pdf.ln()
+    pdf.cell(70, 6, "")
+    pdf.cell(20, 6, "*", align="C")
+    pdf.ln()
+    for row in TIMETABLE:
+        pdf.cell(50, 6, row[0])
+        for cell in row[1:]:
+            pdf.cell(20, 6, cell, align="C")
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "* Runs on school days only.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 RAISED_CALL = [
     "Archaeologists found a Bronze Age settlement on the eastern shore, dated to 1200 BC.",
     "The town of Orvik was founded in 1346 as a trading post for timber and fish.",

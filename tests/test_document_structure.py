@@ -997,8 +997,7 @@ def test_a_statements_rows_read_under_the_columns_their_amounts_stand_in(runtime
     assert parts[:2] == ["Account name: MR MARCUS J BELL.", "Sort code: 40-17-62."]
     assert parts[4:] == [
         "Date: 01 Sep; Description: BALANCE BROUGHT FORWARD; Balance: 1,284.36.",
-        "Date: 02 Sep; Description: DD THAMES WATER UTILITIES; Paid out: 38.50; "
-        "Balance: 1,245.86.",
+        "Date: 02 Sep; Description: DD THAMES WATER UTILITIES; Paid out: 38.50; Balance: 1,245.86.",
         "Date: 03 Sep; Description: SO MRS J OKONKWO RENT SHARE; Paid in: 450.00; "
         "Balance: 1,695.86.",
         "Date: 12 Sep; Description: SO GREYSTONE LETTINGS RENT; Paid out: 1,950.00; "
@@ -1036,3 +1035,21 @@ def test_a_header_with_a_figure_heads_a_column_of_figures_in_words(runtime):
     ), text
     dose = ask(runtime, text, "What dose should an 8 year old child have, how much?")
     assert "10 ml" in dose.text, dose.text
+
+
+def test_a_timetables_times_read_under_the_days_their_group_of_columns_runs(runtime):
+    """A timetable heads its columns of times by groups ("Monday to Friday" centred over three
+    journeys, "Saturday" over two), with "Stop" over the stops and a mark over one journey:
+    its rows read as a stop and nine times in a row, so nothing told a Saturday's times from a
+    weekday's; and a row whose "—" (not served) stood centred broke the table."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.timetable_pdf(), "timetable.pdf").pages
+    assert page.text.split("\n\n")[1:4] == [
+        "Stop: Kettlewell, Car Park; Monday to Friday: -, 10:25, 16:05; Saturday: 09:40, 17:25.",
+        "Stop: Kilnsey, Tennant Arms; Monday to Friday: 07:53, 10:33, 16:13; Saturday: 09:48, "
+        "17:33.",
+        "Stop: Grassington, Centre; Monday to Friday: 08:08, 10:48, 16:28; Saturday: 10:03, 17:48.",
+    ]
+    saturday = ask(runtime, page.text, "When do Saturday buses leave Kilnsey?")
+    assert "09:48, 17:33" in saturday.text, saturday.text

@@ -40,7 +40,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # mail's quoted replies read without their "> " marks. "flush-right": a PDF table's rows that
 # leave columns empty read under the header labels their pieces overlap; a box of labels and
 # values is headed by none of its pairs; a label without a figure over cells that each hold
-# one heads its table ("Age of child" over "1-3 years"); "2½" stays "2½", not "21⁄2".
+# one heads its table ("Age of child" over "1-3 years"); labels over groups of a PDF table's
+# columns name each group's cells ("Saturday: 09:40, 17:25"); "2½" stays "2½", not "21⁄2".
 CHUNKING_VERSION = "flush-right"
 
 

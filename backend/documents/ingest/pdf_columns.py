@@ -10,13 +10,16 @@ pieces open, are a table: each row is read as a sentence named
 by the header's cells ("Source: Events; Amount (pounds): 170,400; Share: 12%."), the first
 line being the header when none of its cells holds a figure, as in HTML's and Markdown's
 tables (`html_text.table_row`). A header of three labels or more also reads rows that leave
-some of its columns empty, each piece under the label it overlaps (`_headed_table`).
+some of its columns empty, each piece under the label it overlaps (`_headed_table`), and labels
+over groups of columns (a timetable's "Monday to Friday" and "Saturday") name each group's
+cells in its rows (`_groups_above`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.pdf_lines import Line
@@ -36,6 +39,10 @@ MAX_HEADED_CELL_CHARS = 80
 # A piece's width, guessed: this share of its type size for each of its characters.
 CHAR_WIDTH = 0.5
 DEFAULT_SIZE = 10.0
+# Labels over groups of a table's columns stand within this many lines above its first row,
+# with the first column's label and a line of marks (pieces of this many characters at most).
+GROUP_LINES = 3
+MARK_CHARS = 2
 _DIGIT = re.compile(r"\d")
 
 Cells = Sequence[tuple[float, str]]  # a line's pieces: where each starts, and its text
@@ -56,7 +63,7 @@ def table_rows(lines: Sequence[Cells], sizes: Sequence[float] = ()) -> dict[int,
         # A run whose rows go on onto lines of their own, else the run up to the first such
         # line (a value wrapped under a label too long for a fact box ends a table above it).
         for end in dict.fromkeys((_run_end(lines, at), _run_end(lines, at, going_on=False))):
-            read = _table(lines, at, end, at - 1 not in out)
+            read = _table(lines, at, end, at - 1 not in out, sizes)
             if read is not None:
                 out.update(read)
                 at = end
@@ -79,8 +86,10 @@ def _headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str
     row in one column; each row's first piece under the first label)."""
     header = sorted(lines[at])
     labels = [text for _, text in header]
-    if len(header) < MIN_HEADED_COLUMNS or not _short([labels]) or any(
-        _DIGIT.search(label) or not _LETTERS.search(label) for label in labels
+    if (
+        len(header) < MIN_HEADED_COLUMNS
+        or not _short([labels])
+        or any(_DIGIT.search(label) or not _LETTERS.search(label) for label in labels)
     ):
         return {}
     spans = [_span(x, text, size) for x, text in header]
@@ -122,7 +131,7 @@ def _placed(cells: Cells, spans: list[tuple[float, float]], size: float) -> list
 
 
 def _table(
-    lines: Sequence[Cells], at: int, end: int, free_above: bool
+    lines: Sequence[Cells], at: int, end: int, free_above: bool, sizes: Sequence[float] = ()
 ) -> dict[int, str | None] | None:
     """The run `lines[at:end]` read as a table (`table_rows`), or None when it is none."""
     starts, rows = _rows(lines, at, end)
@@ -143,9 +152,71 @@ def _table(
     else:
         header, rows = header_and_rows(rows)
         starts = starts[len(starts) - len(rows) :]
+    groups = None if header or not free_above else _groups_above(lines, at, sizes)
+    if groups is not None:
+        labels, stub, used = groups
+        read.update(dict.fromkeys(used))
+        for start, row in zip(starts, rows, strict=True):
+            read[start] = _grouped_row(row, labels, stub)
+        return read
     for start, row in zip(starts, rows, strict=True):
         read[start] = table_row(row, header)
     return read
+
+
+def _groups_above(
+    lines: Sequence[Cells], at: int, sizes: Sequence[float]
+) -> tuple[list[str], str | None, list[int]] | None:
+    """Labels over groups of a table's columns, in the lines just above its first row (a
+    timetable's "Monday to Friday" and "Saturday" each centred over its journeys): fewer
+    labels than the columns after the first, of words, none over the first column; beside
+    them or on a line of its own may stand the first column's label ("Stop"), and above the
+    rows a line of marks ("*", "F"). Each
+    column after the first goes to the label whose middle is nearest its own (the widths
+    guessed from the characters and the type size). None when there are no such labels."""
+    opens = [x for x, _ in sorted(lines[at])]
+    labels: list[tuple[float, str]] = []
+    stub = None
+    used = []
+    for k in range(at - 1, max(-1, at - 1 - GROUP_LINES), -1):
+        cells = sorted(lines[k])
+        size = sizes[k] if k < len(sizes) else DEFAULT_SIZE
+        if all(len(text) <= MARK_CHARS for _, text in cells):
+            used.append(k)
+        elif any(_DIGIT.search(text) or not _LETTERS.search(text) for _, text in cells):
+            break
+        elif len(cells) == 1 and abs(cells[0][0] - opens[0]) <= COLUMN_SLACK and stub is None:
+            stub = cells[0][1]
+            used.append(k)
+        elif not labels:
+            if stub is None and len(cells) > 1 and abs(cells[0][0] - opens[0]) <= COLUMN_SLACK:
+                stub, cells = cells[0][1], cells[1:]
+            if len(cells) >= len(opens) - 1 or cells[0][0] <= opens[1] - COLUMN_SLACK:
+                break
+            labels = [(sum(_span(x, text, size)) / 2, text) for x, text in cells]
+            used.append(k)
+        else:
+            break
+    if not labels:
+        return None
+    size = sizes[at] if at < len(sizes) else DEFAULT_SIZE
+    named = []
+    for x, text in sorted(lines[at])[1:]:
+        middle = sum(_span(x, text, size)) / 2
+        named.append(min(labels, key=lambda label: abs(label[0] - middle))[1])
+    return named, stub, used
+
+
+def _grouped_row(row: list[str], labels: list[str], stub: str | None) -> str:
+    """A row under labels over groups of its columns (`_groups_above`): "Stop: Kettlewell;
+    Monday to Friday: 07:45, 10:25; Saturday: 09:40, 12:00."."""
+    pieces = [f"{stub}: {row[0]}" if stub else row[0]]
+    for label in dict.fromkeys(labels):
+        cells = [cell for cell, named in zip(row[1:], labels, strict=False) if named == label]
+        if any(cells):
+            pieces.append(f"{label}: {', '.join(cells)}")
+    line = "; ".join(pieces)
+    return line if line[-1] in ".!?" else f"{line}."
 
 
 def _rows(lines: Sequence[Cells], start: int, end: int) -> tuple[list[int], list[list[str]]]:
@@ -202,11 +273,17 @@ def _goes_on(cells: Cells, last: float) -> bool:
 
 
 def _in_columns(cells: Cells, opens: list[float]) -> bool:
+    """Whether each piece stands in its column: from the column's opening to the next's, or
+    nearer its opening than any other's (a figure centred or set flush right starts a little
+    before or after where the first row's did: "15:35" under a centred "—")."""
     if len(cells) != len(opens):
         return False
     bounds = [*opens[1:], float("inf")]
+    middles = [-float("inf"), *((a + b) / 2 for a, b in pairwise(opens)), float("inf")]
     return all(
-        opens[j] - COLUMN_SLACK <= x < bounds[j] - COLUMN_SLACK for j, (x, _) in enumerate(cells)
+        opens[j] - COLUMN_SLACK <= x < bounds[j] - COLUMN_SLACK
+        or (j > 0 and middles[j] <= x < middles[j + 1])
+        for j, (x, _) in enumerate(cells)
     )
 
 
