@@ -29,6 +29,9 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("How much is a coffee in the café?", Kind.MONEY),
         ("In what year was the museum founded?", Kind.YEAR),
         ("What time does the school day start?", Kind.TIME),
+        ("What date is Northern Data Day?", Kind.DATE),
+        ("On which days are the bins collected?", Kind.DATE),
+        ("What day of the year is the festival?", None),  # "the longest"
         ("How many gardens took part?", Kind.FIGURE),
         ("Roughly how many people live there?", Kind.FIGURE),
         ("How much protein is in one slice?", Kind.FIGURE),
@@ -70,6 +73,12 @@ def test_what_gives_an_answer_of_each_kind():
     assert gives("Doors open at 7 pm.", Kind.TIME, opens)
     assert not gives("The café is on the ground floor.", Kind.TIME, opens)
     assert gives("Last entry is 45 minutes before closing.", Kind.TIME, "What time is last entry?")
+    held = "What date is the conference?"
+    assert gives("Thursday 17 October 2024 at The Engine Works.", Kind.DATE, held)
+    assert gives("It is held on 3 May.", Kind.DATE, held)
+    assert gives("Bins go out every Tuesday.", Kind.DATE, "Which day are bins collected?")
+    assert not gives("Now in its sixth year, it brings 350 people together.", Kind.DATE, held)
+    assert not gives("It may be moved to a bigger hall.", Kind.DATE, held)
     many = "How many gardens took part in the 2022 survey?"
     assert gives("We selected 38 gardens.", Kind.FIGURE, many)
     assert gives("Twelve gardens took part.", Kind.FIGURE, many)

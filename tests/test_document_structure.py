@@ -1053,3 +1053,56 @@ def test_a_timetables_times_read_under_the_days_their_group_of_columns_runs(runt
     ]
     saturday = ask(runtime, page.text, "When do Saturday buses leave Kilnsey?")
     assert "09:48, 17:33" in saturday.text, saturday.text
+
+
+TIME_TRIAL = """Wensum Valley Wheelers newsletter
+
+RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025
+--------------------------------------------------------
+
+Course B10/27, Lenwade to Great Witchingham and back. Cold and dry, light wind.
+
+Pos  Rider              Category    Time
+---  -----------------  ----------  -----
+ 1   Tom Harrold        Senior      21:47
+ 2   Ellie Braithwaite  Senior (W)  22:31
+ 3   Martin Cuthbert    Vet 50      23:08
+
+Tom Harrold's 21:47 is a personal best by 19 seconds.
+"""
+
+
+def test_a_heading_answers_only_with_a_figure_of_what_is_asked(runtime):
+    """A heading holding a figure the question lacks may answer ("When was the time trial?"
+    by its date), but not a question asking something else: "What was the fastest time …?"
+    got the results' heading, its date the figure, over the rows and the sentence with the
+    time."""
+    text = page_text(TIME_TRIAL.encode(), "newsletter.txt")
+    fastest = ask(runtime, text, "What was the fastest time in the 10 mile time trial?")
+    assert "21:47" in fastest.text, fastest.text
+    held = ask(runtime, text, "When was the club 10-mile time trial?")
+    assert "1 MARCH 2025" in held.text, held.text
+
+
+EVENT = b"""<html><head><title>Northern Data Day 2024 - Programme</title></head><body>
+<header class="site"><a href="/">Home</a></header>
+<header class="hero"><nav><a href="#programme">Programme</a><a href="#venue">Venue</a></nav>
+<h1>Northern Data Day 2024</h1>
+<p>Thursday 17 October 2024 at The Engine Works, Newcastle upon Tyne</p></header>
+<main><h2>Welcome</h2><p>Now in its sixth year, Northern Data Day brings together around 350
+people from public services and start-ups.</p></main>
+<footer>Northern Data Day is run by volunteers.</footer></body></html>"""
+
+
+def test_a_pages_title_block_above_its_main_content_is_read():
+    """An event's page sets its heading and its date in a hero header above <main>: only
+    <main> was read, so its date was nowhere in the text ("What date is Northern Data Day?"
+    got the page's <title>). The header that holds the <h1> is read when <main> holds none;
+    the site's banner and menus are not."""
+    assert paragraphs(EVENT, "event.html") == [
+        "# Northern Data Day 2024",
+        "Thursday 17 October 2024 at The Engine Works, Newcastle upon Tyne",
+        "## Welcome",
+        "Now in its sixth year, Northern Data Day brings together around 350 people from "
+        "public services and start-ups.",
+    ]

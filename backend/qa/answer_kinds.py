@@ -1,13 +1,14 @@
 """What kind of answer a question asks for, when its words say so plainly, and whether a text
 gives one: "How much does the Aurora K2 cost?" asks for an amount of money, "How many gardens
-took part?" for a figure, "What year was the museum founded?" for a year, "What time does the
-café open?" for a time of day. An answer that gives nothing of the kind ("The Aurora K2 has a
-15-bar pump.") names what was asked about without saying what was asked: the evidence for it
-is weaker, however many of the question's words it shares (`answering` lowers it).
+took part?" for a figure, "What year was the museum founded?" for a year, "What date is the
+fair?" for a date, "What time does the café open?" for a time of day. An answer that gives
+nothing of the kind ("The Aurora K2 has a 15-bar pump.") names what was asked about without
+saying what was asked: the evidence for it is weaker, however many of the question's words it
+shares (`answering` lowers it).
 
 Only the plain cases are read: "When …?" may be answered by "after the war", and "What is …?"
 by anything, so they ask for no kind unless they name it ("What is the unit price …?", "What
-year …?", "What time …?").
+year …?", "What date …?", "What time …?").
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Kind(Enum):
     MONEY = "an amount of money"
     FIGURE = "a figure"
     YEAR = "a year"
+    DATE = "a date"
     TIME = "a time of day"
 
 
@@ -49,6 +51,8 @@ _FIGURE_ASKS = re.compile(
     r"\bhow much (?!did\b|does\b|do\b|has\b|have\b|had\b|was\b|were\b|would\b|could\b)"
 )
 _YEAR_ASKS = re.compile(r"\b(?:what|which|in what|in which) year\b")
+# "What date is the fair?", "On which day do the bins go out?", "What dates is it held on?"
+_DATE_ASKS = re.compile(r"\b(?:what|which) (?:dates?|days?)\b(?! of (?:the )?(?:year|month)s?\b)")
 # The time of day something does or will happen ("What time does the café open?"), not an
 # age or era ("What time period …?", "During what time did …?").
 _TIME_ASKS = re.compile(
@@ -96,6 +100,21 @@ _TIME = re.compile(
 )
 
 
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# A day, a month or a year: "17 October", "Thursday", "17/10/2024", "2024-10-17", "May 3rd",
+# "the first Tuesday of the month", "tomorrow", "Easter".
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)? may\b|\bmay \d|"
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|"
+    r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b|\b\d{1,2}(?:st|nd|rd|th)\b|"
+    r"\b(?:today|tomorrow|yesterday|tonight|weekends?|weekdays?|christmas|easter|"
+    r"new year|bank holidays?|daily|every day|all week)\b"
+)
+
+
 def lacking(kind: str) -> str:
     """What a refusal tells the asker the passages lack, for the kind `Answer.ungiven` names:
     "an amount of money" -> "The passages closest to your question give no amount of money."."""
@@ -124,6 +143,7 @@ _ASKS = (
     (_WHAT_PRICE, Kind.MONEY),
     (_HOW_MUCH_IS, Kind.MONEY),
     (_YEAR_ASKS, Kind.YEAR),
+    (_DATE_ASKS, Kind.DATE),
     (_TIME_ASKS, Kind.TIME),
     (_FIGURE_ASKS, Kind.FIGURE),
 )
@@ -141,6 +161,8 @@ def gives(text: str, kind: Kind, question: str = "") -> bool:
         return bool(_CURRENCY.search(lowered) or _CURRENCY_CODE.search(text))
     if kind is Kind.YEAR:
         return bool(_YEAR.search(lowered))
+    if kind is Kind.DATE:
+        return bool(_DATE.search(lowered))
     if kind is Kind.TIME:
         return bool(_TIME.search(lowered))
     if not _HOW_MANY.search(asked) and _SPAN_WORDS.search(lowered):

@@ -16,6 +16,7 @@ about Jacksonville) lowering that score first.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -225,11 +226,22 @@ def answer_text(chosen: list[Candidate]) -> str:
 
 
 def _tells(candidate: Candidate, text: str, question: str) -> bool:
-    """A heading (a whole one, not a question) that holds a figure the question does not:
-    "## 3.1.0 (2026-06-15)" answers "When was 3.1.0 released?"."""
+    """A heading (a whole one, not a question) that holds a figure the question does not,
+    one of what the question asks for: "## 3.1.0 (2026-06-15)" answers "When was 3.1.0
+    released?", but "RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025" does not answer
+    "What was the fastest time in the time trial?" (it heads the rows that do)."""
     if (candidate.start, candidate.end) not in heading_spans(text) or asks(candidate.text):
         return False
-    return new_figures(candidate.text, question)
+    kind = asked_kind(question)
+    if kind is None and not _WHEN.match(question):
+        return False
+    return new_figures(candidate.text, question) and (
+        kind is None or gives(candidate.text, kind, question)
+    )
+
+
+# A question asking when (its first word, or after a preposition: "Since when …?").
+_WHEN = re.compile(r"\s*(?:\w+\s+)?when\b", re.IGNORECASE)
 
 
 def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:

@@ -41,7 +41,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # leave columns empty read under the header labels their pieces overlap; a box of labels and
 # values is headed by none of its pairs; a label without a figure over cells that each hold
 # one heads its table ("Age of child" over "1-3 years"); labels over groups of a PDF table's
-# columns name each group's cells ("Saturday: 09:40, 17:25"); "2½" stays "2½", not "21⁄2".
+# columns name each group's cells ("Saturday: 09:40, 17:25"); "2½" stays "2½", not "21⁄2"; a
+# web page's header above its <main> that holds the <h1> is read when <main> holds none.
 CHUNKING_VERSION = "flush-right"
 
 

@@ -1,6 +1,7 @@
 """Where a web page's own content is: its <title>, its <main> (role="main") or its one
-<article>, apart from the site's banner, menus, sidebars and footer; and its title once, when
-its first heading repeats it."""
+<article> (with the header above it that holds its first-level heading, when it holds none),
+apart from the site's banner, menus, sidebars and footer; and its title once, when its first
+heading repeats it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ class _Landmarks(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.spans: dict[str, list[list[int]]] = {"title": [], "main": [], "article": []}
+        self.spans: dict[str, list[list[int]]] = {
+            "title": [],
+            "main": [],
+            "article": [],
+            "header": [],
+        }
         self._open: list[tuple[str, str]] = []  # (tag, landmark) of the elements open
         self._lines = [0]
         self._html = ""
@@ -89,7 +95,20 @@ def main_content(html: str) -> str | None:
     content = found["main"][:1] or (found["article"] if len(found["article"]) == 1 else [])
     if not content:
         return None
-    return "".join(html[a:b] for a, b in found["title"][:1] + content)
+    return "".join(html[a:b] for a, b in found["title"][:1] + _title_block(html, found) + content)
+
+
+_H1 = re.compile(r"<h1\b", re.IGNORECASE)
+
+
+def _title_block(html: str, found: dict[str, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """The page's own title block when its content holds no first-level heading: a <header>
+    before the content that holds the <h1> (a hero: "Northern Data Day 2024" over "Thursday 17
+    October 2024 · The Engine Works"), not the site's banner, which heads no content."""
+    main = (found["main"] or found["article"])[0]
+    if _H1.search(html, main[0], main[1]):
+        return []
+    return [(a, b) for a, b in found["header"] if b <= main[0] and _H1.search(html, a, b)][:1]
 
 
 _MAY_NAME_CONTENT = re.compile(r"<(?:main|article)\b|role\s*=\s*[\"']?main\b", re.IGNORECASE)
