@@ -1106,3 +1106,24 @@ def test_a_pages_title_block_above_its_main_content_is_read():
         "Now in its sixth year, Northern Data Day brings together around 350 people from "
         "public services and start-ups.",
     ]
+
+
+PARAMETERS = b"""<html><body><h2>Create a shipment</h2>
+<p>Send a POST request to /v2/shipments with these fields.</p>
+<table><tr><th>Name</th><th>Type</th><th>Required</th><th>Description</th></tr>
+<tr><td>weight_grams</td><td>integer</td><td>Yes</td><td>Total parcel weight in grams.
+Minimum 1, maximum 30000.</td></tr>
+<tr><td>limit</td><td>integer</td><td>No</td><td>Number of results per page, from 1 to 100.
+Default 25.</td></tr></table></body></html>"""
+
+
+def test_a_table_row_is_one_sentence_whatever_its_cells_hold():
+    """A row whose description cell holds two sentences was cut in two: "Minimum 1, maximum
+    30000." stood apart from the row it belongs to, and an answer showed the row without it."""
+    text = page_text(PARAMETERS, "api.html")
+    row = (
+        "Name: weight_grams; Type: integer; Required: Yes; Description: Total parcel weight in "
+        "grams. Minimum 1, maximum 30000."
+    )
+    assert row in [span.text for span in split_sentences(text)]
+    assert "Default 25." not in [span.text for span in split_sentences(text)]

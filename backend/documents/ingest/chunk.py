@@ -42,7 +42,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # values is headed by none of its pairs; a label without a figure over cells that each hold
 # one heads its table ("Age of child" over "1-3 years"); labels over groups of a PDF table's
 # columns name each group's cells ("Saturday: 09:40, 17:25"); "2½" stays "2½", not "21⁄2"; a
-# web page's header above its <main> that holds the <h1> is read when <main> holds none.
+# web page's header above its <main> that holds the <h1> is read when <main> holds none; a
+# table's row is one sentence, however many its cells hold.
 CHUNKING_VERSION = "flush-right"
 
 

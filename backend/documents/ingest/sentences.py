@@ -41,15 +41,26 @@ _WORD_WINDOW = 40
 
 
 def split_sentences(text: str) -> list[Span]:
-    """Split text into sentences; line breaks always end a sentence."""
+    """Split text into sentences; line breaks always end a sentence, and a table's row as
+    extraction writes it ("Name: limit; Type: integer; Description: Results per page. Default
+    25.") is one, however many sentences its cells hold: a record answers whole."""
     spans: list[Span] = []
     for line in _LINES.finditer(text):
         start = line.start()
-        for cut in _cuts(line.group()):
+        for cut in [] if _is_row(line.group()) else _cuts(line.group()):
             _add(spans, text, start, line.start() + cut)
             start = line.start() + cut
         _add(spans, text, start, line.end())
     return spans
+
+
+# A table row's cell as extraction writes it: its column's name, then its value.
+_ROW_CELL = re.compile(r"[^:;]{1,40}: \S")
+
+
+def _is_row(line: str) -> bool:
+    cells = line.strip().split("; ")
+    return len(cells) >= 2 and all(_ROW_CELL.match(cell) for cell in cells)
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:
