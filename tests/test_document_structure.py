@@ -1127,3 +1127,6 @@ def test_a_table_row_is_one_sentence_whatever_its_cells_hold():
     )
     assert row in [span.text for span in split_sentences(text)]
     assert "Default 25." not in [span.text for span in split_sentences(text)]
+    # Prose whose clauses hold colons is no row.
+    prose = "The Normans (Norman: Nourmands; French: Normands) were a people. They settled."
+    assert len(split_sentences(prose)) == 2

@@ -55,12 +55,19 @@ def split_sentences(text: str) -> list[Span]:
 
 
 # A table row's cell as extraction writes it: its column's name, then its value.
-_ROW_CELL = re.compile(r"[^:;]{1,40}: \S")
+_ROW_CELL = re.compile(r"([^:;]{1,40}): \S")
 
 
 def _is_row(line: str) -> bool:
+    """Cells of a column's name and a value, the names closing what brackets they open (not
+    "The Amazon rainforest (Portuguese: Floresta Amazônica; Spanish: Selva Amazónica)")."""
     cells = line.strip().split("; ")
-    return len(cells) >= 2 and all(_ROW_CELL.match(cell) for cell in cells)
+    if len(cells) < 2:
+        return False
+    labels = [_ROW_CELL.match(cell) for cell in cells]
+    return all(
+        label and label.group(1).count("(") == label.group(1).count(")") for label in labels
+    )
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:
