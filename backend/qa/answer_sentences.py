@@ -78,12 +78,15 @@ def answer_sentences(
     scores: np.ndarray,
     order: np.ndarray,
     lent: np.ndarray | None = None,
+    gives: Callable[[str], bool] | None = None,
 ) -> list[Candidate]:
     """The answer's sentences (unsorted): `order` ranks `candidates` by `scores`, best first;
     candidates are in passage order, each passage's sentences in text order. `lent`: the part
     of each score its section's heading lent, which says which section answers, not which of
     its sentences do: a neighbour joins the best sentence when nearly as good without it ("No
-    pets may be kept." under "Pets and smoking" leaves out "Smoking is not allowed.")."""
+    pets may be kept." under "Pets and smoking" leaves out "Smoking is not allowed.").
+    `gives`: whether a text gives what the question asks for (`answer_kinds`); when the best
+    sentence does not and the next one does, that one goes on with it (`_continuation`)."""
     chosen = [candidates[order[0]]]
     own = scores if lent is None else scores - lent
     runner_up = _runner_up(candidates, own, order)
@@ -91,7 +94,7 @@ def answer_sentences(
         chosen.append(runner_up)
     chosen.extend(_antecedent(candidates, chosen))
     if len(chosen) == 1:
-        chosen.extend(_continuation(candidates, own, int(order[0])))
+        chosen.extend(_continuation(candidates, own, int(order[0]), gives))
     return chosen
 
 
@@ -268,15 +271,23 @@ def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Ca
     return [] if not before.stands or before in chosen else [before]
 
 
-def _continuation(candidates: list[Candidate], scores: np.ndarray, best: int) -> list[Candidate]:
-    """The sentence after the best one, when it points back at it ("It cannot be undone.")
-    and scored within CONTINUATION_MARGIN of it: the answer then says what follows of it."""
+def _continuation(
+    candidates: list[Candidate],
+    scores: np.ndarray,
+    best: int,
+    gives: Callable[[str], bool] | None = None,
+) -> list[Candidate]:
+    """The sentence after the best one, scored within CONTINUATION_MARGIN of it, when it
+    points back at it ("It cannot be undone.") or gives what the question asks for and the
+    best one does not (`gives`: "After five years you may apply for a sabbatical." then
+    "Applications go to the Managing Director, Callum Ferreira." for "Who do I apply to?")."""
     if best + 1 == len(candidates):
         return []
     first, after = candidates[best], candidates[best + 1]
+    tells = gives is not None and not gives(first.text) and gives(after.text)
     goes_on = (
         after.stands
-        and points_back(after.text)
+        and (points_back(after.text) or tells)
         and _adjacent(first, after, candidates)
         and not _rows(first, after)
     )

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest.headings import heading_spans, unmarked
-from backend.qa.answer_kinds import asked_kind, gives
+from backend.qa.answer_kinds import Kind, asked_kind, gives
 from backend.qa.answer_sentences import (
     Candidate,
     answer_sentences,
     asked_section,
     numbered_steps,
 )
-from backend.qa.question_words import missing_names, name_phrases
+from backend.qa.question_words import NAME_RE, missing_names, name_phrases
 from backend.qa.sentence_roles import (
     ITEM_MARK,
     asked_term,
@@ -181,18 +181,21 @@ def extractive_answer(
         if rerank
         else list(range(len(passages)))
     )
+    kind = asked_kind(question)
     chosen = (
         numbered_steps(candidates, int(order[0]), leading, records, question)
         or asked_section(
             candidates, every, int(order[0]), sections, texts, from_heading, question
         )
-        or answer_sentences(candidates, scores, order, lent=from_heading)
+        or answer_sentences(
+            candidates, scores, order, lent=from_heading,
+            gives=lambda text: _gives_asked(text, kind, question),
+        )  # fmt: skip
     )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     text = answer_text(chosen)
     # An answer that gives nothing of what the question asks for (no amount of money for "How
     # much does it cost?") names what was asked about without answering: weaker evidence.
-    kind = asked_kind(question)
     ungiven = kind.value if kind and not gives(text, kind, question) else None
     best -= UNGIVEN_KIND_PENALTY * bool(ungiven)
     if best < min_score:
@@ -223,6 +226,22 @@ def answer_text(chosen: list[Candidate]) -> str:
         )
         out = f"{out}\n{text}" if apart else f"{out} {text}" if out else text
     return out
+
+
+def _gives_asked(text: str, kind: Kind | None, question: str) -> bool:
+    """Whether the text gives what the question asks for: an answer of its kind
+    (`answer_kinds`), or for "Who …?" a name the question does not hold ("Callum Ferreira")."""
+    if kind is not None:
+        return gives(text, kind, question)
+    if not _WHO.match(question):
+        return True
+    asked = {word.lower() for word in NAME_RE.findall(question)}
+    return any(
+        word[0].isupper() and word.lower() not in asked for word in NAME_RE.findall(text)[1:]
+    )
+
+
+_WHO = re.compile(r"\s*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)
 
 
 def _tells(candidate: Candidate, text: str, question: str) -> bool:
