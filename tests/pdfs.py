@@ -425,6 +425,43 @@ def timetable_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+CONTACTS_HEADER = ["Role", "Name", "Contact about", "How to reach them"]
+CONTACTS = [  # cells too long for their column wrap onto lines of their own
+    ("Attendance Officer", "Mrs Joanne Pike", "Reporting absence, lateness, leave requests",
+     "01632 960418 (option 1)"),
+    ("Head teacher", "Mr Daniel Osei", "Exceptional leave requests; appeals",
+     "Via the school office, 01632 960418 (option 3)"),
+    ("SENCo", "Ms Priya Nair", "Attendance linked to special educational needs",
+     "senco@oakfield.sch.uk"),
+]
+
+
+def contacts_pdf() -> bytes:
+    """A school's table of whom to contact (CONTACTS under CONTACTS_HEADER) as a word
+    processor prints it: each row cell by cell, each cell's lines before the next cell's, a
+    cell too long for its column wrapped onto a line under it."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "7. Who to contact", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", size=9)
+    widths = [35, 35, 50, 60]
+    for row in [CONTACTS_HEADER, *CONTACTS]:
+        top = pdf.get_y()
+        x = pdf.l_margin
+        bottom = top
+        for width, cell in zip(widths, row, strict=True):
+            pdf.set_xy(x, top)
+            pdf.multi_cell(width - 2, 5, cell)
+            bottom = max(bottom, pdf.get_y())
+            x += width
+        pdf.set_xy(pdf.l_margin, bottom + 2)
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "The office is open from 8.15 am.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 RAISED_CALL = [
     "Archaeologists found a Bronze Age settlement on the eastern shore, dated to 1200 BC.",
     "The town of Orvik was founded in 1346 as a trading post for timber and fish.",

@@ -1130,3 +1130,47 @@ def test_a_table_row_is_one_sentence_whatever_its_cells_hold():
     # Prose whose clauses hold colons is no row.
     prose = "The Normans (Norman: Nourmands; French: Normands) were a people. They settled."
     assert len(split_sentences(prose)) == 2
+
+
+SABBATICAL = """## Sabbaticals
+
+After five years' continuous service, you may apply for an unpaid sabbatical of between one
+and three months. Applications go to the Managing Director, Callum Ferreira, at least six
+months before the intended start date. Only one sabbatical can be taken in any five-year
+period.
+"""
+
+
+def test_the_next_sentence_joins_an_answer_that_lacks_what_is_asked(runtime):
+    """"Who do I apply to for a sabbatical?" was answered with the sentence about applying,
+    which names no one; the next sentence, which names the person, was left out."""
+    text = page_text(SABBATICAL.encode(), "handbook.md")
+    who = ask(runtime, text, "Who do I apply to if I want to take a sabbatical?")
+    assert "Callum Ferreira" in who.text, who.text
+    # A question that asks no one's name keeps the one sentence.
+    how_long = ask(runtime, text, "How long can a sabbatical be?")
+    assert how_long.text.startswith("After five years") and "Ferreira" not in how_long.text
+
+
+def test_a_table_printed_cell_by_cell_with_wrapped_cells_reads_as_rows(runtime):
+    """A word processor's PDF prints a table's row cell by cell, each cell's lines before the
+    next cell's, so a cell too long for its column ("Reporting absence," over "lateness, leave
+    requests") came out as lines of pieces from several cells, and the rows read as runs of
+    words. Its rows now read whole under the header's names."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.contacts_pdf(), "policy.pdf").pages
+    assert page.text.split("\n\n")[1:3] == [
+        "Role: Attendance Officer; Name: Mrs Joanne Pike; Contact about: Reporting absence, "
+        "lateness, leave requests; How to reach them: 01632 960418 (option 1).",
+        "Role: Head teacher; Name: Mr Daniel Osei; Contact about: Exceptional leave requests; "
+        "appeals; How to reach them: Via the school office, 01632 960418 (option 3).",
+    ]
+    appeals = ask(runtime, page.text, "Who do I contact about an appeal?")
+    assert "Mr Daniel Osei" in appeals.text, appeals.text
+
+
+def test_dot_leaders_are_no_text():
+    """A menu's dots leading from a dish to its price were kept, eighty to a line."""
+    menu = "Soup of the Day (V, G)..............................£6.95\nWait... what?"
+    assert clean_text(menu).split("\n\n") == ["Soup of the Day (V, G) £6.95", "Wait... what?"]

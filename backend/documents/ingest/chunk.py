@@ -43,8 +43,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # one heads its table ("Age of child" over "1-3 years"); labels over groups of a PDF table's
 # columns name each group's cells ("Saturday: 09:40, 17:25"); "2½" stays "2½", not "21⁄2"; a
 # web page's header above its <main> that holds the <h1> is read when <main> holds none; a
-# table's row is one sentence, however many its cells hold.
-CHUNKING_VERSION = "flush-right"
+# table's row is one sentence, however many its cells hold. "cell-by-cell": a PDF table's row
+# printed cell by cell is gathered into its lines, a cell's wrapped lines go on with it, a
+# header of two lines names each column; dot leaders are no text.
+CHUNKING_VERSION = "cell-by-cell"
 
 
 @dataclass(frozen=True)

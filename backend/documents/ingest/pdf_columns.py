@@ -12,13 +12,15 @@ line being the header when none of its cells holds a figure, as in HTML's and Ma
 tables (`html_text.table_row`). A header of three labels or more also reads rows that leave
 some of its columns empty, each piece under the label it overlaps (`_headed_table`), and labels
 over groups of columns (a timetable's "Monday to Friday" and "Saturday") name each group's
-cells in its rows (`_groups_above`).
+cells in its rows (`_groups_above`), as a header of two lines names each column
+(`_stacked_header`). A word processor prints a table's row cell by cell: its lines are
+gathered first (`_gathered`), and a cell's lines after the row's first go on with it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from itertools import pairwise
 
 from backend.documents.ingest.headings import SENTENCE_END, closes
@@ -48,7 +50,9 @@ _DIGIT = re.compile(r"\d")
 Cells = Sequence[tuple[float, str]]  # a line's pieces: where each starts, and its text
 
 
-def table_rows(lines: Sequence[Cells], sizes: Sequence[float] = ()) -> dict[int, str | None]:
+def table_rows(
+    lines: Sequence[Cells], sizes: Sequence[float] = (), wraps: Collection[int] = ()
+) -> dict[int, str | None]:
     """For each line of a table among `lines`, its row as a sentence (None for a header line,
     or a line a row's last cell goes on onto, read into its row); lines outside tables are not
     in the result. A table's cells are short, or its last column's cells are values after
@@ -56,14 +60,16 @@ def table_rows(lines: Sequence[Cells], sizes: Sequence[float] = ()) -> dict[int,
     is the first line of the run when `tables.header_and_rows` says so, or the line just
     above the run when its cells stand within the run's columns (a header's labels centred
     over their columns); `sizes`, each line's type size, place the pieces of rows that leave
-    columns empty (`_headed_table`)."""
+    columns empty (`_headed_table`); `wraps`, the lines that hold the wrapped part of a row
+    printed cell by cell (`_gathered`), go on with their row whatever column they stand in."""
     out: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
         # A run whose rows go on onto lines of their own, else the run up to the first such
         # line (a value wrapped under a label too long for a fact box ends a table above it).
-        for end in dict.fromkeys((_run_end(lines, at), _run_end(lines, at, going_on=False))):
-            read = _table(lines, at, end, at - 1 not in out, sizes)
+        ends = (_run_end(lines, at, wraps=wraps), _run_end(lines, at, going_on=False))
+        for end in dict.fromkeys(ends):
+            read = _table(lines, at, end, at - 1 not in out, sizes, wraps)
             if read is not None:
                 out.update(read)
                 at = end
@@ -131,10 +137,15 @@ def _placed(cells: Cells, spans: list[tuple[float, float]], size: float) -> list
 
 
 def _table(
-    lines: Sequence[Cells], at: int, end: int, free_above: bool, sizes: Sequence[float] = ()
+    lines: Sequence[Cells],
+    at: int,
+    end: int,
+    free_above: bool,
+    sizes: Sequence[float] = (),
+    wraps: Collection[int] = (),
 ) -> dict[int, str | None] | None:
     """The run `lines[at:end]` read as a table (`table_rows`), or None when it is none."""
-    starts, rows = _rows(lines, at, end)
+    starts, rows = _rows(lines, at, end, wraps)
     above = at - 1
     header_above = (
         len(rows) >= 2
@@ -143,7 +154,9 @@ def _table(
         and _in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
         and not any(_DIGIT.search(text) for _, text in lines[above])
     )
-    if len(rows) + header_above < MIN_ROWS or not (_short(rows) or _labelled(rows)):
+    # A cell wrapped onto lines of its own is as short as a table's cell line by line.
+    pieces = [[text for _, text in lines[k]] for k in range(at, end)]
+    if len(rows) + header_above < MIN_ROWS or not (_short(pieces) or _labelled(rows)):
         return None
     read: dict[int, str | None] = dict.fromkeys(range(at, end))
     if header_above:
@@ -152,6 +165,10 @@ def _table(
     else:
         header, rows = header_and_rows(rows)
         starts = starts[len(starts) - len(rows) :]
+    stacked = None if header or not free_above else _stacked_header(lines, at)
+    if stacked is not None:
+        header, used = stacked
+        read.update(dict.fromkeys(used))
     groups = None if header or not free_above else _groups_above(lines, at, sizes)
     if groups is not None:
         labels, stub, used = groups
@@ -162,6 +179,34 @@ def _table(
     for start, row in zip(starts, rows, strict=True):
         read[start] = table_row(row, header)
     return read
+
+
+def _stacked_header(lines: Sequence[Cells], at: int) -> tuple[list[str], list[int]] | None:
+    """A header of two lines above a table's first row, the lower naming some of its columns
+    where they open, the upper naming the rest and the groups of the lower's ("Term", "Term
+    dates" over "First day" and "Last day", "Half-term holiday"): each column's name, the
+    upper's then the lower's ("Term dates First day"), and the lines read. None when the line
+    above names no columns where they open, or a header's line holds a figure."""
+    if at < 2:
+        return None
+    opens = [x for x, _ in sorted(lines[at])]
+    lower, upper = sorted(lines[at - 1]), sorted(lines[at - 2])
+    if any(_DIGIT.search(text) or not _LETTERS.search(text) for _, text in [*lower, *upper]):
+        return None
+    named = _continued(lower, opens)
+    if not named or len(upper) < 2:
+        return None
+    firsts = [max(j for j, open_at in enumerate(opens) if open_at <= x + COLUMN_SLACK)
+              if x + COLUMN_SLACK >= opens[0] else -1 for x, _ in upper]  # fmt: skip
+    if firsts[0] != 0 or any(b <= a for a, b in pairwise(firsts)):
+        return None
+    names = [""] * len(opens)
+    for (_, text), first, last in zip(upper, firsts, [*firsts[1:], len(opens)], strict=True):
+        for j in range(first, last):
+            names[j] = text
+    for j, (_, text) in zip(named, lower, strict=True):
+        names[j] = f"{names[j]} {text}".strip()
+    return names, [at - 2, at - 1]
 
 
 def _groups_above(
@@ -219,19 +264,40 @@ def _grouped_row(row: list[str], labels: list[str], stub: str | None) -> str:
     return line if line[-1] in ".!?" else f"{line}."
 
 
-def _rows(lines: Sequence[Cells], start: int, end: int) -> tuple[list[int], list[list[str]]]:
-    """The run's rows and the line each starts on: a line of one piece under the last column
-    goes on with the row above ("Mondays 1:30-3:00 PM …, or by" over "appointment")."""
+def _rows(
+    lines: Sequence[Cells], start: int, end: int, wraps: Collection[int] = ()
+) -> tuple[list[int], list[list[str]]]:
+    """The run's rows and the line each starts on: a line of pieces under columns after the
+    first goes on with the row above, each piece with its column's cell ("Mondays 1:30-3:00
+    PM …, or by" over "appointment"; "Monday 28 October – Friday 1" over "November")."""
+    opens = [x for x, _ in sorted(lines[start])]
     starts: list[int] = []
     rows: list[list[str]] = []
     for k in range(start, end):
-        cells = [text for _, text in sorted(lines[k])]
-        if rows and len(cells) == 1 and len(rows[-1]) > 1:
-            rows[-1][-1] = f"{rows[-1][-1]} {cells[0]}"
+        line = sorted(lines[k])
+        columns = _continued(line, opens, first=k in wraps)
+        if rows and columns and len(rows[-1]) == len(opens):
+            for j, (_, text) in zip(columns, line, strict=True):
+                rows[-1][j] = f"{rows[-1][j]} {text}"
         else:
             starts.append(k)
-            rows.append(cells)
+            rows.append([text for _, text in line])
     return starts, rows
+
+
+def _continued(cells: Cells, opens: list[float], *, first: bool = False) -> list[int]:
+    """The columns a line's pieces go on in, each standing where a column after the first
+    (or, `first`, any column) opens (a cell's text wrapped onto its next line), or [] when
+    the line is no such one."""
+    if not cells or len(cells) >= len(opens):
+        return []
+    columns: list[int] = []
+    for x, _ in cells:
+        near = [j for j, at in enumerate(opens) if (j or first) and abs(x - at) <= COLUMN_SLACK]
+        if not near or (columns and near[0] <= columns[-1]):
+            return []
+        columns.append(near[0])
+    return columns
 
 
 _LETTERS = re.compile(r"[^\W\d_]{2}")
@@ -253,7 +319,9 @@ def _short(rows: list[list[str]]) -> bool:
     return words <= MAX_MEAN_CELL_WORDS and all(len(cell) <= MAX_CELL_CHARS for cell in cells)
 
 
-def _run_end(lines: Sequence[Cells], start: int, *, going_on: bool = True) -> int:
+def _run_end(
+    lines: Sequence[Cells], start: int, *, going_on: bool = True, wraps: Collection[int] = ()
+) -> int:
     """Where the run of lines in the columns `lines[start]` opens ends (exclusive)."""
     first = sorted(lines[start])
     if len(first) < 2:
@@ -261,15 +329,11 @@ def _run_end(lines: Sequence[Cells], start: int, *, going_on: bool = True) -> in
     opens = [x for x, _ in first]
     end = start + 1
     while end < len(lines) and (
-        _in_columns(sorted(lines[end]), opens) or (going_on and _goes_on(lines[end], opens[-1]))
+        _in_columns(sorted(lines[end]), opens)
+        or (going_on and bool(_continued(sorted(lines[end]), opens, first=end in wraps)))
     ):
         end += 1
     return end
-
-
-def _goes_on(cells: Cells, last: float) -> bool:
-    """A line of one piece standing under the last column: the row above's last cell goes on."""
-    return len(cells) == 1 and abs(cells[0][0] - last) <= COLUMN_SLACK
 
 
 def _in_columns(cells: Cells, opens: list[float]) -> bool:
@@ -288,9 +352,104 @@ def _in_columns(cells: Cells, opens: list[float]) -> bool:
 
 
 def in_reading_order(lines: list[Line]) -> list[Line]:
-    """The page's lines as they read: each table's rows as sentences, and two columns of prose
-    printed line by line a column after the other."""
-    return _by_column(_tabled(lines))
+    """The page's lines as they read: a table's row printed cell by cell gathered into its
+    lines, each table's rows as sentences, and two columns of prose printed line by line a
+    column after the other."""
+    return _by_column(_tabled(_gathered(lines)))
+
+
+# A word processor prints a table's row cell by cell, each cell's lines before the next
+# cell's: a line comes back up to where one within this many lines before it stood.
+GATHER_LINES = 8
+SAME_LINE = 0.5  # points
+
+
+def _gathered(lines: list[Line]) -> list[Line]:
+    """The page's lines with each table row printed cell by cell read across: the lines from
+    one that a later line comes back up to (its `y`, after lines below it), as far as that
+    later line, become one line for each height they stand at, top down, their pieces left to
+    right ("Autumn 2024", "Tuesday 3 September", "2024" below it, then "Friday 20 December
+    2024" beside the first: the row's first line, then "2024" on its second), when they read
+    as a row whose cells wrap (`_wrapped_cells`)."""
+    out: list[Line] = []
+    at = 0
+    while at < len(lines):
+        end = _comes_back(lines, at)
+        if end is None:
+            out.append(lines[at])
+            at += 1
+            continue
+        heights: dict[float, list[Line]] = {}
+        for line in lines[at:end]:
+            if not line.placed:
+                continue
+            y = next((h for h in heights if abs(h - float(line.y or 0)) <= SAME_LINE), line.y)
+            heights.setdefault(float(y or 0), []).append(line)
+        row = [_joined(heights[y]) for y in sorted(heights, reverse=True)]
+        if _wrapped_cells(row):
+            for line in row[1:]:
+                line.wraps = True
+            out.extend(row)
+            at = end
+        else:
+            out.append(lines[at])
+            at += 1
+    return out
+
+
+def _wrapped_cells(row: list[Line]) -> bool:
+    """Whether gathered lines read as a table's row whose cells wrap: two pieces or more on
+    its first line, and on each line after it only pieces standing where one of those does,
+    each as short as a table's cell (not two boxes of prose side by side)."""
+    opens = [x for x, _ in row[0].cells]
+    return (
+        len(opens) >= 2
+        and all(len(text) <= MAX_CELL_CHARS for line in row for _, text in line.cells)
+        and all(
+            all(any(abs(x - at) <= COLUMN_SLACK for at in opens) for x, _ in line.cells)
+            for line in row[1:]
+        )
+    )
+
+
+def _comes_back(lines: list[Line], at: int) -> int | None:
+    """The end (exclusive) of a row printed cell by cell from `lines[at]`: up to the last line
+    within GATHER_LINES that comes back up to its height after lines below it, and the lines
+    right after at heights the row's lines stood at (a later cell's wrapped lines); a line at
+    a new height after the row came back up opens the next row. None when no line comes back
+    up."""
+    top = lines[at]
+    if not top.placed or not top.cells:
+        return None
+    heights = [float(top.y or 0)]
+    end = None
+    for k in range(at + 1, min(len(lines), at + 1 + GATHER_LINES)):
+        line = lines[k]
+        y = float(line.y or 0)
+        if not line.placed or y > heights[0] + SAME_LINE:
+            break
+        if abs(y - heights[0]) <= SAME_LINE:
+            if len(heights) > 1:
+                end = k + 1
+        elif any(abs(y - h) <= SAME_LINE for h in heights):
+            if end is not None:
+                end = k + 1
+        elif end is not None:
+            break
+        else:
+            heights.append(y)
+    return end
+
+
+def _joined(lines: list[Line]) -> Line:
+    """Lines standing at one height as one, their pieces left to right."""
+    if len(lines) == 1:
+        return lines[0]
+    cells = sorted(cell for line in lines for cell in line.cells)
+    widest = max(lines, key=lambda line: line.chars)
+    bold = all(line.bold for line in lines)
+    text = " ".join(piece for _, piece in cells)
+    return Line([text], cells[0][0], widest.y, widest.size, bold, cells, chars=widest.chars)
 
 
 # Two columns printed line by line: the second starts this far (points) from the left edge or
@@ -305,7 +464,8 @@ def _tabled(lines: list[Line]) -> list[Line]:
     """The page's lines with each table's rows read as sentences (`table_rows`), the header
     read into them."""
     placed = [line for line in lines if line.placed and line.text.strip()]
-    rows = table_rows([line.cells for line in placed], [line.size for line in placed])
+    wraps = {k for k, line in enumerate(placed) if line.wraps}
+    rows = table_rows([line.cells for line in placed], [line.size for line in placed], wraps)
     if not rows:
         return lines
     read = {id(placed[k]): text for k, text in rows.items()}

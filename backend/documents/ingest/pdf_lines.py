@@ -26,6 +26,8 @@ class Line:
     # Its pieces of text, each where it starts: a table's cells (`pdf_columns`).
     cells: list[tuple[float, str]] = field(default_factory=list)
     row: bool = False  # a table's row, read as a sentence: a paragraph of its own
+    # The wrapped part of a table's row printed cell by cell, under its first line.
+    wraps: bool = False
     chars: int = 0  # the characters of the piece its height and size are taken from
 
     @property
