@@ -1170,7 +1170,46 @@ def test_a_table_printed_cell_by_cell_with_wrapped_cells_reads_as_rows(runtime):
     assert "Mr Daniel Osei" in appeals.text, appeals.text
 
 
-def test_dot_leaders_are_no_text():
-    """A menu's dots leading from a dish to its price were kept, eighty to a line."""
+def test_dot_leaders_read_as_the_colon_after_a_label():
+    """A menu's dots leading from a dish to its price were kept, eighty to a line, and a list
+    of contacts' dots from a name to its number."""
     menu = "Soup of the Day (V, G)..............................£6.95\nWait... what?"
-    assert clean_text(menu).split("\n\n") == ["Soup of the Day (V, G) £6.95", "Wait... what?"]
+    assert clean_text(menu).split("\n\n") == ["Soup of the Day (V, G): £6.95", "Wait... what?"]
+    assert clean_text("Front desk ......... 01632 960 412") == "Front desk: 01632 960 412"
+    assert clean_text("Contents\n\n1. Borrowing . . . . . . . . 3") == "Contents\n\n1. Borrowing: 3"
+
+
+SUBTITLES = """1
+00:00:05,090 --> 00:00:11,183
+GEMMA: Good morning, you're with Gemma Holt
+on Coast Mornings.
+
+2
+00:00:11,283 --> 00:00:17,697
+RUTH: My late father-in-law, Walter,
+had two hives at the bottom of his orchard.
+
+3
+00:00:17,800 --> 00:00:21,100
+When he died I took them on,
+and now I have fourteen.
+
+4
+00:00:21,200 --> 00:00:24,886
+GEMMA: Fourteen hives!
+"""
+
+
+def test_a_subtitle_files_cues_read_as_its_speakers_turns(runtime):
+    """A radio interview saved as subtitles read with each cue's number and times inside its
+    sentences ("… orchard. 9 00:00:46,824 --> 00:00:52,579 When he died …"), and a sentence
+    cut by a cue stayed cut."""
+    text = page_text(SUBTITLES.encode(), "interview.txt")
+    assert text.split("\n\n") == [
+        "GEMMA: Good morning, you're with Gemma Holt on Coast Mornings.",
+        "RUTH: My late father-in-law, Walter, had two hives at the bottom of his orchard. When "
+        "he died I took them on, and now I have fourteen.",
+        "GEMMA: Fourteen hives!",
+    ]
+    host = ask(runtime, text, "Who presents Coast Mornings?")
+    assert host.text == "GEMMA: Good morning, you're with Gemma Holt on Coast Mornings.", host.text

@@ -32,8 +32,17 @@ _FOOTNOTE_CALL = re.compile(r"(?<=\S)\[(?:\d{1,3}|[a-z]|(?:note|nb|n|lower-alpha
 # A footnote's call set apart from the sentence it follows ("1200 BC. [3] The town"), as a
 # PDF's raised call reads once its line is joined.
 _LOOSE_CALL = re.compile(r"(?<=[.,;:!?]) \[\d{1,3}\](?= )")
-# Dots leading the eye from a menu's dish or a contents line to its price or page: a space.
+# Dots leading the eye from a menu's dish or a contents line to its price or page.
 _LEADER = re.compile(r"[ \u00a0]*(?:\.[ \u00a0]?){5,}[ \u00a0]*")
+
+
+def _led(leader: re.Match[str]) -> str:
+    """Dots leading from a label to its value read as the colon after a label ("Front desk
+    ........ 01632 960 412": "Front desk: 01632 960 412"); at a line's end, as nothing."""
+    text, end = leader.string, leader.end()
+    if end == len(text) or text[end] == "\n" or leader.start() == 0:
+        return ""
+    return " " if text[leader.start() - 1] in ":\n" else ": "
 _FRACTION = re.compile("([\u00bc-\u00be\u2150-\u215e])")
 _EDITOR_TAG = re.compile(
     r"\[(?:[a-z][a-z ,'’-]{0,40}(?:needed|given|required)|[a-z][a-z ,'’-]{0,30}\?"
@@ -56,7 +65,7 @@ def clean_text(text: str) -> str:
     """Normalise unicode and whitespace, undo PDF line wrapping, keep paragraph breaks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_SEPARATORS)
     text = _normalised(text).translate(_INVISIBLE)
-    text = _LEADER.sub(" ", _CONTROL.sub("", text.replace("\t", " ")))
+    text = _LEADER.sub(_led, _CONTROL.sub("", text.replace("\t", " ")))
     # Markers are stripped from joined lines: a PDF may wrap "[citation needed]" in two.
     paragraphs = (_unmarked(_join_lines(block)) for block in _BLANK_LINES.split(text))
     return "\n\n".join(p for p in paragraphs if p)

@@ -1,6 +1,7 @@
 """Plain text's own structure, marked as Markdown would mark it: titles underlined with a
 rule ("Borrowing" over "---------"), a mail's subject heading its message, and columns aligned
-with spaces read as a table's rows."""
+with spaces read as a table's rows; a mail's quoted replies and a subtitle file's cues read as
+the text they hold."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from backend.documents.ingest.tables import header_and_rows, table_row
 def structured(text: str) -> str:
     """Plain text with its underlined titles and its mails' subjects marked, and its aligned
     columns read as rows."""
-    text = unquoted(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = uncued(unquoted(text.replace("\r\n", "\n").replace("\r", "\n")))
     return aligned_tables(mark_messages(mark_underlined(text)))
 
 
@@ -36,6 +37,36 @@ def unquoted(text: str) -> str:
     if len(re.findall(r"^[ \t]*>", text, re.MULTILINE)) < _QUOTED_LINES:
         return text
     return _MAIL_DIVIDER.sub("", _QUOTE_MARKS.sub("", text))
+
+
+# A subtitle file's cue: its number on a line of its own, then when it shows ("00:03:14,200
+# --> 00:03:17,900"), as SubRip and WebVTT write them.
+_TIMESTAMP = r"(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}"
+_CUE = re.compile(
+    rf"^[ \t]*(?:\d+[ \t]*\n[ \t]*)?{_TIMESTAMP}[ \t]*-->[ \t]*{_TIMESTAMP}[^\n]*(?:\n|$)",
+    re.MULTILINE,
+)
+_CUES = 3
+# A cue that opens with who speaks ("GEMMA:", "Ruth Penrose:") or a sound ("[JINGLE]").
+_SPEAKER = re.compile(r"^(?:[A-Z][A-Z .'-]{0,30}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}):\s|^\[")
+
+
+def uncued(text: str) -> str:
+    """A subtitle file's text as a transcript reads: the cues' numbers and times gone, and
+    the cues' lines run on into one paragraph for each turn of speech (a cue opening with
+    who speaks starts a turn). They read "… orchard. 9 00:00:46,824 --> 00:00:52,579 …"."""
+    if len(_CUE.findall(text)) < _CUES:
+        return text
+    paragraphs: list[str] = []
+    for line in _CUE.sub("", text.removeprefix("WEBVTT")).split("\n"):
+        words = " ".join(line.split())
+        if not words:
+            continue
+        if paragraphs and not _SPEAKER.match(words):
+            paragraphs[-1] = f"{paragraphs[-1]} {words}"
+        else:
+            paragraphs.append(words)
+    return "\n\n".join(paragraphs)
 
 
 # A line of one repeated mark under (and perhaps over) a title in plain text: "=====", "-----".
