@@ -1213,3 +1213,21 @@ def test_a_subtitle_files_cues_read_as_its_speakers_turns(runtime):
     ]
     host = ask(runtime, text, "Who presents Coast Mornings?")
     assert host.text == "GEMMA: Good morning, you're with Gemma Holt on Coast Mornings.", host.text
+
+
+FORUM = b"""<html><head><title>F28 fault every morning | HomeFixers</title></head><body>
+<main><article class="message"><h3>LucyB</h3><div class="message-body"><p>Our Carrington
+EcoHeat 30c locks out with F28 every morning since the frost.</p></div>
+<aside class="message-signature"><p>Lucy - 1930s semi, endless projects</p></aside></article>
+<article class="message"><h3>Gasman_Geoff</h3><div class="message-body"><p>F28 on that model
+is ignition failure: check the condensate pipe has not frozen.</p></div>
+<aside class="message-signature"><p>Gas Safe registered since 2004.</p></aside></article>
+</main></body></html>"""
+
+
+def test_a_forum_posts_signature_is_no_part_of_the_thread():
+    """A forum writer's signature stands under each of their posts ("Lucy - 1930s semi,
+    endless projects"): "How old is Lucy's boiler?" was answered with it."""
+    text = page_text(FORUM, "thread.html")
+    assert "endless projects" not in text and "Gas Safe registered" not in text
+    assert "ignition failure" in text and "locks out with F28" in text

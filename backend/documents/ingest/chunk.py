@@ -46,7 +46,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # table's row is one sentence, however many its cells hold. "cell-by-cell": a PDF table's row
 # printed cell by cell is gathered into its lines, a cell's wrapped lines go on with it, a
 # header of two lines names each column; dot leaders read as a label's colon; a subtitle
-# file's cues read as its speakers' turns, without their numbers and times.
+# file's cues read as its speakers' turns, without their numbers and times; a forum post's
+# signature is left out.
 CHUNKING_VERSION = "cell-by-cell"
 
 

@@ -21,10 +21,12 @@ _SKIPPED_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
 )
 # The parts of a page that are the site's rather than the document's (`_VisibleText._is_menu`):
-# landmark roles, and words of an element's id or class.
+# landmark roles, and words of an element's id or class (a forum post's signature, repeated
+# under every post of its writer's, is the writer's, not the post's).
 _SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 _SITE_NAMES = frozenset(
-    "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc".split()
+    "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc signature"
+    .split()
 )
 _NAME_WORDS = re.compile(r"[\s_-]+")
 # Leaving out what the site's parts are named keeps at least this share of the page's letters.
