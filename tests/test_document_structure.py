@@ -1231,3 +1231,15 @@ def test_a_forum_posts_signature_is_no_part_of_the_thread():
     text = page_text(FORUM, "thread.html")
     assert "endless projects" not in text and "Gas Safe registered" not in text
     assert "ignition failure" in text and "locks out with F28" in text
+
+
+def test_a_list_of_pictures_leaves_no_empty_items():
+    """A product page's gallery is a list of pictures: each item read as a bullet alone, and
+    between them and the page's title its <h1> came twice."""
+    page = (
+        b"<html><head><title>Trail 3 Tent | Fellside Outdoor</title></head><body><main>"
+        b"<ul class='gallery'><li><img src='a.jpg'></li><li><img src='b.jpg'></li></ul>"
+        b"<h1>Trail 3 Tent</h1><p>Now \xc2\xa3249.00, was \xc2\xa3299.00.</p></main></body></html>"
+    )
+    expected = ["# Trail 3 Tent", "Now \u00a3249.00, was \u00a3299.00."]
+    assert paragraphs(page, "tent.html") == expected

@@ -47,7 +47,7 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # printed cell by cell is gathered into its lines, a cell's wrapped lines go on with it, a
 # header of two lines names each column; dot leaders read as a label's colon; a subtitle
 # file's cues read as its speakers' turns, without their numbers and times; a forum post's
-# signature is left out.
+# signature is left out, and a web page's list item with no text (a gallery's picture).
 CHUNKING_VERSION = "cell-by-cell"
 
 

@@ -287,5 +287,9 @@ def _visible(source: str, leave_out: str, layout: frozenset[int]) -> tuple[str, 
     parser.feed(source)
     parser.close()
     parser.flush_table()  # a table left open at the end
-    text = without_repeated_title(escape_marks("".join(parser.parts)).replace(_OPENS, ""))
-    return text, parser.site_letters
+    text = escape_marks("".join(parser.parts)).replace(_OPENS, "")
+    return without_repeated_title(_EMPTY_ITEM.sub("", text)), parser.site_letters
+
+
+# A list's item with no text (a gallery's thumbnails, a carousel's dots): its bullet alone.
+_EMPTY_ITEM = re.compile(rf"^[ \t]*[{BULLET[0]}{SUB_BULLET[0]}][ \t]*$", re.MULTILINE)
