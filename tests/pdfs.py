@@ -462,6 +462,34 @@ def contacts_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+FEES_HEADER = ["Payment", "Amount", "When it is payable"]
+FEES = [  # each row's lines, as printed line by line across the row
+    [("Holding deposit", "One week's rent", "To reserve the property")],
+    [("Early termination", "The landlord's costs, plus", "If you ask to leave"),
+     ("(surrender)", "rent until a new tenant", "before the end of the"),
+     ("", "moves in", "fixed term")],
+    [("Lost keys", "The cost of replacement", "When one is needed")],
+]
+
+
+def fees_pdf() -> bytes:
+    """A letting agent's fees (FEES under FEES_HEADER), each row printed line by line across
+    its cells, one row's every cell wrapped onto lines under it."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Fees and payments", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", size=9)
+    for row in [[tuple(FEES_HEADER)], *FEES]:
+        for line in row:
+            for width, cell in zip([45, 55, 55], line, strict=True):
+                pdf.cell(width, 5, cell)
+            pdf.ln()
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
 RAISED_CALL = [
     "Archaeologists found a Bronze Age settlement on the eastern shore, dated to 1200 BC.",
     "The town of Orvik was founded in 1346 as a trading post for timber and fish.",

@@ -1243,3 +1243,21 @@ def test_a_list_of_pictures_leaves_no_empty_items():
     )
     expected = ["# Trail 3 Tent", "Now \u00a3249.00, was \u00a3299.00."]
     assert paragraphs(page, "tent.html") == expected
+
+
+def test_a_row_whose_every_cell_wraps_reads_as_one_row():
+    """A fees table printed line by line, a row's every cell wrapped onto a line under it:
+    the wrapped line ("(surrender)", "rent until a new tenant", "before the end of the") read
+    as a row of its own."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.fees_pdf(), "fees.pdf").pages
+    assert page.text.split("\n\n")[1:] == [
+        "Payment: Holding deposit; Amount: One week's rent; When it is payable: To reserve the "
+        "property.",
+        "Payment: Early termination (surrender); Amount: The landlord's costs, plus rent until a "
+        "new tenant moves in; When it is payable: If you ask to leave before the end of the "
+        "fixed term.",
+        "Payment: Lost keys; Amount: The cost of replacement; When it is payable: When one is "
+        "needed.",
+    ]

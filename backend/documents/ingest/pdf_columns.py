@@ -275,7 +275,7 @@ def _rows(
     rows: list[list[str]] = []
     for k in range(start, end):
         line = sorted(lines[k])
-        columns = _continued(line, opens, first=k in wraps)
+        columns = _continued(line, opens, first=k in wraps) or _goes_on_whole(line, opens)
         if rows and columns and len(rows[-1]) == len(opens):
             for j, (_, text) in zip(columns, line, strict=True):
                 rows[-1][j] = f"{rows[-1][j]} {text}"
@@ -283,6 +283,16 @@ def _rows(
             starts.append(k)
             rows.append([text for _, text in line])
     return starts, rows
+
+
+def _goes_on_whole(cells: Cells, opens: list[float]) -> list[int]:
+    """Every column, when each of the line's pieces goes on with a cell above it: a piece in
+    each column, each opening as no cell does, in lower case or a bracket ("(surrender)",
+    "rent until a new tenant moves in", "of the fixed term")."""
+    if len(cells) != len(opens) or not _in_columns(cells, opens):
+        return []
+    going_on = all(text[:1].islower() or text[:1] in "([" for _, text in cells)
+    return list(range(len(opens))) if going_on else []
 
 
 def _continued(cells: Cells, opens: list[float], *, first: bool = False) -> list[int]:
