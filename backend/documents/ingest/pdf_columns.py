@@ -14,7 +14,7 @@ some of its columns empty, each piece under the label it overlaps (`_headed_tabl
 over groups of columns (a timetable's "Monday to Friday" and "Saturday") name each group's
 cells in its rows (`_groups_above`), as a header of two lines names each column
 (`_stacked_header`). A word processor prints a table's row cell by cell: its lines are
-gathered first (`_gathered`), and a cell's lines after the row's first go on with it.
+gathered first (`pdf_lines.gathered`), and a cell's lines after the row's first go on with it.
 """
 
 from __future__ import annotations
@@ -24,15 +24,11 @@ from collections.abc import Collection, Sequence
 from itertools import pairwise
 
 from backend.documents.ingest.headings import SENTENCE_END, closes
-from backend.documents.ingest.pdf_lines import Line
+from backend.documents.ingest.pdf_lines import COLUMN_SLACK, MAX_CELL_CHARS, Line, gathered
 from backend.documents.ingest.tables import header_and_rows, table_row
 
-# A piece of a row may start this far (points) left of its column's opening: a header's
-# label and a row's figure are not always set flush.
-COLUMN_SLACK = 4.0
 MIN_ROWS = 3  # lines, the header's included
-# A table's cells are short: two columns of prose printed line by line across the page are not.
-MAX_CELL_CHARS = 40
+# A table's cells are few words on average (and short: `pdf_lines.MAX_CELL_CHARS`).
 MAX_MEAN_CELL_WORDS = 4.0
 # A header of this many labels or more names the columns of rows that leave some empty; their
 # cells may run longer ("BANK GIRO CREDIT KESTREL ANALYTICS SALARY").
@@ -61,7 +57,7 @@ def table_rows(
     above the run when its cells stand within the run's columns (a header's labels centred
     over their columns); `sizes`, each line's type size, place the pieces of rows that leave
     columns empty (`_headed_table`); `wraps`, the lines that hold the wrapped part of a row
-    printed cell by cell (`_gathered`), go on with their row whatever column they stand in."""
+    printed cell by cell (`pdf_lines.gathered`), go on with their row in any column."""
     out: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
@@ -365,101 +361,7 @@ def in_reading_order(lines: list[Line]) -> list[Line]:
     """The page's lines as they read: a table's row printed cell by cell gathered into its
     lines, each table's rows as sentences, and two columns of prose printed line by line a
     column after the other."""
-    return _by_column(_tabled(_gathered(lines)))
-
-
-# A word processor prints a table's row cell by cell, each cell's lines before the next
-# cell's: a line comes back up to where one within this many lines before it stood.
-GATHER_LINES = 8
-SAME_LINE = 0.5  # points
-
-
-def _gathered(lines: list[Line]) -> list[Line]:
-    """The page's lines with each table row printed cell by cell read across: the lines from
-    one that a later line comes back up to (its `y`, after lines below it), as far as that
-    later line, become one line for each height they stand at, top down, their pieces left to
-    right ("Autumn 2024", "Tuesday 3 September", "2024" below it, then "Friday 20 December
-    2024" beside the first: the row's first line, then "2024" on its second), when they read
-    as a row whose cells wrap (`_wrapped_cells`)."""
-    out: list[Line] = []
-    at = 0
-    while at < len(lines):
-        end = _comes_back(lines, at)
-        if end is None:
-            out.append(lines[at])
-            at += 1
-            continue
-        heights: dict[float, list[Line]] = {}
-        for line in lines[at:end]:
-            if not line.placed:
-                continue
-            y = next((h for h in heights if abs(h - float(line.y or 0)) <= SAME_LINE), line.y)
-            heights.setdefault(float(y or 0), []).append(line)
-        row = [_joined(heights[y]) for y in sorted(heights, reverse=True)]
-        if _wrapped_cells(row):
-            for line in row[1:]:
-                line.wraps = True
-            out.extend(row)
-            at = end
-        else:
-            out.append(lines[at])
-            at += 1
-    return out
-
-
-def _wrapped_cells(row: list[Line]) -> bool:
-    """Whether gathered lines read as a table's row whose cells wrap: two pieces or more on
-    its first line, and on each line after it only pieces standing where one of those does,
-    each as short as a table's cell (not two boxes of prose side by side)."""
-    opens = [x for x, _ in row[0].cells]
-    return (
-        len(opens) >= 2
-        and all(len(text) <= MAX_CELL_CHARS for line in row for _, text in line.cells)
-        and all(
-            all(any(abs(x - at) <= COLUMN_SLACK for at in opens) for x, _ in line.cells)
-            for line in row[1:]
-        )
-    )
-
-
-def _comes_back(lines: list[Line], at: int) -> int | None:
-    """The end (exclusive) of a row printed cell by cell from `lines[at]`: up to the last line
-    within GATHER_LINES that comes back up to its height after lines below it, and the lines
-    right after at heights the row's lines stood at (a later cell's wrapped lines); a line at
-    a new height after the row came back up opens the next row. None when no line comes back
-    up."""
-    top = lines[at]
-    if not top.placed or not top.cells:
-        return None
-    heights = [float(top.y or 0)]
-    end = None
-    for k in range(at + 1, min(len(lines), at + 1 + GATHER_LINES)):
-        line = lines[k]
-        y = float(line.y or 0)
-        if not line.placed or y > heights[0] + SAME_LINE:
-            break
-        if abs(y - heights[0]) <= SAME_LINE:
-            if len(heights) > 1:
-                end = k + 1
-        elif any(abs(y - h) <= SAME_LINE for h in heights):
-            if end is not None:
-                end = k + 1
-        elif end is not None:
-            break
-        else:
-            heights.append(y)
-    return end
-
-
-def _joined(lines: list[Line]) -> Line:
-    """Lines standing at one height as one, their pieces left to right."""
-    if len(lines) == 1:
-        return lines[0]
-    cells = sorted(cell for line in lines for cell in line.cells)
-    widest = max(lines, key=lambda line: line.chars)
-    bold = all(line.bold for line in lines)
-    text = " ".join(piece for _, piece in cells)
-    return Line([text], cells[0][0], widest.y, widest.size, bold, cells, chars=widest.chars)
+    return _by_column(_tabled(gathered(lines)))
 
 
 # Two columns printed line by line: the second starts this far (points) from the left edge or
