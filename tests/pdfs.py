@@ -390,6 +390,17 @@ def statement_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def _table_page(title: str) -> FPDF:
+    """A page with a title over a table set in small type, ready for the table's cells."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", size=9)
+    return pdf
+
+
 TIMETABLE = [  # a stop, then three weekday journeys and two on Saturday ("-": not served)
     ("Kettlewell, Car Park", "-", "10:25", "16:05", "09:40", "17:25"),
     ("Kilnsey, Tennant Arms", "07:53", "10:33", "16:13", "09:48", "17:33"),
@@ -401,12 +412,7 @@ def timetable_pdf() -> bytes:
     """A bus timetable (TIMETABLE): "Stop" over its first column, "Monday to Friday" centred
     over three columns of times and "Saturday" over two, a line of marks ("*") over a column,
     and a stop not served on one journey ("-", centred)."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, "Kettlewell to Grassington", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("Helvetica", size=9)
+    pdf = _table_page("Kettlewell to Grassington")
     pdf.cell(50, 6, "Stop")
     pdf.cell(60, 6, "Monday to Friday", align="C")
     pdf.cell(40, 6, "Saturday", align="C")
@@ -440,12 +446,7 @@ def contacts_pdf() -> bytes:
     """A school's table of whom to contact (CONTACTS under CONTACTS_HEADER) as a word
     processor prints it: each row cell by cell, each cell's lines before the next cell's, a
     cell too long for its column wrapped onto a line under it."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, "7. Who to contact", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("Helvetica", size=9)
+    pdf = _table_page("7. Who to contact")
     widths = [35, 35, 50, 60]
     for row in [CONTACTS_HEADER, *CONTACTS]:
         top = pdf.get_y()
@@ -475,12 +476,7 @@ FEES = [  # each row's lines, as printed line by line across the row
 def fees_pdf() -> bytes:
     """A letting agent's fees (FEES under FEES_HEADER), each row printed line by line across
     its cells, one row's every cell wrapped onto lines under it."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, "Fees and payments", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("Helvetica", size=9)
+    pdf = _table_page("Fees and payments")
     for row in [[tuple(FEES_HEADER)], *FEES]:
         for line in row:
             for width, cell in zip([45, 55, 55], line, strict=True):

@@ -607,7 +607,7 @@ def test_every_row_of_a_table_borrows_the_words_of_the_sentence_before_it(runtim
 
 
 def test_the_step_a_question_asks_for():
-    from backend.qa.answer_sentences import asked_step
+    from backend.qa.answer_steps import asked_step
 
     assert asked_step("What is the first step?", 3) == 0
     assert asked_step("What's the 2nd step?", 3) == 1

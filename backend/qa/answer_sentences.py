@@ -1,19 +1,17 @@
-"""Which sentences make the answer shown: a numbered list's items when the best sentence is
-one (a procedure answers whole; a question asking for one step, "What is the second step?",
-gets that step); the opening of the best sentence's section when the question asks about the
-section rather than one sentence of it (an FAQ's answer under the heading that asks the
+"""Which sentences make the answer shown (a numbered list's items when the best sentence is
+one: `answer_steps`): the opening of the best sentence's section when the question asks about
+the section rather than one sentence of it (an FAQ's answer under the heading that asks the
 question; a list asked for by its heading, "What was added in 3.2.0?": `asked_section`); else
-the best one; its neighbour in the same passage
-when that scored nearly as well (a two-sentence answer reads as one passage; a table's row
-is a record, an answer of its own); the sentence before the first of them when that one
-opens pointing back ("It appoints the board ..." needs the sentence naming what "it" is:
-`sentence_roles.points_back`); and, for an answer of one sentence, the next one when that
-points back at it and goes on about it ("Deleting your account removes every document you
-uploaded." "It cannot be undone.")."""
+the best one; its neighbour in the same passage when that scored nearly as well (a
+two-sentence answer reads as one passage; a table's row is a record, an answer of its own);
+the sentence before the first of them when that one opens pointing back ("It appoints the
+board ..." needs the sentence naming what "it" is: `sentence_roles.points_back`); and, for an
+answer of one sentence, the next one when that points back at it and goes on about it
+("Deleting your account removes every document you uploaded." "It cannot be undone.") or
+gives what the question asks for and the best one does not."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,7 +19,6 @@ import numpy as np
 
 from backend.qa.sentence_roles import (
     ITEM_MARK,
-    NUMBERED,
     asks,
     is_record,
     names_section,
@@ -37,17 +34,6 @@ CONTINUATION_MARGIN = 1.25
 # A longer numbered list is a catalogue, not a procedure: its best item answers alone.
 MAX_STEPS = 12
 ADJACENT_ONLY = True
-ORDINAL_WORDS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
-)
-LAST = ("last", "final")
-# "the second step", "step 3", "the 2nd stage", "after the first step", "before the last step".
-STEP = r"(?:step|stage|thing|instruction)s?"
-STEP_ASKED = re.compile(
-    rf"\b(?:(?P<word>{'|'.join((*ORDINAL_WORDS, *LAST))})|(?P<nth>\d{{1,2}})(?:st|nd|rd|th))"
-    rf"\s+{STEP}\b|\b{STEP}\s+(?:number\s+)?(?P<number>\d{{1,2}})\b",
-    re.IGNORECASE,
-)
 # The answer to a question the document asks in a heading (an FAQ) opens its section: up to this
 # many of its first paragraph's sentences.
 ASKED_SECTION_SENTENCES = 3
@@ -55,8 +41,6 @@ ASKED_SECTION_SENTENCES = 3
 # share of its score (the heading chose it, not its own words) and every item scored within
 # SECOND_SENTENCE_MARGIN of it.
 LIST_SHARE = 0.3
-AFTER = re.compile(r"\b(?:after|following|next)\b", re.IGNORECASE)
-BEFORE = re.compile(r"\b(?:before|preceding|previous)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -96,32 +80,6 @@ def answer_sentences(
     if len(chosen) == 1:
         chosen.extend(_continuation(candidates, own, int(order[0]), gives))
     return chosen
-
-
-def numbered_steps(
-    candidates: list[Candidate],
-    best: int,
-    leading: list[int | None],
-    records: np.ndarray,
-    question: str,
-) -> list[Candidate]:
-    """When the best sentence is an item of a numbered list, the list's items in order: a
-    procedure ("1. Open Settings." "2. Choose Security." ...) answers as a whole, or with the
-    one step the `question` asks for (`asked_step`). [] when it is not, or the list is longer
-    than MAX_STEPS. `leading` and `records` say which sentence introduces each record and
-    which candidates are records (`sentence_borrowing`)."""
-    intro = leading[best]
-    if not records[best] or intro is None or not NUMBERED.match(candidates[best].text):
-        return []
-    steps = [
-        candidate
-        for i, candidate in enumerate(candidates)
-        if records[i] and leading[i] == intro and NUMBERED.match(candidate.text)
-    ]
-    if len(steps) > MAX_STEPS:
-        return []
-    at = asked_step(question, len(steps))
-    return steps if at is None else [steps[at]]
 
 
 def asked_section(
@@ -208,28 +166,6 @@ def _first_run(indexes: list[int], belongs: Callable[[int], bool]) -> list[int]:
         elif run:
             break
     return run
-
-
-def asked_step(question: str, count: int) -> int | None:
-    """Which of `count` steps the question asks for, from 0 ("What is the second step?" -> 1,
-    "What do I do after step 2?" -> 2, "... before the last step?" -> count - 2), or None
-    when it asks for no one step or for one the list does not have."""
-    match = STEP_ASKED.search(question)
-    if match is None:
-        return None
-    word = (match.group("word") or "").lower()
-    if word in LAST:
-        at = count - 1
-    elif word:
-        at = ORDINAL_WORDS.index(word)
-    else:
-        at = int(match.group("nth") or match.group("number")) - 1
-    ahead = question[: match.start()]
-    if AFTER.search(ahead):
-        at += 1
-    elif BEFORE.search(ahead):
-        at -= 1
-    return at if 0 <= at < count else None
 
 
 def _runner_up(

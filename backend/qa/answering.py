@@ -28,8 +28,8 @@ from backend.qa.answer_sentences import (
     Candidate,
     answer_sentences,
     asked_section,
-    numbered_steps,
 )
+from backend.qa.answer_steps import numbered_steps
 from backend.qa.question_words import NAME_RE, missing_names, name_phrases
 from backend.qa.sentence_roles import (
     ITEM_MARK,

@@ -16,6 +16,8 @@ COLUMN_SLACK = 4.0
 # A table's cells are short (characters a line): two columns of prose printed line by line
 # across the page are not.
 MAX_CELL_CHARS = 40
+MAX_MEAN_CELL_WORDS = 4.0
+Cells = Sequence[tuple[float, str]]  # a line's pieces: where each starts, and its text
 # A font's name that says its face is bold: "Helvetica-Bold", "ABCDEF+Arial-BoldMT",
 # "Calibri,Bold", "SegoeUI-Semibold", "Lato-Black".
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
@@ -195,3 +197,26 @@ def _joined(lines: list[Line]) -> Line:
     bold = all(line.bold for line in lines)
     text = " ".join(piece for _, piece in cells)
     return Line([text], cells[0][0], widest.y, widest.size, bold, cells, chars=widest.chars)
+
+
+def short_cells(rows: list[list[str]]) -> bool:
+    """Cells as a table's are: a few words on average, none longer than MAX_CELL_CHARS (two
+    columns of prose printed line by line across the page are not)."""
+    cells = [cell for row in rows for cell in row]
+    words = sum(len(cell.split()) for cell in cells) / len(cells)
+    return words <= MAX_MEAN_CELL_WORDS and all(len(cell) <= MAX_CELL_CHARS for cell in cells)
+
+
+def continued(cells: Cells, opens: list[float], *, first: bool = False) -> list[int]:
+    """The columns a line's pieces go on in, each standing where a column after the first
+    (or, `first`, any column) opens (a cell's text wrapped onto its next line), or [] when
+    the line is no such one."""
+    if not cells or len(cells) >= len(opens):
+        return []
+    columns: list[int] = []
+    for x, _ in cells:
+        near = [j for j, at in enumerate(opens) if (j or first) and abs(x - at) <= COLUMN_SLACK]
+        if not near or (columns and near[0] <= columns[-1]):
+            return []
+        columns.append(near[0])
+    return columns
