@@ -168,3 +168,99 @@ def test_eval_side_by_side_through_the_api_with_a_dump(runtime, squad_doc, tmp_p
     assert "first" in table and "second" in table and "absent refused" in table
     assert "absent, each article" in table and "answered from others" in table
     assert "asked through the REST API" in table
+
+
+def _own_documents(folder):
+    """A user's own folder: two documents that read, one that cannot, and the questions."""
+    folder.mkdir()
+    (folder / "bees.md").write_text(
+        "# The mill apiary\n\nBob Ashworth keeps twelve hives behind the old mill on Tanner "
+        "Lane.\n\nThe hives gave 40 kg of honey last summer, sold at the Saturday market.\n"
+    )
+    (folder / "boiler.txt").write_text(
+        "Boiler service visit\n\nThe engineer, Priya Nair, replaced the pressure relief valve "
+        "on 14 March 2025. The next service is due in March 2026.\n"
+    )
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4\nthis is not a PDF at all\n%%EOF\n")
+    (folder / "questions.tsv").write_text(
+        "file\tquestion\tphrase\n"
+        "bees.md\tWho looks after the hives?\tBob Ashworth\n"
+        "bees.md\tHow much honey was there last year?\t40 kg\n"
+        "boiler.txt\tWhich part did the engineer replace?\tpressure relief valve | relief valve\n"
+        "scan.pdf\tWhat does the scan say about the roof?\tslates\n"
+        "# questions no document answers\n"
+        "bees.md\tWhat is the capital of Peru?\t-\n"
+    )
+
+
+def test_eval_on_ones_own_documents_with_a_questions_file(runtime, tmp_path, capsys):
+    """An operator measures the service on their own files: every document's outcome, each
+    question judged by the phrase a right answer holds, refusals of what no document says."""
+    folder = tmp_path / "household"
+    _own_documents(folder)
+    dump = tmp_path / "dump"
+    args = ["eval", str(folder), "--user", "own@example.com"]
+    assert cli.main([*args, "--json", "--dump", str(dump)]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    assert report["kind"] == "questions" and report["documents"] == 3 and report["ready"] == 2
+    outcome = report["per_document"]["scan.pdf"]["outcome"]
+    assert outcome.startswith(("failed: ", "turned away at upload: ")) and "PDF" in outcome
+    figures = report["figures"]
+    assert (figures["answerable"], figures["unanswerable"]) == (4, 1)
+    # The three questions the readable documents answer are answered right and cited; the
+    # unreadable scan's is missed; Peru's capital is not made up.
+    assert figures["right"] == 3 and figures["cited@5"] == 3
+    assert figures["unanswerable_refused"] == 1
+    assert report["per_document"]["bees.md"]["right"] == 2
+    rows = [json.loads(line) for line in (dump / "household-queue.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in rows] == [2, 3, 4, 5, 7]
+    assert "Bob Ashworth" in rows[0]["answer"] and rows[0]["sources"][0].startswith("bees.md: ")
+    assert rows[3]["right"] is False and rows[4]["found"] is False
+
+    # The account holds exactly the folder's documents: a file taken away is not searched.
+    (folder / "boiler.txt").unlink()
+    lines = (folder / "questions.tsv").read_text().splitlines()
+    (folder / "questions.tsv").write_text("\n".join(x for x in lines if "boiler" not in x))
+    assert cli.main(args) == 0
+    table = capsys.readouterr().out
+    assert "2 documents (1 ready), 4 questions asked through the queue" in table
+    assert "answerable 3: right 2/3 (66.7%)" in table and "unanswerable 1: refused 1/1" in table
+    assert re.search(r"scan\.pdf\s+0/1\s+0/0\s+\((failed|turned away)", table)
+    assert cli.main(["ask", "Who replaced the valve?", "--user", "own@example.com"]) == 0
+    assert capsys.readouterr().out.startswith("No answer found in your documents.")
+
+    # Several folders side by side, one account each, and all of them together.
+    other = tmp_path / "garden"
+    other.mkdir()
+    (other / "shed.txt").write_text("The shed key hangs on the hook inside the back door.\n")
+    (other / "questions.tsv").write_text("shed.txt\tWhere is the shed key kept?\tback door\n")
+    assert cli.main(["eval", str(folder), str(other)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[1].split() == ["household", "garden", "all"]
+    assert table[2].split() == ["answerable", "right", "2/3", "1/1", "3/4"]
+    assert table[5].split() == ["unanswerable", "refused", "1/1", "0/0", "1/1"]
+    assert any(line.startswith("not ready: household/scan.pdf: failed: ") for line in table)
+
+
+def test_eval_says_what_is_wrong_with_a_questions_file(runtime, tmp_path, capsys):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("The gate code is 4417.\n")
+    (folder / "questions.tsv").write_text("notes.txt\tWhat is the gate code?\n")
+    assert cli.main(["eval", str(folder)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: questions.tsv line 1: expected file, question and phrase apart by tabs, "
+        "found 2 fields."
+    )
+    (folder / "questions.tsv").write_text(
+        "notes.txt\tWhat is the gate code?\t4417\nnote.txt\tWho has a key?\t-\n"
+    )
+    assert cli.main(["eval", str(folder)]) == 1
+    assert f"questions.tsv line 2: no document named 'note.txt' in {folder}." in (
+        capsys.readouterr().err
+    )
+    assert cli.main(["eval", str(tmp_path / "missing")]) == 1
+    assert "neither a questions.tsv beside documents nor a squad-style dataset" in (
+        capsys.readouterr().err
+    )

@@ -15,30 +15,57 @@ from backend.runtime import build_runtime
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from backend.errors import InvalidInput
     from backend.tools.eval_askers import api_asker, queue_asker
-    from backend.tools.eval_report import format_report, format_side_by_side
+    from backend.tools.eval_questions import (
+        format_question_set,
+        format_question_sets,
+        is_question_set,
+        run_question_set,
+    )
+    from backend.tools.eval_report import VIA, format_report, format_side_by_side
     from backend.tools.evaluation import run_eval
 
-    rt = build_runtime(get_settings())
     folders = [Path(d) for d in args.dataset]
+    for folder in folders:
+        if not is_question_set(folder) and not (folder / "qa.jsonl").is_file():
+            raise InvalidInput(
+                f"{folder}: neither a questions.tsv beside documents nor a squad-style "
+                "dataset (docs/ and qa.jsonl)."
+            )
+    rt = build_runtime(get_settings())
     several = len(folders) > 1
     local, _, domain = args.user.partition("@")
-    reports = []
+    squad, own = [], []
     with api_asker(rt) if args.via == "api" else _given(queue_asker(rt, args.timeout)) as ask:
         for folder in folders:
             email = f"{local}-{folder.name}@{domain}" if several else args.user
             dump = Path(args.dump) / f"{folder.name}-{args.via}.jsonl" if args.dump else None
-            report = run_eval(
-                rt, folder, sample=args.sample, seed=args.seed, email=email,
-                timeout=args.timeout, ask=ask, system_only=several or args.via == "api",
-                dump=dump,
-            )  # fmt: skip
+            if is_question_set(folder):
+                report = run_question_set(
+                    rt, folder, email=email, timeout=args.timeout, ask=ask, dump=dump
+                )
+                own.append(report)
+            else:
+                report = run_eval(
+                    rt, folder, sample=args.sample, seed=args.seed, email=email,
+                    timeout=args.timeout, ask=ask, system_only=several or args.via == "api",
+                    dump=dump,
+                )  # fmt: skip
+                squad.append(report)
             report["via"] = args.via
-            reports.append(report)
     if args.json:
+        reports = [{k: v for k, v in r.items() if k != "rows"} for r in squad + own]
         print(json.dumps(reports if several else reports[0], indent=2))
-    else:
-        print(format_side_by_side(reports) if several else format_report(reports[0]))
+        return 0
+    parts = []
+    if squad:
+        parts.append(format_side_by_side(squad) if len(squad) > 1 else format_report(squad[0]))
+    if own:
+        via = VIA[args.via]
+        parts.append(format_question_sets(own, via) if len(own) > 1 else "")
+        parts.extend(format_question_set(r, via) for r in own)
+    print("\n\n".join(p for p in parts if p))
     return 0
 
 
@@ -63,13 +90,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     """The eval and bench commands' grammar."""
-    p = sub.add_parser("eval", help="retrieval and answer quality on a QA dataset")
+    p = sub.add_parser(
+        "eval", help="answer quality on a QA dataset or on one's own documents"
+    )
     p.add_argument("dataset", nargs="+",
-                   help="folders with docs/ and qa.jsonl; several: side by side")
+                   help="folders with docs/ and qa.jsonl (squad's format), or documents "
+                        "beside a questions.tsv (file, question, phrase or '-'); several: "
+                        "side by side")
     p.add_argument("--via", choices=["queue", "api"], default="queue",
                    help="ask through the services and queue, or through the REST API")
     p.add_argument("--dump", help="a folder for one JSON line per question (to study misses)")
-    p.add_argument("--sample", type=int, default=300, help="questions to ask (0: all)")
+    p.add_argument("--sample", type=int, default=300,
+                   help="questions of a squad-style dataset to ask (0: all); a questions.tsv "
+                        "is asked whole")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--user", default="eval@localhost")
     p.add_argument("--json", action="store_true")
