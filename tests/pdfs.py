@@ -509,3 +509,45 @@ def raised_call_pdf() -> bytes:
     pdf.ln()
     pdf.write(6, third)
     return bytes(pdf.output())
+
+
+POOL_HEADER = ["Day", "Early lane swim", "Morning", "Lunchtime lanes", "Evening"]
+POOL = [  # a session's name wraps under its times; "" leaves the column empty
+    ("Monday", "06:30-08:30", "09:00-10:00 Aqua Fit", "12:00-13:30", "17:00-19:00 Swim School"),
+    ("Tuesday", "06:30-08:30", "09:00-11:00 Over 60s", "", "20:00-21:30 Adults Only"),
+    ("Wednesday", "06:30-08:30", "", "12:00-13:30", "18:00-20:00 Otters Swimming Club"),
+    ("Saturday", "07:00-09:00", "09:00-12:00 Swim School", "", ""),
+]
+
+
+def pool_pdf() -> bytes:
+    """A pool's timetable as a word processor sets it (POOL under POOL_HEADER): each row's
+    cells printed in turn, flush left, a cell too long for its column wrapped onto a second
+    line and each cell centred on the row's height (so a one-line cell stands between the
+    two lines of a wrapped one), the header's labels centred over their columns (two of them
+    wrapped too), and columns some rows leave empty."""
+    pdf = _table_page("Main pool timetable")
+    widths = [26, 22, 40, 24, 52]
+    line = 4.2
+
+    def row_of(cells: list[str], align: str) -> None:
+        top = pdf.get_y()
+        x = pdf.l_margin
+        parts = [pdf.multi_cell(w - 3, line, c, dry_run=True, output="LINES") for w, c in
+                 zip(widths, cells, strict=True)]  # fmt: skip
+        height = max(len(p) for p in parts) * line
+        for width, lines in zip(widths, parts, strict=True):
+            y = top + (height - len(lines) * line) / 2
+            for k, text in enumerate(lines):
+                pdf.set_xy(x, y + k * line)
+                pdf.cell(width - 3, line, text, align=align)
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height + 2)
+
+    row_of(POOL_HEADER, "C")
+    for row in POOL:
+        row_of(list(row), "L")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Sessions may change in school holidays.", new_x="LMARGIN",
+                   new_y="NEXT")  # fmt: skip
+    return bytes(pdf.output())

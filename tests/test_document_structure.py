@@ -1055,6 +1055,28 @@ def test_a_timetables_times_read_under_the_days_their_group_of_columns_runs(runt
     assert "09:48, 17:33" in saturday.text, saturday.text
 
 
+def test_a_timetables_wrapped_cells_and_centred_labels_read_under_their_columns(runtime):
+    """A word processor's timetable: sessions set flush left in their columns, a session's
+    name wrapped under its times with each cell centred on its row (a one-line cell between
+    the two lines of a wrapped one), labels centred over the columns and two of them wrapped,
+    some columns left empty. Rows with an empty column fell out of the table, and a wrapped
+    label lost its second line."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.pool_pdf(), "pool.pdf").pages
+    assert page.text.split("\n\n")[1:5] == [
+        "Day: Monday; Early lane swim: 06:30-08:30; Morning: 09:00-10:00 Aqua Fit; Lunchtime "
+        "lanes: 12:00-13:30; Evening: 17:00-19:00 Swim School.",
+        "Day: Tuesday; Early lane swim: 06:30-08:30; Morning: 09:00-11:00 Over 60s; Evening: "
+        "20:00-21:30 Adults Only.",
+        "Day: Wednesday; Early lane swim: 06:30-08:30; Lunchtime lanes: 12:00-13:30; Evening: "
+        "18:00-20:00 Otters Swimming Club.",
+        "Day: Saturday; Early lane swim: 07:00-09:00; Morning: 09:00-12:00 Swim School.",
+    ]
+    otters = ask(runtime, page.text, "When does the Otters swimming club train on Wednesday?")
+    assert "18:00-20:00" in otters.text, otters.text
+
+
 TIME_TRIAL = """Wensum Valley Wheelers newsletter
 
 RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025

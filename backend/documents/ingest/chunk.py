@@ -48,7 +48,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # header of two lines names each column; dot leaders read as a label's colon; a subtitle
 # file's cues read as its speakers' turns, without their numbers and times; a forum post's
 # signature is left out, and a web page's list item with no text (a gallery's picture).
-CHUNKING_VERSION = "cell-by-cell"
+# "wrapped-cells": a PDF table cell's second line set below its first on the same line of
+# text goes on with it, and rows under centred labels whose pieces open at as many places as
+# the header has labels read under them, empty columns and all.
+CHUNKING_VERSION = "wrapped-cells"
 
 
 @dataclass(frozen=True)

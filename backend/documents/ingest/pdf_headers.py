@@ -51,17 +51,65 @@ def headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str 
         or not _labels(labels)
     ):
         return {}
-    spans = [_span(x, text, size) for x, text in header]
-    rows: list[list[str]] = []
-    end = at + 1
-    while end < len(lines) and (row := _placed(sorted(lines[end]), spans, size)) is not None:
-        rows.append(row)
-        end += 1
+    rows = _under_openings(lines, at, size) or _overlapping(lines, at, size)
     if len(rows) < MIN_HEADED_ROWS:
         return {}
     read: dict[int, str | None] = {at: None}
     for k, row in enumerate(rows, at + 1):
         read[k] = table_row(row, labels)
+    return read
+
+
+def _overlapping(lines: Sequence[Cells], at: int, size: float) -> list[list[str]]:
+    """The rows under the header at `at` whose pieces each overlap one label (`_placed`)."""
+    spans = [_span(x, text, size) for x, text in sorted(lines[at])]
+    rows: list[list[str]] = []
+    end = at + 1
+    while end < len(lines) and (row := _placed(sorted(lines[end]), spans, size)) is not None:
+        rows.append(row)
+        end += 1
+    return rows
+
+
+def _under_openings(lines: Sequence[Cells], at: int, size: float) -> list[list[str]]:
+    """The rows under the header at `at` when their pieces open at as many places as it has
+    labels, each label's middle within its column (from where the column opens to where the
+    next does): a timetable whose sessions start flush left in their columns under labels
+    centred over them, some cells empty, some wrapped ("09:00–10:00 Aqua Fit" under
+    "Morning"). The rows are the lines after the header of two pieces or more, the first under
+    the first row's first; empty when they open elsewhere."""
+    header = sorted(lines[at])
+    rows: list[Cells] = []
+    for k in range(at + 1, len(lines)):
+        cells = sorted(lines[k])
+        if (
+            not 2 <= len(cells) <= len(header)
+            or any(len(text) > MAX_HEADED_CELL_CHARS for _, text in cells)
+            or (rows and abs(cells[0][0] - rows[0][0][0]) > COLUMN_SLACK)
+        ):
+            break
+        rows.append(cells)
+    if len(rows) < MIN_HEADED_ROWS:
+        return []
+    opens: list[float] = []
+    for x in sorted(x for cells in rows for x, _ in cells):
+        if not opens or x - opens[-1] > COLUMN_SLACK:
+            opens.append(x)
+    bounds = [*opens[1:], float("inf")]
+    middles = [sum(_span(x, text, size)) / 2 for x, text in header]
+    if len(opens) != len(header) or not all(
+        a <= middle < b for a, b, middle in zip(opens, bounds, middles, strict=True)
+    ):
+        return []
+    read = []
+    for placed in rows:
+        row = [""] * len(opens)
+        for x, text in placed:
+            column = max(j for j, a in enumerate(opens) if a <= x + COLUMN_SLACK)
+            if row[column]:
+                return []
+            row[column] = text
+        read.append(row)
     return read
 
 

@@ -53,6 +53,8 @@ class PageLines:
 
     def __init__(self) -> None:
         self.lines = [Line()]
+        # The last piece placed on the current line: where it starts, its height and size.
+        self._last: tuple[float, float, float] | None = None
 
     def visit(
         self, text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float
@@ -60,6 +62,7 @@ class PageLines:
         for k, piece in enumerate(text.split("\n")):
             if k:
                 self.lines.append(Line())
+                self._last = None
             line = self.lines[-1]
             line.parts.append(piece)
             if not piece.strip():
@@ -67,6 +70,13 @@ class PageLines:
             line.bold = line.bold is not False and _is_bold(font)
             place = _position(cm, tm, size)
             if place is not None:
+                wrapped = self._wraps_last(line, place, piece.strip())
+                self._last = place
+                if wrapped:
+                    # Its height is its cell's first line's: the row stands where it began.
+                    x, text = line.cells[-1]
+                    line.cells[-1] = (x, f"{text} {piece.strip()}")
+                    continue
                 line.cells.append((place[0], piece.strip()))
                 if line.x is None:
                     line.x = place[0]
@@ -74,6 +84,27 @@ class PageLines:
                 # opening a line is set smaller and higher than the line's text.
                 if len(piece.strip()) > line.chars:
                     line.y, line.size, line.chars = place[1], place[2], len(piece.strip())
+
+
+    def _wraps_last(self, line: Line, place: tuple[float, float, float], piece: str) -> bool:
+        """Whether a piece goes on with the line's last one as the next line of one table
+        cell: set a line below it (a row whose cells are centred on its height, the one-line
+        cells between the two lines of a wrapped one, comes out as one line) and standing
+        under it (left, right or centred, widths guessed from the characters)."""
+        if self._last is None or not line.cells:
+            return False
+        x, y, size = place
+        last_x, last_y, last_size = self._last
+        drop = last_y - y
+        if not (0.6 * last_size <= drop <= 1.6 * last_size) or abs(size - last_size) > 0.5:
+            return False
+        last_end = last_x + _width(line.cells[-1][1], last_size)
+        return x <= last_end and last_x <= x + _width(piece, size)
+
+
+def _width(text: str, size: float) -> float:
+    """A piece's width guessed from its characters: half the type size each."""
+    return 0.5 * size * len(text)
 
 
 def _is_bold(font: Any) -> bool:
