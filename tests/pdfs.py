@@ -551,3 +551,28 @@ def pool_pdf() -> bytes:
     pdf.multi_cell(0, 6, "Sessions may change in school holidays.", new_x="LMARGIN",
                    new_y="NEXT")  # fmt: skip
     return bytes(pdf.output())
+
+
+INGREDIENTS = ["320 g shortcrust pastry", "2 medium leeks, sliced", "25 g butter", "3 large eggs",
+               "200 ml double cream", "150 g Cheddar, grated"]  # fmt: skip
+METHOD = ["Heat the oven to 200 C.", "Line the tin with the pastry.", "Bake for 40 minutes."]
+
+
+def recipe_pdf() -> bytes:
+    """A recipe whose lists set each item's mark apart from its text, as word processors do:
+    a dash beside each ingredient (INGREDIENTS) and a number beside each step (METHOD), and a
+    box of labels whose first ends in its own colon."""
+    pdf = _table_page("Cheddar and leek tart")
+    pdf.cell(0, 6, "Ingredients", new_x="LMARGIN", new_y="NEXT")
+    for item in INGREDIENTS:
+        pdf.cell(6, 5, "-")
+        pdf.cell(0, 5, item, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, "Method", new_x="LMARGIN", new_y="NEXT")
+    for number, step in enumerate(METHOD, 1):
+        pdf.cell(6, 5, f"{number}.")
+        pdf.cell(0, 5, step, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for label, value in [("Serves:", "6"), ("Oven", "200 C"), ("Freezes", "Yes, for a month")]:
+        pdf.cell(30, 5, label)
+        pdf.cell(0, 5, value, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

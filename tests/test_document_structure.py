@@ -1077,6 +1077,20 @@ def test_a_timetables_wrapped_cells_and_centred_labels_read_under_their_columns(
     assert "18:00-20:00" in otters.text, otters.text
 
 
+def test_a_pdf_lists_marks_set_apart_are_no_table_and_a_label_keeps_one_colon():
+    """A word processor sets a list's mark or number apart from its item: "- 25 g butter"
+    read as a table of two columns ("-: 25 g butter."), and numbered steps ran into the box
+    of labels below them ("1.: Heat the oven …"); a label with its own colon got a second
+    ("Serves:: 6.")."""
+    from tests import pdfs
+
+    text = page_text(pdfs.recipe_pdf(), "recipe.pdf")
+    assert "\n".join(f"- {item}" for item in pdfs.INGREDIENTS) in text
+    steps = "\n".join(f"{n}. {step}" for n, step in enumerate(pdfs.METHOD, 1))
+    assert f"\n{steps}\n" in text
+    assert text.endswith("Serves: 6.\n\nOven: 200 C.\n\nFreezes: Yes, for a month.")
+
+
 TIME_TRIAL = """Wensum Valley Wheelers newsletter
 
 RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025

@@ -50,8 +50,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # signature is left out, and a web page's list item with no text (a gallery's picture).
 # "wrapped-cells": a PDF table cell's second line set below its first on the same line of
 # text goes on with it, and rows under centred labels whose pieces open at as many places as
-# the header has labels read under them, empty columns and all.
-CHUNKING_VERSION = "wrapped-cells"
+# the header has labels read under them, empty columns and all; a list whose marks or
+# numbers stand apart from its items is no table; a label keeps its one colon.
+CHUNKING_VERSION = "list-marks"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from backend.documents.ingest.tables import header_and_rows, table_row
 
 MIN_ROWS = 3  # lines, the header's included
 _DIGIT = re.compile(r"\d")
+_LIST_MARK = re.compile(r"[\u2022\u25e6\u25aa\u25cf\u00b7*\-\u2013]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]")
 
 
 
@@ -98,6 +99,8 @@ def _table(
     pieces = [[text for _, text in lines[k]] for k in range(at, end)]
     if len(rows) + header_above < MIN_ROWS or not (short_cells(pieces) or _labelled(rows)):
         return None
+    if _listed(lines[at]):
+        return None  # a list: its marks or numbers beside its items ("•", "2.")
     read: dict[int, str | None] = dict.fromkeys(range(at, end))
     if header_above:
         header: list[str] | None = [text for _, text in sorted(lines[above])]
@@ -173,13 +176,19 @@ def _run_end(
     if len(first) < 2:
         return start
     opens = [x for x, _ in first]
+    listed = _listed(first)
     end = start + 1
     while end < len(lines) and (
-        _in_columns(sorted(lines[end]), opens)
+        (_in_columns(sorted(lines[end]), opens) and _listed(sorted(lines[end])) == listed)
         or (going_on and bool(continued(sorted(lines[end]), opens, first=end in wraps)))
     ):
         end += 1
     return end
+
+
+def _listed(cells: Cells) -> bool:
+    """Whether the line opens with a list's mark or number set apart from its item."""
+    return bool(cells) and _LIST_MARK.fullmatch(cells[0][1]) is not None
 
 
 def _in_columns(cells: Cells, opens: list[float]) -> bool:

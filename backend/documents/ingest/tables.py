@@ -89,13 +89,18 @@ def table_row(cells: list[str], header: list[str] | None) -> str:
     as a name and its value ("Population: 7,845."), a longer one as its cells in order."""
     if header:
         pairs = zip_longest(header, cells, fillvalue="")
-        pieces = [f"{name}: {cell}" if name else cell for name, cell in pairs if cell]
+        pieces = [f"{_named(name)} {cell}" if name else cell for name, cell in pairs if cell]
     elif len(cells) == 2 and all(cells):
-        pieces = [f"{cells[0]}: {cells[1]}"]
+        pieces = [f"{_named(cells[0])} {cells[1]}"]
     else:
         pieces = [cell for cell in cells if cell]
     line = "; ".join(pieces)
     return line if not line or line[-1] in ".!?" else f"{line}."
+
+
+def _named(label: str) -> str:
+    """A label with its colon ("How to pay:" keeps its own)."""
+    return label if label.endswith(":") else f"{label}:"
 
 
 @dataclass
