@@ -520,12 +520,20 @@ POOL = [  # a session's name wraps under its times; "" leaves the column empty
 ]
 
 
+POOL_PRICES = [  # under "Session", "Adult" and "Junior (4-16)", centred: a label with figures
+    ("Public swim", "£5.40", "£3.20"),
+    ("Family swim (2 adults + 2 children)", "£15.00", ""),
+    ("Aqua fit", "£6.80", "£5.10"),
+]
+
+
 def pool_pdf() -> bytes:
     """A pool's timetable as a word processor sets it (POOL under POOL_HEADER): each row's
     cells printed in turn, flush left, a cell too long for its column wrapped onto a second
     line and each cell centred on the row's height (so a one-line cell stands between the
     two lines of a wrapped one), the header's labels centred over their columns (two of them
-    wrapped too), and columns some rows leave empty."""
+    wrapped too), and columns some rows leave empty; then its prices (POOL_PRICES), under a
+    label holding figures."""
     pdf = _table_page("Main pool timetable")
     widths = [26, 22, 40, 24, 52]
     line = 4.2
@@ -547,6 +555,11 @@ def pool_pdf() -> bytes:
     row_of(POOL_HEADER, "C")
     for row in POOL:
         row_of(list(row), "L")
+    pdf.ln(4)
+    widths[:] = [60, 25, 35, 1, 1]
+    row_of(["Session", "Adult", "Junior (4-16)", "", ""], "C")
+    for row in POOL_PRICES:
+        row_of([*row, "", ""], "L")
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, "Sessions may change in school holidays.", new_x="LMARGIN",
                    new_y="NEXT")  # fmt: skip

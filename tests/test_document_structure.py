@@ -1059,8 +1059,9 @@ def test_a_timetables_wrapped_cells_and_centred_labels_read_under_their_columns(
     """A word processor's timetable: sessions set flush left in their columns, a session's
     name wrapped under its times with each cell centred on its row (a one-line cell between
     the two lines of a wrapped one), labels centred over the columns and two of them wrapped,
-    some columns left empty. Rows with an empty column fell out of the table, and a wrapped
-    label lost its second line."""
+    some columns left empty. Rows with an empty column fell out of the table, a wrapped label
+    lost its second line, and a header label holding figures ("Junior (4-16)") left its table
+    unnamed."""
     from tests import pdfs
 
     (page,) = extract(pdfs.pool_pdf(), "pool.pdf").pages
@@ -1075,6 +1076,12 @@ def test_a_timetables_wrapped_cells_and_centred_labels_read_under_their_columns(
     ]
     otters = ask(runtime, page.text, "When does the Otters swimming club train on Wednesday?")
     assert "18:00-20:00" in otters.text, otters.text
+    # Its prices, under labels centred over their columns, one holding figures.
+    assert page.text.split("\n\n")[5:8] == [
+        "Session: Public swim; Adult: £5.40; Junior (4-16): £3.20.",
+        "Session: Family swim (2 adults + 2 children); Adult: £15.00.",
+        "Session: Aqua fit; Adult: £6.80; Junior (4-16): £5.10.",
+    ]
 
 
 def test_a_pdf_lists_marks_set_apart_are_no_table_and_a_label_keeps_one_colon():

@@ -51,8 +51,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "wrapped-cells": a PDF table cell's second line set below its first on the same line of
 # text goes on with it, and rows under centred labels whose pieces open at as many places as
 # the header has labels read under them, empty columns and all; a list whose marks or
-# numbers stand apart from its items is no table; a label keeps its one colon.
-CHUNKING_VERSION = "list-marks"
+# numbers stand apart from its items is no table; a label keeps its one colon; labels with
+# figures ("Junior (4–16)") head rows whose pieces open under them.
+CHUNKING_VERSION = "labels-with-figures"
 
 
 @dataclass(frozen=True)

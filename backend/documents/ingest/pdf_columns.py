@@ -41,7 +41,10 @@ from backend.documents.ingest.tables import header_and_rows, table_row
 
 MIN_ROWS = 3  # lines, the header's included
 _DIGIT = re.compile(r"\d")
-_LIST_MARK = re.compile(r"[\u2022\u25e6\u25aa\u25cf\u00b7*\-\u2013]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]")
+# A list's mark or number standing apart from its item: "•", "-", "2.", "(b)", "iv)".
+_LIST_MARK = re.compile(
+    r"[\u2022\u25e6\u25aa\u25cf\u00b7*\-\u2013]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]"
+)
 
 
 

@@ -34,6 +34,13 @@ def _labels(texts: Sequence[str]) -> bool:
     return all(_LETTERS.search(text) and not _DIGIT.search(text) for text in texts)
 
 
+def _wordy(texts: Sequence[str]) -> bool:
+    """More letters than figures in each, as labels are ("Junior (4–16)", "Q3 2024")."""
+    return all(
+        sum(c.isalpha() for c in text) > sum(c.isdigit() for c in text) for text in texts
+    )
+
+
 def headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str | None]:
     """A header of three labels or more over rows that leave some of its columns empty, their
     figures set flush right (a bank statement's "Date  Description  Paid out  Paid in  Balance"
@@ -45,13 +52,12 @@ def headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str 
     row in one column; each row's first piece under the first label)."""
     header = sorted(lines[at])
     labels = [text for _, text in header]
-    if (
-        len(header) < MIN_HEADED_COLUMNS
-        or not short_cells([labels])
-        or not _labels(labels)
-    ):
+    if len(header) < MIN_HEADED_COLUMNS or not short_cells([labels]) or not _wordy(labels):
         return {}
-    rows = _under_openings(lines, at, size) or _overlapping(lines, at, size)
+    # Labels with figures ("Junior (4–16)") head rows only where their pieces line up.
+    rows = _under_openings(lines, at, size) or (
+        _overlapping(lines, at, size) if _labels(labels) else []
+    )
     if len(rows) < MIN_HEADED_ROWS:
         return {}
     read: dict[int, str | None] = {at: None}
