@@ -271,7 +271,8 @@ def test_who_a_term_stands_for_is_the_sentence_that_defines_it(runtime):
 
 def test_a_heading_that_holds_what_is_asked_answers(runtime):
     """Headings name what their section is about and never answer, unless one holds a figure
-    the question does not: the release date in "## 3.1.0 (2026-06-15)"."""
+    the question does not: the release date in "## 3.1.0 (2026-06-15)"; and the heading over
+    the answer's section tells what the answer does not, when asked when, or which version."""
     text = page_text(RELEASE_NOTES, "notes.md")
 
     released = ask(runtime, text, "When was 3.1.0 released?")
@@ -287,9 +288,24 @@ def test_a_heading_that_holds_what_is_asked_answers(runtime):
     )
     years = ask(runtime, tesla, "When did Tesla live in New York?")
     assert "1884-1943" in years.text, years.text
-    # A heading of words never answers; nor one that holds no figure the question lacks.
+    # A heading of words never answers ("### Added"); the release's heading above the item
+    # tells when, on a line before it.
     dark = ask(runtime, text, "When was the dark theme added?")
-    assert dark.text == "\u2022 A dark theme, chosen under Settings > Appearance.", dark.text
+    assert dark.text == (
+        "3.2.0 (2026-10-02)\n\u2022 A dark theme, chosen under Settings > Appearance."
+    ), dark.text
+    assert [text[a:b] for a, b in dark.sources[0]["highlights"]] == [
+        "3.2.0 (2026-10-02)",
+        "\u2022 A dark theme, chosen under Settings > Appearance.",
+    ]
+    # Which release holds a change: its version, from the heading over the item.
+    release = ask(runtime, text, "Which release added two-factor authentication?")
+    assert release.text.startswith("3.2.0 (2026-10-02)\n"), release.text
+    attach = ask(runtime, text, "In which version could receipts first be attached?")
+    assert attach.text.startswith("3.1.0 (2026-06-15)\n"), attach.text
+    # What an item tells itself takes no heading: a question asking nothing a heading tells.
+    yen = ask(runtime, text, "What changed for amounts in Japanese yen?")
+    assert yen.text.startswith("\u2022 Currency amounts in Japanese yen"), yen.text
     upgrade = ask(runtime, text, "How do I upgrade?")
     assert upgrade.text.startswith("Back up the database"), upgrade.text
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -192,6 +193,9 @@ def extractive_answer(
             gives=lambda text: _gives_asked(text, kind, question),
         )  # fmt: skip
     )
+    heading = _heading_telling(chosen, candidates, sections, texts, question)
+    if heading is not None:
+        chosen.append(heading)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     text = answer_text(chosen)
     # An answer that gives nothing of what the question asks for (no amount of money for "How
@@ -217,12 +221,14 @@ def extractive_answer(
 
 def answer_text(chosen: list[Candidate]) -> str:
     """The chosen sentences as the answer reads: a list's items and a table's rows each on a
-    line of their own ("• 4 eggs" under "• 225 g unsalted butter"), sentences run on."""
+    line of their own ("• 4 eggs" under "• 225 g unsalted butter"), as is what follows a
+    heading; sentences run on."""
     out = ""
     for before, candidate in zip([None, *chosen], chosen, strict=False):
         text = unmarked(candidate.text)
-        apart = before is not None and all(
-            ITEM_MARK.match(c.text) or is_record(c.text) for c in (before, candidate)
+        apart = before is not None and (
+            before.text.startswith("#")
+            or all(ITEM_MARK.match(c.text) or is_record(c.text) for c in (before, candidate))
         )
         out = f"{out}\n{text}" if apart else f"{out} {text}" if out else text
     return out
@@ -261,6 +267,55 @@ def _tells(candidate: Candidate, text: str, question: str) -> bool:
 
 # A question asking when (its first word, or after a preposition: "Since when …?").
 _WHEN = re.compile(r"\s*(?:\w+\s+)?when\b", re.IGNORECASE)
+
+
+def _heading_telling(
+    chosen: list[Candidate],
+    candidates: list[Candidate],
+    sections: list[list[tuple[int, int]]],
+    texts: list[str],
+    question: str,
+) -> Candidate | None:
+    """The heading of the answer's section that tells what the answer does not, for a
+    question that asks when, or for a date, year, time of day or version: a changelog's
+    "## [2.4.0] - 2023-11-28" over "• Python 3.12 support." for "Which release first
+    supported Python 3.12?". Headings below the document's title only (a title names what
+    the whole document is about), the nearest first; None when the answer tells it itself."""
+    tells = _heading_asks(question)
+    if tells is None or not chosen or tells(answer_text(chosen)):
+        return None
+    first = min(chosen, key=lambda c: (c.passage, c.start))
+    at = next((i for i, c in enumerate(candidates) if c is first), None)
+    if at is None:
+        return None
+    for a, b in reversed(sections[at]):
+        line = texts[first.passage][a:b]
+        if line.startswith("# ") or not tells(line):
+            continue
+        return next(
+            (c for c in candidates if c.passage == first.passage and (c.start, c.end) == (a, b)),
+            None,
+        )
+    return None
+
+
+# "Which version …?", "In what release …?": a version number ("2.4.0", "v3.1").
+_VERSION_ASKS = re.compile(r"\b(?:what|which) (?:version|release)s?\b", re.IGNORECASE)
+_VERSION = re.compile(r"\bv?\d+(?:\.\d+)+\b")
+
+
+def _heading_asks(question: str) -> Callable[[str], bool] | None:
+    """What a heading must tell to answer the question beside its section's sentence, or
+    None when the question asks for nothing a heading tells."""
+    kind = asked_kind(question)
+    if kind in (Kind.DATE, Kind.YEAR, Kind.TIME):
+        return lambda text: gives(text, kind, question)
+    if kind is None and _WHEN.match(question):
+        return lambda text: any(gives(text, k, question) for k in (Kind.DATE, Kind.YEAR))
+    if _VERSION_ASKS.search(question):
+        asked = set(_VERSION.findall(question))
+        return lambda text: any(v not in asked for v in _VERSION.findall(text))
+    return None
 
 
 def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:
