@@ -82,6 +82,9 @@ def test_what_gives_an_answer_of_each_kind():
     many = "How many gardens took part in the 2022 survey?"
     assert gives("We selected 38 gardens.", Kind.FIGURE, many)
     assert gives("Twelve gardens took part.", Kind.FIGURE, many)
+    # A fraction is a figure: "How much chilli …?" is answered by "½ tsp chilli flakes".
+    chilli = "How much chilli goes in the stew?"
+    assert asked_kind(chilli) is Kind.FIGURE and gives("• ½ tsp chilli flakes", Kind.FIGURE, chilli)
     # The question's own figure is not an answer.
     assert not gives("Gardens took part in the 2022 survey.", Kind.FIGURE, many)
     assert gives("The crossing takes about an hour.", Kind.FIGURE, "How long is the crossing?")

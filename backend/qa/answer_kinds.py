@@ -80,7 +80,8 @@ _NUMBER_WORDS = (
     r"half|halves|third|thirds|quarters?|twice|thrice|once|single|double|triple|couple|"
     r"handful|few|several|none|majority|minority"
 )
-_FIGURE = re.compile(rf"\d|%|\b(?:{_NUMBER_WORDS}|percent|per cent)\b")
+# A figure: digits, a vulgar fraction ("½ tsp"), a share, or a number in words.
+_FIGURE = re.compile(rf"\d|[\u00bc-\u00be\u2150-\u215e]|%|\b(?:{_NUMBER_WORDS}|percent|per cent)\b")
 _SPAN_WORDS = re.compile(
     r"\b(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?|"
     r"centuries|century|daily|weekly|monthly|yearly|annually|hourly|overnight|"
