@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test chaos lint typecheck bench bench-scale eval install install-dev services browser nginx clean-data help
+.PHONY: run test chaos lint typecheck bench bench-scale eval eval-own install install-dev services browser nginx clean-data help
 
 help:
 	@echo "make run    - install, migrate and start Redis, worker, beat, Flower, API and dashboard"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench  - embedding, ingestion and ask throughput"
 	@echo "make bench-scale - vector store query latency, ingest rate and memory at 10 k and 100 k points"
 	@echo "make eval   - answer quality on squad-dev and squad-val side by side (stack running)"
+	@echo "make eval-own - answer quality on the question sets of tests/data (stack running)"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -78,6 +79,11 @@ bench-scale: install
 # question in eval-dumps/; add --via api to ask through the REST API.
 eval: install
 	$(PY) -m backend.cli eval ../shared/datasets/squad-dev ../shared/datasets/squad-val --sample 300 --dump eval-dumps
+
+# Needs the stack running: three folders of everyday documents (web pages, Markdown, text,
+# word-processor PDFs) with their questions.tsv, side by side.
+eval-own: install
+	$(PY) -m backend.cli eval tests/data/question-sets/* --dump eval-dumps
 
 clean-data:
 	rm -rf data logs

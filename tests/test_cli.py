@@ -264,3 +264,27 @@ def test_eval_says_what_is_wrong_with_a_questions_file(runtime, tmp_path, capsys
     assert "neither a questions.tsv beside documents nor a squad-style dataset" in (
         capsys.readouterr().err
     )
+
+
+def test_the_kept_question_sets_read_whole():
+    """`make eval-own`'s folders: every question names a document beside it, and each
+    answer's phrase is in that document's text as it is read."""
+    from pathlib import Path
+
+    from backend.documents.ingest import extract
+    from backend.tools.eval_questions import load_questions, set_documents
+    from backend.tools.scoring import normalise
+
+    root = Path(__file__).parent / "data" / "question-sets"
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    asked = [q for folder in folders for q in load_questions(folder)]
+    assert len(folders) == 3 and len(asked) == 320
+    assert sum(not q.answerable for q in asked) == 48
+    for folder in folders:
+        texts = {
+            doc.name: normalise(" ".join(p.text for p in extract(doc.read_bytes(), doc.name).pages))
+            for doc in set_documents(folder)
+        }
+        for question in load_questions(folder):
+            held = [p for p in question.phrases if normalise(p) in texts[question.file]]
+            assert held or not question.answerable, (folder.name, question.line)
