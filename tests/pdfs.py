@@ -589,3 +589,24 @@ def recipe_pdf() -> bytes:
         pdf.cell(30, 5, label)
         pdf.cell(0, 5, value, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+SERVICE_BOX = [  # a report's box of details: label, value, label, value
+    ("Report No.", "HHP-24-1187", "Date of visit", "14 October 2024"),
+    ("Customer", "Mrs Joanne Pickering", "Engineer", "Darren Whitlock"),
+]
+
+
+def service_report_pdf() -> bytes:
+    """An engineer's report opening with a box of details two pairs to a row (SERVICE_BOX),
+    then a paragraph."""
+    pdf = _table_page("Boiler service report")
+    for row in SERVICE_BOX:
+        for width, cell in zip([30, 55, 30, 55], row, strict=True):
+            pdf.cell(width, 6, cell)
+        pdf.ln()
+    pdf.ln(3)
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "The boiler was serviced and found safe to use.", new_x="LMARGIN",
+                   new_y="NEXT")  # fmt: skip
+    return bytes(pdf.output())

@@ -1114,6 +1114,21 @@ def test_a_pdf_lists_marks_set_apart_are_no_table_and_a_label_keeps_one_colon():
     assert text.endswith("Serves: 6.\n\nOven: 200 C.\n\nFreezes: Yes, for a month.")
 
 
+def test_a_box_of_label_and_value_pairs_reads_pair_by_pair(runtime):
+    """A report's box of details, two labels each beside its value to a row ("Report No.",
+    "HHP-24-1187", "Date of visit", "14 October 2024"): two rows ran together as one line of
+    words, and such rows in a longer box read as four cells apart by semicolons."""
+    from tests import pdfs
+
+    text = page_text(pdfs.service_report_pdf(), "report.pdf")
+    assert text.split("\n\n")[1:3] == [
+        "Report No.: HHP-24-1187; Date of visit: 14 October 2024.",
+        "Customer: Mrs Joanne Pickering; Engineer: Darren Whitlock.",
+    ]
+    engineer = ask(runtime, text, "Which engineer did the visit?")
+    assert "Darren Whitlock" in engineer.text, engineer.text
+
+
 TIME_TRIAL = """Wensum Valley Wheelers newsletter
 
 RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025

@@ -52,8 +52,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # text goes on with it, and rows under centred labels whose pieces open at as many places as
 # the header has labels read under them, empty columns and all; a list whose marks or
 # numbers stand apart from its items is no table; a label keeps its one colon; labels with
-# figures ("Junior (4–16)") head rows whose pieces open under them.
-CHUNKING_VERSION = "labels-with-figures"
+# figures ("Junior (4–16)") head rows whose pieces open under them; a box of labels each
+# beside its value, two pairs or more to a row, reads pair by pair.
+CHUNKING_VERSION = "label-pairs"
 
 
 @dataclass(frozen=True)
