@@ -1129,6 +1129,25 @@ def test_a_box_of_label_and_value_pairs_reads_pair_by_pair(runtime):
     assert "Darren Whitlock" in engineer.text, engineer.text
 
 
+def test_a_line_opening_with_a_dash_is_no_heading(runtime):
+    """A letter's signature under it ("– Bernadette Quinlan, Chair") stood between two
+    headings in a passage, so it was read as one and never answered."""
+    text = page_text(
+        "# The Orchard Lane Echo\n\n## From the Chair\n\nWelcome to the spring issue. It has "
+        "been a busy winter for the committee.\n\n– Bernadette Quinlan, Chair\n\n"
+        "## Traffic calming\n\nWork on the speed cushions begins on 12 May.\n".encode(),
+        "echo.md",
+    )
+    spans = {text[a:b] for a, b in headings.heading_spans(text)}
+    assert "– Bernadette Quinlan, Chair" not in spans and "## Traffic calming" in spans
+    chunk = text[text.index("## From the Chair") :]
+    assert "– Bernadette Quinlan, Chair" not in {
+        chunk[a:b] for a, b in headings.heading_spans(f"# The Orchard Lane Echo\n\n{chunk}")
+    }
+    chair = ask(runtime, text, "Who is the chair of the residents' association?")
+    assert "Bernadette Quinlan" in chair.text, chair.text
+
+
 TIME_TRIAL = """Wensum Valley Wheelers newsletter
 
 RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025

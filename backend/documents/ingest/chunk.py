@@ -53,8 +53,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # the header has labels read under them, empty columns and all; a list whose marks or
 # numbers stand apart from its items is no table; a label keeps its one colon; labels with
 # figures ("Junior (4–16)") head rows whose pieces open under them; a box of labels each
-# beside its value, two pairs or more to a row, reads pair by pair.
-CHUNKING_VERSION = "label-pairs"
+# beside its value, two pairs or more to a row, reads pair by pair; a line opening with a
+# list's mark or a dash is never a heading ("– Bernadette Quinlan, Chair").
+CHUNKING_VERSION = "dash-lines"
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,19 @@ LABELLED = re.compile(r"[A-Z][\w'\u2019()/&.-]*(?: [\w'\u2019()/&.-]+){0,3}: \S"
 SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.)\s+(?=\S)")
 
 
+# A line opening with a list's mark or a dash.
+_LIST_MARK = re.compile(r"[-*\u2022\u25e6\u2013\u2014]\s")
+
+
 def may_title(paragraph: str) -> bool:
     """Marked as a heading, or short, with no closing punctuation and no figures but a
     section's number ("3. Rent"), and not opening in lower case as a command or a fragment
-    does ("pip install tidepool"): it may title what follows."""
+    does ("pip install tidepool"), nor with a list's mark or a dash: it may title what
+    follows."""
     if HEADING_MARK.match(paragraph):
         return True
+    if _LIST_MARK.match(paragraph):
+        return False  # a list's item, or a signature ("– Bernadette Quinlan, Chair")
     number = SECTION_NUMBER.match(paragraph)
     title = paragraph[number.end() :] if number else paragraph
     return (
