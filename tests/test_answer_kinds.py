@@ -35,6 +35,9 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("How many gardens took part?", Kind.FIGURE),
         ("Roughly how many people live there?", Kind.FIGURE),
         ("How much protein is in one slice?", Kind.FIGURE),
+        # An amount of a thing, whatever the rest names: "Premium" is the plan's name here.
+        ("How much storage does the Premium plan have?", Kind.FIGURE),
+        ("How much rent is due each month?", Kind.MONEY),
         ("How long does the ferry take?", Kind.FIGURE),
         ("What is the maximum number of rows Excel can hold?", Kind.FIGURE),
         # The words say nothing of the kind of answer.
@@ -113,3 +116,23 @@ def test_a_page_that_never_gives_a_price_does_not_answer_what_it_costs(runtime):
     tank = _ask(runtime, PAGE, "How big is the Aurora K2's water tank?")
     assert tank.found and "1.8-litre water tank" in tank.text
     assert not _ask(runtime, PRICED, "What year was the Aurora K2 launched?").found
+
+
+
+SYLLABUS = (
+    "# PSYC 2140: Cognitive Psychology\n\n"
+    "## Assessment\n\n"
+    "Component: Midterm exam; Weight: 20%; Notes: Multiple choice.\n\n"
+    "Component: Research paper; Weight: 30%; Notes: 2,500 words.\n\n"
+    "Component: Final exam; Weight: 25%; Notes: Cumulative.\n\n"
+    "Final grades are not rounded up, except that a score of x.5 or above is rounded to the "
+    "next whole number. Grades are posted on the course page within a week of the final "
+    "exam.\n"
+)
+
+
+def test_a_sentence_giving_what_is_asked_is_preferred_to_a_close_one_that_does_not(runtime):
+    """The sentences about the final grade score best but give no share of it; the final
+    exam's row, close behind, does."""
+    worth = _ask(runtime, SYLLABUS, "How much is the final exam worth towards the grade?")
+    assert worth.found and "Weight: 25%" in worth.text, worth.text

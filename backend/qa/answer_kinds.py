@@ -124,6 +124,16 @@ def lacking(kind: str) -> str:
     return f"The passages closest to your question give no {named}."
 
 
+# "How much storage …?", "How much water …?": an amount of a thing, asked as a figure whatever
+# the rest says ("… on the Premium plan"); "How much rent …?" and "How much money …?" ask for
+# money, and "How much is …?", "How much does …?" are read by the patterns below.
+_HOW_MUCH_OF = re.compile(
+    r"\bhow much (?!(?:is|are|was|were|will|would|do|does|did|has|have|had|can|could|should|"
+    r"must|may|might|it|they|we|i|you|he|she|to|of|more|less|longer|better|money|cash|"
+    rf"{_MONEY})\b)[a-z]+\b"
+)
+
+
 def asked_kind(question: str) -> Kind | None:
     """The kind of answer the question's words ask for, or None when they do not say. The
     words must be the question's own ask, not a clause inside it: "How was it decided how
@@ -131,6 +141,9 @@ def asked_kind(question: str) -> Kind | None:
     text = " ".join(question.lower().split())
     opens = _QUESTION_WORD.search(text)
     limit = opens.start() if opens else len(text)
+    thing = _HOW_MUCH_OF.search(text)
+    if thing and thing.start() <= limit:
+        return Kind.FIGURE
     for pattern, kind in _ASKS:
         found = pattern.search(text)
         if found and found.start() <= limit:

@@ -169,7 +169,7 @@ def extractive_answer(
     every = scores
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
-    order = np.argsort(-scores)
+    order = _giving_first(np.argsort(-scores), candidates, scores, question)
     # The evidence: the best sentence's score, less a share for each name its document does not
     # hold in what was retrieved of it (the names nothing retrieved holds are among them, and
     # are the ones the user is told of).
@@ -267,6 +267,30 @@ def _tells(candidate: Candidate, text: str, question: str) -> bool:
 
 # A question asking when (its first word, or after a preposition: "Since when …?").
 _WHEN = re.compile(r"\s*(?:\w+\s+)?when\b", re.IGNORECASE)
+
+
+# A sentence that gives what the question asks for (`_gives_asked`) is preferred to a better
+# one that does not, when it scores within this much of it.
+GIVING_MARGIN = 0.3
+
+
+def _giving_first(
+    order: np.ndarray, candidates: list[Candidate], scores: np.ndarray, question: str
+) -> np.ndarray:
+    """`order` with the best sentence that gives what is asked first, when the best one
+    gives none of it and that one scored within GIVING_MARGIN: "How much does the course
+    cost?" is answered by "… it costs eighty-five pounds …", not by the sentence naming the
+    course's start; "Who is the building manager?" by a sentence naming someone."""
+    kind = asked_kind(question)
+    best = int(order[0])
+    if _gives_asked(candidates[best].text, kind, question):
+        return order
+    for rank, index in enumerate(order[1:], 1):
+        if float(scores[best]) - float(scores[index]) > GIVING_MARGIN:
+            break
+        if _gives_asked(candidates[int(index)].text, kind, question):
+            return np.concatenate([[index], order[:rank], order[rank + 1 :]])
+    return order
 
 
 def _heading_telling(
