@@ -1308,6 +1308,24 @@ def test_a_subtitle_files_cues_read_as_its_speakers_turns(runtime):
     assert host.text == "GEMMA: Good morning, you're with Gemma Holt on Coast Mornings.", host.text
 
 
+def test_a_transcripts_times_are_left_out_and_an_agendas_kept():
+    """A podcast's transcript opens each turn with when it was said ("[00:18:58] GWEN: …"):
+    the times are no part of what was said, and their figures answered every "How many …?".
+    An agenda's times, not in brackets, are what it says."""
+    transcript = (
+        "[00:00:14] OWEN: Welcome to The Back Garden Buzz.\n\n"
+        "[00:00:46] GWEN: Thank you. Forty-two colonies at the last count.\n\n"
+        "[00:18:58] GWEN: A colony needs eighteen to twenty kilos of stores for winter.\n"
+    )
+    assert paragraphs(transcript.encode(), "episode.txt") == [
+        "OWEN: Welcome to The Back Garden Buzz.",
+        "GWEN: Thank you. Forty-two colonies at the last count.",
+        "GWEN: A colony needs eighteen to twenty kilos of stores for winter.",
+    ]
+    agenda = "Agenda\n\n09:00 Registration\n\n10:30 Keynote\n\n12:00 Lunch\n"
+    assert "09:00 Registration" in page_text(agenda.encode(), "agenda.txt")
+
+
 FORUM = b"""<html><head><title>F28 fault every morning | HomeFixers</title></head><body>
 <main><article class="message"><h3>LucyB</h3><div class="message-body"><p>Our Carrington
 EcoHeat 30c locks out with F28 every morning since the frost.</p></div>
@@ -1324,6 +1342,24 @@ def test_a_forum_posts_signature_is_no_part_of_the_thread():
     text = page_text(FORUM, "thread.html")
     assert "endless projects" not in text and "Gas Safe registered" not in text
     assert "ignition failure" in text and "locks out with F28" in text
+
+
+def test_a_pages_buttons_for_sharing_it_are_no_part_of_it():
+    """A news page's bar of buttons ("Share this article: Facebook X WhatsApp Email") read as
+    a paragraph of the article; a table of market shares is the article's."""
+    page = (
+        b"<html><body><main><h1>Cycle lane approved</h1>"
+        b"<div class='share-bar'><span>Share this article:</span><a href='#'>Facebook</a>"
+        b"<a href='#'>WhatsApp</a></div><p>Councillors voted nine to four for the lane.</p>"
+        b"<table class='market-share'><tr><th>Firm</th><th>Share</th></tr>"
+        b"<tr><td>Acme</td><td>41%</td></tr></table>"
+        b"<ul class='social-links'><li><a href='#'>Follow us</a></li></ul></main></body></html>"
+    )
+    assert paragraphs(page, "news.html") == [
+        "# Cycle lane approved",
+        "Councillors voted nine to four for the lane.",
+        "Firm: Acme; Share: 41%.",
+    ]
 
 
 def test_a_list_of_pictures_leaves_no_empty_items():

@@ -54,8 +54,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # numbers stand apart from its items is no table; a label keeps its one colon; labels with
 # figures ("Junior (4–16)") head rows whose pieces open under them; a box of labels each
 # beside its value, two pairs or more to a row, reads pair by pair; a line opening with a
-# list's mark or a dash is never a heading ("– Bernadette Quinlan, Chair").
-CHUNKING_VERSION = "dash-lines"
+# list's mark or a dash is never a heading ("– Bernadette Quinlan, Chair"). "untimed": a
+# page's buttons for sharing it are the site's; a transcript's bracketed times are left out.
+CHUNKING_VERSION = "untimed"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ _SITE_NAMES = frozenset(
     .split()
 )
 _NAME_WORDS = re.compile(r"[\s_-]+")
+# A page's buttons for sharing it ("share-bar", "social-links", "sharing"), not a "market-share"
+# table.
+_SHARING = re.compile(
+    r"\b(?:share[\s_-]?(?:bar|buttons?|links?|tools?|icons?|this)|social[\s_-]?"
+    r"(?:share|shares|links?|icons?|buttons?|media)|sharing)\b"
+)
 # Leaving out what the site's parts are named keeps at least this share of the page's letters.
 KEPT_SHARE = 0.2
 # A heading's level; the page's <title> is the first heading of its text.
@@ -150,8 +156,13 @@ class _VisibleText(HTMLParser):
         values = dict(attrs)
         if values.get("role") == "navigation":
             return False
-        named = _NAME_WORDS.split(f"{values.get('id') or ''} {values.get('class') or ''}".lower())
-        return values.get("role") in _SITE_ROLES or bool(_SITE_NAMES & set(named))
+        names = f"{values.get('id') or ''} {values.get('class') or ''}".lower()
+        named = _NAME_WORDS.split(names)
+        return (
+            values.get("role") in _SITE_ROLES
+            or bool(_SITE_NAMES & set(named))
+            or _SHARING.search(names) is not None
+        )
 
     def handle_endtag(self, tag: str) -> None:
         self._bold_read = None  # a label is followed at once, or not at all

@@ -14,7 +14,7 @@ from backend.documents.ingest.tables import header_and_rows, table_row
 def structured(text: str) -> str:
     """Plain text with its underlined titles and its mails' subjects marked, and its aligned
     columns read as rows."""
-    text = uncued(unquoted(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = untimed(uncued(unquoted(text.replace("\r\n", "\n").replace("\r", "\n"))))
     return aligned_tables(mark_messages(mark_underlined(text)))
 
 
@@ -67,6 +67,22 @@ def uncued(text: str) -> str:
         else:
             paragraphs.append(words)
     return "\n\n".join(paragraphs)
+
+
+# A transcript's line opening with when it was said, in brackets: "[00:12:45] OWEN: …".
+_TIME_MARK = re.compile(
+    r"^[ \t]*[\[(](?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[\])][ \t]*(?=\S)", re.MULTILINE
+)
+
+
+def untimed(text: str) -> str:
+    """A transcript's lines without the times they open with ("[00:18:58] GWEN: A colony
+    needs …" reads "GWEN: A colony needs …"): the times told the reader nothing asked, and
+    their figures stood in every line for what a "How many …?" asks. Three such lines at
+    least; a time not in brackets ("09:00 Registration", an agenda's) stays."""
+    if len(_TIME_MARK.findall(text)) < _CUES:
+        return text
+    return _TIME_MARK.sub("", text)
 
 
 # A line of one repeated mark under (and perhaps over) a title in plain text: "=====", "-----".
