@@ -218,6 +218,47 @@ def test_names_the_passages_never_mention():
     assert question_words.missing_names("Who Painted The Mona Lisa?", passages) == []
 
 
+def test_an_acronym_and_the_words_it_stands_for_are_the_same_words():
+    """"EHO" in a question is held by a passage that says "Environmental Health Officer", and
+    a question's "annual general meeting" by a sentence that says "AGM", small words aside."""
+    job = "Job title: Senior Environmental Health Officer (Food Safety)."
+    passages = [Passage(1, 1, "job.pdf", None, job, score=1.0, similarity=0.5)]
+    salary = "What is the salary for the Senior EHO role?"
+    assert question_words.missing_names(salary, passages) == []
+    assert question_words.missing_names("Does the FBI hire officers?", passages) == ["FBI"]
+    assert question_words.spelled_out("FSA", "the Food Standards Agency code") == (
+        "Food Standards Agency"
+    )
+    assert question_words.spelled_out("DOH", "the Department of Health") == "Department of Health"
+    agm = question_words.acronym_terms(
+        "When is this year's annual general meeting?", "The 2024 AGM is on 21 November."
+    )
+    assert agm == {"annual", "general", "meet"}
+    assert question_words.acronym_terms("Who is the EHO?", job) == {"eho"}
+    # Words whose initials only happen to spell a capitalised word elsewhere are not it.
+    assert question_words.acronym_terms("Where is the car park?", "Call the CEO.") == set()
+
+
+def test_a_short_form_holds_the_word_it_stands_for(runtime):
+    """"Invoice no." is the invoice's number, "Customer ref." its reference; "No" as a word
+    stands for nothing."""
+    assert question_words.short_form_terms("Invoice no.: NLE-2025-0462.") == {"number"}
+    assert question_words.short_form_terms("Customer ref.: PO 77152; Qty: 4.") == {
+        "refer", "quantiti",
+    }  # fmt: skip
+    assert question_words.short_form_terms("No pets are allowed. It is no. 4 on the list.") == {
+        "number"
+    }
+    assert question_words.short_form_terms("No pets are allowed.") == set()
+    invoice = (
+        "Invoice no.: NLE-2025-0462.\n\nInvoice date: 28 April 2025.\n\nHow to pay: Please pay "
+        "by bank transfer quoting the invoice number as the reference."
+    )
+    passage = Passage(1, 1, "invoice.pdf", None, invoice, score=1.0, similarity=0.5)
+    answer = ask_one(runtime, passage, "What is the invoice number?", 0.0)
+    assert answer.text == "Invoice no.: NLE-2025-0462.", answer.text
+
+
 def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, monkeypatch):
     """The same evidence, but the question names a city no passage holds: its score is lower
     by the penalty, so a line the plain question clears refuses it."""

@@ -77,6 +77,12 @@ def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
         return []
     held = {term for passage in passages for term in content_terms(passage.text)}
     missing = [w for w, terms in names.items() if not with_spelling_matches(terms, held) & held]
+    # An acronym is held where its words are ("EHO": "Environmental Health Officer").
+    missing = [
+        w
+        for w in missing
+        if not (ACRONYM.fullmatch(w) and any(spelled_out(w, p.text) for p in passages))
+    ]
     if not missing:
         return []
     # Stemming can hide a slip ("Shirly" stems to "shir", "Shirley" to "shirley"): the
@@ -103,3 +109,63 @@ def name_phrases(question: str, names: Collection[str]) -> list[str]:
         else:
             spans.append([match.start(), match.end()])
     return list(dict.fromkeys(question[a:b] for a, b in spans))
+
+
+# An acronym: three to six capitals ("AGM", "EHO", "NHS"), maybe a plural "s".
+ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
+# Small words an acronym skips: "Food Standards Agency" is FSA, "Department of Health" DH.
+_SKIPPED = r"(?:(?:of|and|for|the|on|in|&)\s+)?"
+
+
+def spelled_out(acronym: str, text: str) -> str | None:
+    """The words of `text` whose initials spell `acronym` ("annual general meeting" for
+    "AGM"), the small words between them aside, or None."""
+    pattern = r"\s+".join(
+        (_SKIPPED if k else "") + rf"{letter}[^\W\d_]+" for k, letter in enumerate(acronym)
+    )
+    found = re.search(rf"\b{pattern}\b", text, re.IGNORECASE)
+    return found.group() if found else None
+
+
+def acronym_terms(question: str, sentence: str) -> set[str]:
+    """The question's terms a sentence holds by an acronym: the acronym a question uses, for
+    a sentence that spells it out ("Senior EHO" and "Environmental Health Officer"), and the
+    words a question spells out, for a sentence that uses their acronym ("the annual general
+    meeting" and "The 2024 AGM")."""
+    terms: set[str] = set()
+    for acronym in ACRONYM.findall(question):
+        if acronym not in sentence and spelled_out(acronym, sentence):
+            terms.update(content_terms(acronym))
+    for acronym in ACRONYM.findall(sentence):
+        if acronym not in question and (words := spelled_out(acronym, question)):
+            terms.update(content_terms(words))
+    return terms
+
+
+# Short forms a label or a line writes for a word a question spells out: "Invoice no.",
+# "Customer ref.", "Tel.", "Qty".
+_SHORT_FORMS = {
+    "no": "number", "nos": "numbers", "ref": "reference", "tel": "telephone",
+    "qty": "quantity", "dept": "department", "approx": "approximately", "amt": "amount",
+    "incl": "including", "excl": "excluding", "max": "maximum", "min": "minimum",
+    "est": "estimated", "addr": "address", "yr": "year", "yrs": "years", "mo": "month",
+    "hrs": "hours", "mins": "minutes", "wk": "week", "wks": "weeks",
+}  # fmt: skip
+_SHORT_FORM = re.compile(
+    r"\b(" + "|".join(sorted(_SHORT_FORMS, key=len, reverse=True)) + r")\.?(?=[\s:]|$)",
+    re.IGNORECASE,
+)
+
+
+def short_form_terms(sentence: str) -> set[str]:
+    """The terms of the words a sentence's short forms stand for ("number" for the "no." of
+    "Invoice no.: NLE-2025-0462"): a short form with its stop, or "Qty" and the like before a
+    colon or a space. "No" alone ("No pets are allowed") stands for nothing."""
+    terms: set[str] = set()
+    for found in _SHORT_FORM.finditer(sentence):
+        word = found.group(1).lower()
+        written = found.group()
+        if word in ("no", "nos", "mo", "min", "max", "est") and not written.endswith("."):
+            continue
+        terms.update(content_terms(_SHORT_FORMS[word]))
+    return terms

@@ -27,7 +27,7 @@ from backend.documents.ingest.headings import (
     within_heading,
 )
 from backend.qa.answer_sentences import Candidate
-from backend.qa.question_words import with_spelling_matches
+from backend.qa.question_words import acronym_terms, short_form_terms, with_spelling_matches
 from backend.qa.sentence_roles import ITEM_MARK, Borrowing, asks, sentence_borrowing
 from backend.retrieval.lexical import content_terms
 
@@ -135,7 +135,10 @@ def score_sentences(
     for i, before in enumerate(leading):
         if records[i] and before is not None:
             semantic[i] = max(semantic[i], (semantic[i] + semantic[before]) / 2)
-    sentence_terms = [content_words(c.text) for c in candidates]
+    sentence_terms = [
+        content_words(c.text) | acronym_terms(question, c.text) | short_form_terms(c.text)
+        for c in candidates
+    ]
     idf = _local_idf(sentence_terms)
     asked = with_spelling_matches(content_words(question), idf)
     unseen = math.log(1 + (len(candidates) + 0.5) / 0.5)
