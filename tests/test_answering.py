@@ -256,7 +256,7 @@ def test_a_short_form_holds_the_word_it_stands_for(runtime):
     )
     passage = Passage(1, 1, "invoice.pdf", None, invoice, score=1.0, similarity=0.5)
     answer = ask_one(runtime, passage, "What is the invoice number?", 0.0)
-    assert answer.text == "Invoice no.: NLE-2025-0462.", answer.text
+    assert answer.text.startswith("Invoice no.: NLE-2025-0462."), answer.text
 
 
 def test_a_question_naming_what_no_passage_mentions_is_refused_sooner(runtime, monkeypatch):
