@@ -4,9 +4,11 @@ Every sentence of the retrieved passages is scored against the question (`senten
 meaning, distinctive shared words, passage similarity) and by its token match with the
 question (`token_match`, from the passage's stored token states).
 The best sentence (never a question or heading of the text: `sentence_roles`; the one that
-defines the term a "Who is the contractor?" asks about, first) is the answer, with its
-neighbours when they help, or the opening of the section the question asks about, an FAQ's
-answer or a list (`answer_sentences`); passages are re-ordered by their best
+defines the term a "Who is the contractor?" asks about, first; a close one that gives what
+is asked before one that does not: `answer_gives`) is the answer, with its neighbours when
+they help, the heading that tells when or which version, or the opening of the section the
+question asks about, an FAQ's answer or a list (`answer_sentences`); passages are re-ordered
+by their best
 sentence, and a weak best score means "not found", each name the question uses that the
 answer's document does not hold in any retrieved passage of it ("Who painted the Mona Lisa?"
 over documents about Tesla; "What's the climate like in Newcastle?" answered from a passage
@@ -16,30 +18,27 @@ about Jacksonville) lowering that score first.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from backend.documents.ingest.headings import heading_spans, unmarked
-from backend.qa.answer_kinds import Kind, asked_kind, gives
+from backend.documents.ingest.headings import unmarked
+from backend.qa.answer_gives import gives_asked, giving_first, heading_telling, heading_tells
+from backend.qa.answer_kinds import asked_kind, gives
 from backend.qa.answer_sentences import (
     Candidate,
     answer_sentences,
     asked_section,
 )
 from backend.qa.answer_steps import numbered_steps
-from backend.qa.question_words import NAME_RE, missing_names, name_phrases
+from backend.qa.question_words import missing_names, name_phrases
 from backend.qa.sentence_roles import (
     ITEM_MARK,
     asked_term,
-    asks,
     defines,
     introduces,
     is_record,
-    new_figures,
     sentence_borrowing,
 )
 from backend.qa.sentence_scores import (
@@ -153,8 +152,8 @@ def extractive_answer(
         scores = scores + DEFINITION_WEIGHT * np.array([defines(c.text, term) for c in candidates])
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one, unless a
-    # heading holds a figure the question lacks (`_tells`); nor is a sentence that ends in a
-    # colon to introduce a list or table ("Members can borrow:").
+    # heading holds a figure the question lacks (`answer_gives.heading_tells`); nor is a
+    # sentence that ends in a colon to introduce a list or table ("Members can borrow:").
     announces = {
         before
         for before, record in zip(leading, records, strict=True)
@@ -162,14 +161,15 @@ def extractive_answer(
     }
     stands = np.array(
         [
-            (c.stands and i not in announces) or _tells(c, passages[c.passage].text, question)
+            (c.stands and i not in announces)
+            or heading_tells(c, passages[c.passage].text, question)
             for i, c in enumerate(candidates)
         ]
     )
     every = scores
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
-    order = _giving_first(np.argsort(-scores), candidates, scores, question)
+    order = giving_first(np.argsort(-scores), candidates, scores, question)
     # The evidence: the best sentence's score, less a share for each name its document does not
     # hold in what was retrieved of it (the names nothing retrieved holds are among them, and
     # are the ones the user is told of).
@@ -190,10 +190,12 @@ def extractive_answer(
         )
         or answer_sentences(
             candidates, scores, order, lent=from_heading,
-            gives=lambda text: _gives_asked(text, kind, question),
+            gives=lambda text: gives_asked(text, kind, question),
         )  # fmt: skip
     )
-    heading = _heading_telling(chosen, candidates, sections, texts, question)
+    heading = heading_telling(
+        chosen, candidates, sections, texts, question, answer_text(chosen)
+    )
     if heading is not None:
         chosen.append(heading)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
@@ -232,115 +234,6 @@ def answer_text(chosen: list[Candidate]) -> str:
         )
         out = f"{out}\n{text}" if apart else f"{out} {text}" if out else text
     return out
-
-
-def _gives_asked(text: str, kind: Kind | None, question: str) -> bool:
-    """Whether the text gives what the question asks for: an answer of its kind
-    (`answer_kinds`), or for "Who …?" a name the question does not hold ("Callum Ferreira")."""
-    if kind is not None:
-        return gives(text, kind, question)
-    if not _WHO.match(question):
-        return True
-    asked = {word.lower() for word in NAME_RE.findall(question)}
-    return any(
-        word[0].isupper() and word.lower() not in asked for word in NAME_RE.findall(text)[1:]
-    )
-
-
-_WHO = re.compile(r"\s*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)
-
-
-def _tells(candidate: Candidate, text: str, question: str) -> bool:
-    """A heading (a whole one, not a question) that holds a figure the question does not,
-    one of what the question asks for: "## 3.1.0 (2026-06-15)" answers "When was 3.1.0
-    released?", but "RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025" does not answer
-    "What was the fastest time in the time trial?" (it heads the rows that do)."""
-    if (candidate.start, candidate.end) not in heading_spans(text) or asks(candidate.text):
-        return False
-    kind = asked_kind(question)
-    if kind is None and not _WHEN.match(question):
-        return False
-    return new_figures(candidate.text, question) and (
-        kind is None or gives(candidate.text, kind, question)
-    )
-
-
-# A question asking when (its first word, or after a preposition: "Since when …?").
-_WHEN = re.compile(r"\s*(?:\w+\s+)?when\b", re.IGNORECASE)
-
-
-# A sentence that gives what the question asks for (`_gives_asked`) is preferred to a better
-# one that does not, when it scores within this much of it (on squad-dev, 0.5 holds one more
-# answer than 0.3; on squad-val, the same answers).
-GIVING_MARGIN = 0.5
-
-
-def _giving_first(
-    order: np.ndarray, candidates: list[Candidate], scores: np.ndarray, question: str
-) -> np.ndarray:
-    """`order` with the best sentence that gives what is asked first, when the best one
-    gives none of it and that one scored within GIVING_MARGIN: "How much does the course
-    cost?" is answered by "… it costs eighty-five pounds …", not by the sentence naming the
-    course's start; "Who is the building manager?" by a sentence naming someone."""
-    kind = asked_kind(question)
-    best = int(order[0])
-    if _gives_asked(candidates[best].text, kind, question):
-        return order
-    for rank, index in enumerate(order[1:], 1):
-        if float(scores[best]) - float(scores[index]) > GIVING_MARGIN:
-            break
-        if _gives_asked(candidates[int(index)].text, kind, question):
-            return np.concatenate([[index], order[:rank], order[rank + 1 :]])
-    return order
-
-
-def _heading_telling(
-    chosen: list[Candidate],
-    candidates: list[Candidate],
-    sections: list[list[tuple[int, int]]],
-    texts: list[str],
-    question: str,
-) -> Candidate | None:
-    """The heading of the answer's section that tells what the answer does not, for a
-    question that asks when, or for a date, year, time of day or version: a changelog's
-    "## [2.4.0] - 2023-11-28" over "• Python 3.12 support." for "Which release first
-    supported Python 3.12?". Headings below the document's title only (a title names what
-    the whole document is about), the nearest first; None when the answer tells it itself."""
-    tells = _heading_asks(question)
-    if tells is None or not chosen or tells(answer_text(chosen)):
-        return None
-    first = min(chosen, key=lambda c: (c.passage, c.start))
-    at = next((i for i, c in enumerate(candidates) if c is first), None)
-    if at is None:
-        return None
-    for a, b in reversed(sections[at]):
-        line = texts[first.passage][a:b]
-        if line.startswith("# ") or not tells(line):
-            continue
-        return next(
-            (c for c in candidates if c.passage == first.passage and (c.start, c.end) == (a, b)),
-            None,
-        )
-    return None
-
-
-# "Which version …?", "In what release …?": a version number ("2.4.0", "v3.1").
-_VERSION_ASKS = re.compile(r"\b(?:what|which) (?:version|release)s?\b", re.IGNORECASE)
-_VERSION = re.compile(r"\bv?\d+(?:\.\d+)+\b")
-
-
-def _heading_asks(question: str) -> Callable[[str], bool] | None:
-    """What a heading must tell to answer the question beside its section's sentence, or
-    None when the question asks for nothing a heading tells."""
-    kind = asked_kind(question)
-    if kind in (Kind.DATE, Kind.YEAR, Kind.TIME):
-        return lambda text: gives(text, kind, question)
-    if kind is None and _WHEN.match(question):
-        return lambda text: any(gives(text, k, question) for k in (Kind.DATE, Kind.YEAR))
-    if _VERSION_ASKS.search(question):
-        asked = set(_VERSION.findall(question))
-        return lambda text: any(v not in asked for v in _VERSION.findall(text))
-    return None
 
 
 def _rerank_passages(candidates: list[Candidate], scores: np.ndarray, count: int) -> list[int]:
