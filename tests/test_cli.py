@@ -230,13 +230,15 @@ def test_eval_on_ones_own_documents_with_a_questions_file(runtime, tmp_path, cap
     assert cli.main(["ask", "Who replaced the valve?", "--user", "own@example.com"]) == 0
     assert capsys.readouterr().out.startswith("No answer found in your documents.")
 
-    # Several folders side by side, one account each, and all of them together.
+    # Several folders side by side, one account each, and all of them together; asked
+    # through the REST API, judged the same.
     other = tmp_path / "garden"
     other.mkdir()
     (other / "shed.txt").write_text("The shed key hangs on the hook inside the back door.\n")
     (other / "questions.tsv").write_text("shed.txt\tWhere is the shed key kept?\tback door\n")
-    assert cli.main(["eval", str(folder), str(other)]) == 0
+    assert cli.main(["eval", str(folder), str(other), "--via", "api"]) == 0
     table = capsys.readouterr().out.splitlines()
+    assert table[0].endswith("asked through the REST API")
     assert table[1].split() == ["household", "garden", "all"]
     assert table[2].split() == ["answerable", "right", "2/3", "1/1", "3/4"]
     assert table[5].split() == ["unanswerable", "refused", "1/1", "0/0", "1/1"]
