@@ -17,13 +17,14 @@ from backend.runtime import build_runtime
 def cmd_eval(args: argparse.Namespace) -> int:
     from backend.errors import InvalidInput
     from backend.tools.eval_askers import api_asker, queue_asker
-    from backend.tools.eval_questions import (
+    from backend.tools.eval_questions import is_question_set, run_question_set
+    from backend.tools.eval_report import (
+        VIA,
         format_question_set,
         format_question_sets,
-        is_question_set,
-        run_question_set,
+        format_report,
+        format_side_by_side,
     )
-    from backend.tools.eval_report import VIA, format_report, format_side_by_side
     from backend.tools.evaluation import run_eval
 
     folders = [Path(d) for d in args.dataset]

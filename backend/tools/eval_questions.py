@@ -19,20 +19,20 @@ named with its reason, and its questions count as missed.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.accounts import users
 from backend.documents import library
 from backend.documents.ingest.extract import SUPPORTED_EXTENSIONS
-from backend.errors import InvalidInput, NotFound, ServiceError, ServiceUnavailable
+from backend.errors import InvalidInput, ServiceError, ServiceUnavailable
 from backend.ledger import task_records
 from backend.models import Document, DocumentStatus, User
 from backend.runtime import Runtime
+from backend.stats import percentile
 from backend.tools.eval_askers import Asker, queue_asker
+from backend.tools.evaluation import eval_account
 from backend.tools.scoring import contains_answer, normalise
 
 QUESTIONS_FILE = "questions.tsv"
@@ -111,13 +111,7 @@ def prepare_account(
     outcomes: dict[str, str] = {}
     waiting: list[str] = []
     with rt.session() as session:
-        try:
-            user = users.get_user_by_email(session=session, email=email)
-        except NotFound:
-            # An admin account, so upload and question limits do not cut an evaluation short.
-            user = users.create_user(
-                session=session, email=email, password=secrets.token_urlsafe(16), role="admin"
-            )
+        user = eval_account(session, email)
         kept: set[int] = set()
         for path in docs:
             try:
@@ -222,15 +216,9 @@ def summarise_set(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "unanswerable": len(unanswerable),
         "unanswerable_refused": sum(not r["found"] for r in unanswerable),
         "failed": sum(r["failed"] is not None for r in rows),
-        "p50_ms": _pct(latencies, 50),
-        "p95_ms": _pct(latencies, 95),
+        "p50_ms": percentile(latencies, 50) or 0.0,
+        "p95_ms": percentile(latencies, 95) or 0.0,
     }
-
-
-def _pct(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    return values[min(len(values) - 1, round(pct / 100 * (len(values) - 1)))]
 
 
 def run_question_set(
@@ -266,73 +254,3 @@ def run_question_set(
         "per_document": per_document,
         "rows": rows,
     }
-
-
-def format_question_set(report: dict[str, Any], via: str) -> str:
-    """One folder's report: the figures, then each document's."""
-    f = report["figures"]
-    lines = [
-        f"{report['dataset']}: {report['documents']} documents ({report['ready']} ready), "
-        f"{f['questions']} questions asked through {via}",
-        *_figure_lines(f),
-        "per document (answerable right, unanswerable refused):",
-    ]
-    width = max((len(name) for name in report["per_document"]), default=8) + 2
-    for name, d in report["per_document"].items():
-        note = "" if d["outcome"] == "ready" else f"  ({d['outcome']})"
-        line = (
-            f"  {name.ljust(width)}{d['right']:>3}/{d['answerable']:<3}"
-            f"{d['unanswerable_refused']:>5}/{d['unanswerable']:<3}{note}"
-        )
-        lines.append(line.rstrip())
-    return "\n".join(lines)
-
-
-def _figure_lines(f: dict[str, Any]) -> list[str]:
-    lines = [
-        f"  answerable {f['answerable']}: right {_share(f['right'], f['answerable'])}, "
-        f"cited@5 {_share(f['cited@5'], f['answerable'])}, "
-        f"refused {_share(f['answerable_refused'], f['answerable'])}",
-        f"  unanswerable {f['unanswerable']}: refused "
-        f"{_share(f['unanswerable_refused'], f['unanswerable'])}",
-        f"  p50 {f['p50_ms']:.0f} ms, p95 {f['p95_ms']:.0f} ms",
-    ]
-    if f["failed"]:
-        lines.append(f"  {f['failed']} questions failed (see --dump for their reasons)")
-    return lines
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
-
-
-def format_question_sets(reports: list[dict[str, Any]], via: str) -> str:
-    """Several folders: each one's figures in a column, and all of them together."""
-    names = [Path(r["dataset"]).name for r in reports] + ["all"]
-    every = summarise_set([row for r in reports for row in r["rows"]])
-    figures = [r["figures"] for r in reports] + [every]
-    width, col = 22, max(16, *(len(n) + 2 for n in names))
-    lines = [
-        f"own documents, one account per folder, asked through {via}",
-        "".ljust(width) + "".join(n.rjust(col) for n in names),
-    ]
-    for label, part, whole in (
-        ("answerable right", "right", "answerable"),
-        ("cited@5", "cited@5", "answerable"),
-        ("answerable refused", "answerable_refused", "answerable"),
-        ("unanswerable refused", "unanswerable_refused", "unanswerable"),
-    ):
-        cells = [f"{f[part]}/{f[whole]}" for f in figures]
-        lines.append(label.ljust(width) + "".join(c.rjust(col) for c in cells))
-    lines.append(
-        "p50 / p95 ms".ljust(width)
-        + "".join(f"{f['p50_ms']:.0f} / {f['p95_ms']:.0f}".rjust(col) for f in figures)
-    )
-    not_ready = [
-        f"{Path(r['dataset']).name}/{name}: {d['outcome']}"
-        for r in reports
-        for name, d in r["per_document"].items()
-        if d["outcome"] != "ready"
-    ]
-    lines.extend(f"not ready: {line}" for line in not_ready)
-    return "\n".join(lines)

@@ -1,10 +1,13 @@
-"""The `eval` report as text: one method table per dataset, or the system's figures for
-several datasets side by side."""
+"""The `eval` report as text: one method table per squad-style dataset, or the system's figures
+for several side by side; and a folder of one's own documents' figures and each document's line,
+or several folders side by side with their total (`eval_questions`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from backend.tools.eval_questions import summarise_set
 
 VIA = {"queue": "the queue", "api": "the REST API"}
 
@@ -86,3 +89,73 @@ def _per_article(each: dict[str, Any]) -> str:
     if each["questions_per_article"]:
         return f"{each['questions_per_article']} questions each"
     return f"every question, {each.get('questions', 0)} in all"
+
+
+def format_question_set(report: dict[str, Any], via: str) -> str:
+    """One folder's report: the figures, then each document's."""
+    f = report["figures"]
+    lines = [
+        f"{report['dataset']}: {report['documents']} documents ({report['ready']} ready), "
+        f"{f['questions']} questions asked through {via}",
+        *_figure_lines(f),
+        "per document (answerable right, unanswerable refused):",
+    ]
+    width = max((len(name) for name in report["per_document"]), default=8) + 2
+    for name, d in report["per_document"].items():
+        note = "" if d["outcome"] == "ready" else f"  ({d['outcome']})"
+        line = (
+            f"  {name.ljust(width)}{d['right']:>3}/{d['answerable']:<3}"
+            f"{d['unanswerable_refused']:>5}/{d['unanswerable']:<3}{note}"
+        )
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _figure_lines(f: dict[str, Any]) -> list[str]:
+    lines = [
+        f"  answerable {f['answerable']}: right {_share(f['right'], f['answerable'])}, "
+        f"cited@5 {_share(f['cited@5'], f['answerable'])}, "
+        f"refused {_share(f['answerable_refused'], f['answerable'])}",
+        f"  unanswerable {f['unanswerable']}: refused "
+        f"{_share(f['unanswerable_refused'], f['unanswerable'])}",
+        f"  p50 {f['p50_ms']:.0f} ms, p95 {f['p95_ms']:.0f} ms",
+    ]
+    if f["failed"]:
+        lines.append(f"  {f['failed']} questions failed (see --dump for their reasons)")
+    return lines
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
+
+
+def format_question_sets(reports: list[dict[str, Any]], via: str) -> str:
+    """Several folders: each one's figures in a column, and all of them together."""
+    names = [Path(r["dataset"]).name for r in reports] + ["all"]
+    every = summarise_set([row for r in reports for row in r["rows"]])
+    figures = [r["figures"] for r in reports] + [every]
+    width, col = 22, max(16, *(len(n) + 2 for n in names))
+    lines = [
+        f"own documents, one account per folder, asked through {via}",
+        "".ljust(width) + "".join(n.rjust(col) for n in names),
+    ]
+    for label, part, whole in (
+        ("answerable right", "right", "answerable"),
+        ("cited@5", "cited@5", "answerable"),
+        ("answerable refused", "answerable_refused", "answerable"),
+        ("unanswerable refused", "unanswerable_refused", "unanswerable"),
+    ):
+        cells = [f"{f[part]}/{f[whole]}" for f in figures]
+        lines.append(label.ljust(width) + "".join(c.rjust(col) for c in cells))
+    lines.append(
+        "p50 / p95 ms".ljust(width)
+        + "".join(f"{f['p50_ms']:.0f} / {f['p95_ms']:.0f}".rjust(col) for f in figures)
+    )
+    not_ready = [
+        f"{Path(r['dataset']).name}/{name}: {d['outcome']}"
+        for r in reports
+        for name, d in r["per_document"].items()
+        if d["outcome"] != "ready"
+    ]
+    lines.extend(f"not ready: {line}" for line in not_ready)
+    return "\n".join(lines)

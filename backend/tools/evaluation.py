@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from backend.accounts import users
 from backend.documents import library
 from backend.errors import NotFound
@@ -40,16 +42,21 @@ EVAL_METHODS: dict[str, str | None] = {
     "hybrid retrieval order": "hybrid-plain",
     "bm25 retrieval order (engine)": "sparse-plain",
 }
+def eval_account(session: Session, email: str) -> User:
+    """The evaluation account of that address, made if it is new: an admin account, so upload
+    and rate limits do not cut a long evaluation short."""
+    try:
+        return users.get_user_by_email(session=session, email=email)
+    except NotFound:
+        return users.create_user(
+            session=session, email=email, password=secrets.token_urlsafe(16), role="admin"
+        )
+
+
 def ensure_eval_documents(rt: Runtime, email: str, docs: list[Path], timeout: float) -> User:
     """The evaluation account with every dataset document uploaded and ready."""
     with rt.session() as session:
-        try:
-            user = users.get_user_by_email(session=session, email=email)
-        except NotFound:
-            # An admin account, so rate limits do not cut a long evaluation short.
-            user = users.create_user(
-                session=session, email=email, password=secrets.token_urlsafe(16), role="admin"
-            )
+        user = eval_account(session, email)
         results = library.upload_paths(
             session=session,
             celery=rt.celery,

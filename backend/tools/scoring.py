@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.documents.ingest.clean import strip_reference_markers
+from backend.stats import percentile
 
 CONTEXT_CHARS = 20
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
@@ -116,14 +117,6 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "cited@5": round(sum(1 for k in cited if k is not None and k <= 5) / n, 4),
         "containment": round(sum(1 for r in rows if r["contains"]) / n, 4),
         "not_found": round(sum(1 for r in rows if not r["found"]) / n, 4),
-        "p50_ms": round(_pct(latencies, 50), 1),
-        "p95_ms": round(_pct(latencies, 95), 1),
+        "p50_ms": round(percentile(latencies, 50) or 0.0, 1),
+        "p95_ms": round(percentile(latencies, 95) or 0.0, 1),
     }
-
-
-def _pct(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    return values[min(len(values) - 1, round(pct / 100 * (len(values) - 1)))]
-
-

@@ -37,7 +37,7 @@ from backend.documents.ingest.pdf_lines import (
     gathered,
     short_cells,
 )
-from backend.documents.ingest.tables import header_and_rows, table_row
+from backend.documents.ingest.tables import header_and_rows, label_pairs, table_row
 
 MIN_ROWS = 3  # lines, the header's included
 MIN_PAIRED_ROWS = 2
@@ -102,7 +102,7 @@ def _table(
     # A cell wrapped onto lines of its own is as short as a table's cell line by line.
     pieces = [[text for _, text in lines[k]] for k in range(at, end)]
     # A box of label and value pairs is one however few its rows.
-    least = MIN_PAIRED_ROWS if not header_above and _label_pairs(rows) else MIN_ROWS
+    least = MIN_PAIRED_ROWS if not header_above and label_pairs(rows) else MIN_ROWS
     if len(rows) + header_above < least or not (short_cells(pieces) or _labelled(rows)):
         return None
     if _listed(lines[at]):
@@ -125,45 +125,10 @@ def _table(
         for start, row in zip(starts, rows, strict=True):
             read[start] = grouped_row(row, labels, stub)
         return read
-    paired = header is None and _label_pairs(rows)
+    paired = header is None and label_pairs(rows)
     for start, row in zip(starts, rows, strict=True):
-        read[start] = _pairs_row(row) if paired else table_row(row, header)
+        read[start] = table_row(row[1::2], row[::2]) if paired else table_row(row, header)
     return read
-
-
-# A label is a few words: "Serial no.", "Year installed", "Time on site".
-_LABEL_WORDS = 4
-_ABBREVIATED = re.compile(r"\b[A-Za-z]{1,4}\.$")
-
-
-def _label_pairs(rows: list[list[str]]) -> bool:
-    """A box of labels each beside its value, two pairs or more to a row (a report's
-    "Appliance | Worcester Bosch Greenstar 30i | Serial no. | 47-311-71"): rows of an even
-    number of cells, four or more, every other cell from the first a label (a few words, no
-    figure, ending no sentence: an abbreviation's stop aside), and a figure among the values."""
-    if len(rows) < 2 or any(len(row) < 4 or len(row) % 2 for row in rows):
-        return False
-    labels = [cell for row in rows for cell in row[::2]]
-    values = [cell for row in rows for cell in row[1::2]]
-    return all(_label(cell) for cell in labels) and any(_DIGIT.search(v) for v in values)
-
-
-def _label(cell: str) -> bool:
-    bare = cell[:-1] if _ABBREVIATED.search(cell) else cell
-    return (
-        0 < len(bare.split()) <= _LABEL_WORDS
-        and _LETTERS.search(bare) is not None
-        and not _DIGIT.search(bare)
-        and not closes(bare, SENTENCE_END + ",;")
-    )
-
-
-def _pairs_row(row: list[str]) -> str:
-    """A row of label and value pairs as a sentence: "Appliance: Worcester Bosch Greenstar
-    30i combi; Serial no.: 47-311-71 / 0923 004415."."""
-    pairs = [f"{label}: {value}" for label, value in zip(row[::2], row[1::2], strict=True) if value]
-    line = "; ".join(pairs)
-    return line if not line or line[-1] in ".!?" else f"{line}."
 
 
 def _rows(

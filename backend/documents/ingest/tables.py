@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from itertools import zip_longest
 
+from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.html_landmarks import BLOCK_TAGS, BOLD_TAGS
 
 CELL_TAGS = frozenset({"td", "th"})
@@ -81,6 +82,34 @@ def _figure(cell: str) -> bool:
 
 def _wordy(cell: str) -> bool:
     return sum(c.isalpha() for c in cell) > sum(c.isdigit() for c in cell)
+
+
+_PAIR_LETTERS = re.compile(r"[^\W\d_]{2}")
+# A label is a few words: "Serial no.", "Year installed", "Time on site".
+_LABEL_WORDS = 4
+_ABBREVIATED = re.compile(r"\b[A-Za-z]{1,4}\.$")
+
+
+def label_pairs(rows: list[list[str]]) -> bool:
+    """A box of labels each beside its value, two pairs or more to a row (a report's
+    "Appliance | Worcester Bosch Greenstar 30i | Serial no. | 47-311-71"): rows of an even
+    number of cells, four or more, every other cell from the first a label (a few words, no
+    figure, ending no sentence: an abbreviation's stop aside), and a figure among the values."""
+    if len(rows) < 2 or any(len(row) < 4 or len(row) % 2 for row in rows):
+        return False
+    labels = [cell for row in rows for cell in row[::2]]
+    values = [cell for row in rows for cell in row[1::2]]
+    return all(_pair_label(cell) for cell in labels) and any(_DIGIT.search(v) for v in values)
+
+
+def _pair_label(cell: str) -> bool:
+    bare = cell[:-1] if _ABBREVIATED.search(cell) else cell
+    return (
+        0 < len(bare.split()) <= _LABEL_WORDS
+        and _PAIR_LETTERS.search(bare) is not None
+        and not _DIGIT.search(bare)
+        and not closes(bare, SENTENCE_END + ",;")
+    )
 
 
 def table_row(cells: list[str], header: list[str] | None) -> str:
