@@ -280,8 +280,13 @@ def test_the_kept_question_sets_read_whole():
     root = Path(__file__).parent / "data" / "question-sets"
     folders = sorted(p for p in root.iterdir() if p.is_dir())
     asked = [q for folder in folders for q in load_questions(folder)]
-    assert len(folders) == 3 and len(asked) == 320
-    assert sum(not q.answerable for q in asked) == 48
+    assert len(folders) == 4 and len(asked) == 445
+    assert sum(not q.answerable for q in asked) == 64
+    # Answered only by a web page's parts the reader leaves out as the site's (a banner's
+    # notice of engineering works, a restaurant's hours in its footer): kept as misses.
+    in_site_parts = {
+        ("everyday-documents", 71), ("everyday-documents", 83), ("everyday-documents", 84),
+    }  # fmt: skip
     for folder in folders:
         texts = {
             doc.name: normalise(" ".join(p.text for p in extract(doc.read_bytes(), doc.name).pages))
@@ -289,4 +294,5 @@ def test_the_kept_question_sets_read_whole():
         }
         for question in load_questions(folder):
             held = [p for p in question.phrases if normalise(p) in texts[question.file]]
-            assert held or not question.answerable, (folder.name, question.line)
+            unread = (folder.name, question.line) in in_site_parts
+            assert bool(held) != unread or not question.answerable, (folder.name, question.line)

@@ -819,3 +819,22 @@ def test_one_megabyte_chunks_without_quadratic_work(count_tokens: Callable[[str]
     assert len(chunks) > 1000 and max(c.token_count for c in chunks) <= 160
     assert "".join(c.text for c in chunks).count("Normans") >= text.count("Normans")
     assert elapsed < 120, f"chunking 1 MB took {elapsed:.1f}s"
+
+
+def test_a_labelled_line_ends_where_its_value_does() -> None:
+    """A note's lines of labels and values, then its prose: the last value is not run into
+    the sentence below it, but a value that runs on ("Address: 4 Mill Lane,") goes on."""
+    note = (
+        "IN AN EMERGENCY\n"
+        "Emergency services: 999\n"
+        "Nearest A&E: Wansbeck General Hospital, Ashington (about 50 minutes)\n"
+        "Nearest GP: Glendale Surgery, Wooler - 01668 000 310\n"
+        "The stopcock is under the kitchen sink. The fuse box is in the cupboard under\n"
+        "the stairs, next to the router.\n\n"
+        "Delivery address: Curlew Cottage, Hethpool Farm, 4 Mill Lane, Wooler,\n"
+        "Northumberland NE71 6AB, or leave parcels in the porch by the front door.\n"
+    )
+    text = extract(note.encode(), "welcome.txt").pages[0].text
+    assert "Nearest GP: Glendale Surgery, Wooler - 01668 000 310\nThe stopcock" in text, text
+    assert "the cupboard under the stairs" in text
+    assert "4 Mill Lane, Wooler, Northumberland NE71 6AB" in text, text

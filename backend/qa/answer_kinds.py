@@ -23,6 +23,7 @@ class Kind(Enum):
     YEAR = "a year"
     DATE = "a date"
     TIME = "a time of day"
+    PHONE = "a telephone number"
 
 
 _MONEY = r"(?:cost|price|fee|fare|premium|rent|charge|salary|wage|deposit|fine|tuition)s?"
@@ -58,6 +59,17 @@ _DATE_ASKS = re.compile(r"\b(?:what|which) (?:dates?|days?)\b(?! of (?:the )?(?:
 _TIME_ASKS = re.compile(
     r"(?<!during )(?<!in )\b(?:what|which) time (?:does|do|is|are|will|should|can|must|would)\b"
 )
+# "What's the phone number for the surgery?", "What number do I call to book a repair?"
+_PHONE_ASKS = re.compile(
+    r"\b(?:what|which)(?:'s| is| are| was| were)? (?:the |your |their |a |an |its |his |her )?"
+    r"(?:[\w'&-]+ ){0,4}(?:phone|telephone|contact|mobile|helpline|hotline|emergency|fax|"
+    r"landline|tel\.?) numbers?\b|"
+    r"\b(?:what|which) numbers? (?:do|should|can|could|would|must|shall) (?:i|we|you|they) "
+    r"(?:call|ring|phone|telephone|dial|text)\b"
+)
+# A telephone number: six digits or more, apart only by spaces, dashes, dots or brackets
+# ("01668 000 310", "(828) 555-0193", "+44 20 7946 0958"), or an emergency line's three.
+_PHONE = re.compile(r"\+?\(?\d(?:[\s().-]{0,2}\d){5,}|\b(?:999|911|112|111|101)\b")
 # A figure asked for may be a span of time in words ("How long …?": "since the war", "How
 # much notice …?": "a week"); "How many …?" asks for a count.
 _HOW_MANY = re.compile(r"\bhow many\b")
@@ -153,6 +165,7 @@ def asked_kind(question: str) -> Kind | None:
 
 _QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|when|where|why|which|how)\b")
 _ASKS = (
+    (_PHONE_ASKS, Kind.PHONE),
     (_HOW_MUCH_PAY, Kind.MONEY),
     (_WHAT_PRICE, Kind.MONEY),
     (_HOW_MUCH_IS, Kind.MONEY),
@@ -179,6 +192,8 @@ def gives(text: str, kind: Kind, question: str = "") -> bool:
         return bool(_DATE.search(lowered))
     if kind is Kind.TIME:
         return bool(_TIME.search(lowered))
+    if kind is Kind.PHONE:
+        return bool(_PHONE.search(lowered))
     if not _HOW_MANY.search(asked) and _SPAN_WORDS.search(lowered):
         return True  # "How much notice do I need?": "a week"
     return bool(_FIGURE.search(lowered))

@@ -32,13 +32,15 @@ from backend.qa.answer_sentences import (
     asked_section,
 )
 from backend.qa.answer_steps import numbered_steps
-from backend.qa.question_words import missing_names, name_phrases
+from backend.qa.number_ranges import narrowest_bands
+from backend.qa.question_words import is_key, missing_names, name_phrases
 from backend.qa.sentence_roles import (
     ITEM_MARK,
     asked_term,
     defines,
     introduces,
     is_record,
+    mail_header,
     sentence_borrowing,
 )
 from backend.qa.sentence_scores import (
@@ -72,6 +74,9 @@ UNGIVEN_KIND_PENALTY = 2.0
 # "... Brightwater Cleaning Ltd (the "Contractor") ...") gains this much: the other sentences
 # that use the term only name it.
 DEFINITION_WEIGHT = 1.0
+# A sentence whose band holds the figure the question gives ("30 to 59 minutes" for "40
+# minutes late") gains this much over the rows beside it (`number_ranges`).
+BAND_WEIGHT = 0.5
 
 
 @dataclass
@@ -150,6 +155,8 @@ def extractive_answer(
     term = asked_term(question)
     if term is not None:
         scores = scores + DEFINITION_WEIGHT * np.array([defines(c.text, term) for c in candidates])
+    banded = narrowest_bands(question, [c.text for c in candidates])
+    scores = scores + BAND_WEIGHT * np.array(banded, dtype=float)
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one, unless a
     # heading holds a figure the question lacks (`answer_gives.heading_tells`); nor is a
@@ -159,9 +166,16 @@ def extractive_answer(
         for before, record in zip(leading, records, strict=True)
         if record and before is not None and introduces(candidates[before].text)
     }
+    # Nor is a key to the codes the question does not use ("VG = vegan"): the items marked
+    # with them are; nor a mail's header line, unless the question asks about the mails.
     stands = np.array(
         [
-            (c.stands and i not in announces)
+            (
+                c.stands
+                and i not in announces
+                and not is_key(c.text, question)
+                and not mail_header(c.text, question)
+            )
             or heading_tells(c, passages[c.passage].text, question)
             for i, c in enumerate(candidates)
         ]

@@ -169,3 +169,51 @@ def short_form_terms(sentence: str) -> set[str]:
             continue
         terms.update(content_terms(_SHORT_FORMS[word]))
     return terms
+
+
+# A key to the codes a document marks its items with ("Key: GF = gluten-free · V = vegetarian
+# · VG = vegan"): a code of one to four letters, its capital first, then "=" and what it stands
+# for, up to the next separator or code.
+_LEGEND_ENTRY = re.compile(
+    r"(?<![\w&])([A-Z][A-Za-z]{0,3})\s?=\s?([^\W\d_][^=·•|;,/\n]{0,40}?)"
+    r"(?=\s*(?:[·•|;,/\n]|$|[A-Z][A-Za-z]{0,3}\s?=))"
+)
+# Two entries or more make a key: "x = 5" alone is a sum.
+MIN_LEGEND_ENTRIES = 2
+
+
+def legend(text: str) -> dict[str, set[str]]:
+    """The codes a text's keys define, each with the terms of what it stands for: "VG" with
+    {"vegan"}, "D" with {"contain", "dairi"}."""
+    codes: dict[str, set[str]] = {}
+    for line in text.split("\n"):
+        entries = _LEGEND_ENTRY.findall(line)
+        if len(entries) < MIN_LEGEND_ENTRIES:
+            continue
+        for code, meaning in entries:
+            terms = set(content_terms(meaning))
+            if terms:
+                codes.setdefault(code, set()).update(terms)
+    return codes
+
+
+def is_key(sentence: str, question: str) -> bool:
+    """Whether a sentence is a key to codes that the question does not use: it tells what the
+    codes mean, not which item has them ("Which dessert is vegan?" is not answered by "VG =
+    vegan", "What does VG mean?" is)."""
+    entries = _LEGEND_ENTRY.findall(sentence)
+    if len(entries) < MIN_LEGEND_ENTRIES:
+        return False
+    used = set(re.findall(r"(?<![\w&])[A-Z][A-Za-z]{0,3}(?![\w&])", question))
+    return not used & {code for code, _ in entries}
+
+
+def legend_terms(sentence: str, codes: dict[str, set[str]]) -> set[str]:
+    """The terms a sentence holds by the codes of its document's key: "Sorbet of the Day GF,
+    VG $8" holds "vegan"; a code counts as a word of its own, in the key's case."""
+    terms: set[str] = set()
+    if not codes:
+        return terms
+    for word in set(re.findall(r"(?<![\w&])[A-Z][A-Za-z]{0,3}(?![\w&])", sentence)):
+        terms.update(codes.get(word, ()))
+    return terms

@@ -47,6 +47,25 @@ def asks(sentence: str) -> bool:
     return sentence.rstrip().endswith(QUESTION_END)
 
 
+# A mail's header line, as a pasted thread keeps them: who wrote to whom, when, about what.
+_MAIL_HEADER = re.compile(
+    r"(?:From|To|Cc|Bcc|Reply-To)\s?:\s*(?:.*@|(?:[A-Z][\w.'’-]*\s?){1,4}$)|"
+    r"Sent\s?:.*\d|Subject\s?:\s*(?:Re|Fwd?)\s?:"
+)
+_ASKS_MAIL = re.compile(
+    r"\b(?:e-?mails?|mail|sent|send|sender|wrote|written|writes|subject|address(?:es)?|"
+    r"repl(?:y|ied|ies)|cc|copied|messages?)\b",
+    re.IGNORECASE,
+)
+
+
+def mail_header(sentence: str, question: str) -> bool:
+    """A mail's header line ("To: Tom Baxter <tom@…>", "Sent: Monday, 17 February 2025 09:05")
+    that the question, asking nothing of the mails themselves, is not answered by: it names
+    who wrote, not what they wrote."""
+    return bool(_MAIL_HEADER.match(sentence)) and not _ASKS_MAIL.search(question)
+
+
 def points_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun ("It", "They", "This", "His" ...): on its own it
     does not say who or what it is about ("Who appoints the board?" -> "It appoints ...")."""

@@ -27,7 +27,13 @@ from backend.documents.ingest.headings import (
     within_heading,
 )
 from backend.qa.answer_sentences import Candidate
-from backend.qa.question_words import acronym_terms, short_form_terms, with_spelling_matches
+from backend.qa.question_words import (
+    acronym_terms,
+    legend,
+    legend_terms,
+    short_form_terms,
+    with_spelling_matches,
+)
 from backend.qa.sentence_roles import ITEM_MARK, Borrowing, asks, sentence_borrowing
 from backend.retrieval.lexical import content_terms
 
@@ -135,8 +141,17 @@ def score_sentences(
     for i, before in enumerate(leading):
         if records[i] and before is not None:
             semantic[i] = max(semantic[i], (semantic[i] + semantic[before]) / 2)
+    # A document's key to its codes ("VG = vegan") lends each code's meaning to the sentences
+    # of that document that use it.
+    keys: dict[int, dict[str, set[str]]] = {}
+    for passage in passages:
+        for code, terms in legend(passage.text).items():
+            keys.setdefault(passage.document_id, {}).setdefault(code, set()).update(terms)
     sentence_terms = [
-        content_words(c.text) | acronym_terms(question, c.text) | short_form_terms(c.text)
+        content_words(c.text)
+        | acronym_terms(question, c.text)
+        | short_form_terms(c.text)
+        | legend_terms(c.text, keys.get(passages[c.passage].document_id, {}))
         for c in candidates
     ]
     idf = _local_idf(sentence_terms)

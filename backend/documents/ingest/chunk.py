@@ -56,7 +56,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # beside its value, two pairs or more to a row, reads pair by pair; a line opening with a
 # list's mark or a dash is never a heading ("– Bernadette Quinlan, Chair"). "untimed": a
 # page's buttons for sharing it are the site's; a transcript's bracketed times are left out.
-CHUNKING_VERSION = "untimed"
+# "labelled-lines": a text's labelled line ends where its value does ("Nearest GP: … 310",
+# then "The stopcock is …"), unless it runs on.
+CHUNKING_VERSION = "labelled-lines"
 
 
 @dataclass(frozen=True)

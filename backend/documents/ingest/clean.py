@@ -22,6 +22,8 @@ _HEADING_MAX_WORDS = 8
 # A line shorter than this share of its paragraph's longest ends where its writer ended it,
 # not where the text was wrapped.
 _SHORT_LINE = 0.5
+# A line ending in a comma, a joining word or a dash goes on in the next.
+_RUNS_ON = re.compile(r"(?:[,&/(\u2013\u2014-]|\b(?:and|or|of|the|a|an|to|for|in|on|at|by|with))$")
 
 # Reference apparatus that reads as noise in an answer: footnote calls attached to a word
 # ("city.[12]", "[note 3]", "[a]"), editors' tags ("[citation needed]", "[when?]", "[vague]",
@@ -121,6 +123,10 @@ def _keeps_break(previous: str, line: str, width: int) -> bool:
     return line[0].isupper() and (
         bool(_BULLET.match(previous))
         or _looks_like_heading(previous)
+        # "Nearest GP: Glendale Surgery, Wooler - 01668 000 310", then "The stopcock is …":
+        # a labelled line ends where its value does, unless it runs on ("Address: 4 Mill
+        # Lane,").
+        or (bool(LABELLED.match(previous)) and not _RUNS_ON.search(previous))
         or len(previous) < _SHORT_LINE * width
     )
 

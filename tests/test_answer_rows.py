@@ -1,0 +1,158 @@
+"""Choosing among a document's rows, items and lines the way its reader would: the band that
+holds the figure the question gives, the dish a menu's key marks, the number to ring, and the
+words of a mail rather than its header."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.qa.answer_kinds import Kind, asked_kind, gives
+from backend.qa.number_ranges import asked_figures, holds_figure
+from backend.qa.question_words import is_key, legend, legend_terms
+from backend.qa.sentence_roles import mail_header
+from tests.test_answering import ask_one, page_passage
+
+DELAYS = b"""<html><head><title>Delays and refunds</title></head><body><main>
+<h1>Delays and refunds</h1>
+<p>If your journey arrives 15 minutes or more late, you can claim compensation.</p>
+<h2>How much compensation can I get?</h2>
+<table>
+<tr><th>Length of delay</th><th>Single ticket</th><th>Return ticket</th></tr>
+<tr><td>15 to 29 minutes</td><td>25% of the single fare</td><td>12.5% of the return fare</td></tr>
+<tr><td>30 to 59 minutes</td><td>50% of the single fare</td><td>25% of the return fare</td></tr>
+<tr><td>60 to 119 minutes</td><td>100% of the single fare</td><td>50% of the return fare</td></tr>
+<tr><td>120 minutes or more</td><td>100% of the single fare</td>
+<td>100% of the return fare</td></tr>
+</table></main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("question", "row"),
+    [
+        ("My train got in 40 minutes late, how much can I get back on my single ticket?",
+         "30 to 59 minutes"),
+        ("The way home on my return ticket was 20 minutes late - what do I get?",
+         "15 to 29 minutes"),
+        ("We were 75 minutes late, what can I claim for a single?", "60 to 119 minutes"),
+        ("My train was three hours late (180 minutes), how much do I get back?",
+         "120 minutes or more"),
+    ],
+)  # fmt: skip
+def test_the_row_whose_band_holds_the_figure_asked_about_answers(runtime, question, row):
+    """Every row shares the question's words; the one whose band holds its figure is meant."""
+    answer = ask_one(runtime, page_passage(DELAYS, "delays.html"), question)
+    assert answer.found and answer.text.startswith(f"Length of delay: {row};"), answer.text
+
+
+def test_bands_are_read_in_their_unit():
+    forty = asked_figures("My train was 40 minutes late")
+    assert holds_figure(forty, "Length of delay: 30 to 59 minutes; Single ticket: 50%.")
+    assert holds_figure(forty, "between 30 and 45 minutes")
+    assert holds_figure(forty, "If it arrives 15 minutes or more late, claim.")
+    assert not holds_figure(forty, "Length of delay: 15 to 29 minutes; Single ticket: 25%.")
+    assert not holds_figure(forty, "Trains run 30 to 59 miles inland.")  # another unit
+    assert holds_figure(asked_figures("Is a 70 year old member charged?"), "over 65 years")
+    assert not holds_figure(asked_figures("How many ran in 1990?"), "1980 to 2000 runners")
+
+
+MENU = b"""<html><head><title>Dinner Menu</title></head><body><main>
+<h1>Dinner Menu</h1>
+<p>Key: GF = gluten-free &middot; V = vegetarian &middot; VG = vegan &middot; D = contains dairy
+&middot; P = contains peanuts</p>
+<h2>Mains</h2>
+<ul><li>Cast-Iron Trout &mdash; brown butter, capers GF, D $29</li>
+<li>Half Roast Chicken &mdash; salsa verde, crispy potatoes GF $26</li>
+<li>Mushroom &amp; White Bean Cassoulet &mdash; herb breadcrumbs VG $22</li></ul>
+<h2>Desserts</h2>
+<ul><li>Buttermilk Pie &mdash; blackberry compote, whipped cream V, D $10</li>
+<li>Chocolate Tart &mdash; salted brittle V, D, P $11</li>
+<li>Sorbet of the Day &mdash; ask your server GF, VG $8</li></ul>
+</main></body></html>"""
+
+
+def test_a_menus_key_tells_which_dish_is_meant(runtime):
+    """"VG = vegan": the dish marked VG is the vegan one; the key itself answers only what its
+    codes mean."""
+    menu = page_passage(MENU, "menu.html")
+    vegan = ask_one(runtime, menu, "Which dish is vegan?")
+    assert vegan.text.startswith("• Mushroom & White Bean Cassoulet"), vegan.text
+    code = ask_one(runtime, menu, "What does VG mean on the menu?")
+    assert code.text.startswith("Key: GF = gluten-free"), code.text
+
+
+def test_a_key_needs_two_codes_and_lends_them_as_words():
+    codes = legend("Key: GF = gluten-free · V = vegetarian · VG = vegan · D = contains dairy")
+    assert codes["VG"] == {"vegan"} and codes["GF"] == {"gluten", "free"}
+    assert legend_terms("Sorbet of the Day GF, VG $8", codes) == {"vegan", "gluten", "free"}
+    assert legend_terms("Vegetables and Dips", codes) == set()  # a code is a word of its own
+    assert legend("Speed: v = d/t, where d is the distance.") == {}
+    assert is_key("Key: GF = gluten-free · VG = vegan", "Which dessert is vegan?")
+    assert not is_key("Key: GF = gluten-free · VG = vegan", "What does VG stand for?")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What number do I call to get it repaired?", Kind.PHONE),
+        ("What is the phone number for the surgery?", Kind.PHONE),
+        ("What's Anna's mobile number?", Kind.PHONE),
+        ("Which is the contact number of the GP?", Kind.PHONE),
+        ("How many phone numbers does the page list?", Kind.FIGURE),
+        ("What number is the bus to the station?", Kind.FIGURE),
+    ],
+)
+def test_a_question_asking_for_a_telephone_number(question, kind):
+    assert asked_kind(question) is kind
+
+
+def test_what_gives_a_telephone_number():
+    for number in ("Call 1-800-555-0147.", "Mobile (Rob): 07700 900 617", "(828) 555-0193",
+                   "+44 20 7946 0958", "In an emergency call 999."):  # fmt: skip
+        assert gives(number, Kind.PHONE), number
+    for other in ("Founded in 1998 with 300 staff.", "Call us 8am-6pm.", "Call us any time."):
+        assert not gives(other, Kind.PHONE), other
+
+
+WARRANTY = b"""# How to get service
+
+1. First, check the Troubleshooting section of your Use & Care Guide - many problems can be
+solved without a service call.
+2. Find your model and serial numbers. They are printed on the label on the upper left wall
+inside the fresh food compartment.
+3. Call Halvorsen Customer Care at 1-800-555-0147, Monday to Friday 8am to 8pm.
+4. Have your proof of purchase ready.
+"""
+
+
+def test_the_number_to_call_is_given(runtime):
+    """The steps about the service call and the model number share more of the question's
+    words; the step with the number to ring gives what is asked."""
+    passage = page_passage(WARRANTY, "warranty.md")
+    answer = ask_one(runtime, passage, "What number do I call to get it repaired?")
+    assert answer.found and "1-800-555-0147" in answer.text, answer.text
+
+
+THREAD = b"""From: Sarah Whitfield <sarah@mailbox.example>
+Sent: Monday, 17 February 2025 09:05
+To: Tom Baxter <tom@joinery.example>
+Subject: Kitchen quote - 17 Hawthorn Close
+
+Hi Tom,
+
+Thanks for coming round last Thursday to measure up, and for the quote (8,270 pounds inc VAT).
+We've got a couple of questions before we decide.
+
+Best wishes, Sarah
+"""
+
+
+def test_a_mails_header_names_who_wrote_not_what(runtime):
+    """"To: Tom Baxter" shares "Tom" with the question but says nothing of his quote."""
+    passage = page_passage(THREAD, "thread.txt")
+    quote = ask_one(runtime, passage, "How much was Tom's original quote for the kitchen?")
+    assert "8,270 pounds" in quote.text and "To:" not in quote.text, quote.text
+    assert mail_header("To: Tom Baxter", "How much was Tom's quote?")
+    assert mail_header("Sent: Monday, 17 February 2025 09:05", "When did the work start?")
+    assert not mail_header("To: Tom Baxter", "Who was the email sent to?")
+    assert not mail_header("From: London; To: Leeds", "Where does the train go?")
+    assert not mail_header("From: £45 per night", "How much is a room?")
