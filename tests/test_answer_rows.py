@@ -156,3 +156,28 @@ def test_a_mails_header_names_who_wrote_not_what(runtime):
     assert not mail_header("To: Tom Baxter", "Who was the email sent to?")
     assert not mail_header("From: London; To: Leeds", "Where does the train go?")
     assert not mail_header("From: £45 per night", "How much is a room?")
+
+
+LETTER = b"""# Term dates 2025-26
+
+School will also be closed on Monday 4 May 2026 for the Early May bank holiday.
+
+Staff training (INSET) days - school is closed to pupils on these days:
+
+1. Monday 1 September 2025
+2. Tuesday 2 September 2025
+3. Friday 21 November 2025
+4. Friday 13 February 2026
+5. Monday 1 June 2026
+
+Please note that the last day before the Christmas holiday is an early finish.
+"""
+
+
+def test_a_list_answers_under_the_line_announcing_it(runtime):
+    """A list of dates says nothing without the line announcing what they are."""
+    passage = page_passage(LETTER, "letter.md")
+    answer = ask_one(runtime, passage, "Why is there no school on Friday 13 February 2026?")
+    assert answer.text.startswith(
+        "Staff training (INSET) days - school is closed to pupils on these days:\n1. Monday"
+    ), answer.text

@@ -597,12 +597,12 @@ def test_a_lists_items_answer_with_the_words_of_its_introduction(runtime):
     )
     passage = page_passage(steps_page, "account.html", 2)
     answer = ask_with_tokens(runtime, passage, "How do I reset my password?")
-    # A line each, as the list reads.
+    # A line each, as the list reads, under the line announcing it.
     assert answer.text == (
-        "1. Open Settings.\n2. Choose Security.\n"
+        "To reset your password:\n1. Open Settings.\n2. Choose Security.\n"
         "3. Click Reset password and follow the link we email you."
     )
-    assert len(answer.sources[0]["highlights"]) == 3
+    assert len(answer.sources[0]["highlights"]) == 4
     # A question asking for one step gets that step.
     for question, step in (
         ("What is the second step to reset my password?", "2. Choose Security."),

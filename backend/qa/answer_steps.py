@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from backend.qa.answer_sentences import MAX_STEPS, Candidate
-from backend.qa.sentence_roles import NUMBERED
+from backend.qa.sentence_roles import NUMBERED, introduces
 
 ORDINAL_WORDS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
@@ -34,10 +34,10 @@ def numbered_steps(
     question: str,
 ) -> list[Candidate]:
     """When the best sentence is an item of a numbered list, the list's items in order: a
-    procedure ("1. Open Settings." "2. Choose Security." ...) answers as a whole, or with the
-    one step the `question` asks for (`asked_step`). [] when it is not, or the list is longer
-    than MAX_STEPS. `leading` and `records` say which sentence introduces each record and
-    which candidates are records (`sentence_borrowing`)."""
+    procedure ("1. Open Settings." "2. Choose Security." ...) answers as a whole, after the
+    line announcing it, or with the one step the `question` asks for (`asked_step`). [] when
+    it is not, or the list is longer than MAX_STEPS. `leading` and `records` say which
+    sentence introduces each record and which candidates are records (`sentence_borrowing`)."""
     intro = leading[best]
     if not records[best] or intro is None or not NUMBERED.match(candidates[best].text):
         return []
@@ -49,7 +49,11 @@ def numbered_steps(
     if len(steps) > MAX_STEPS:
         return []
     at = asked_step(question, len(steps))
-    return steps if at is None else [steps[at]]
+    if at is not None:
+        return [steps[at]]
+    # The whole list opens with what announces it ("Staff training (INSET) days – school is
+    # closed to pupils on these days:"): a list of dates says nothing without it.
+    return [candidates[intro], *steps] if introduces(candidates[intro].text) else steps
 
 
 def asked_step(question: str, count: int) -> int | None:

@@ -238,12 +238,13 @@ def extractive_answer(
 def answer_text(chosen: list[Candidate]) -> str:
     """The chosen sentences as the answer reads: a list's items and a table's rows each on a
     line of their own ("• 4 eggs" under "• 225 g unsalted butter"), as is what follows a
-    heading; sentences run on."""
+    heading or a line announcing a list; sentences run on."""
     out = ""
     for before, candidate in zip([None, *chosen], chosen, strict=False):
         text = unmarked(candidate.text)
         apart = before is not None and (
             before.text.startswith("#")
+            or introduces(before.text)
             or all(ITEM_MARK.match(c.text) or is_record(c.text) for c in (before, candidate))
         )
         out = f"{out}\n{text}" if apart else f"{out} {text}" if out else text
