@@ -610,3 +610,36 @@ def service_report_pdf() -> bytes:
     pdf.multi_cell(0, 6, "The boiler was serviced and found safe to use.", new_x="LMARGIN",
                    new_y="NEXT")  # fmt: skip
     return bytes(pdf.output())
+
+
+MEMBERS_HEADER = ["Membership", "Access", "Monthly", "Annual", "Joining fee"]
+MEMBERS = [
+    ["Standard", "Gym and classes, all hours", "£36.99", "£379", "£20"],
+    ["Premium", "Gym, classes, pool and sauna", "£49.99", "£519", "£0"],
+    ["Student (with valid NUS or university ID)", "As Standard", "£22.50", "£225", "£0"],
+    ["Senior (aged 65 and over)", "As Premium, off-peak only", "£27.00", "£275", "£10"],
+    ["Family (2 adults + up to 3 children aged 11-15)",
+     "As Premium; children must follow Junior Rules", "£94.00", "£960", "£35"],
+    ["Swim Only", "Pool during public swims", "£19.50", "£199", "£10"],
+]  # fmt: skip
+
+
+def members_pdf() -> bytes:
+    """A gym's prices (MEMBERS under MEMBERS_HEADER) as a word processor prints a table whose
+    cells are centred on their row's height: cell by cell, a cell of one line set halfway down
+    beside a cell of two."""
+    pdf = _table_page("1. Membership options and prices")
+    widths, step = [40, 50, 25, 25, 25], 5
+    for row in [MEMBERS_HEADER, *MEMBERS]:
+        top = pdf.get_y()
+        counts = [
+            len(pdf.multi_cell(width - 2, step, cell, dry_run=True, output="LINES"))
+            for width, cell in zip(widths, row, strict=True)
+        ]
+        x = pdf.l_margin
+        for width, cell, count in zip(widths, row, counts, strict=True):
+            pdf.set_xy(x, top + (max(counts) - count) * step / 2)
+            pdf.multi_cell(width - 2, step, cell)
+            x += width
+        pdf.set_xy(pdf.l_margin, top + max(counts) * step + 2)
+    return bytes(pdf.output())

@@ -9,6 +9,7 @@ import pytest
 from backend.qa.answer_kinds import Kind, asked_kind, gives
 from backend.qa.number_ranges import asked_figures, holds_figure
 from backend.qa.question_words import is_key, legend, legend_terms
+from backend.qa.row_keys import named_rows
 from backend.qa.sentence_roles import mail_header
 from tests.test_answering import ask_one, page_passage
 
@@ -181,3 +182,39 @@ def test_a_list_answers_under_the_line_announcing_it(runtime):
     assert answer.text.startswith(
         "Staff training (INSET) days - school is closed to pupils on these days:\n1. Monday"
     ), answer.text
+
+
+def test_the_row_a_question_names_by_its_first_cell(runtime):
+    """"Standard membership" names the Standard row, not the Student row that is "As
+    Standard"; "Premium" the Premium row, not the Senior row "As Premium"."""
+    from backend.documents.ingest import extract
+    from backend.qa.sentence_scores import Passage
+    from tests import pdfs
+
+    (page,) = extract(pdfs.members_pdf(), "terms.pdf").pages
+    passage = Passage(1, 1, "terms.pdf", 1, page.text, score=1.0, similarity=0.5)
+    for question, row in (
+        ("How much is the standard membership a month?", "Membership: Standard;"),
+        ("Do I have to pay a joining fee if I go for Premium?", "Membership: Premium;"),
+        ("I'm a student, what does a whole year cost me upfront?", "Membership: Student"),
+    ):
+        answer = ask_one(runtime, passage, question)
+        assert answer.text.startswith(row), (question, answer.text)
+
+
+def test_a_row_is_named_by_its_first_cell_without_its_brackets():
+    rows = [
+        "Session: Public Swim; Adult: £5.40.",
+        "Session: Family Swim (2 adults + 2 children); Adult: £15.00.",
+        "Session: Parent & Baby; Adult: £4.60 per adult, child free.",
+    ]
+    assert named_rows("How much does an adult pay for a public swim?", rows) == [
+        False, False, False,
+    ]  # fmt: skip
+    members = [
+        "Membership: Standard; Access: Gym and classes; Monthly: £36.99.",
+        "Membership: Student (with ID); Access: As Standard; Monthly: £22.50.",
+    ]
+    assert named_rows("How much is the standard membership?", members) == [True, False]
+    # A word no other row holds names nothing: the scores tell those rows apart.
+    assert named_rows("How much is the student membership?", members) == [False, False]

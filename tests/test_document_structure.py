@@ -1263,6 +1263,27 @@ def test_a_table_printed_cell_by_cell_with_wrapped_cells_reads_as_rows(runtime):
     assert "Mr Daniel Osei" in appeals.text, appeals.text
 
 
+def test_a_table_whose_cells_are_centred_on_their_rows_reads_row_by_row():
+    """A row whose first cell wraps ("Student (with valid NUS", then "or university ID)"
+    beside the row's other cells, set halfway down) read as a line of its own, and every row
+    after it without the header's names ("Senior (aged 65 and over) As Premium … £27.00")."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.members_pdf(), "terms.pdf").pages
+    rows = page.text.split("\n\n")[1:]
+    assert rows[2] == (
+        "Membership: Student (with valid NUS or university ID); Access: As Standard; "
+        "Monthly: £22.50; Annual: £225; Joining fee: £0."
+    ), page.text
+    assert rows[3].startswith("Membership: Senior (aged 65 and over); Access: As Premium")
+    assert rows[4] == (
+        "Membership: Family (2 adults + up to 3 children aged 11-15); Access: As Premium; "
+        "children must follow Junior Rules; Monthly: £94.00; Annual: £960; Joining fee: £35."
+    ), page.text
+    assert rows[5].startswith("Membership: Swim Only; Access: Pool during public swims;")
+    assert len(rows) == 6
+
+
 def test_dot_leaders_read_as_the_colon_after_a_label():
     """A menu's dots leading from a dish to its price were kept, eighty to a line, and a list
     of contacts' dots from a name to its number."""

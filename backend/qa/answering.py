@@ -34,6 +34,7 @@ from backend.qa.answer_sentences import (
 from backend.qa.answer_steps import numbered_steps
 from backend.qa.number_ranges import narrowest_bands
 from backend.qa.question_words import is_key, missing_names, name_phrases
+from backend.qa.row_keys import named_rows
 from backend.qa.sentence_roles import (
     ITEM_MARK,
     asked_term,
@@ -77,6 +78,9 @@ DEFINITION_WEIGHT = 1.0
 # A sentence whose band holds the figure the question gives ("30 to 59 minutes" for "40
 # minutes late") gains this much over the rows beside it (`number_ranges`).
 BAND_WEIGHT = 0.5
+# A table's row whose first cell holds the question's word, where another row of the table
+# holds it only in another cell, gains this much (`row_keys`).
+NAMED_ROW_WEIGHT = 0.3
 
 
 @dataclass
@@ -155,8 +159,9 @@ def extractive_answer(
     term = asked_term(question)
     if term is not None:
         scores = scores + DEFINITION_WEIGHT * np.array([defines(c.text, term) for c in candidates])
-    banded = narrowest_bands(question, [c.text for c in candidates])
-    scores = scores + BAND_WEIGHT * np.array(banded, dtype=float)
+    texts_of = [c.text for c in candidates]
+    scores = scores + BAND_WEIGHT * np.array(narrowest_bands(question, texts_of), dtype=float)
+    scores = scores + NAMED_ROW_WEIGHT * np.array(named_rows(question, texts_of), dtype=float)
     # Questions and headings the passages hold still lend their words to the next sentence
     # (in the scores above) but are never the answer, nor the evidence for one, unless a
     # heading holds a figure the question lacks (`answer_gives.heading_tells`); nor is a

@@ -57,8 +57,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # list's mark or a dash is never a heading ("– Bernadette Quinlan, Chair"). "untimed": a
 # page's buttons for sharing it are the site's; a transcript's bracketed times are left out.
 # "labelled-lines": a text's labelled line ends where its value does ("Nearest GP: … 310",
-# then "The stopcock is …"), unless it runs on.
-CHUNKING_VERSION = "labelled-lines"
+# then "The stopcock is …"), unless it runs on. "centred-cells": a PDF table's row whose
+# one-line cells are centred on its height beside a wrapped cell, or whose first cell wraps
+# onto the line its other cells stand on, reads as one row under the header.
+CHUNKING_VERSION = "centred-cells"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ line being the header when none of its cells holds a figure, as in HTML's and Ma
 tables (`html_text.table_row`). Headers whose labels do not stand where the rows' pieces
 do (over rows that leave columns empty, over groups of columns, on two lines) are read by
 `pdf_headers`. A word processor prints a table's row cell by cell: its lines are gathered
-first (`pdf_lines.gathered`), and a cell's lines after the row's first go on with it.
+first (`pdf_rows.gathered`), and a cell's lines after the row's first go on with it.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from backend.documents.ingest.pdf_lines import (
     Cells,
     Line,
     continued,
-    gathered,
     short_cells,
 )
+from backend.documents.ingest.pdf_rows import gathered
 from backend.documents.ingest.tables import header_and_rows, label_pairs, table_row
 
 MIN_ROWS = 3  # lines, the header's included
@@ -60,7 +60,7 @@ def table_rows(
     above the run when its cells stand within the run's columns (a header's labels centred
     over their columns); `sizes`, each line's type size, place the pieces of rows that leave
     columns empty (`pdf_headers.headed_table`); `wraps`, the lines that hold the wrapped part
-    of a row printed cell by cell (`pdf_lines.gathered`), go on with their row in any
+    of a row printed cell by cell (`pdf_rows.gathered`), go on with their row in any
     column."""
     out: dict[int, str | None] = {}
     at = 0

@@ -1,6 +1,6 @@
 """A PDF page's text as pypdf's text visitor gives it: lines of pieces, each piece where it
-starts on the page, how tall its type and whether its face is bold; and a table's row that a
-word processor prints cell by cell gathered into the lines it stands on (`gathered`)."""
+starts on the page, how tall its type and whether its face is bold; read by `pdf_rows` and
+`pdf_columns` into a table's rows."""
 
 from __future__ import annotations
 
@@ -98,11 +98,11 @@ class PageLines:
         drop = last_y - y
         if not (0.6 * last_size <= drop <= 1.6 * last_size) or abs(size - last_size) > 0.5:
             return False
-        last_end = last_x + _width(line.cells[-1][1], last_size)
-        return x <= last_end and last_x <= x + _width(piece, size)
+        last_end = last_x + piece_width(line.cells[-1][1], last_size)
+        return x <= last_end and last_x <= x + piece_width(piece, size)
 
 
-def _width(text: str, size: float) -> float:
+def piece_width(text: str, size: float) -> float:
     """A piece's width guessed from its characters: half the type size each."""
     return 0.5 * size * len(text)
 
@@ -134,100 +134,6 @@ def _position(
 def type_size(line: Line) -> float:
     """The line's type size to the half point."""
     return round(line.size * 2) / 2
-
-
-# A word processor prints a table's row cell by cell, each cell's lines before the next
-# cell's: a line comes back up to where one within this many lines before it stood.
-GATHER_LINES = 8
-SAME_LINE = 0.5  # points
-
-
-def gathered(lines: list[Line]) -> list[Line]:
-    """The page's lines with each table row printed cell by cell read across: the lines from
-    one that a later line comes back up to (its `y`, after lines below it), as far as that
-    later line, become one line for each height they stand at, top down, their pieces left to
-    right ("Autumn 2024", "Tuesday 3 September", "2024" below it, then "Friday 20 December
-    2024" beside the first: the row's first line, then "2024" on its second), when they read
-    as a row whose cells wrap (`_wrapped_cells`)."""
-    out: list[Line] = []
-    at = 0
-    while at < len(lines):
-        end = _comes_back(lines, at)
-        if end is None:
-            out.append(lines[at])
-            at += 1
-            continue
-        heights: dict[float, list[Line]] = {}
-        for line in lines[at:end]:
-            if not line.placed:
-                continue
-            y = next((h for h in heights if abs(h - float(line.y or 0)) <= SAME_LINE), line.y)
-            heights.setdefault(float(y or 0), []).append(line)
-        row = [_joined(heights[y]) for y in sorted(heights, reverse=True)]
-        if _wrapped_cells(row):
-            for line in row[1:]:
-                line.wraps = True
-            out.extend(row)
-            at = end
-        else:
-            out.append(lines[at])
-            at += 1
-    return out
-
-
-def _wrapped_cells(row: list[Line]) -> bool:
-    """Whether gathered lines read as a table's row whose cells wrap: two pieces or more on
-    its first line, and on each line after it only pieces standing where one of those does,
-    each as short as a table's cell (not two boxes of prose side by side)."""
-    opens = [x for x, _ in row[0].cells]
-    return (
-        len(opens) >= 2
-        and all(len(text) <= MAX_CELL_CHARS for line in row for _, text in line.cells)
-        and all(
-            all(any(abs(x - at) <= COLUMN_SLACK for at in opens) for x, _ in line.cells)
-            for line in row[1:]
-        )
-    )
-
-
-def _comes_back(lines: list[Line], at: int) -> int | None:
-    """The end (exclusive) of a row printed cell by cell from `lines[at]`: up to the last line
-    within GATHER_LINES that comes back up to its height after lines below it, and the lines
-    right after at heights the row's lines stood at (a later cell's wrapped lines); a line at
-    a new height after the row came back up opens the next row. None when no line comes back
-    up."""
-    top = lines[at]
-    if not top.placed or not top.cells:
-        return None
-    heights = [float(top.y or 0)]
-    end = None
-    for k in range(at + 1, min(len(lines), at + 1 + GATHER_LINES)):
-        line = lines[k]
-        y = float(line.y or 0)
-        if not line.placed or y > heights[0] + SAME_LINE:
-            break
-        if abs(y - heights[0]) <= SAME_LINE:
-            if len(heights) > 1:
-                end = k + 1
-        elif any(abs(y - h) <= SAME_LINE for h in heights):
-            if end is not None:
-                end = k + 1
-        elif end is not None:
-            break
-        else:
-            heights.append(y)
-    return end
-
-
-def _joined(lines: list[Line]) -> Line:
-    """Lines standing at one height as one, their pieces left to right."""
-    if len(lines) == 1:
-        return lines[0]
-    cells = sorted(cell for line in lines for cell in line.cells)
-    widest = max(lines, key=lambda line: line.chars)
-    bold = all(line.bold for line in lines)
-    text = " ".join(piece for _, piece in cells)
-    return Line([text], cells[0][0], widest.y, widest.size, bold, cells, chars=widest.chars)
 
 
 def short_cells(rows: list[list[str]]) -> bool:

@@ -1,0 +1,186 @@
+"""A table's row as a word processor prints it, gathered into the lines it stands on: cell by
+cell, each cell's lines before the next cell's (`gathered`), its one-line cells centred on the
+row's height beside a wrapped cell's lines, or its first cell wrapped onto the line its other
+cells stand on."""
+
+from __future__ import annotations
+
+from backend.documents.ingest.pdf_lines import COLUMN_SLACK, MAX_CELL_CHARS, Line, piece_width
+
+# A piece's width is at least this share of the guess from its characters (`piece_width`).
+NARROW_WIDTH = 0.8
+
+
+# A word processor prints a table's row cell by cell, each cell's lines before the next
+# cell's: a line comes back up to where one within this many lines before it stood.
+GATHER_LINES = 8
+SAME_LINE = 0.5  # points
+
+
+def gathered(lines: list[Line]) -> list[Line]:
+    """The page's lines with each table row printed cell by cell read across: the lines from
+    one that a later line comes back up to (its `y`, after lines below it), as far as that
+    later line, become one line for each height they stand at, top down, their pieces left to
+    right ("Autumn 2024", "Tuesday 3 September", "2024" below it, then "Friday 20 December
+    2024" beside the first: the row's first line, then "2024" on its second), when they read
+    as a row whose cells wrap (`_wrapped_cells`)."""
+    out: list[Line] = []
+    at = 0
+    while at < len(lines):
+        end = _comes_back(lines, at)
+        if end is None:
+            out.append(lines[at])
+            at += 1
+            continue
+        heights: dict[float, list[Line]] = {}
+        for line in lines[at:end]:
+            if not line.placed:
+                continue
+            y = next((h for h in heights if abs(h - float(line.y or 0)) <= SAME_LINE), line.y)
+            heights.setdefault(float(y or 0), []).append(line)
+        row = [_joined(heights[y]) for y in sorted(heights, reverse=True)]
+        raised = _centred_raised(row)
+        if raised is not None:
+            out.append(raised)
+            at = end
+        elif _wrapped_cells(row):
+            for line in row[1:]:
+                line.wraps = True
+            out.extend(row)
+            at = end
+        else:
+            out.append(lines[at])
+            at += 1
+    return _first_cells_wrapped(out)
+
+
+def _centred_raised(row: list[Line]) -> Line | None:
+    """A row whose one-line cells stand beside its wrapped cells' last line (centred on the
+    row's height), right of every piece of its first line: one line, each wrapped piece read
+    on with the cell it stands under ("Family (2 adults + up to 3" | "As Premium; children
+    must follow" over "children aged 11–15)" | "Junior Rules" | "£94.00" …)."""
+    if len(row) < 2 or len(row[0].cells) < 2:
+        return None
+    if any(len(text) > MAX_CELL_CHARS for line in row for _, text in line.cells):
+        return None
+    # Beyond the first line's last piece: where it opens, and most of its width on (a
+    # letterhead's second block, its lines set under one another, is no row).
+    last_x, last_text = max(row[0].cells)
+    last = last_x + COLUMN_SLACK
+    ends = last_x + NARROW_WIDTH * piece_width(last_text, row[0].size)
+    beyond = [cell for line in row[1:] for cell in line.cells if cell[0] > ends]
+    if not beyond or any(last < x <= ends for line in row[1:] for x, _ in line.cells):
+        return None
+    cells = sorted([*row[0].cells, *beyond])
+    for line in row[1:]:
+        for x, text in line.cells:
+            if x <= last and not _read_on(cells, x, text):
+                return None
+    return _row_line(row[0], cells)
+
+
+def _read_on(cells: list[tuple[float, str]], x: float, text: str) -> bool:
+    """Read a wrapped piece on with the cell it stands under (in place); False when none."""
+    for k, (at, cell) in enumerate(cells):
+        if abs(at - x) <= COLUMN_SLACK:
+            cells[k] = (at, f"{cell} {text}")
+            return True
+    return False
+
+
+def _row_line(first: Line, cells: list[tuple[float, str]]) -> Line:
+    return Line([" ".join(t for _, t in cells)], cells[0][0], first.y, first.size, first.bold,
+                cells, chars=first.chars)  # fmt: skip
+
+
+def _first_cells_wrapped(lines: list[Line]) -> list[Line]:
+    """A table's row whose first cell wraps onto the line its other cells stand on ("Student
+    (with valid NUS or", then "university ID)" beside "As Standard" "£22.50" …), under a row
+    of as many columns: one line, the first cell whole."""
+    out = list(lines)
+    placed = [k for k, line in enumerate(out) if line.placed and line.cells]
+    gone: set[int] = set()
+    above: Line | None = None
+    for top, under in zip(placed, placed[1:], strict=False):
+        if top in gone:
+            continue
+        alone, row = out[top], out[under]
+        if above is None or not _wrap_above(above, alone, row):
+            above = alone
+            continue
+        x, text = alone.cells[0]
+        out[top] = above = _row_line(alone, [(x, f"{text} {row.cells[0][1]}"), *row.cells[1:]])
+        gone.add(under)
+    return [line for k, line in enumerate(out) if k not in gone]
+
+
+def _wrap_above(above: Line, alone: Line, row: Line) -> bool:
+    """Whether `alone` is the first line of `row`'s first cell (`_first_cells_wrapped`)."""
+    if any(line.wraps for line in (above, alone, row)):
+        return False
+    if len(alone.cells) != 1 or len(row.cells) < 3 or len(above.cells) < 3:
+        return False
+    x, text = alone.cells[0]
+    drop = float(alone.y or 0) - float(row.y or 0)
+    opens = [at for at, _ in above.cells]
+    return (
+        abs(x - row.cells[0][0]) <= COLUMN_SLACK
+        and len(text) <= MAX_CELL_CHARS
+        and 0.6 * alone.size <= drop <= 1.6 * alone.size
+        and all(any(abs(at - o) <= COLUMN_SLACK for o in opens) for at, _ in row.cells)
+    )
+
+
+def _wrapped_cells(row: list[Line]) -> bool:
+    """Whether gathered lines read as a table's row whose cells wrap: two pieces or more on
+    its first line, and on each line after it only pieces standing where one of those does,
+    each as short as a table's cell (not two boxes of prose side by side)."""
+    opens = [x for x, _ in row[0].cells]
+    return (
+        len(opens) >= 2
+        and all(len(text) <= MAX_CELL_CHARS for line in row for _, text in line.cells)
+        and all(
+            all(any(abs(x - at) <= COLUMN_SLACK for at in opens) for x, _ in line.cells)
+            for line in row[1:]
+        )
+    )
+
+
+def _comes_back(lines: list[Line], at: int) -> int | None:
+    """The end (exclusive) of a row printed cell by cell from `lines[at]`: up to the last line
+    within GATHER_LINES that comes back up to its height after lines below it, and the lines
+    right after at heights the row's lines stood at (a later cell's wrapped lines); a line at
+    a new height after the row came back up opens the next row. None when no line comes back
+    up."""
+    top = lines[at]
+    if not top.placed or not top.cells:
+        return None
+    heights = [float(top.y or 0)]
+    end = None
+    for k in range(at + 1, min(len(lines), at + 1 + GATHER_LINES)):
+        line = lines[k]
+        y = float(line.y or 0)
+        if not line.placed or y > heights[0] + SAME_LINE:
+            break
+        if abs(y - heights[0]) <= SAME_LINE:
+            if len(heights) > 1:
+                end = k + 1
+        elif any(abs(y - h) <= SAME_LINE for h in heights):
+            if end is not None:
+                end = k + 1
+        elif end is not None:
+            break
+        else:
+            heights.append(y)
+    return end
+
+
+def _joined(lines: list[Line]) -> Line:
+    """Lines standing at one height as one, their pieces left to right."""
+    if len(lines) == 1:
+        return lines[0]
+    cells = sorted(cell for line in lines for cell in line.cells)
+    widest = max(lines, key=lambda line: line.chars)
+    bold = all(line.bold for line in lines)
+    text = " ".join(piece for _, piece in cells)
+    return Line([text], cells[0][0], widest.y, widest.size, bold, cells, chars=widest.chars)

@@ -1,0 +1,50 @@
+"""Which of a table's rows a question names: the row whose first cell holds the question's
+word, over a row of the same table that holds it only in another cell. "How much is the
+standard membership a month?" means the row "Membership: Standard; …", not "Membership:
+Student; Access: As Standard; …"; "… if I go for Premium?" the Premium row, not the Senior
+row "As Premium, off-peak hours only"."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from backend.qa.sentence_roles import row_labels
+from backend.retrieval.lexical import content_terms
+
+# What a row's name says in brackets qualifies it ("Family Swim (2 adults + 2 children)"):
+# the row is named by the rest.
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
+def _cells(sentence: str) -> tuple[set[str], set[str]] | None:
+    """A row's name (its first cell, without what it says in brackets) as terms, and its
+    other cells' terms (values only), or None for a sentence that is no row."""
+    labels = row_labels(sentence)
+    if labels is None:
+        return None
+    values = [cell.split(": ", 1)[1] for cell in sentence.rstrip(".").split("; ")]
+    name = set(content_terms(_BRACKETED.sub(" ", values[0])))
+    return name, {t for value in values[1:] for t in content_terms(value)}
+
+
+def named_rows(question: str, sentences: list[str]) -> list[bool]:
+    """Which sentences are rows the question names by their first cell, where another row of
+    the same table (the same column names) holds that word only in another cell."""
+    asked = set(content_terms(question))
+    tables: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    cells: dict[int, tuple[set[str], set[str]]] = {}
+    for i, sentence in enumerate(sentences):
+        read = _cells(sentence)
+        if read is not None:
+            cells[i] = read
+            tables[row_labels(sentence) or ()].append(i)
+    named = [False] * len(sentences)
+    for rows in tables.values():
+        for term in asked:
+            keyed = [i for i in rows if term in cells[i][0]]
+            elsewhere = [i for i in rows if term in cells[i][1] and term not in cells[i][0]]
+            if keyed and elsewhere:
+                for i in keyed:
+                    named[i] = True
+    return named
