@@ -218,3 +218,28 @@ def test_a_row_is_named_by_its_first_cell_without_its_brackets():
     assert named_rows("How much is the standard membership?", members) == [True, False]
     # A word no other row holds names nothing: the scores tell those rows apart.
     assert named_rows("How much is the student membership?", members) == [False, False]
+
+
+def test_when_is_answered_by_the_close_sentence_that_says_when():
+    """"To be approved at the next AGM." shares every word of "When is the next AGM?" and
+    scored best (its passage the closer) but says nothing of when; the sentence giving the
+    date, close behind, answers. One that is not close does not."""
+    import numpy as np
+
+    from backend.qa.answer_gives import gives_asked, giving_first
+    from backend.qa.answer_sentences import Candidate
+
+    said = [
+        "To be approved at the next AGM.",
+        "The next AGM will be held on Sunday 8 March 2026 at 2:00pm in St Luke's Church Hall.",
+    ]
+    candidates = [Candidate(k, 0, len(text), text, True, False) for k, text in enumerate(said)]
+    question = "When is the next AGM?"
+    close = giving_first(np.array([0, 1]), candidates, np.array([4.46, 4.35]), question)
+    assert list(close) == [1, 0]
+    far = giving_first(np.array([0, 1]), candidates, np.array([4.46, 3.5]), question)
+    assert list(far) == [0, 1]
+    assert gives_asked("It opens at 9am.", None, "When is the hut open?")
+    assert not gives_asked("It opens after the AGM.", None, "When will the hut open?")
+    # "When did …?" is often answered by an event: any sentence may give it.
+    assert gives_asked("It closed when the empire fell.", None, "When did the hut close?")

@@ -838,3 +838,21 @@ def test_a_labelled_line_ends_where_its_value_does() -> None:
     assert "Nearest GP: Glendale Surgery, Wooler - 01668 000 310\nThe stopcock" in text, text
     assert "the cupboard under the stairs" in text
     assert "4 Mill Lane, Wooler, Northumberland NE71 6AB" in text, text
+
+
+def test_a_list_item_that_leaves_a_bracket_open_goes_on_onto_the_next_line() -> None:
+    """A list's item wrapped inside a bracket or after a joining word goes on; a capitalised
+    line after a whole item is the next paragraph."""
+    kit = (
+        "• Plain black school shoes, no trainers\n"
+        "• Book bag with the school logo (Reception to\n"
+        "Year 4)\n"
+        "• Green drawstring PE bag, clearly named and\n"
+        "Labelled with your child's class\n"
+        "• White polo shirt\n"
+        "PE kits should be brought in on Monday.\n"
+    )
+    lines = clean_text(kit).split("\n")
+    assert "• Book bag with the school logo (Reception to Year 4)" in lines, lines
+    assert "• Green drawstring PE bag, clearly named and Labelled with your child's class" in lines
+    assert lines[-2:] == ["• White polo shirt", "PE kits should be brought in on Monday."]

@@ -20,9 +20,12 @@ from backend.qa.sentence_roles import asks, new_figures
 
 def gives_asked(text: str, kind: Kind | None, question: str) -> bool:
     """Whether the text gives what the question asks for: an answer of its kind
-    (`answer_kinds`), or for "Who …?" a name the question does not hold ("Callum Ferreira")."""
+    (`answer_kinds`), for "When is …?" a date, a year or a time, or for "Who …?" a name the
+    question does not hold ("Callum Ferreira")."""
     if kind is not None:
         return gives(text, kind, question)
+    if _WHEN_IS.match(question):
+        return any(gives(text, k, question) for k in (Kind.DATE, Kind.YEAR, Kind.TIME))
     if not _WHO.match(question):
         return True
     asked = {word.lower() for word in NAME_RE.findall(question)}
@@ -32,6 +35,10 @@ def gives_asked(text: str, kind: Kind | None, question: str) -> bool:
 
 
 _WHO = re.compile(r"\s*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)
+# "When is the next AGM?", "When are the bins collected?", "When will it open?": when a thing
+# happens, told by a date or a time. "When did …?" and "When can …?" are often answered by
+# an event or a condition ("until the empire fell", "at elevated partial pressures").
+_WHEN_IS = re.compile(r"\s*when(?: is|'s| are| will)\b", re.IGNORECASE)
 
 
 def heading_tells(candidate: Candidate, text: str, question: str) -> bool:

@@ -59,7 +59,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "labelled-lines": a text's labelled line ends where its value does ("Nearest GP: … 310",
 # then "The stopcock is …"), unless it runs on. "centred-cells": a PDF table's row whose
 # one-line cells are centred on its height beside a wrapped cell, or whose first cell wraps
-# onto the line its other cells stand on, reads as one row under the header.
+# onto the line its other cells stand on, reads as one row under the header; a list's item
+# that leaves a bracket open or ends on a joining word goes on onto the next line.
 CHUNKING_VERSION = "centred-cells"
 
 

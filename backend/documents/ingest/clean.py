@@ -22,6 +22,8 @@ _HEADING_MAX_WORDS = 8
 # A line shorter than this share of its paragraph's longest ends where its writer ended it,
 # not where the text was wrapped.
 _SHORT_LINE = 0.5
+# A list's item ending in a joining word goes on in the next line.
+_JOINING_END = re.compile(r"\b(?:and|or|of|the|a|an|to|for|in|on|at|by|with|from)$")
 # A line ending in a comma, a joining word or a dash goes on in the next.
 _RUNS_ON = re.compile(r"(?:[,&/(\u2013\u2014-]|\b(?:and|or|of|the|a|an|to|for|in|on|at|by|with))$")
 
@@ -121,7 +123,9 @@ def _keeps_break(previous: str, line: str, width: int) -> bool:
     if _BULLET.match(line) or LABELLED.match(line):
         return True
     return line[0].isupper() and (
-        bool(_BULLET.match(previous))
+        # A list's item ends at its line's end, unless it leaves a bracket open or ends on a
+        # joining word ("• Book bag with the school logo (Reception to", then "Year 4)").
+        (bool(_BULLET.match(previous)) and not _item_runs_on(previous))
         or _looks_like_heading(previous)
         # "Nearest GP: Glendale Surgery, Wooler - 01668 000 310", then "The stopcock is …":
         # a labelled line ends where its value does, unless it runs on ("Address: 4 Mill
@@ -129,6 +133,12 @@ def _keeps_break(previous: str, line: str, width: int) -> bool:
         or (bool(LABELLED.match(previous)) and not _RUNS_ON.search(previous))
         or len(previous) < _SHORT_LINE * width
     )
+
+
+def _item_runs_on(item: str) -> bool:
+    """Whether a list's item goes on onto the next line: a bracket left open, or a last word
+    that joins ("and", "to", "for" …)."""
+    return item.count("(") > item.count(")") or bool(_JOINING_END.search(item))
 
 
 def _looks_like_heading(line: str) -> bool:
