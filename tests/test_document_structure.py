@@ -1198,6 +1198,8 @@ def test_a_pages_title_block_above_its_main_content_is_read():
         "## Welcome",
         "Now in its sixth year, Northern Data Day brings together around 350 people from "
         "public services and start-ups.",
+        # What the footer says of the event comes after the page's own text.
+        "Northern Data Day is run by volunteers.",
     ]
 
 
@@ -1411,3 +1413,40 @@ def test_a_row_whose_every_cell_wraps_reads_as_one_row():
         "Payment: Lost keys; Amount: The cost of replacement; When it is payable: When one is "
         "needed.",
     ]
+
+
+RESTAURANT = b"""<html><head><title>Dinner Menu - Juniper & Rye</title></head>
+<body class="header-sticky footer-dark">
+<header><nav><a href="/">Home</a><a href="/menus">Menus</a></nav></header>
+<main><h1>Dinner Menu</h1><ul><li>Half Roast Chicken, salsa verde $26</li></ul></main>
+<footer id="footer"><div class="footer-blocks">
+<div class="footer-block"><h3>Visit</h3><p>418 Haywood Road<br>Asheville, NC 28806<br>
+(828) 555-0193<br><a href="mailto:hello@juniper.example">Email us</a></p></div>
+<div class="footer-block"><h3>Hours</h3><p>Dinner: Tue-Thu 5-9 pm<br>Brunch: Sat-Sun 10 am-2 pm
+<br>Closed Mondays</p></div>
+<div class="footer-block"><h3>Stay in the loop</h3><form><label for="e">Sign up for our
+newsletter</label><input id="e"><button>Sign Up</button></form>
+<p><a href="https://instagram.example">Instagram</a> &middot; <a href="#">Facebook</a></p></div>
+</div><p class="footer-legal">&copy; 2025 Juniper &amp; Rye LLC &middot; <a href="/privacy">Privacy
+</a> &middot; Powered by Squarespace</p></footer></body></html>"""
+
+
+def test_what_a_pages_footer_says_of_the_place_is_read_after_it(runtime):
+    """A restaurant's page gives its hours and address in its footer only: the footer was left
+    out with the site's parts, so "Are you open on Mondays?" went unanswered. Its facts are
+    read after the page's text; its links, sign-up form and small print are not."""
+    assert paragraphs(RESTAURANT, "menu.html") == [
+        "# Dinner Menu",
+        "• Half Roast Chicken, salsa verde $26",
+        "### Visit",
+        "418 Haywood Road",
+        "Asheville, NC 28806\n(828) 555-0193",
+        "### Hours",
+        "Dinner: Tue-Thu 5-9 pm\nBrunch: Sat-Sun 10 am-2 pm\nClosed Mondays",
+    ]
+    text = page_text(RESTAURANT, "menu.html")
+    monday = ask(runtime, text, "Are you open on Mondays?")
+    assert "Closed Mondays" in monday.text, monday.text
+    # A footer of links and small print says nothing.
+    bare = b"<main><p>Open the app.</p></main><footer><a href='/'>Home</a> &copy; 2026 Us</footer>"
+    assert paragraphs(bare, "help.html") == ["Open the app."]

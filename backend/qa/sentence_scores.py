@@ -85,8 +85,8 @@ def content_words(text: str) -> set[str]:
 
 def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
     """Every sentence of at least three words in the passages (two, for a figure, a list's
-    item or a labelled line), with its place and whether the passage's sentence before it is
-    one too."""
+    item, a labelled line or a line of its own), with its place and whether the passage's
+    sentence before it is one too."""
     out = []
     for index, passage in enumerate(passages):
         headings = heading_spans(passage.text)
@@ -95,7 +95,10 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
             words = len(WORD_RE.findall(span.text.lower()))
             if (
                 words >= MIN_WORDS
-                or (words == MIN_WORDS - 1 and _short_fact(span.text))
+                or (
+                    words == MIN_WORDS - 1
+                    and (_short_fact(span.text) or _own_line(passage.text, span.start, span.end))
+                )
                 or len(CJK_CHAR.findall(span.text)) >= MIN_CJK_CHARS
             ):
                 text = span.text.strip()
@@ -105,6 +108,11 @@ def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
             else:
                 kept = False
     return out
+
+
+def _own_line(text: str, start: int, end: int) -> bool:
+    """Whether a sentence is a line of its own ("Closed Mondays" under the hours)."""
+    return (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
 
 
 def _short_fact(sentence: str) -> bool:

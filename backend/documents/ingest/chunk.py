@@ -60,8 +60,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # then "The stopcock is …"), unless it runs on. "centred-cells": a PDF table's row whose
 # one-line cells are centred on its height beside a wrapped cell, or whose first cell wraps
 # onto the line its other cells stand on, reads as one row under the header; a list's item
-# that leaves a bracket open or ends on a joining word goes on onto the next line.
-CHUNKING_VERSION = "centred-cells"
+# that leaves a bracket open or ends on a joining word goes on onto the next line; what a
+# web page's footer says of the place (address, telephone, hours) is read after its text.
+CHUNKING_VERSION = "footer-facts"
 
 
 @dataclass(frozen=True)

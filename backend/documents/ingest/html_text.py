@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 from backend.documents.ingest.headings import CLOSING_PUNCTUATION, closes, escape_marks
+from backend.documents.ingest.html_footer import with_footer
 from backend.documents.ingest.html_landmarks import (
     BLOCK_TAGS,
     BOLD_TAGS,
@@ -273,7 +274,8 @@ def html_to_text(html: str) -> str:
     """Visible text of an HTML document (title included; script, style, head metadata and
     the site's menus not, unless the page is nothing but a menu). A page that names its main
     content (<main>, or a single <article>) is read from there: its banner, sidebars and
-    footer ("Most read", "© 2026 …") are the site's, not the document's."""
+    footer ("Most read", "© 2026 …") are the site's, not the document's; what the footer
+    says of the place (its address, telephone, hours) is read after it."""
     text = ""
     for source in (main_content(html), html):
         if source is None:
@@ -288,7 +290,7 @@ def html_to_text(html: str) -> str:
         if not _WORD_CHAR.search(text):
             text = _visible(source, NOTHING, layout)[0]
         if _WORD_CHAR.search(text):
-            return text
+            return with_footer(text, html)
     return text
 
 

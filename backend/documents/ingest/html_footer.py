@@ -1,0 +1,133 @@
+"""What a web page's footer says of the place or business the page is about: its address,
+telephone, opening hours ("Hours: Dinner: Tue–Thu 5–9 pm … Closed Mondays"), not its links,
+forms, copyright or the site's small print. A page's footer is left out with the site's other
+parts (`html_text`); these facts are read after the page's own text, under the footer's own
+headings."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from backend.documents.ingest.headings import escape_marks
+from backend.documents.ingest.html_landmarks import BLOCK_TAGS, VOID_TAGS
+
+# Inside a footer, what says nothing of the place: links (menus, social icons), forms
+# (newsletter sign-ups), buttons and the like.
+_SKIPPED = frozenset(
+    """a button form nav script style noscript template svg select label input textarea iframe
+    object canvas""".split()
+)
+_HEADING = re.compile(r"h[1-6]")
+_FOOTER_NAME = re.compile(r"(?:^|[\s_-])footer(?:$|[\s_-])", re.IGNORECASE)
+# Lines that are the site's small print, not facts about the place.
+_SMALL_PRINT = re.compile(
+    r"©|&copy;|\bcopyright\b|\ball rights reserved\b|\blast (?:edited|updated|modified)\b|"
+    r"\bpowered by\b|\bwebsite by\b|\bsite by\b|\bcookies?\b|\bprivacy\b|\bterms\b",
+    re.IGNORECASE,
+)
+_SEPARATORS = " \t·•|–—-"
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD_OR_FIGURE = re.compile(r"[^\W\d_]{2,}|\d{3}")
+# Fewer words than this in all is no fact ("f", "Home").
+MIN_FACT_WORDS = 3
+
+
+class _FooterFacts(HTMLParser):
+    """Collects the text of a page's footers (<footer>, role="contentinfo", or an element
+    whose id or class names it a footer), leaving out what `_SKIPPED` names."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._footer_depth = 0  # elements open inside the outermost footer (0: none open)
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_TAGS:
+            if self._footer_depth and tag == "br":
+                self.parts.append("\n")
+            return
+        if self._footer_depth == 0:
+            if _is_footer(tag, attrs):
+                self._footer_depth = 1
+                self.parts.append("\n\n")
+            return
+        self._footer_depth += 1
+        if self._skip_depth or tag in _SKIPPED:
+            self._skip_depth += 1
+            return
+        if _HEADING.fullmatch(tag):
+            self.parts.append(f"\n\n{'#' * int(tag[1])}\x02 ")
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_TAGS or self._footer_depth == 0:
+            return
+        self._footer_depth -= 1
+        if self._skip_depth:
+            self._skip_depth -= 1
+            return
+        if _HEADING.fullmatch(tag):
+            self.parts.append("\n\n")
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._footer_depth and not self._skip_depth:
+            self.parts.append(" ".join(data.split()) if data.strip() else " ")
+
+
+def _is_footer(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    if tag in ("html", "body", "main", "article"):
+        return False  # a page's style ("footer-dark" on <body>) names no footer
+    values = dict(attrs)
+    names = f"{values.get('id') or ''} {values.get('class') or ''}"
+    return (
+        tag == "footer"
+        or values.get("role") == "contentinfo"
+        or bool(_FOOTER_NAME.search(names))
+    )
+
+
+def footer_facts(html: str) -> str:
+    """The facts a page's footers give, a line each, under their own headings ("## Hours"),
+    or "" when they give none."""
+    parser = _FooterFacts()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):  # markup the parser gives up on
+        return ""
+    blocks: list[tuple[str | None, list[str]]] = []
+    for raw in "".join(parser.parts).split("\n"):
+        line = " ".join(raw.split()).strip(_SEPARATORS)
+        if "\x02" in raw:
+            heading = raw.replace("\x02", "").strip()
+            blocks.append((heading if _WORD.search(heading) else None, []))
+            continue
+        if not _WORD_OR_FIGURE.search(line) or _SMALL_PRINT.search(line):
+            continue
+        if not blocks:
+            blocks.append((None, []))
+        blocks[-1][1].append(escape_marks(line))
+    kept = [(heading, lines) for heading, lines in blocks if lines]
+    words = sum(len(_WORD.findall(line)) for _, lines in kept for line in lines)
+    if words < MIN_FACT_WORDS:
+        return ""
+    out = []
+    for title, lines in kept:
+        if title:
+            out.append(title)
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def with_footer(text: str, html: str) -> str:
+    """The page's text, then what its footer says of the place (`footer_facts`), unless the
+    text holds it already (a footer read as the page's own)."""
+    facts = footer_facts(html)
+    if not facts or facts.split("\n", 1)[0].lstrip("#").strip() in text:
+        return text
+    return f"{text.rstrip()}\n\n{facts}"
