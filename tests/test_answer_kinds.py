@@ -1,6 +1,6 @@
-"""A question that asks for an amount of money, a figure, a year or a time of day is not
-answered by a sentence that gives none: "How much does the Aurora K2 cost?" over a page that
-never prices it is "not found", however many of its words the page shares."""
+"""A question that asks for an amount of money, a figure, a year, a time of day or a telephone
+number is not answered by a sentence that gives none: "How much does the Aurora K2 cost?" over
+a page that never prices it is "not found", however many of its words the page shares."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ PRICED = f"{PAGE} The Aurora K2 espresso machine costs £349 in our shops."
         ("How much rent is due each month?", Kind.MONEY),
         ("How long does the ferry take?", Kind.FIGURE),
         ("What is the maximum number of rows Excel can hold?", Kind.FIGURE),
+        ("What number do I call to get it repaired?", Kind.PHONE),
+        ("What is the phone number for the surgery?", Kind.PHONE),
+        ("What's Anna's mobile number?", Kind.PHONE),
+        ("Which is the contact number of the GP?", Kind.PHONE),
+        ("How many phone numbers does the page list?", Kind.FIGURE),
+        ("What number is the bus to the station?", Kind.FIGURE),
         # The words say nothing of the kind of answer.
         ("What does the fee cover?", None),
         ("How much does the kettle hold?", None),
@@ -93,6 +99,14 @@ def test_what_gives_an_answer_of_each_kind():
     assert gives("The crossing takes about an hour.", Kind.FIGURE, "How long is the crossing?")
     assert gives("You have a week to cancel.", Kind.FIGURE, "How much time do I have?")
     assert not gives("Most weeks are busy.", Kind.FIGURE, "How many weeks are busy?")
+
+
+def test_what_gives_a_telephone_number():
+    for number in ("Call 1-800-555-0147.", "Mobile (Rob): 07700 900 617", "(828) 555-0193",
+                   "+44 20 7946 0958", "In an emergency call 999."):  # fmt: skip
+        assert gives(number, Kind.PHONE), number
+    for other in ("Founded in 1998 with 300 staff.", "Call us 8am-6pm.", "Call us any time."):
+        assert not gives(other, Kind.PHONE), other
 
 
 def _ask(runtime, text: str, question: str) -> answering.Answer:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.qa.answer_kinds import Kind, asked_kind, gives
-from backend.qa.number_ranges import asked_figures, holds_figure
+from backend.qa.number_ranges import asked_figures, band_width
 from backend.qa.question_words import is_key, legend, legend_terms
 from backend.qa.row_keys import named_rows
 from backend.qa.sentence_roles import mail_header
@@ -43,6 +42,10 @@ def test_the_row_whose_band_holds_the_figure_asked_about_answers(runtime, questi
     """Every row shares the question's words; the one whose band holds its figure is meant."""
     answer = ask_one(runtime, page_passage(DELAYS, "delays.html"), question)
     assert answer.found and answer.text.startswith(f"Length of delay: {row};"), answer.text
+
+
+def holds_figure(figures: list[tuple[float, str]], sentence: str) -> bool:
+    return band_width(figures, sentence) is not None
 
 
 def test_bands_are_read_in_their_unit():
@@ -89,29 +92,6 @@ def test_a_key_needs_two_codes_and_lends_them_as_words():
     assert legend("Speed: v = d/t, where d is the distance.") == {}
     assert is_key("Key: GF = gluten-free · VG = vegan", "Which dessert is vegan?")
     assert not is_key("Key: GF = gluten-free · VG = vegan", "What does VG stand for?")
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("What number do I call to get it repaired?", Kind.PHONE),
-        ("What is the phone number for the surgery?", Kind.PHONE),
-        ("What's Anna's mobile number?", Kind.PHONE),
-        ("Which is the contact number of the GP?", Kind.PHONE),
-        ("How many phone numbers does the page list?", Kind.FIGURE),
-        ("What number is the bus to the station?", Kind.FIGURE),
-    ],
-)
-def test_a_question_asking_for_a_telephone_number(question, kind):
-    assert asked_kind(question) is kind
-
-
-def test_what_gives_a_telephone_number():
-    for number in ("Call 1-800-555-0147.", "Mobile (Rob): 07700 900 617", "(828) 555-0193",
-                   "+44 20 7946 0958", "In an emergency call 999."):  # fmt: skip
-        assert gives(number, Kind.PHONE), number
-    for other in ("Founded in 1998 with 300 staff.", "Call us 8am-6pm.", "Call us any time."):
-        assert not gives(other, Kind.PHONE), other
 
 
 WARRANTY = b"""# How to get service

@@ -67,11 +67,6 @@ def band_width(figures: list[tuple[float, str]], sentence: str) -> float | None:
     return min(widths) if widths else None
 
 
-def holds_figure(figures: list[tuple[float, str]], sentence: str) -> bool:
-    """Whether a band the sentence sets out holds one of the question's figures, in its unit."""
-    return band_width(figures, sentence) is not None
-
-
 def narrowest_bands(question: str, sentences: list[str]) -> list[bool]:
     """Which sentences set out the narrowest band holding the question's figure: the row for
     "60 to 119 minutes" for "75 minutes late", not the "15 minutes or more" that opens the

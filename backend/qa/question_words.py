@@ -180,6 +180,8 @@ _LEGEND_ENTRY = re.compile(
 )
 # Two entries or more make a key: "x = 5" alone is a sum.
 MIN_LEGEND_ENTRIES = 2
+# A code as a word of its own, in a key or in the sentences using it.
+_CODE_WORD = re.compile(r"(?<![\w&])[A-Z][A-Za-z]{0,3}(?![\w&])")
 
 
 def legend(text: str) -> dict[str, set[str]]:
@@ -204,7 +206,7 @@ def is_key(sentence: str, question: str) -> bool:
     entries = _LEGEND_ENTRY.findall(sentence)
     if len(entries) < MIN_LEGEND_ENTRIES:
         return False
-    used = set(re.findall(r"(?<![\w&])[A-Z][A-Za-z]{0,3}(?![\w&])", question))
+    used = set(_CODE_WORD.findall(question))
     return not used & {code for code, _ in entries}
 
 
@@ -214,6 +216,6 @@ def legend_terms(sentence: str, codes: dict[str, set[str]]) -> set[str]:
     terms: set[str] = set()
     if not codes:
         return terms
-    for word in set(re.findall(r"(?<![\w&])[A-Z][A-Za-z]{0,3}(?![\w&])", sentence)):
+    for word in set(_CODE_WORD.findall(sentence)):
         terms.update(codes.get(word, ()))
     return terms

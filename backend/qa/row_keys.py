@@ -17,15 +17,15 @@ from backend.retrieval.lexical import content_terms
 _BRACKETED = re.compile(r"\([^()]*\)")
 
 
-def _cells(sentence: str) -> tuple[set[str], set[str]] | None:
-    """A row's name (its first cell, without what it says in brackets) as terms, and its
-    other cells' terms (values only), or None for a sentence that is no row."""
+def _cells(sentence: str) -> tuple[tuple[str, ...], set[str], set[str]] | None:
+    """A row's column names, its name (its first cell, without what it says in brackets) as
+    terms, and its other cells' terms (values only), or None for a sentence that is no row."""
     labels = row_labels(sentence)
     if labels is None:
         return None
     values = [cell.split(": ", 1)[1] for cell in sentence.rstrip(".").split("; ")]
     name = set(content_terms(_BRACKETED.sub(" ", values[0])))
-    return name, {t for value in values[1:] for t in content_terms(value)}
+    return labels, name, {t for value in values[1:] for t in content_terms(value)}
 
 
 def named_rows(question: str, sentences: list[str]) -> list[bool]:
@@ -37,8 +37,9 @@ def named_rows(question: str, sentences: list[str]) -> list[bool]:
     for i, sentence in enumerate(sentences):
         read = _cells(sentence)
         if read is not None:
-            cells[i] = read
-            tables[row_labels(sentence) or ()].append(i)
+            labels, name, rest = read
+            cells[i] = (name, rest)
+            tables[labels].append(i)
     named = [False] * len(sentences)
     for rows in tables.values():
         for term in asked:

@@ -23,9 +23,10 @@ _HEADING_MAX_WORDS = 8
 # not where the text was wrapped.
 _SHORT_LINE = 0.5
 # A list's item ending in a joining word goes on in the next line.
-_JOINING_END = re.compile(r"\b(?:and|or|of|the|a|an|to|for|in|on|at|by|with|from)$")
+_JOINING = r"\b(?:and|or|of|the|a|an|to|for|in|on|at|by|with|from)"
+_JOINING_END = re.compile(rf"{_JOINING}$")
 # A line ending in a comma, a joining word or a dash goes on in the next.
-_RUNS_ON = re.compile(r"(?:[,&/(\u2013\u2014-]|\b(?:and|or|of|the|a|an|to|for|in|on|at|by|with))$")
+_RUNS_ON = re.compile(rf"(?:[,&/(\u2013\u2014-]|{_JOINING})$")
 
 # Reference apparatus that reads as noise in an answer: footnote calls attached to a word
 # ("city.[12]", "[note 3]", "[a]"), editors' tags ("[citation needed]", "[when?]", "[vague]",

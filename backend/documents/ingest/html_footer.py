@@ -10,19 +10,15 @@ import re
 from html.parser import HTMLParser
 
 from backend.documents.ingest.headings import escape_marks
-from backend.documents.ingest.html_landmarks import BLOCK_TAGS, VOID_TAGS
+from backend.documents.ingest.html_landmarks import BLOCK_TAGS, SKIPPED_TAGS, VOID_TAGS, named
 
-# Inside a footer, what says nothing of the place: links (menus, social icons), forms
-# (newsletter sign-ups), buttons and the like.
-_SKIPPED = frozenset(
-    """a button form nav script style noscript template svg select label input textarea iframe
-    object canvas""".split()
-)
+# Inside a footer, what says nothing of the place: what a browser shows nothing of, links
+# (menus, social icons), forms (newsletter sign-ups), buttons and the like.
+_SKIPPED = SKIPPED_TAGS | frozenset("a button form nav select label input textarea".split())
 _HEADING = re.compile(r"h[1-6]")
-_FOOTER_NAME = re.compile(r"(?:^|[\s_-])footer(?:$|[\s_-])", re.IGNORECASE)
 # Lines that are the site's small print, not facts about the place.
 _SMALL_PRINT = re.compile(
-    r"©|&copy;|\bcopyright\b|\ball rights reserved\b|\blast (?:edited|updated|modified)\b|"
+    r"©|\bcopyright\b|\ball rights reserved\b|\blast (?:edited|updated|modified)\b|"
     r"\bpowered by\b|\bwebsite by\b|\bsite by\b|\bcookies?\b|\bprivacy\b|\bterms\b",
     re.IGNORECASE,
 )
@@ -82,13 +78,8 @@ class _FooterFacts(HTMLParser):
 def _is_footer(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
     if tag in ("html", "body", "main", "article"):
         return False  # a page's style ("footer-dark" on <body>) names no footer
-    values = dict(attrs)
-    names = f"{values.get('id') or ''} {values.get('class') or ''}"
-    return (
-        tag == "footer"
-        or values.get("role") == "contentinfo"
-        or bool(_FOOTER_NAME.search(names))
-    )
+    role = dict(attrs).get("role")
+    return tag == "footer" or role == "contentinfo" or "footer" in named(attrs)[1]
 
 
 def footer_facts(html: str) -> str:

@@ -20,6 +20,46 @@ BLOCK_TAGS = frozenset(
 )
 
 
+# What a browser shows nothing of.
+SKIPPED_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
+)
+# The parts of a page that are the site's rather than the document's (`site_part`): landmark
+# roles, and words of an element's id or class (a forum post's signature, repeated under every
+# post of its writer's, is the writer's, not the post's).
+_SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
+_SITE_NAMES = frozenset(
+    "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc signature"
+    .split()
+)
+_NAME_WORDS = re.compile(r"[\s_-]+")
+# A page's buttons for sharing it ("share-bar", "social-links", "sharing"), not a "market-share"
+# table.
+_SHARING = re.compile(
+    r"\b(?:share[\s_-]?(?:bar|buttons?|links?|tools?|icons?|this)|social[\s_-]?"
+    r"(?:share|shares|links?|icons?|buttons?|media)|sharing)\b"
+)
+
+
+def named(attrs: list[tuple[str, str | None]]) -> tuple[str, set[str]]:
+    """An element's id and class as written (lower case) and as words ("site-footer": "site",
+    "footer")."""
+    values = dict(attrs)
+    names = f"{values.get('id') or ''} {values.get('class') or ''}".lower()
+    return names, set(_NAME_WORDS.split(names))
+
+
+def site_part(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """A part of the page named as the site's by its role, id or class (not a menu)."""
+    if not attrs or tag == "nav":
+        return False
+    role = dict(attrs).get("role")
+    if role == "navigation":
+        return False
+    names, words = named(attrs)
+    return role in _SITE_ROLES or bool(_SITE_NAMES & words) or _SHARING.search(names) is not None
+
+
 class _Landmarks(HTMLParser):
     """Where the page's <title>, <main> (role="main") and top-level <article>s are in it."""
 

@@ -12,30 +12,14 @@ from backend.documents.ingest.html_footer import with_footer
 from backend.documents.ingest.html_landmarks import (
     BLOCK_TAGS,
     BOLD_TAGS,
+    SKIPPED_TAGS,
     VOID_TAGS,
     main_content,
+    site_part,
     without_repeated_title,
 )
 from backend.documents.ingest.tables import CELL_TAGS, HtmlTable, layout_tables
 
-_SKIPPED_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
-)
-# The parts of a page that are the site's rather than the document's (`_VisibleText._is_menu`):
-# landmark roles, and words of an element's id or class (a forum post's signature, repeated
-# under every post of its writer's, is the writer's, not the post's).
-_SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
-_SITE_NAMES = frozenset(
-    "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc signature"
-    .split()
-)
-_NAME_WORDS = re.compile(r"[\s_-]+")
-# A page's buttons for sharing it ("share-bar", "social-links", "sharing"), not a "market-share"
-# table.
-_SHARING = re.compile(
-    r"\b(?:share[\s_-]?(?:bar|buttons?|links?|tools?|icons?|this)|social[\s_-]?"
-    r"(?:share|shares|links?|icons?|buttons?|media)|sharing)\b"
-)
 # Leaving out what the site's parts are named keeps at least this share of the page's letters.
 KEPT_SHARE = 0.2
 # A heading's level; the page's <title> is the first heading of its text.
@@ -97,10 +81,10 @@ class _VisibleText(HTMLParser):
         if self._skip_tag is not None:
             self._skip_depth += tag == self._skip_tag
         elif tag not in VOID_TAGS and (
-            tag in _SKIPPED_TAGS or _is_hidden(attrs) or self._is_menu(tag, attrs)
+            tag in SKIPPED_TAGS or _is_hidden(attrs) or self._is_menu(tag, attrs)
         ):
             self._skip_tag, self._skip_depth = tag, 1
-            self._site_part = self._is_site_part(tag, attrs)
+            self._site_part = site_part(tag, attrs)
         elif laid_out and self._table is None:
             self._layouts_open += 1
             self._boundary(tag)
@@ -147,23 +131,7 @@ class _VisibleText(HTMLParser):
             return False
         if tag == "nav" or ("role", "navigation") in attrs:
             return True
-        return self.leave_out == SITE and self._is_site_part(tag, attrs)
-
-    @staticmethod
-    def _is_site_part(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-        """A part of the page named as the site's by its role, id or class (not a menu)."""
-        if not attrs or tag == "nav":
-            return False
-        values = dict(attrs)
-        if values.get("role") == "navigation":
-            return False
-        names = f"{values.get('id') or ''} {values.get('class') or ''}".lower()
-        named = _NAME_WORDS.split(names)
-        return (
-            values.get("role") in _SITE_ROLES
-            or bool(_SITE_NAMES & set(named))
-            or _SHARING.search(names) is not None
-        )
+        return self.leave_out == SITE and site_part(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
         self._bold_read = None  # a label is followed at once, or not at all

@@ -179,8 +179,9 @@ def _joined(lines: list[Line]) -> Line:
     """Lines standing at one height as one, their pieces left to right."""
     if len(lines) == 1:
         return lines[0]
-    cells = sorted(cell for line in lines for cell in line.cells)
-    widest = max(lines, key=lambda line: line.chars)
-    bold = all(line.bold for line in lines)
-    text = " ".join(piece for _, piece in cells)
-    return Line([text], cells[0][0], widest.y, widest.size, bold, cells, chars=widest.chars)
+    joined = _row_line(
+        max(lines, key=lambda line: line.chars),
+        sorted(cell for line in lines for cell in line.cells),
+    )
+    joined.bold = all(line.bold for line in lines)
+    return joined
