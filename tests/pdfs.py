@@ -643,3 +643,45 @@ def members_pdf() -> bytes:
             x += width
         pdf.set_xy(pdf.l_margin, top + max(counts) * step + 2)
     return bytes(pdf.output())
+
+
+BOOKING_HEADER = ["Booking reference", "Booking date", "Status"]
+BOOKING = ["K7QZ4M", "14 January 2026", "Confirmed"]
+TROUBLE_HEADER = ["Problem", "Possible cause", "Solution"]
+TROUBLE = [
+    ["The machine does not switch on.", "Not connected to the mains, or the main power "
+     "switch is off.", "Check the plug and the socket. Switch on the main power switch at "
+     "the back."],
+    ["Coffee is too weak or watery.", "Grind is too coarse, or too little coffee when using "
+     "ground coffee.", "Turn the grind setting dial to a finer grind setting while the "
+     "grinder is running."],
+    ["Coffee is not hot enough.", "Cups are cold.", "Warm the cups with hot water first."],
+]
+
+
+def bold_header_pdf() -> bytes:
+    """A coffee machine's manual as a word processor prints it: a booking-style table of one
+    row under a header set in bold (BOOKING under BOOKING_HEADER), then a troubleshooting
+    table (TROUBLE under TROUBLE_HEADER) whose cells are sentences wrapped in their columns,
+    each row printed cell by cell, then a paragraph."""
+    pdf = _table_page("6. Troubleshooting")
+    for header, rows, widths in (
+        (BOOKING_HEADER, [BOOKING], [50, 50, 50]),
+        (TROUBLE_HEADER, TROUBLE, [45, 55, 70]),
+    ):
+        for k, row in enumerate([header, *rows]):
+            pdf.set_font("Helvetica", "B" if k == 0 else "", size=9)
+            top = pdf.get_y()
+            x = pdf.l_margin
+            bottom = top
+            for width, cell in zip(widths, row, strict=True):
+                pdf.set_xy(x, top)
+                pdf.multi_cell(width - 2, 5, cell)
+                bottom = max(bottom, pdf.get_y())
+                x += width
+            pdf.set_xy(pdf.l_margin, bottom + 2)
+        pdf.ln(4)
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "If the problem persists, contact Customer Care on 01632 960 318.",
+                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    return bytes(pdf.output())

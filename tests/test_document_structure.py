@@ -1450,3 +1450,30 @@ def test_what_a_pages_footer_says_of_the_place_is_read_after_it(runtime):
     # A footer of links and small print says nothing.
     bare = b"<main><p>Open the app.</p></main><footer><a href='/'>Home</a> &copy; 2026 Us</footer>"
     assert paragraphs(bare, "help.html") == ["Open the app."]
+
+
+def test_a_table_under_a_header_set_in_bold_reads_row_by_row_however_long_its_cells(runtime):
+    """A word processor's table whose cells are sentences (a manual's troubleshooting
+    table: "Problem", "Possible cause", "Solution" in bold over rows printed cell by cell)
+    came out cell after cell, each a paragraph, so "My coffee is weak" answered with the
+    problem alone; a table of one row under a bold header ran its header into its row."""
+    from tests import pdfs
+
+    rows = paragraphs(pdfs.bold_header_pdf(), "manual.pdf")
+    assert rows[1:5] == [
+        "Booking reference: K7QZ4M; Booking date: 14 January 2026; Status: Confirmed.",
+        "Problem: The machine does not switch on; Possible cause: Not connected to the mains, "
+        "or the main power switch is off; Solution: Check the plug and the socket. Switch on "
+        "the main power switch at the back.",
+        "Problem: Coffee is too weak or watery; Possible cause: Grind is too coarse, or too "
+        "little coffee when using ground coffee; Solution: Turn the grind setting dial to a "
+        "finer grind setting while the grinder is running.",
+        "Problem: Coffee is not hot enough; Possible cause: Cups are cold; Solution: Warm the "
+        "cups with hot water first.",
+    ]
+    assert rows[5].startswith("If the problem persists")
+    text = "\n\n".join(rows)
+    weak = ask(runtime, text, "My coffee's really weak and watery, what am I doing wrong?")
+    assert "finer grind setting" in weak.text, weak.text
+    reference = ask(runtime, text, "What's our booking reference?")
+    assert "K7QZ4M" in reference.text, reference.text

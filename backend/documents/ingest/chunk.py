@@ -62,7 +62,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # onto the line its other cells stand on, reads as one row under the header; a list's item
 # that leaves a bracket open or ends on a joining word goes on onto the next line; what a
 # web page's footer says of the place (address, telephone, hours) is read after its text.
-CHUNKING_VERSION = "footer-facts"
+# "bold-headers": a PDF table under a header set in bold reads row by row however long its
+# cells (sentences wrapped in their columns) and however few its rows (one); a cell's full
+# stop gives way to the semicolon after it.
+CHUNKING_VERSION = "bold-headers"
 
 
 @dataclass(frozen=True)

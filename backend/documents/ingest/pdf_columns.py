@@ -24,6 +24,7 @@ from itertools import pairwise
 from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.pdf_headers import (
     DEFAULT_SIZE,
+    bold_headed,
     grouped_row,
     groups_above,
     headed_table,
@@ -50,7 +51,10 @@ _LIST_MARK = re.compile(
 
 
 def table_rows(
-    lines: Sequence[Cells], sizes: Sequence[float] = (), wraps: Collection[int] = ()
+    lines: Sequence[Cells],
+    sizes: Sequence[float] = (),
+    wraps: Collection[int] = (),
+    bolds: Sequence[bool | None] = (),
 ) -> dict[int, str | None]:
     """For each line of a table among `lines`, its row as a sentence (None for a header line,
     or a line a row's last cell goes on onto, read into its row); lines outside tables are not
@@ -61,7 +65,9 @@ def table_rows(
     over their columns); `sizes`, each line's type size, place the pieces of rows that leave
     columns empty (`pdf_headers.headed_table`); `wraps`, the lines that hold the wrapped part
     of a row printed cell by cell (`pdf_rows.gathered`), go on with their row in any
-    column."""
+    column; `bolds`, whether each line is set in bold, find a header set in bold over rows
+    that are not (`pdf_lines.bold_header`): its rows' cells may be sentences, and one row is
+    a table."""
     out: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
@@ -75,7 +81,9 @@ def table_rows(
                 at = end
                 break
         else:
-            read = headed_table(lines, at, sizes[at] if at < len(sizes) else DEFAULT_SIZE)
+            read = bold_headed(lines, at, sizes, wraps, bolds) or headed_table(
+                lines, at, sizes[at] if at < len(sizes) else DEFAULT_SIZE
+            )
             out.update(read)
             at += len(read) or 1
     return out
@@ -136,13 +144,18 @@ def _rows(
 ) -> tuple[list[int], list[list[str]]]:
     """The run's rows and the line each starts on: a line of pieces under columns after the
     first goes on with the row above, each piece with its column's cell ("Mondays 1:30-3:00
-    PM …, or by" over "appointment"; "Monday 28 October – Friday 1" over "November")."""
+    PM …, or by" over "appointment"; "Monday 28 October – Friday 1" over "November"), as does
+    a row's wrapped part gathered under it (`wraps`) in every column."""
     opens = [x for x, _ in sorted(lines[start])]
     starts: list[int] = []
     rows: list[list[str]] = []
     for k in range(start, end):
         line = sorted(lines[k])
-        columns = continued(line, opens, first=k in wraps) or _goes_on_whole(line, opens)
+        columns = (
+            continued(line, opens, first=k in wraps)
+            or _goes_on_whole(line, opens)
+            or (list(range(len(opens))) if k in wraps and _in_columns(line, opens) else [])
+        )
         if rows and columns and len(rows[-1]) == len(opens):
             for j, (_, text) in zip(columns, line, strict=True):
                 rows[-1][j] = f"{rows[-1][j]} {text}"
@@ -233,7 +246,12 @@ def _tabled(lines: list[Line]) -> list[Line]:
     read into them."""
     placed = [line for line in lines if line.placed and line.text.strip()]
     wraps = {k for k, line in enumerate(placed) if line.wraps}
-    rows = table_rows([line.cells for line in placed], [line.size for line in placed], wraps)
+    rows = table_rows(
+        [line.cells for line in placed],
+        [line.size for line in placed],
+        wraps,
+        [line.bold for line in placed],
+    )
     if not rows:
         return lines
     read = {id(placed[k]): text for k, text in rows.items()}

@@ -144,6 +144,26 @@ def short_cells(rows: list[list[str]]) -> bool:
     return words <= MAX_MEAN_CELL_WORDS and all(len(cell) <= MAX_CELL_CHARS for cell in cells)
 
 
+_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+
+
+def labels_only(texts: Sequence[str]) -> bool:
+    """Words, as a header's labels are: letters, no figure."""
+    return all(_LETTERS.search(text) and not _DIGIT.search(text) for text in texts)
+
+
+def bold_header(cells: Cells, bold: bool | None) -> bool:
+    """A table's header as a word processor sets it: two labels or more (`labels_only`), all
+    in a bold face (its rows are not)."""
+    return bool(bold) and len(cells) >= 2 and labels_only([text for _, text in cells])
+
+
+def stands_at(cells: Cells, opens: Sequence[float]) -> bool:
+    """Whether each piece starts where one of the columns `opens` does."""
+    return all(any(abs(x - at) <= COLUMN_SLACK for at in opens) for x, _ in cells)
+
+
 def continued(cells: Cells, opens: list[float], *, first: bool = False) -> list[int]:
     """The columns a line's pieces go on in, each standing where a column after the first
     (or, `first`, any column) opens (a cell's text wrapped onto its next line), or [] when

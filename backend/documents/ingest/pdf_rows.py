@@ -5,7 +5,14 @@ cells stand on."""
 
 from __future__ import annotations
 
-from backend.documents.ingest.pdf_lines import COLUMN_SLACK, MAX_CELL_CHARS, Line, piece_width
+from backend.documents.ingest.pdf_lines import (
+    COLUMN_SLACK,
+    MAX_CELL_CHARS,
+    Line,
+    bold_header,
+    piece_width,
+    stands_at,
+)
 
 # A piece's width is at least this share of the guess from its characters (`piece_width`).
 NARROW_WIDTH = 0.8
@@ -23,13 +30,22 @@ def gathered(lines: list[Line]) -> list[Line]:
     later line, become one line for each height they stand at, top down, their pieces left to
     right ("Autumn 2024", "Tuesday 3 September", "2024" below it, then "Friday 20 December
     2024" beside the first: the row's first line, then "2024" on its second), when they read
-    as a row whose cells wrap (`_wrapped_cells`)."""
+    as a row whose cells wrap (`_wrapped_cells`). Under a header set in bold (`bold_header`)
+    a row's cells may be sentences ("Check the plug and the socket. Switch on the" over "main
+    power switch at the back."), as long as their columns are wide."""
     out: list[Line] = []
     at = 0
+    header: list[float] | None = None  # where the columns of a bold header above open
     while at < len(lines):
+        line = lines[at]
+        if line.placed and line.cells:
+            if bold_header(line.cells, line.bold):
+                header = [x for x, _ in line.cells]
+            elif header is not None and not stands_at(line.cells, header):
+                header = None
         end = _comes_back(lines, at)
         if end is None:
-            out.append(lines[at])
+            out.append(line)
             at += 1
             continue
         heights: dict[float, list[Line]] = {}
@@ -43,7 +59,7 @@ def gathered(lines: list[Line]) -> list[Line]:
         if raised is not None:
             out.append(raised)
             at = end
-        elif _wrapped_cells(row):
+        elif _wrapped_cells(row, headed=header is not None):
             for line in row[1:]:
                 line.wraps = True
             out.extend(row)
@@ -131,18 +147,16 @@ def _wrap_above(above: Line, alone: Line, row: Line) -> bool:
     )
 
 
-def _wrapped_cells(row: list[Line]) -> bool:
+def _wrapped_cells(row: list[Line], *, headed: bool = False) -> bool:
     """Whether gathered lines read as a table's row whose cells wrap: two pieces or more on
     its first line, and on each line after it only pieces standing where one of those does,
-    each as short as a table's cell (not two boxes of prose side by side)."""
+    each as short as a table's cell (not two boxes of prose side by side), unless the row
+    stands under a header set in bold (`headed`)."""
     opens = [x for x, _ in row[0].cells]
     return (
         len(opens) >= 2
-        and all(len(text) <= MAX_CELL_CHARS for line in row for _, text in line.cells)
-        and all(
-            all(any(abs(x - at) <= COLUMN_SLACK for at in opens) for x, _ in line.cells)
-            for line in row[1:]
-        )
+        and (headed or all(len(text) <= MAX_CELL_CHARS for line in row for _, text in line.cells))
+        and all(stands_at(line.cells, opens) for line in row[1:])
     )
 
 

@@ -123,7 +123,13 @@ def table_row(cells: list[str], header: list[str] | None) -> str:
         pieces = [f"{_named(cells[0])} {cells[1]}"]
     else:
         pieces = [cell for cell in cells if cell]
-    line = "; ".join(pieces)
+    # A cell's closing full stop gives way to the semicolon after it ("Problem: Coffee is
+    # too weak; Possible cause: …").
+    line = "; ".join(
+        piece[:-1] if piece.endswith(".") and not piece.endswith("..") and k < len(pieces) - 1
+        else piece
+        for k, piece in enumerate(pieces)
+    )  # fmt: skip
     return line if not line or line[-1] in ".!?" else f"{line}."
 
 
