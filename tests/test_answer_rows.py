@@ -223,3 +223,24 @@ def test_when_is_answered_by_the_close_sentence_that_says_when():
     assert not gives_asked("It opens after the AGM.", None, "When will the hut open?")
     # "When did …?" is often answered by an event: any sentence may give it.
     assert gives_asked("It closed when the empire fell.", None, "When did the hut close?")
+
+
+BOOKING = b"""<html><body><main><h1>Booking confirmation</h1>
+<p>Thank you for booking with Westerly Airways. Your booking is confirmed.</p>
+<table><tr><th>Booking reference</th><th>Booking date</th><th>Status</th></tr>
+<tr><td>K7QZ4M</td><td>14 January 2026</td><td>Confirmed</td></tr></table>
+<p>Your booking reference (also called PNR) is needed to manage your booking, check in and
+contact us.</p>
+<h2>Aircraft</h2><p>Weight: 8.2 kg. The aircraft is an Airbus A320neo.</p>
+</main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("question", "given"),
+    [("What's our booking reference?", "K7QZ4M"), ("What is the booking date?", "14 January")],
+)
+def test_the_value_under_the_label_asked_for_answers(runtime, question, given):
+    """"What's our booking reference?" was answered by the sentence saying what a booking
+    reference is for, not by the row giving it ("Booking reference: K7QZ4M; …")."""
+    answer = ask_one(runtime, page_passage(BOOKING, "booking.html"), question)
+    assert answer.found and given in answer.text, answer.text

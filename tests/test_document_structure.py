@@ -1367,6 +1367,40 @@ def test_a_forum_posts_signature_is_no_part_of_the_thread():
     assert "ignition failure" in text and "locks out with F28" in text
 
 
+PHPBB_THREAD = b"""<html><body><div class="page-body" role="main">
+<h2 class="topic-title">Spring term 2026 - new venue, concert tickets</h2>
+<div id="p1" class="post"><dl class="postprofile"><dt>MargaretH</dt>
+<dd class="profile-rank">Choir Secretary</dd><dd><strong>Posts:</strong> 1284</dd>
+<dd><strong>Joined:</strong> Sat Sep 12, 2015 10:02 am</dd></dl>
+<div class="postbody"><h3>Spring term 2026 - new venue, concert tickets</h3>
+<p class="author">by MargaretH &raquo; Mon Jan 05, 2026 9:14 pm</p><div class="content">
+<strong>1. New venue.</strong> We are rehearsing at Holmfield Community Centre. There is a free
+car park behind the centre.<br><br>
+<strong>2. Spring concert.</strong> Saturday 21 March 2026, 7pm, at Kingsley Methodist Church.
+We're singing the Faure Requiem.</div></div></div>
+<div id="p2" class="post"><dl class="postprofile"><dt>tenor_tom</dt>
+<dd class="profile-rank">Regular</dd><dd><strong>Joined:</strong> Tue Jan 10, 2023 8:45 pm</dd>
+</dl><div class="postbody"><h3>Re: Spring term 2026 - new venue, concert tickets</h3>
+<p class="author">by tenor_tom &raquo; Mon Jan 05, 2026 10:02 pm</p><div class="content">
+<blockquote><cite>MargaretH wrote: Mon Jan 05, 2026 9:14 pm</cite>There is a free car park
+behind the centre.</blockquote>Is the car park open all evening?</div></div></div>
+</div></body></html>"""
+
+
+def test_a_forum_threads_posts_read_without_their_writers_boxes(runtime):
+    """A phpBB thread: each post's box of its writer's rank, posts and joining date ("Joined:
+    Sat Sep 12, 2015 10:02 am") read as the post's text and answered "What time does choir
+    start?"; a quotation's "MargaretH wrote: … 9:14 pm" ran into the words quoted ("9:14
+    pmThere is …"); "When's the spring concert?" was answered by a reply's subject ("Re:
+    Spring term 2026 …"), the date being under the numbered run-in heading "2. Spring
+    concert." cut off from it."""
+    text = page_text(PHPBB_THREAD, "thread.html")
+    assert "Joined:" not in text and "Choir Secretary" not in text and "1284" not in text
+    assert "MargaretH wrote: Mon Jan 05, 2026 9:14 pm\n\nThere is a free car park" in text
+    concert = ask(runtime, text, "When's the spring concert?")
+    assert concert.text.startswith("2. Spring concert. Saturday 21 March 2026"), concert.text
+
+
 def test_a_pages_buttons_for_sharing_it_are_no_part_of_it():
     """A news page's bar of buttons ("Share this article: Facebook X WhatsApp Email") read as
     a paragraph of the article; a table of market shares is the article's."""

@@ -593,6 +593,17 @@ def test_clean_text_is_idempotent_and_keeps_every_word() -> None:
             ],
         ),
         ("He left at 5. Then he came back.", ["He left at 5.", "Then he came back."]),
+        # A numbered item's run-in heading stays with what it heads; the next item does not.
+        (
+            "4. Spring concert. Saturday 21 March, 7pm. We sing Faure.\n"
+            "3.2 Pets. No pets may be kept.\n1. Open Settings. Then choose Security.",
+            [
+                "4. Spring concert. Saturday 21 March, 7pm.",
+                "We sing Faure.",
+                "3.2 Pets. No pets may be kept.",
+                "1. Open Settings. Then choose Security.",
+            ],
+        ),
         ("  \n \n", []),
     ],
 )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backend.documents.ingest.headings import heading_spans
+from backend.documents.ingest.headings import heading_spans, unmarked
 from backend.qa.answer_kinds import Kind, asked_kind, gives
 from backend.qa.answer_sentences import Candidate
 from backend.qa.question_words import NAME_RE
@@ -46,7 +46,11 @@ def heading_tells(candidate: Candidate, text: str, question: str) -> bool:
     one of what the question asks for: "## 3.1.0 (2026-06-15)" answers "When was 3.1.0
     released?", but "RESULTS: CLUB 10-MILE TIME TRIAL, SATURDAY 1 MARCH 2025" does not answer
     "What was the fastest time in the time trial?" (it heads the rows that do)."""
-    if (candidate.start, candidate.end) not in heading_spans(text) or asks(candidate.text):
+    if (
+        (candidate.start, candidate.end) not in heading_spans(text)
+        or asks(candidate.text)
+        or _REPLY.match(unmarked(candidate.text))
+    ):
         return False
     kind = asked_kind(question)
     if kind is None and not _WHEN.match(question):
@@ -54,6 +58,11 @@ def heading_tells(candidate: Candidate, text: str, question: str) -> bool:
     return new_figures(candidate.text, question) and (
         kind is None or gives(candidate.text, kind, question)
     )
+
+
+# A reply's subject ("Re: Spring term 2026 – rehearsals …"), a forum post's or a mail's
+# heading: it names the thread, it tells nothing.
+_REPLY = re.compile(r"(?:re|fwd?|aw)\s*:", re.IGNORECASE)
 
 
 # A question asking when (its first word, or after a preposition: "Since when …?").

@@ -94,7 +94,8 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
 
 # "Who is the contractor?", "What is the Agreement?": a question asking what a term stands for.
 ASKED_TERM = re.compile(
-    r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<term>[^?]{1,60}?)\s*\?*\s*$",
+    r"^\s*(?:who|what)(?:\s+(?:is|are|was|were)\s+|['\u2019]s\s+)"
+    r"(?:the\s+|an?\s+|our\s+|my\s+|your\s+)?(?P<term>[^?]{1,60}?)\s*\?*\s*$",
     re.IGNORECASE,
 )
 _QUOTE = "[\"'\u201c\u201d\u2018\u2019]?"
@@ -143,7 +144,9 @@ def defines(sentence: str, term: str) -> bool:
     """Whether the sentence defines the term as contracts and reports do: a name followed by
     it in brackets ("Brightwater Cleaning Ltd (the "Contractor")", "Maria Jensen (the
     Tenant)", "(hereinafter "the Client")"), or the term said to mean something ("
-    "Contractor" means Brightwater Cleaning Ltd.")."""
+    "Contractor" means Brightwater Cleaning Ltd."), or as a form, a booking or a table's row
+    gives it: the term as a label, its value after the colon ("Booking reference: K7QZ4M;
+    Booking date: …", "Weight: 8.2 kg.")."""
     name = re.escape(term)
     bracketed = re.compile(
         rf"\(\s*(?:hereinafter\s+|hereafter\s+|together\s+)?(?:(?:called|referred\s+to\s+as)\s+)?"
@@ -154,7 +157,10 @@ def defines(sentence: str, term: str) -> bool:
         rf"^\W*(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s+(?:means|refers\s+to|is\s+defined\s+as)\b",
         re.IGNORECASE,
     )
-    return bool(bracketed.search(sentence) or meaning.search(sentence))
+    label = re.compile(rf"(?:^|;\s)\W*(?:the\s+)?{name}:\s+\S", re.IGNORECASE)
+    return bool(
+        bracketed.search(sentence) or meaning.search(sentence) or label.search(sentence)
+    )
 
 
 # A figure standing as one ("3.1.0", "2026"), not a letter's part of a name ("Q2", "A4").

@@ -64,8 +64,10 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # web page's footer says of the place (address, telephone, hours) is read after its text.
 # "bold-headers": a PDF table under a header set in bold reads row by row however long its
 # cells (sentences wrapped in their columns) and however few its rows (one); a cell's full
-# stop gives way to the semicolon after it.
-CHUNKING_VERSION = "bold-headers"
+# stop gives way to the semicolon after it. "run-in": a numbered item's run-in heading ("4.
+# Spring concert.") is one sentence with what follows it; a forum post's box of its writer's
+# rank and joining date is the writer's; a quotation's <cite> is a line of its own.
+CHUNKING_VERSION = "run-in"
 
 
 @dataclass(frozen=True)

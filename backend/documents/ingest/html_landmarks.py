@@ -25,12 +25,13 @@ SKIPPED_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
 )
 # The parts of a page that are the site's rather than the document's (`site_part`): landmark
-# roles, and words of an element's id or class (a forum post's signature, repeated under every
-# post of its writer's, is the writer's, not the post's).
+# roles, and words of an element's id or class (a forum post's signature and the box of its
+# writer's rank, posts and joining date, repeated beside every post of theirs, are the
+# writer's, not the post's).
 _SITE_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 _SITE_NAMES = frozenset(
     "nav navbar navigation sidebar footer breadcrumb breadcrumbs cookie cookies toc signature"
-    .split()
+    " postprofile userinfo".split()
 )
 _NAME_WORDS = re.compile(r"[\s_-]+")
 # A page's buttons for sharing it ("share-bar", "social-links", "sharing"), not a "market-share"

@@ -71,6 +71,7 @@ class _VisibleText(HTMLParser):
         # closed began and ended: a label, when another element follows it at once.
         self._bold_at: int | None = None
         self._bold_read: tuple[int, int] | None = None
+        self._quotes = 0  # blockquotes open
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._label_before(tag)
@@ -92,6 +93,7 @@ class _VisibleText(HTMLParser):
             self._table_tag(tag)
         else:
             self._boundary(tag)
+            self._quotes += tag == "blockquote"
             self._pre_depth += tag == "pre"
             self._list_tag(tag, attrs)
             if tag in BOLD_TAGS and self._bold_at is None:
@@ -153,6 +155,7 @@ class _VisibleText(HTMLParser):
                 self._table.end(tag)
             return
         self._boundary(tag)
+        self._quotes -= tag == "blockquote" and self._quotes > 0
         if tag in BOLD_TAGS and self._bold_at is not None:
             self._bold_read, self._bold_at = (self._bold_at, len(self.parts)), None
             return
@@ -214,7 +217,9 @@ class _VisibleText(HTMLParser):
                 self.parts.pop()
             if self.parts:
                 self.parts[-1] = self.parts[-1].rstrip().removesuffix(":") + ": "
-        elif tag in BLOCK_TAGS:
+        elif tag in BLOCK_TAGS or (tag == "cite" and self._quotes):
+            # A quotation's <cite> ("MargaretH wrote: ↑ Mon Jan 05, 2026 9:14 pm") is a
+            # line of its own, not the start of the words quoted.
             self.parts.append("\n\n")
             self._term = tag == "dt"
         elif tag == "br":

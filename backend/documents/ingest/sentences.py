@@ -37,6 +37,15 @@ _ACRONYM = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
 LIST_NUMBER = r"(?:\d{1,3}|[a-z]|[ivxlc]{1,5})"
 # Such a number opening a line ("1. Open Settings."): its dot does not end a sentence.
 _ENUMERATOR = re.compile(rf"\s*{LIST_NUMBER}", re.IGNORECASE)
+# A numbered item's run-in heading ("4. Spring concert.", "3.2 Pets."): its number, then a
+# few words opening with a capital; its dot does not end the sentence that follows it.
+_RUN_IN = re.compile(
+    rf"\s*(?:{LIST_NUMBER}[.)]|\d{{1,2}}(?:\.\d{{1,2}})+\.?)\s+[A-Z][\w'\u2019-]*"
+    r"(?:\s+[\w'\u2019&-]+){0,3}"
+)
+# What follows a run-in heading is a sentence of this many words at least ("Done." is not).
+_RUN_ON_WORDS = 3
+_NEXT_ITEM = re.compile(rf"{LIST_NUMBER}[.)]", re.IGNORECASE)
 _WORD_WINDOW = 40
 
 
@@ -99,6 +108,13 @@ def _ends_sentence(line: str, at: int, punct: str, following: str) -> bool:
     if punct[0] != "." or punct.startswith(".."):
         return True
     if punct == "." and _ENUMERATOR.fullmatch(line[:at]):
+        return False
+    if (
+        punct == "."
+        and _RUN_IN.fullmatch(line[:at])
+        and not _NEXT_ITEM.fullmatch(following)
+        and len(line[at + 1 : at + 1 + _WORD_WINDOW].split()) >= _RUN_ON_WORDS
+    ):
         return False
     # Only the word right before the dot matters; a bounded window keeps long lines linear.
     before = line[max(0, at - _WORD_WINDOW) : at]
