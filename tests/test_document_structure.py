@@ -1511,3 +1511,49 @@ def test_a_table_under_a_header_set_in_bold_reads_row_by_row_however_long_its_ce
     assert "finer grind setting" in weak.text, weak.text
     reference = ask(runtime, text, "What's our booking reference?")
     assert "K7QZ4M" in reference.text, reference.text
+
+
+AGREEMENT = b"""PARTICULARS
+
+Landlord:        Mr Graham Peter Holloway
+                 of 22 Beech Avenue, Northfield, Birmingham B31 2TS
+
+Landlord's       Midland Lettings Ltd, 41 Bristol Road,
+Agent:           Birmingham B5 7TU  (tel. 0121 496 0733)
+
+Term:            12 months, starting on 1 September 2025
+"""
+
+
+def test_a_forms_label_wrapped_in_its_column_reads_whole():
+    """A plain-text agreement's label too long for its column ("Landlord's" over "Agent:",
+    the value beside both) read "Landlord's Midland Lettings Ltd, …" then "Agent: Birmingham
+    …", so the agent's telephone number was under the label "Agent" of half an address."""
+    assert paragraphs(AGREEMENT, "agreement.txt")[2] == (
+        "Landlord's Agent: Midland Lettings Ltd, 41 Bristol Road, Birmingham B5 7TU "
+        "(tel. 0121 496 0733)"
+    )
+
+
+README_FAQ = b"""## FAQ
+
+**The admin page won't load.**
+Make sure you're using port 8080, not the default port 80.
+
+**Everything stopped working after a power cut.**
+Usually the SD card has been corrupted. Restore from the USB backup with `sudo ./restore.sh`.
+
+**Mr Daniel Okafor**
+Head of Year 8 and Trip Leader
+"""
+
+
+def test_a_markdown_line_all_in_bold_over_its_text_titles_it(runtime):
+    """A README's FAQ sets each entry's title in bold on the line above its answer:
+    "Everything stopped working after a power cut. How do I get it back?" was answered with
+    the title itself. A name in bold over its title stays a line of text."""
+    text = page_text(README_FAQ, "README.md")
+    assert "###### Everything stopped working after a power cut." in text
+    assert "###### Mr Daniel Okafor" not in text and "Mr Daniel Okafor" in text
+    back = ask(runtime, text, "Everything stopped working after a power cut. How do I get it back?")
+    assert "restore.sh" in back.text, back.text

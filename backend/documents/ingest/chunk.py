@@ -67,7 +67,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # stop gives way to the semicolon after it. "run-in": a numbered item's run-in heading ("4.
 # Spring concert.") is one sentence with what follows it; a forum post's box of its writer's
 # rank and joining date is the writer's; a quotation's <cite> is a line of its own.
-CHUNKING_VERSION = "run-in"
+# "bold-titles": a Markdown line all in bold over a sentence or a list titles it; a plain
+# text form's label wrapped in its column reads whole with its value.
+CHUNKING_VERSION = "bold-titles"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ _ITEM_NUMBER = re.compile(r"^\s*(\d{1,9})[.)]")
 _HARD_BREAK = re.compile(r"(?<!\\)\\$")
 # An item indented this much or more is inside the item above it (a nested list).
 _NESTED_INDENT = 2
+_BOLD_LINE = re.compile(rf"\s{{0,3}}(\*\*|__)(?=\S)[^*_\n]{{1,{_SPAN}}}(?<=\S)\1\s*")
+_LOWEST_HEADING = "######"
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -55,7 +57,8 @@ def markdown_to_text(markdown: str) -> str:
     out: list[str] = []
     fence: str | None = None
     table = _MarkdownTable()
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for at, line in enumerate(lines):
         marker = _FENCE.match(line)
         if fence is None and table.takes(line):
             continue
@@ -74,6 +77,12 @@ def markdown_to_text(markdown: str) -> str:
         elif _SETEXT_UNDERLINE.match(line) and out and out[-1]:
             level = "#" if line.strip()[0] == "=" else "##"
             out[-1:] = ["", f"{level} {out[-1]}", ""]
+        elif _BOLD_LINE.fullmatch(line) and at + 1 < len(lines) and _titled(lines[at + 1]):
+            # A line all in bold with its text right under it, a list or a sentence, titles
+            # that text, as an FAQ sets its entries ("**Everything stopped working after a
+            # power cut.**" over "Usually the SD card …"): a heading below every other. A
+            # name over its title ("**Mr Daniel Okafor**" over "Head of Year 8") is none.
+            out.extend(["", f"{_LOWEST_HEADING} {_inline(line).strip()}", ""])
         else:
             out.extend(_markdown_line(line))
     out.extend(table.flush())
@@ -107,6 +116,11 @@ class _MarkdownTable:
         lines = [table_row(row, self.header) for row in self.rows]
         self.rows, self.header = [], None
         return ["", *(part for line in lines for part in (line, "")), ""]
+
+
+def _titled(line: str) -> bool:
+    """Whether a line is text a bold line above it may title: a list's item or a sentence."""
+    return bool(_LIST_ITEM.match(line)) or line.rstrip().endswith((".", "!", "?", ")", "`"))
 
 
 def _without_comments(text: str) -> str:

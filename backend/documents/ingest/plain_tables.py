@@ -35,6 +35,9 @@ def aligned_tables(text: str) -> str:
 
 def _as_rows(block: re.Match[str]) -> str:
     lines = [line.rstrip() for line in block.group().rstrip("\n").split("\n")]
+    field = _wrapped_label(lines)
+    if field is not None:
+        return field + ("\n" if block.group().endswith("\n") else "")
     while lines and _COLUMN_RULE.fullmatch(lines[-1]):
         lines.pop()  # a rule closing the table
     while lines and _COLUMN_RULE.fullmatch(lines[0]):
@@ -62,6 +65,33 @@ def _as_rows(block: re.Match[str]) -> str:
     paragraphs = [table_row(row, header) for row in rows]
     ending = "\n" if block.group().endswith("\n") else ""
     return "\n\n".join(paragraphs) + "\n" + ending
+
+
+# A form's label that wraps in its column ("Landlord's" over "Agent:", the value beside both).
+_LABEL_LINE = re.compile(r"(\S(?:[^\n]*?\S)?)( {2,}|\t+)(\S.*)")
+_WRAPPED_LABEL_LINES = 3
+
+
+def _wrapped_label(lines: list[str]) -> str | None:
+    """A field whose label wraps over the lines its value does, both in columns ("Landlord's
+    Midland Lettings Ltd, 41 Bristol Road," over "Agent:  Birmingham B5 7TU"): one line,
+    "Landlord's Agent: Midland Lettings Ltd, 41 Bristol Road, Birmingham B5 7TU". None when
+    the lines are no such field: two or three, each a label opening the line and a value
+    starting where the others' do, only the last label ending with a colon."""
+    if not 2 <= len(lines) <= _WRAPPED_LABEL_LINES:
+        return None
+    found = [_LABEL_LINE.fullmatch(line) for line in lines]
+    if not all(found):
+        return None
+    labels = [m.group(1) for m in found if m]
+    values = [(m.start(3), m.group(3)) for m in found if m]
+    if len({at for at, _ in values}) != 1 or max(map(len, labels)) > _TABLE_CELL_CHARS:
+        return None
+    if not labels[-1].endswith(":") or any(
+        label.endswith(tuple(":" + _STOPS)) for label in labels[:-1]
+    ):
+        return None
+    return f"{' '.join(labels)} {' '.join(' '.join(value.split()) for _, value in values)}"
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
