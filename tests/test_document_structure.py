@@ -1541,7 +1541,8 @@ README_FAQ = b"""## FAQ
 Make sure you're using port 8080, not the default port 80.
 
 **Everything stopped working after a power cut.**
-Usually the SD card has been corrupted. Restore from the USB backup with `sudo ./restore.sh`.
+Usually the SD card has been corrupted. This is the main reason an SSD is recommended.
+Restore from the USB backup with `sudo ./restore.sh`.
 
 **Mr Daniel Okafor**
 Head of Year 8 and Trip Leader
@@ -1551,9 +1552,11 @@ Head of Year 8 and Trip Leader
 def test_a_markdown_line_all_in_bold_over_its_text_titles_it(runtime):
     """A README's FAQ sets each entry's title in bold on the line above its answer:
     "Everything stopped working after a power cut. How do I get it back?" was answered with
-    the title itself. A name in bold over its title stays a line of text."""
+    the title itself, then with the entry's first two sentences only. The entry answers whole,
+    as an FAQ's entry titled by its question does. A name in bold over its title stays a line
+    of text."""
     text = page_text(README_FAQ, "README.md")
     assert "###### Everything stopped working after a power cut." in text
     assert "###### Mr Daniel Okafor" not in text and "Mr Daniel Okafor" in text
     back = ask(runtime, text, "Everything stopped working after a power cut. How do I get it back?")
-    assert "restore.sh" in back.text, back.text
+    assert back.text.startswith("Usually the SD card") and "restore.sh" in back.text, back.text

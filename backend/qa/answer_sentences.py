@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backend.documents.ingest.headings import SENTENCE_END, closes, unmarked
 from backend.qa.sentence_roles import (
     ITEM_MARK,
     asks,
@@ -137,7 +138,10 @@ def asked_section(
         rows = _first_run(members, lambda i: row_labels(candidates[i].text) == labels)
         return [candidates[i] for i in rows] if best in rows and len(rows) <= MAX_STEPS else []
     heading = text[start:end]
-    if not (heading_won and asks(heading)) and not names_section(question, heading):
+    # An FAQ's entry is titled by its question, or by the trouble it is about, said as a
+    # sentence ("The admin page won't load."): its text answers whole.
+    entry = asks(heading) or closes(unmarked(heading), SENTENCE_END)
+    if not (heading_won and entry) and not names_section(question, heading):
         return []
     opening = _opening(members, candidates, text)[:ASKED_SECTION_SENTENCES]
     return [candidates[i] for i in opening] if best in opening else []

@@ -114,10 +114,13 @@ def asked_term(question: str) -> str | None:
 ASKS_WHOLE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is|are|was|were)\b|describe\b|explain\b|summari[sz]e\b"
     r"|tell\s+me\s+about\b|list\b"
-    r"|what\s+(?:should|do|can|must)\s+(?:i|we|you)\s+do\b|how\s+(?:do|can|should)\s+(?:i|we)\b)",
+    r"|what\s+(?:should|do|can|must)\s+(?:i|we|you)\s+(?:need\s+to\s+|have\s+to\s+)?do\b"
+    r"|how\s+(?:do|can|should)\s+(?:i|we)\b)",
     re.IGNORECASE,
 )
 
+# Where a question's clauses part: "I've lost my passport - what do I need to do?".
+_CLAUSES = re.compile(r"\s+[-\u2013\u2014]\s+|[,;.]\s+")
 # A heading of this many words or more is named by a question holding all but one of them.
 NAMED_SECTION_WORDS = 3
 
@@ -127,8 +130,9 @@ def names_section(question: str, heading: str) -> bool:
     the limitations of the study?" names "Limitations"; "What is the warranty period?" names
     "Warranty"; "What should I do if my card is stolen?" names "Lost or stolen card". A
     heading with a word the question does not use (two, for one of three words or more) is not
-    named."""
-    if not ASKS_WHOLE.match(question):
+    named. The asking may follow what the asker tells first ("I've lost my passport - what do
+    I need to do?")."""
+    if not any(ASKS_WHOLE.match(clause) for clause in _CLAUSES.split(question)):
         return False
     title = unmarked(heading)
     number = SECTION_NUMBER.match(title)
