@@ -1,6 +1,6 @@
-"""A PDF's columns: lines whose pieces of text stand in the same columns, as a table's rows,
-as a box of labels and their values, or as two columns of prose printed line by line across
-the page.
+"""A PDF's columns: lines whose pieces of text stand in the same columns, as a table's rows or
+as a box of labels and their values (two columns of prose printed line by line across the
+page are read by `pdf_prose_columns`).
 
 A PDF prints a table's cells as pieces of text placed side by side, so a row reads as its
 cells run together ("Events 170,400 12%") and loses which column each figure is in. Three
@@ -37,6 +37,7 @@ from backend.documents.ingest.pdf_lines import (
     continued,
     short_cells,
 )
+from backend.documents.ingest.pdf_prose_columns import by_column
 from backend.documents.ingest.pdf_rows import gathered
 from backend.documents.ingest.tables import header_and_rows, label_pairs, table_row
 
@@ -230,15 +231,7 @@ def in_reading_order(lines: list[Line]) -> list[Line]:
     """The page's lines as they read: a table's row printed cell by cell gathered into its
     lines, each table's rows as sentences, and two columns of prose printed line by line a
     column after the other."""
-    return _by_column(_tabled(gathered(lines)))
-
-
-# Two columns printed line by line: the second starts this far (points) from the left edge or
-# more, on MIN_COLUMN_LINES lines in a row or more, within COLUMN_SLACK of one place; their
-# halves hold COLUMN_MIN_WORDS words on average or more (prose, not pairs of labels).
-COLUMN_AT = 100.0
-MIN_COLUMN_LINES = 3
-COLUMN_MIN_WORDS = 4
+    return by_column(_tabled(gathered(lines)))
 
 
 def _tabled(lines: list[Line]) -> list[Line]:
@@ -262,50 +255,3 @@ def _tabled(lines: list[Line]) -> list[Line]:
         elif (text := read[id(line)]) is not None:
             out.append(Line([text], line.x, line.y, line.size, line.bold, line.cells, row=True))
     return out
-
-
-def _by_column(lines: list[Line]) -> list[Line]:
-    """Two columns of prose printed line by line across the page (each line a piece of the
-    left column and one of the right, the right's starting at the same place), read column by
-    column: the run's left halves, then its right halves."""
-    placed = [line.x for line in lines if line.placed and line.x is not None]
-    if not placed:
-        return lines
-    edge = min(placed)
-    out: list[Line] = []
-    at = 0
-    while at < len(lines):
-        split = _column_start(lines[at], edge)
-        end = at
-        while end < len(lines) and split is not None:
-            other = _column_start(lines[end], edge)
-            if other is None or abs(other - split) > COLUMN_SLACK:
-                break
-            end += 1
-        run = lines[at:end]
-        if split is None or len(run) < MIN_COLUMN_LINES:
-            out.append(lines[at])
-            at += 1
-            continue
-        halves = [_half(line, split, left) for left in (True, False) for line in run]
-        if sum(len(half.text.split()) for half in halves) < COLUMN_MIN_WORDS * len(halves):
-            out.extend(run)  # short pieces: a list of pairs, not prose
-        else:
-            out.extend(halves)
-        at = end
-    return out
-
-
-def _column_start(line: Line, edge: float) -> float | None:
-    """Where a second column starts on the line: its first piece, after the first, that
-    starts COLUMN_AT points or more right of the page's left edge."""
-    if not line.placed or line.row:
-        return None
-    later = [x for x, _ in line.cells[1:] if x - edge >= COLUMN_AT]
-    return later[0] if later else None
-
-
-def _half(line: Line, split: float, left: bool) -> Line:
-    cells = [(x, text) for x, text in line.cells if (x < split - COLUMN_SLACK) == left]
-    x = cells[0][0] if cells else line.x
-    return Line([" ".join(text for _, text in cells)], x, line.y, line.size, line.bold, cells)
