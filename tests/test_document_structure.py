@@ -1560,3 +1560,26 @@ def test_a_markdown_line_all_in_bold_over_its_text_titles_it(runtime):
     assert "###### Mr Daniel Okafor" not in text and "Mr Daniel Okafor" in text
     back = ask(runtime, text, "Everything stopped working after a power cut. How do I get it back?")
     assert back.text.startswith("Usually the SD card") and "restore.sh" in back.text, back.text
+
+
+def _typed_page(number: int, clause: str) -> str:
+    return (
+        "MIDLAND LETTINGS LTD                    Ref: ML/SP117\n"
+        f"Tenancy Agreement - Flat 3                  Page {number} of 4\n" + "=" * 60 + "\n\n"
+        f"{clause}\n\n" + "-" * 60 + "\nInitials: Landlord ____  Tenant ____\n" + "=" * 60 + "\n"
+    )
+
+
+def test_a_typed_texts_running_lines_are_read_once():
+    """A plain-text agreement printed page by page repeats its letterhead, "Page 2 of 4" and
+    a line for initials on every page, between the clauses."""
+    clauses = [
+        "1.1: The Tenant will pay the Rent of £1,150 per calendar month.",
+        "2.1: The Tenant must not keep any pet without written consent.",
+        "3.1: The Landlord will repair the structure and exterior.",
+        "4.1: Either party may end this tenancy by giving two months' notice.",
+    ]
+    text = page_text("".join(_typed_page(n, c) for n, c in enumerate(clauses, 1)).encode(), "a.txt")
+    assert text.count("MIDLAND LETTINGS") == 1 and "Page 2 of 4" not in text
+    assert "Initials" not in text and "====" not in text
+    assert all(clause in text for clause in clauses)

@@ -68,8 +68,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # Spring concert.") is one sentence with what follows it; a forum post's box of its writer's
 # rank and joining date is the writer's; a quotation's <cite> is a line of its own.
 # "bold-titles": a Markdown line all in bold over a sentence or a list titles it; a plain
-# text form's label wrapped in its column reads whole with its value.
-CHUNKING_VERSION = "bold-titles"
+# text form's label wrapped in its column reads whole with its value. "running-text": a plain
+# text printed page by page reads its running lines (letterhead, "Page 2 of 6") once.
+CHUNKING_VERSION = "running-text"
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 
 from backend.documents.ingest.headings import LABELLED, PARAGRAPH
+from backend.documents.ingest.plain_pages import unpaged
 from backend.documents.ingest.plain_tables import PIECE, aligned_tables
 
 
 def structured(text: str) -> str:
-    """Plain text with its underlined titles and its mails' subjects marked, and its aligned
-    columns read as rows."""
-    text = untimed(uncued(unquoted(text.replace("\r\n", "\n").replace("\r", "\n"))))
+    """Plain text without its pages' running lines, with its underlined titles and its mails'
+    subjects marked, and its aligned columns read as rows."""
+    text = untimed(uncued(unquoted(unpaged(text.replace("\r\n", "\n").replace("\r", "\n")))))
     return aligned_tables(mark_messages(mark_underlined(text)))
 
 
