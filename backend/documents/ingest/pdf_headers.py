@@ -94,7 +94,8 @@ def bold_headed(
     for k in range(at + 1, len(lines)):
         size = sizes[k] if k < len(sizes) else DEFAULT_SIZE
         columns = _columns_of(sorted(lines[k]), opens, size)
-        if columns is None or (bolds[k] if k < len(bolds) else False) and not rows:
+        bold = k < len(bolds) and bool(bolds[k])
+        if columns is None or (bold and not rows):
             break
         if rows and (k in wraps or columns[0] > 0):
             for j, (_, text) in zip(columns, sorted(lines[k]), strict=True):
@@ -107,7 +108,7 @@ def bold_headed(
         else:
             break
         last = k
-        if k < len(bolds) and bolds[k]:
+        if bold:
             break  # a total closes the table
     if not rows:
         return {}
