@@ -685,3 +685,20 @@ def bold_header_pdf() -> bytes:
     pdf.multi_cell(0, 6, "If the problem persists, contact Customer Care on 01632 960 318.",
                    new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     return bytes(pdf.output())
+
+
+def bold_labelled_columns_pdf() -> bytes:
+    """Two columns of prose printed line by line across the page (COLUMNS_PROSE) under two
+    labels set in bold, one over each."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.cell(95, 6, "The lake")
+    pdf.cell(95, 6, "The town")
+    pdf.ln()
+    pdf.set_font("Helvetica", size=11)
+    for left, right in COLUMNS_PROSE:
+        pdf.cell(95, 6, left)
+        pdf.cell(95, 6, right)
+        pdf.ln()
+    return bytes(pdf.output())

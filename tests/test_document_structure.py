@@ -1583,3 +1583,16 @@ def test_a_typed_texts_running_lines_are_read_once():
     assert text.count("MIDLAND LETTINGS") == 1 and "Page 2 of 4" not in text
     assert "Initials" not in text and "====" not in text
     assert all(clause in text for clause in clauses)
+
+
+def test_two_columns_of_prose_under_two_bold_labels_are_no_table():
+    """Two labels set in bold over two columns of prose printed line by line look like a
+    table's bold header over its rows: they read as the two columns, each under its label."""
+    from tests import pdfs
+
+    assert paragraphs(pdfs.bold_labelled_columns_pdf(), "flyer.pdf") == [
+        "# The lake",
+        " ".join(left for left, _ in pdfs.COLUMNS_PROSE),
+        "# The town",
+        " ".join(right for _, right in pdfs.COLUMNS_PROSE),
+    ]

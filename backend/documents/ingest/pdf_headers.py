@@ -11,6 +11,7 @@ from itertools import pairwise
 
 from backend.documents.ingest.pdf_lines import (
     COLUMN_SLACK,
+    MAX_CELL_CHARS,
     Cells,
     bold_header,
     continued,
@@ -110,13 +111,22 @@ def bold_headed(
         last = k
         if bold:
             break  # a total closes the table
-    if not rows:
+    if not rows or (len(opens) == 2 and _prose_read_on(rows)):
         return {}
     read: dict[int, str | None] = dict.fromkeys(range(at, last + 1))
     header = [text for _, text in sorted(lines[at])]
     for start, row in zip(starts, rows, strict=True):
         read[start] = table_row(row, header)
     return read
+
+
+def _prose_read_on(rows: list[list[str]]) -> bool:
+    """Whether two columns under two bold labels are prose printed line by line (a flyer's
+    "Morning" and "Afternoon" over its two columns), not a table's rows: a first cell longer
+    than a label, or most lines after the first going on with a sentence ("glaciers during
+    the last ice age and")."""
+    going_on = sum(any(cell[:1].islower() for cell in row) for row in rows[1:])
+    return any(len(row[0]) > MAX_CELL_CHARS for row in rows) or 2 * going_on > len(rows) - 1
 
 
 def _columns_of(cells: Cells, opens: list[float], size: float) -> list[int] | None:
