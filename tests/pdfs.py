@@ -442,22 +442,27 @@ CONTACTS = [  # cells too long for their column wrap onto lines of their own
 ]
 
 
+def _row_cell_by_cell(pdf: FPDF, widths: list[int], row: list[str] | tuple[str, ...]) -> None:
+    """One table row as a word processor prints it: cell by cell, each cell's lines (wrapped
+    in its column) before the next cell's; the next row starts under the tallest cell."""
+    top = pdf.get_y()
+    x = pdf.l_margin
+    bottom = top
+    for width, cell in zip(widths, row, strict=True):
+        pdf.set_xy(x, top)
+        pdf.multi_cell(width - 2, 5, cell)
+        bottom = max(bottom, pdf.get_y())
+        x += width
+    pdf.set_xy(pdf.l_margin, bottom + 2)
+
+
 def contacts_pdf() -> bytes:
     """A school's table of whom to contact (CONTACTS under CONTACTS_HEADER) as a word
     processor prints it: each row cell by cell, each cell's lines before the next cell's, a
     cell too long for its column wrapped onto a line under it."""
     pdf = _table_page("7. Who to contact")
-    widths = [35, 35, 50, 60]
     for row in [CONTACTS_HEADER, *CONTACTS]:
-        top = pdf.get_y()
-        x = pdf.l_margin
-        bottom = top
-        for width, cell in zip(widths, row, strict=True):
-            pdf.set_xy(x, top)
-            pdf.multi_cell(width - 2, 5, cell)
-            bottom = max(bottom, pdf.get_y())
-            x += width
-        pdf.set_xy(pdf.l_margin, bottom + 2)
+        _row_cell_by_cell(pdf, [35, 35, 50, 60], row)
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, "The office is open from 8.15 am.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
@@ -671,15 +676,7 @@ def bold_header_pdf() -> bytes:
     ):
         for k, row in enumerate([header, *rows]):
             pdf.set_font("Helvetica", "B" if k == 0 else "", size=9)
-            top = pdf.get_y()
-            x = pdf.l_margin
-            bottom = top
-            for width, cell in zip(widths, row, strict=True):
-                pdf.set_xy(x, top)
-                pdf.multi_cell(width - 2, 5, cell)
-                bottom = max(bottom, pdf.get_y())
-                x += width
-            pdf.set_xy(pdf.l_margin, bottom + 2)
+            _row_cell_by_cell(pdf, widths, row)
         pdf.ln(4)
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, "If the problem persists, contact Customer Care on 01632 960 318.",

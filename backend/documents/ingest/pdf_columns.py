@@ -22,9 +22,9 @@ from collections.abc import Collection, Sequence
 from itertools import pairwise
 
 from backend.documents.ingest.headings import SENTENCE_END, closes
+from backend.documents.ingest.pdf_bold_tables import bold_headed
 from backend.documents.ingest.pdf_headers import (
     DEFAULT_SIZE,
-    bold_headed,
     grouped_row,
     groups_above,
     headed_table,
