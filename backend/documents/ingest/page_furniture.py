@@ -1,15 +1,19 @@
-"""A PDF's furniture: the lines a page prints for the reader's bearings, not as its text.
-Short lines that open or close most pages (a running title, "Page 3 of 12"), figures aside,
-and lines that count the pages (the first or last line of two pages or more, a number going
-up with the page: "Annual Report 2025 - page 1") are dropped."""
+"""A page's furniture (a PDF's, or a plain text's printed page by page): the lines a page
+prints for the reader's bearings, not as its text. Short lines that open or close most pages
+(a running title, "Page 3 of 12"), figures aside, and a PDF's lines that count the pages (the
+first or last line of two pages or more, a number going up with the page: "Annual Report
+2025 - page 1") are dropped."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Callable
+from typing import TypeVar
 
 from backend.documents.ingest.pdf_lines import Line
+
+T = TypeVar("T")
 
 RUNNING_SHARE = 0.5  # of the pages, and at least MIN_PAGES of them
 MIN_PAGES = 3
@@ -19,28 +23,41 @@ EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be runni
 _FIGURES = re.compile(r"\d+")
 
 
+def text_key(text: str) -> str:
+    """A running line's words, figures aside ("Page 2 of 6" and "Page 3 of 6" are one)."""
+    return _FIGURES.sub("#", " ".join(text.lower().split()))
+
+
 def _key(line: Line) -> str:
-    return _FIGURES.sub("#", " ".join(line.text.lower().split()))
+    return text_key(line.text)
+
+
+def at_edges(shown: list[T]) -> list[T]:
+    """A page's lines that may be running lines: its first and last EDGE_LINES."""
+    return shown[:EDGE_LINES] + shown[EDGE_LINES:][-EDGE_LINES:]
 
 
 def _edge_lines(lines: list[Line]) -> list[Line]:
-    shown = [line for line in lines if line.placed and line.text.strip()]
-    return shown[:EDGE_LINES] + shown[EDGE_LINES:][-EDGE_LINES:]
+    return at_edges([line for line in lines if line.placed and line.text.strip()])
+
+
+def running_among(edges: list[list[str]], share: float = RUNNING_SHARE) -> set[str]:
+    """The keys of the short lines found at the edges of most pages (`edges`: each page's
+    edge lines as text), of `share` of the pages and at least MIN_PAGES of them."""
+    if len(edges) < MIN_PAGES:
+        return set()
+    seen = Counter(
+        key
+        for texts in edges
+        for key in {text_key(text) for text in texts if len(text) <= RUNNING_MAX_CHARS}
+    )
+    needed = max(MIN_PAGES, share * len(edges))
+    return {key for key, count in seen.items() if count >= needed}
 
 
 def running_keys(pages: list[list[Line]]) -> set[str]:
     """Short lines at the top or bottom of most pages, figures aside."""
-    if len(pages) < MIN_PAGES:
-        return set()
-    seen = Counter(
-        key
-        for lines in pages
-        for key in {
-            _key(line) for line in _edge_lines(lines) if len(line.text) <= RUNNING_MAX_CHARS
-        }
-    )
-    needed = max(MIN_PAGES, RUNNING_SHARE * len(pages))
-    return {key for key, count in seen.items() if count >= needed}
+    return running_among([[line.text for line in _edge_lines(lines)] for lines in pages])
 
 
 def page_counters(pages: list[list[Line]], heading: Callable[[Line], bool]) -> set[str]:

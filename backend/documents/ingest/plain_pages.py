@@ -6,41 +6,25 @@ read once, where the text opens, and dropped from the other pages, as a PDF's ar
 from __future__ import annotations
 
 import re
-from collections import Counter
+
+from backend.documents.ingest.page_furniture import at_edges, running_among, text_key
 
 _PAGE_BREAK = re.compile(r"\f|^[ \t]*={20,}[ \t]*$", re.MULTILINE)
-_FIGURES = re.compile(r"\d+")
-MIN_PAGES = 3
-# Of the pages, and at least MIN_PAGES of them: a rule under a running title parts it from
-# its page as a page break does, so a page may count twice.
+# Of the pages (a PDF's: half): a rule under a running title parts it from its page as a
+# page break does, so a page may count twice.
 RUNNING_SHARE = 0.3
-EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running lines
-RUNNING_MAX_CHARS = 120
-
-
-def _key(line: str) -> str:
-    return _FIGURES.sub("#", " ".join(line.lower().split()))
 
 
 def _edges(page: str) -> list[str]:
-    lines = [line for line in page.split("\n") if line.strip()]
-    return lines[:EDGE_LINES] + lines[EDGE_LINES:][-EDGE_LINES:]
+    return at_edges([line for line in page.split("\n") if line.strip()])
 
 
 def unpaged(text: str) -> str:
     """The text with its pages' running lines (short lines at the top or bottom of most
     pages, figures aside) kept only where the text opens, and its page breaks as paragraph
-    breaks; unchanged when it has fewer than MIN_PAGES pages or no running lines."""
+    breaks; unchanged when it has no running lines (or fewer than three pages)."""
     pages = _PAGE_BREAK.split(text)
-    if len(pages) < MIN_PAGES:
-        return text
-    seen = Counter(
-        key
-        for page in pages
-        for key in {_key(line) for line in _edges(page) if len(line) <= RUNNING_MAX_CHARS}
-    )
-    needed = max(MIN_PAGES, RUNNING_SHARE * len(pages))
-    running = {key for key, count in seen.items() if count >= needed}
+    running = running_among([_edges(page) for page in pages], share=RUNNING_SHARE)
     if not running:
         return text
     out = []
@@ -50,7 +34,7 @@ def unpaged(text: str) -> str:
         kept = [
             line
             for line in page.split("\n")
-            if not (line in edges and _key(line) in running and opened)
+            if not (line in edges and text_key(line) in running and opened)
         ]
         opened = opened or any(line.strip() for line in kept)
         out.append("\n".join(kept).strip("\n"))
