@@ -604,6 +604,21 @@ def test_clean_text_is_idempotent_and_keeps_every_word() -> None:
                 "1. Open Settings. Then choose Security.",
             ],
         ),
+        # A law case's "v.", "c." before a year (circa) and a spaced ellipsis end nothing.
+        (
+            "It led to the case of FCC v. Pacifica Foundation. Such as Jacques Lefevre "
+            '(c. 1455–1536). He said, "I am here to . . . submit." He waited . . . '
+            "Nothing came. The answer was c. Then we left.",
+            [
+                "It led to the case of FCC v. Pacifica Foundation.",
+                "Such as Jacques Lefevre (c. 1455–1536).",
+                'He said, "I am here to . . . submit."',
+                "He waited . . .",
+                "Nothing came.",
+                "The answer was c.",
+                "Then we left.",
+            ],
+        ),
         ("  \n \n", []),
     ],
 )

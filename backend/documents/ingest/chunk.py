@@ -70,7 +70,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "bold-titles": a Markdown line all in bold over a sentence or a list titles it; a plain
 # text form's label wrapped in its column reads whole with its value. "running-text": a plain
 # text printed page by page reads its running lines (letterhead, "Page 2 of 6") once.
-CHUNKING_VERSION = "running-text"
+# "circa": a law case's "v.", "c." before a year and an ellipsis spaced out (". . .") end no
+# sentence.
+CHUNKING_VERSION = "circa"
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ class Span:
 # Abbreviations that are (almost) never the end of a sentence, compared without the final dot.
 # Words like "etc." or "Inc." are left out on purpose: they often do end one.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms mx dr prof st sr jr capt lt sgt cmdr adm hon mt ft pp figs approx cf vs viz
+    """mr mrs ms mx dr prof st sr jr capt lt sgt cmdr adm hon mt ft pp figs approx cf vs v viz
     al e.g i.e a.k.a ext tel fax incl excl""".split()
 )
+# Before a figure only: "c. 1455", "ca. 1200" (circa), as "(c. 1455–1536)".
+_BEFORE_FIGURES = frozenset({"c", "ca", "circa"})
 # Only when capitalised: in lower case these are ordinary words ("the answer is no.").
 _CAPITALISED_ABBREVIATIONS = frozenset(
     """No Nos Vol Vols Fig Art Sec Ch Eq Ed Eds Est Gen Col Gov Sen Rep Pres Rev Jan Feb Mar
@@ -107,6 +109,8 @@ def _ends_sentence(line: str, at: int, punct: str, following: str) -> bool:
         return False
     if punct[0] != "." or punct.startswith(".."):
         return True
+    if following.startswith("."):
+        return False  # a dot of an ellipsis spaced out (". . ."): its last dot decides
     if punct == "." and _ENUMERATOR.fullmatch(line[:at]):
         return False
     if (
@@ -122,5 +126,7 @@ def _ends_sentence(line: str, at: int, punct: str, following: str) -> bool:
         return True
     token = before.split()[-1].lstrip("(\"'\u201c")
     if token.lower() in _ABBREVIATIONS or token in _CAPITALISED_ABBREVIATIONS:
+        return False
+    if token.lower() in _BEFORE_FIGURES and first.isdigit():
         return False
     return not ((len(token) == 1 and token.isupper()) or _ACRONYM.match(token))
