@@ -141,6 +141,53 @@ def test_a_section_longer_than_a_chunk_answers_under_its_heading(runtime):
     assert any(s.startswith("The kettle is guaranteed for two years") for s in shown), shown
 
 
+GUIDE = """# Replace your library card
+
+## Renewing your card
+
+Your card lasts five years. You can renew it at any branch or online, and the new card keeps
+your number, your loans and your reservations. Renewing costs nothing if you do it before the
+old card runs out. A card that has run out for more than a year is closed, and you will need to
+join again with proof of your address. Children's cards are renewed by a parent or carer at the
+desk.
+
+## If your card is lost or stolen
+
+Ring 0800 123 456 straight away, day or night, or tell the desk at any branch. We stop the card
+at once so that nobody else can borrow on it.
+
+Once a lost card has been stopped it cannot be used again, even if you find it later.
+
+To get a new card you pay a replacement fee of three pounds at any branch. The new card has a
+new number, and your loans and reservations move across to it.
+
+## Opening hours
+
+Every branch opens at nine on weekdays and at ten on Saturdays.
+"""
+
+
+def test_a_section_asked_for_answers_from_where_it_begins_across_chunks(runtime):
+    """The section the question asks for begins at the end of one chunk and goes on into the
+    next, which opens with its heading again: the answer is the section's opening, from the
+    first chunk, not the next chunk's first paragraph."""
+    user = factories.make_user(runtime)
+    doc = factories.upload_and_wait(runtime, user, "card.md", GUIDE.encode())
+    rows = _chunk_rows(runtime, doc.id)
+    opens = next(r for r in rows if "Ring 0800 123 456" in r.text)
+    goes_on = next(r for r in rows if "To get a new card" in r.text)
+    assert goes_on.ordinal == opens.ordinal + 1
+    assert goes_on.text.startswith("# Replace your library card\n\n## If your card is lost")
+
+    result = factories.ask_and_wait(runtime, user, "What should I do if my card is lost?")
+
+    assert result["found"] is True
+    assert result["answer"].startswith(
+        "Ring 0800 123 456 straight away, day or night, or tell the desk at any branch."
+    ), result["answer"]
+    assert "Ring 0800 123 456" in result["sources"][0]["text"]
+
+
 def test_users_cannot_reach_each_others_documents_or_tasks(runtime, squad_doc):
     alice = factories.make_user(runtime)
     bob = factories.make_user(runtime)

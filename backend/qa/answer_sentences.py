@@ -91,6 +91,7 @@ def asked_section(
     texts: list[str],
     lent: np.ndarray,
     question: str = "",
+    earlier: list[int | None] | None = None,
 ) -> list[Candidate]:
     """When the question asks about the best sentence's section rather than one of its
     sentences, the section's opening:
@@ -109,6 +110,11 @@ def asked_section(
     - the question asks for the section by its heading's words ("What are the limitations of
       the study?" over "Limitations": `names_section`): its opening (`_opening`), at most
       ASKED_SECTION_SENTENCES sentences, as for an FAQ.
+    A section whose opening here holds the best sentence, that opens the passage under its
+    heading repeated and closes the passage of the chunk before it (`earlier`: for each
+    passage, that passage when it was retrieved), began there: its opening is that passage's
+    ("If your passport is lost or stolen" over "You must report it …" ends one chunk, its
+    last paragraph opens the next).
     [] otherwise."""
     if not sections[best]:
         return []
@@ -144,7 +150,38 @@ def asked_section(
     if not (heading_won and entry) and not names_section(question, heading):
         return []
     opening = _opening(members, candidates, text)[:ASKED_SECTION_SENTENCES]
-    return [candidates[i] for i in opening] if best in opening else []
+    if best not in opening:
+        return []
+    began = _begun_before(passage, heading, members, candidates, sections, texts, earlier)
+    if began:
+        opening = _opening(began, candidates, texts[candidates[began[0]].passage])
+    return [candidates[i] for i in opening[:ASKED_SECTION_SENTENCES]]
+
+
+def _begun_before(
+    passage: int,
+    heading: str,
+    members: list[int],
+    candidates: list[Candidate],
+    sections: list[list[tuple[int, int]]],
+    texts: list[str],
+    earlier: list[int | None] | None,
+) -> list[int]:
+    """The section's candidates in the passage of the chunk before, when the section began
+    there: it opens this passage (no sentence of the passage stands before it) and closes that
+    one, under the same heading; [] otherwise."""
+    before = earlier[passage] if earlier else None
+    if before is None or not members:
+        return []
+    if any(c.passage == passage and c.stands for c in candidates[: members[0]]):
+        return []
+    standing = [i for i, c in enumerate(candidates) if c.passage == before and c.stands]
+    if not standing or not sections[standing[-1]]:
+        return []
+    start, end = sections[standing[-1]][-1]
+    if texts[before][start:end] != heading:
+        return []
+    return [i for i in standing if sections[i] == sections[standing[-1]]]
 
 
 def _opening(members: list[int], candidates: list[Candidate], text: str) -> list[int]:

@@ -203,10 +203,12 @@ def extractive_answer(
         else list(range(len(passages)))
     )
     kind = asked_kind(question)
+    earlier = chunks_before(passages)
     chosen = (
         numbered_steps(candidates, int(order[0]), leading, records, question)
         or asked_section(
-            candidates, every, int(order[0]), sections, texts, from_heading, question
+            candidates, every, int(order[0]), sections, texts, from_heading, question,
+            earlier=earlier,
         )
         or answer_sentences(
             candidates, scores, order, lent=from_heading,
@@ -218,6 +220,11 @@ def extractive_answer(
     )
     if heading is not None:
         chosen.append(heading)
+    # A section asked for that began in the chunk before the best sentence's is answered from
+    # there (`asked_section`): that passage is cited first.
+    began = earlier[candidates[order[0]].passage]
+    if began is not None and all(c.passage == began for c in chosen):
+        ranking = [began] + [i for i in ranking if i != began]
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     text = answer_text(chosen)
     # An answer that gives nothing of what the question asks for (no amount of money for "How
@@ -239,6 +246,15 @@ def extractive_answer(
         missing_names=unmentioned,
         ungiven=ungiven,
     )
+
+
+def chunks_before(passages: list[Passage]) -> list[int | None]:
+    """For each passage, the passage holding its document's chunk right before it, when that
+    one was retrieved too."""
+    at = {(p.document_id, p.ordinal): i for i, p in enumerate(passages) if p.ordinal is not None}
+    return [
+        None if p.ordinal is None else at.get((p.document_id, p.ordinal - 1)) for p in passages
+    ]
 
 
 def answer_text(chosen: list[Candidate]) -> str:

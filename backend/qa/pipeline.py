@@ -106,6 +106,7 @@ def resolve_hits(session: Session, user_id: int, hits: list[Hit]) -> list[Passag
                     hit.similarity,
                     stored_sentences(row.sentence_spans, row.sentence_vectors),
                     unpack_token_states(row.token_states) if row.token_states else None,
+                    ordinal=hit.ordinal,
                 )
             )
     return passages

@@ -76,6 +76,8 @@ class Passage:
     )
     # Its token states, as stored when the document was processed (None before they were).
     tokens: TokenStates | None = field(default=None, compare=False, hash=False, repr=False)
+    # Its place among its document's chunks (None when not known).
+    ordinal: int | None = None
 
 
 def content_words(text: str) -> set[str]:
