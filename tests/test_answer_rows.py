@@ -244,3 +244,29 @@ def test_the_value_under_the_label_asked_for_answers(runtime, question, given):
     reference is for, not by the row giving it ("Booking reference: K7QZ4M; …")."""
     answer = ask_one(runtime, page_passage(BOOKING, "booking.html"), question)
     assert answer.found and given in answer.text, answer.text
+
+
+FLIGHTS = """# Booking confirmation
+
+## Your flights
+
+| Flight | From | Departs | To | Arrives |
+|---|---|---|---|---|
+| WL 2214 | London Gatwick (LGW) North Terminal | 06:45 | Málaga (AGP) Terminal 2 | 10:35 |
+| WL 2215 | Málaga (AGP) Terminal 2 | 11:20 | London Gatwick (LGW) North Terminal | 13:05 |
+"""
+
+
+def test_a_row_is_named_by_a_column_and_its_value_said_together(runtime):
+    """"Our flight out to Malaga" is the flight whose "To" is Málaga, not the return flight
+    whose "From" is; "Band A" the row whose "Band" is A."""
+    passage = page_passage(FLIGHTS.encode(), "booking.md")
+    out = ask_one(runtime, passage, "What time is our flight out to Malaga?")
+    assert out.text.startswith("Flight: WL 2214;"), out.text
+    back = ask_one(runtime, passage, "What time does the flight from Malaga leave?")
+    assert back.text.startswith("Flight: WL 2215;"), back.text
+    bands = ["Band: A; Charge 2026/27 (£): 1,670.94.", "Band: B; Charge 2026/27 (£): 1,949.43."]
+    assert named_rows("How much would a Band A house pay?", bands) == [True, False]
+    assert named_rows("How much would a band B house pay?", bands) == [False, True]
+    # A column's name and value said apart name nothing: "to" here goes with "pay".
+    assert named_rows("How much is Band C going to cost?", bands) == [False, False]

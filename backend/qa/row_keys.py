@@ -2,7 +2,10 @@
 word, over a row of the same table that holds it only in another cell. "How much is the
 standard membership a month?" means the row "Membership: Standard; …", not "Membership:
 Student; Access: As Standard; …"; "… if I go for Premium?" the Premium row, not the Senior
-row "As Premium, off-peak hours only"."""
+row "As Premium, off-peak hours only". A row is named, too, by a cell's column name and
+value read together in the question: "… our flight out to Malaga?" means the row whose "To"
+is "Málaga (AGP)", not the return flight's, whose "From" is; "Band A" the row whose "Band" is
+"A"."""
 
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ import re
 from collections import defaultdict
 
 from backend.qa.sentence_roles import row_labels
-from backend.retrieval.lexical import content_terms
+from backend.retrieval.lexical import content_terms, fold_accents
 
 # What a row's name says in brackets qualifies it ("Family Swim (2 adults + 2 children)"):
 # the row is named by the rest.
 _BRACKETED = re.compile(r"\([^()]*\)")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _cells(sentence: str) -> tuple[tuple[str, ...], set[str], set[str]] | None:
@@ -28,10 +32,27 @@ def _cells(sentence: str) -> tuple[tuple[str, ...], set[str], set[str]] | None:
     return labels, name, {t for value in values[1:] for t in content_terms(value)}
 
 
+def _words(text: str) -> list[str]:
+    return [fold_accents(word) for word in _WORD.findall(text.lower())]
+
+
+def _column_and_value(sentence: str, asked: str) -> bool:
+    """Whether the question (`asked`: its words, folded, between spaces) says a cell's column
+    name and the first word of its value together ("to malaga" for "To: Málaga (AGP)")."""
+    for cell in sentence.rstrip(".").split("; "):
+        label, _, value = cell.partition(": ")
+        named, told = _words(label), _words(_BRACKETED.sub(" ", value))
+        if named and told and f" {named[-1]} {told[0]} " in asked:
+            return True
+    return False
+
+
 def named_rows(question: str, sentences: list[str]) -> list[bool]:
     """Which sentences are rows the question names by their first cell, where another row of
-    the same table (the same column names) holds that word only in another cell."""
+    the same table (the same column names) holds that word only in another cell; or by a
+    column's name and value said together, where another row of the table is not named so."""
     asked = set(content_terms(question))
+    said = f" {' '.join(_words(question))} "
     tables: dict[tuple[str, ...], list[int]] = defaultdict(list)
     cells: dict[int, tuple[set[str], set[str]]] = {}
     for i, sentence in enumerate(sentences):
@@ -48,4 +69,8 @@ def named_rows(question: str, sentences: list[str]) -> list[bool]:
             if keyed and elsewhere:
                 for i in keyed:
                     named[i] = True
+        told = [i for i in rows if _column_and_value(sentences[i], said)]
+        if told and len(told) < len(rows):
+            for i in told:
+                named[i] = True
     return named
