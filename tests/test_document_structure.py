@@ -1053,6 +1053,29 @@ def test_a_header_with_a_figure_heads_a_column_of_figures_in_words(runtime):
     assert "10 ml" in dose.text, dose.text
 
 
+BANDS = """Council Tax bands
+
+Band   Value at 1 April 1991   Proportion of Band D   Charge 2026/27 (£)
+A      Up to £40,000           6/9                    1,670.94
+B      £40,001 - £52,000       7/9                    1,949.43
+C      £52,001 - £68,000       8/9                    2,227.92
+"""
+
+
+def test_a_header_naming_its_year_heads_its_table(runtime):
+    """"Charge 2026/27 (£)" holds as many figures as letters, so the first row was read as a
+    row like the others ("A; Up to £40,000; 6/9; 1,670.94."), and nothing told what "A" or
+    "1,670.94" was. A label opening with a word names its column, figures after it and all:
+    "How much would a Band A house pay?" finds the row."""
+    text = page_text(BANDS.encode(), "bands.txt")
+    assert (
+        "Band: A; Value at 1 April 1991: Up to £40,000; Proportion of Band D: 6/9; "
+        "Charge 2026/27 (£): 1,670.94." in text.split("\n\n")
+    ), text
+    answer = ask(runtime, text, "How much would a Band A house pay this year?")
+    assert answer.text.startswith("Band: A;"), answer.text
+
+
 def test_a_timetables_times_read_under_the_days_their_group_of_columns_runs(runtime):
     """A timetable heads its columns of times by groups ("Monday to Friday" centred over three
     journeys, "Saturday" over two), with "Stop" over the stops and a mark over one journey:

@@ -71,8 +71,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # text form's label wrapped in its column reads whole with its value. "running-text": a plain
 # text printed page by page reads its running lines (letterhead, "Page 2 of 6") once.
 # "circa": a law case's "v.", "c." before a year and an ellipsis spaced out (". . .") end no
-# sentence.
-CHUNKING_VERSION = "circa"
+# sentence. "header-years": a header's label opening with a word heads its column however many
+# figures follow ("Charge 2026/27 (£)").
+CHUNKING_VERSION = "header-years"
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def _labels(rows: Sequence[list[str]], *, figures_only: bool = False) -> bool:
     `figures_only`) below one without a figure stand cells that each hold one ("Age of child"
     over "6–11 months" and "1–3 years", beside "How often in 24 hours")."""
     first, body = rows[0], rows[1:]
-    if len(body) < 2 or not all(_wordy(cell) for cell in first if cell):
+    if len(body) < 2 or not all(_labelling(cell) for cell in first if cell):
         return False
     return any(
         _wordy(label) and all(len(row) > k and _under(label, row[k], figures_only) for row in body)
@@ -82,6 +82,15 @@ def _figure(cell: str) -> bool:
 
 def _wordy(cell: str) -> bool:
     return sum(c.isalpha() for c in cell) > sum(c.isdigit() for c in cell)
+
+
+# A header's label may carry a period's figures ("Charge 2026/27 (£)"): a word names it.
+_LABEL_WORD = re.compile(r"[^\W\d_]{3}")
+
+
+def _labelling(cell: str) -> bool:
+    """Whether a cell may be a header's label: words, or a word with figures after it."""
+    return _wordy(cell) or bool(_LABEL_WORD.match(cell))
 
 
 _PAIR_LETTERS = re.compile(r"[^\W\d_]{2}")
