@@ -699,3 +699,34 @@ def bold_labelled_columns_pdf() -> bytes:
         pdf.cell(95, 6, right)
         pdf.ln()
     return bytes(pdf.output())
+
+
+RECIPE_ITEMS = ["400 g tin chopped tomatoes", "500 ml vegetable stock",
+                "Small bunch fresh coriander, to serve"]  # fmt: skip
+RECIPE_STEPS = ["1. Heat the oil in a large pan and fry the onion for 8 minutes.",
+                "2. Add the tomatoes and the stock and simmer for 30 minutes."]  # fmt: skip
+
+
+def recipe_over_pages_pdf() -> bytes:
+    """A recipe whose ingredients list ends its first page with no full stop, and whose bold
+    heading "Method" opens the second page over the steps."""
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=14)
+    pdf.multi_cell(0, 8, "Chickpea stew", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Serves 4. Ready in an hour.", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", style="B", size=11.5)
+    pdf.multi_cell(0, 6, "Ingredients", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_y(240)
+    for item in RECIPE_ITEMS:
+        pdf.multi_cell(0, 6, f"- {item}", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=11.5)
+    pdf.multi_cell(0, 6, "Method", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    for step in RECIPE_STEPS:
+        pdf.multi_cell(0, 6, step, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1053,6 +1053,18 @@ def test_a_header_with_a_figure_heads_a_column_of_figures_in_words(runtime):
     assert "10 ml" in dose.text, dose.text
 
 
+def test_a_heading_opening_a_page_is_not_run_into_the_page_before():
+    """A list of ingredients ends its page with no full stop, so its last line seemed to run
+    on into the next page: that page opens with the bold heading "Method", which was read on
+    as "Small bunch fresh coriander, to serve ## Method". The heading opens its own page."""
+    from tests import pdfs
+
+    first, second = extract(pdfs.recipe_over_pages_pdf(), "recipe.pdf").pages
+    assert first.text.endswith("- Small bunch fresh coriander, to serve"), first.text
+    assert second.text.split("\n\n")[0].endswith(" Method"), second.text
+    assert second.text.split("\n\n")[0].startswith("#"), second.text
+
+
 BANDS = """Council Tax bands
 
 Band   Value at 1 April 1991   Proportion of Band D   Charge 2026/27 (£)

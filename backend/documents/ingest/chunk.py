@@ -72,8 +72,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # text printed page by page reads its running lines (letterhead, "Page 2 of 6") once.
 # "circa": a law case's "v.", "c." before a year and an ellipsis spaced out (". . .") end no
 # sentence. "header-years": a header's label opening with a word heads its column however many
-# figures follow ("Charge 2026/27 (£)").
-CHUNKING_VERSION = "header-years"
+# figures follow ("Charge 2026/27 (£)"). "page-heading": a PDF page opening with a heading
+# is not run into the page before, however that page ends.
+CHUNKING_VERSION = "page-heading"
 
 
 @dataclass(frozen=True)

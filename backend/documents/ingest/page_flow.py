@@ -64,9 +64,13 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     laid = [_lay_out(in_reading_order(without_running(lines, running))) for lines in pages]
     # Bold lines head sections a level below the larger headings, unless the body is bold.
     bold = 0 if _bold_body(pages) else min(len(levels) + 1, 6)
-    texts = [_paragraphs(page, levels, bold) for page in laid]
+    read = [_paragraphs(page, levels, bold) for page in laid]
+    texts = [[text for text, _ in paragraphs] for paragraphs in read]
     for k in range(len(laid) - 1):
-        if texts[k] and texts[k + 1] and _continues(laid[k], laid[k + 1]):
+        # A heading opening the next page opens its own paragraph ("Method" over the steps,
+        # after a list of ingredients that ends with no full stop).
+        heads = bool(read[k + 1]) and read[k + 1][0][1]
+        if texts[k] and texts[k + 1] and not heads and _continues(laid[k], laid[k + 1]):
             texts[k][-1] = f"{texts[k][-1]}\n{texts[k + 1].pop(0)}"
     return ["\n\n".join(paragraphs) for paragraphs in texts]
 
@@ -135,9 +139,10 @@ def _starts(previous: Line, line: Line, spacing: float | None, left: float | Non
     return indented and bool(_ENDS_SENTENCE.search(previous.text))
 
 
-def _paragraphs(page: _Page, levels: dict[float, int], bold: int) -> list[str]:
-    """The page's paragraphs, headings marked: by their size (`levels`), or set in bold above
-    a paragraph of prose in the body's face, at level `bold` (0: bold marks no heading)."""
+def _paragraphs(page: _Page, levels: dict[float, int], bold: int) -> list[tuple[str, bool]]:
+    """The page's paragraphs, each with whether it is a heading, marked: by its size
+    (`levels`), or set in bold above a paragraph of prose in the body's face, at level `bold`
+    (0: bold marks no heading)."""
     out: list[list[Line]] = []
     for line, starts in zip(page.lines, page.breaks, strict=True):
         if starts or not out:
@@ -153,7 +158,7 @@ def _paragraphs(page: _Page, levels: dict[float, int], bold: int) -> list[str]:
             prose = _ENDS_SENTENCE.search(following) and not all(_bolds(after))
             if prose and all(_bolds(lines)) and _may_head(text) and len(lines) <= 2:
                 level = bold
-        texts.append(f"{'#' * level} {' '.join(text.split())}" if level else text)
+        texts.append((f"{'#' * level} {' '.join(text.split())}" if level else text, bool(level)))
     return texts
 
 
