@@ -246,6 +246,37 @@ def test_the_value_under_the_label_asked_for_answers(runtime, question, given):
     assert answer.found and given in answer.text, answer.text
 
 
+NEWSLETTER = b"""# Orchard Lane Residents' Association
+
+## From the Chair
+
+Welcome to the spring issue. It has been a busy winter for the committee of the Orchard Lane
+Residents' Association. We have welcomed two new committee members, Priya Nandakumar and
+Graham Fellowes, as Membership Secretary and Environment Lead.
+
+- Bernadette Quinlan, Chair
+
+## Bin collections
+
+The council collects the green bins on Tuesdays.
+"""
+
+
+def test_a_sign_off_tells_who_holds_the_role_asked_about(runtime):
+    """"Who is the chair of the residents' association?" was answered by the newsletter's
+    title: a letter signed "Bernadette Quinlan, Chair" says who the chair is, as "Weight:
+    8.2 kg." says the weight. The role asked about is the words before "of …"."""
+    from backend.qa.sentence_roles import asked_term, defines
+
+    assert asked_term("Who is the chair of the residents' association?") == "chair"
+    assert defines("- Bernadette Quinlan, Chair", "chair")
+    assert defines("Dr Amal Reid, Head of Science.", "head of science")
+    assert not defines("The chair, who is new, spoke first.", "chair")
+    passage = page_passage(NEWSLETTER, "newsletter.md")
+    answer = ask_one(runtime, passage, "Who is the chair of the residents' association?")
+    assert "Bernadette Quinlan" in answer.text, answer.text
+
+
 FLIGHTS = """# Booking confirmation
 
 ## Your flights

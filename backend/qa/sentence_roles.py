@@ -106,6 +106,9 @@ def asked_term(question: str) -> str | None:
     None; a term of one to four words."""
     match = ASKED_TERM.match(question)
     term = match.group("term").strip() if match else ""
+    if len(term.split()) > 4:
+        # "Who is the chair of the residents' association?" asks for the chair.
+        term = term.split(" of ", 1)[0] if " of " in term else ""
     return term if term and len(term.split()) <= 4 else None
 
 
@@ -150,7 +153,8 @@ def defines(sentence: str, term: str) -> bool:
     Tenant)", "(hereinafter "the Client")"), or the term said to mean something ("
     "Contractor" means Brightwater Cleaning Ltd."), or as a form, a booking or a table's row
     gives it: the term as a label, its value after the colon ("Booking reference: K7QZ4M;
-    Booking date: …", "Weight: 8.2 kg.")."""
+    Booking date: …", "Weight: 8.2 kg."), or as a letter signs off: a name, then the term as
+    its role ("– Bernadette Quinlan, Chair")."""
     name = re.escape(term)
     bracketed = re.compile(
         rf"\(\s*(?:hereinafter\s+|hereafter\s+|together\s+)?(?:(?:called|referred\s+to\s+as)\s+)?"
@@ -163,8 +167,19 @@ def defines(sentence: str, term: str) -> bool:
     )
     label = re.compile(rf"(?:^|;\s)\W*(?:the\s+)?{name}:\s+\S", re.IGNORECASE)
     return bool(
-        bracketed.search(sentence) or meaning.search(sentence) or label.search(sentence)
+        bracketed.search(sentence)
+        or meaning.search(sentence)
+        or label.search(sentence)
+        or re.match(rf"{_SIGNED}(?i:(?:the\s+)?{name})\W*$", sentence)
     )
+
+
+# A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,
+# Head of Science"): one to four capitalised words, a title before them or not.
+_SIGNED = (
+    r"\W*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?"
+    r"[A-Z][\w'\u2019.-]*(?:\s+[A-Z][\w'\u2019.-]*){0,3},\s+"
+)
 
 
 # A figure standing as one ("3.1.0", "2026"), not a letter's part of a name ("Q2", "A4").
