@@ -265,10 +265,14 @@ The council collects the green bins on Tuesdays.
 def test_a_sign_off_tells_who_holds_the_role_asked_about(runtime):
     """"Who is the chair of the residents' association?" was answered by the newsletter's
     title: a letter signed "Bernadette Quinlan, Chair" says who the chair is, as "Weight:
-    8.2 kg." says the weight. The role asked about is the words before "of …"."""
+    8.2 kg." says the weight. The role asked about is the noun before what says which one
+("of …", "that …", "for …") when the whole is long."""
     from backend.qa.sentence_roles import asked_term, defines
 
     assert asked_term("Who is the chair of the residents' association?") == "chair"
+    assert asked_term("Who was the engineer that did the boiler service?") == "engineer"
+    assert asked_term("What is the salary for the Senior EHO role?") == "salary"
+    assert asked_term("What is the rate of pay?") == "rate of pay"  # short: whole
     assert defines("- Bernadette Quinlan, Chair", "chair")
     assert defines("Dr Amal Reid, Head of Science.", "head of science")
     assert not defines("The chair, who is new, spoke first.", "chair")

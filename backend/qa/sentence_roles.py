@@ -101,14 +101,20 @@ ASKED_TERM = re.compile(
 _QUOTE = "[\"'\u201c\u201d\u2018\u2019]?"
 
 
+# Where the noun a question asks about ends and what says which one begins.
+_NOUN_ENDS = re.compile(r"\s+(?:of|that|who|which|whose|for|in|at|on)\s+", re.IGNORECASE)
+
+
 def asked_term(question: str) -> str | None:
     """The term a question asks to be told ("Who is the contractor?" -> "contractor"), or
-    None; a term of one to four words."""
+    None; a term of one to four words, or of a longer one the words before what says which
+    ("Who is the chair of the residents' association?" -> "chair")."""
     match = ASKED_TERM.match(question)
     term = match.group("term").strip() if match else ""
     if len(term.split()) > 4:
-        # "Who is the chair of the residents' association?" asks for the chair.
-        term = term.split(" of ", 1)[0] if " of " in term else ""
+        # "Who is the chair of the residents' association?" asks for the chair, "Who was the
+        # engineer that did the service?" for the engineer.
+        term = _NOUN_ENDS.split(term, maxsplit=1)[0]
     return term if term and len(term.split()) <= 4 else None
 
 
