@@ -49,6 +49,7 @@ from backend.qa.sentence_scores import (
     LEXICAL_WEIGHT,
     Passage,
     candidate_sentences,
+    chunks_before,
     score_sentences,
     section_spans,
 )
@@ -246,15 +247,6 @@ def extractive_answer(
         missing_names=unmentioned,
         ungiven=ungiven,
     )
-
-
-def chunks_before(passages: list[Passage]) -> list[int | None]:
-    """For each passage, the passage holding its document's chunk right before it, when that
-    one was retrieved too."""
-    at = {(p.document_id, p.ordinal): i for i, p in enumerate(passages) if p.ordinal is not None}
-    return [
-        None if p.ordinal is None else at.get((p.document_id, p.ordinal - 1)) for p in passages
-    ]
 
 
 def answer_text(chosen: list[Candidate]) -> str:

@@ -80,6 +80,15 @@ class Passage:
     ordinal: int | None = None
 
 
+def chunks_before(passages: list[Passage]) -> list[int | None]:
+    """For each passage, the passage holding its document's chunk right before it, when that
+    one was retrieved too."""
+    at = {(p.document_id, p.ordinal): i for i, p in enumerate(passages) if p.ordinal is not None}
+    return [
+        None if p.ordinal is None else at.get((p.document_id, p.ordinal - 1)) for p in passages
+    ]
+
+
 def content_words(text: str) -> set[str]:
     """The text's meaningful terms (lower-cased, stemmed, no stopwords)."""
     return set(content_terms(text))
