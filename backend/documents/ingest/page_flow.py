@@ -67,10 +67,12 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     read = [_paragraphs(page, levels, bold) for page in laid]
     texts = [[text for text, _ in paragraphs] for paragraphs in read]
     for k in range(len(laid) - 1):
+        if not (texts[k] and texts[k + 1]):
+            continue
         # A heading opening the next page opens its own paragraph ("Method" over the steps,
         # after a list of ingredients that ends with no full stop).
-        heads = bool(read[k + 1]) and read[k + 1][0][1]
-        if texts[k] and texts[k + 1] and not heads and _continues(laid[k], laid[k + 1]):
+        _, opens_with_heading = read[k + 1][0]
+        if not opens_with_heading and _continues(laid[k], laid[k + 1]):
             texts[k][-1] = f"{texts[k][-1]}\n{texts[k + 1].pop(0)}"
     return ["\n\n".join(paragraphs) for paragraphs in texts]
 
