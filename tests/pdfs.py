@@ -730,3 +730,126 @@ def recipe_over_pages_pdf() -> bytes:
     for step in RECIPE_STEPS:
         pdf.multi_cell(0, 6, step, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+BILL_SUMMARY = [  # a description beside its amount, set flush right
+    ("Balance brought forward on 1 March 2026", "£42.15 in credit"),
+    ("Payments received - Direct Debit, 15 March 2026", "£95.00"),
+    ("Electricity charges this period (including VAT)", "£97.38"),
+    ("Balance on 31 March 2026", "£39.77 in credit"),
+]
+BILL_CHARGES_HEADER = ["Charge", "Calculation", "Amount"]
+BILL_CHARGES = [  # the totals leave the calculation empty
+    ("Electricity used", "309 kWh at 24.86p per kWh", "£76.82"),
+    ("Standing charge", "31 days at 51.37p per day", "£15.92"),
+    ("Total before VAT", "", "£92.74"),
+    ("VAT", "5% of £92.74", "£4.64"),
+    ("Total charges for this period", "", "£97.38"),
+]
+BILL_CONTACTS = [  # a label in bold beside what to do, wrapped in its column
+    ("Call us", "0345 072 4419. Monday to Friday 8am to 8pm, Saturday 9am to 1pm."),
+    ("Email", "hello@brightwater-energy.example - we aim to reply within two working days."),
+    ("Power cut?", "Call 105 free of charge from any phone. This puts you through to your "
+     "local network operator, who looks after the cables in your area."),
+]
+
+
+def energy_bill_pdf() -> bytes:
+    """An energy bill as a word processor prints it: an account summary whose amounts are set
+    flush right beside long descriptions under "Amount" alone (BILL_SUMMARY), a table of
+    charges under a bold header whose totals leave a column empty (BILL_CHARGES), and whom to
+    contact, labels in bold beside their wrapped details, one of them a question
+    (BILL_CONTACTS)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", size=12)
+    pdf.multi_cell(0, 7, "Your account summary", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", size=9)
+    pdf.cell(180, 6, "Amount", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+    for description, amount in BILL_SUMMARY:
+        pdf.cell(120, 6, description)
+        pdf.cell(60, 6, amount, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", size=12)
+    pdf.multi_cell(0, 7, "Your charges", new_x="LMARGIN", new_y="NEXT")
+    for k, row in enumerate([BILL_CHARGES_HEADER, *BILL_CHARGES]):
+        pdf.set_font("Helvetica", "B" if k == 0 else "", size=9)
+        pdf.cell(55, 6, row[0])
+        pdf.cell(95, 6, row[1])
+        pdf.cell(30, 6, row[2], align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", size=12)
+    pdf.multi_cell(0, 7, "Getting in touch", new_x="LMARGIN", new_y="NEXT")
+    for label, details in BILL_CONTACTS:
+        pdf.set_font("Helvetica", "B", size=9)
+        top = pdf.get_y()
+        pdf.cell(45, 5, label)
+        pdf.set_font("Helvetica", size=9)
+        pdf.set_xy(pdf.l_margin + 45, top)
+        pdf.multi_cell(120, 5, details, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
+RESULTS_HEADER = ["Q1 target", "Q1 actual", "Variance"]
+RESULTS = [  # each variance's sign printed as a piece of its own
+    ("Revenue", "£4.60m", "£4.82m", "+4.8%"),
+    ("Operating costs", "£2.31m", "£2.27m", "-1.7%"),
+    ("EBITDA", "£0.58m", "£0.71m", "+22%"),
+]
+
+
+def results_slide_pdf() -> bytes:
+    """A slide's table of results: labels over every column but the first, whose cells name
+    the rows (RESULTS under RESULTS_HEADER), each variance's sign printed on its own just
+    before its figure."""
+    pdf = FPDF(orientation="L")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=22)
+    pdf.multi_cell(0, 12, "Financial results", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=14)
+    pdf.cell(80, 9, "")
+    for label in RESULTS_HEADER:
+        pdf.cell(50, 9, label)
+    pdf.ln()
+    for row in RESULTS:
+        for width, cell in zip([80, 50, 50], row[:3], strict=True):
+            pdf.cell(width, 9, cell)
+        sign, figure = row[3][0], row[3][1:]
+        pdf.cell(pdf.get_string_width(sign), 9, sign)
+        pdf.cell(50, 9, figure, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+POLICY_PAGES = [  # each page's paragraphs
+    ["Leave and absence policy", "The leave year runs from 1 April to 31 March."],
+    ["You may carry over up to five days of unused leave into the next leave year."],
+    ["This policy is reviewed every year by the Head of People."],
+]
+
+
+def versioned_policy_pdf() -> bytes:
+    """A three-page policy whose running footer names its version beside the page's number
+    ("Version 4.2 - effective 1 April 2026 - Page 2 of 3"), and whose running header names the
+    handbook, words its pages say nowhere else."""
+
+    class Policy(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 8, "Thornbury Fielding Ltd - Staff Handbook", align="R")
+            self.ln(12)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 10, f"Version 4.2 - effective 1 April 2026 - Page {self.page_no()} of 3")
+
+    pdf = Policy()
+    for page in POLICY_PAGES:
+        pdf.add_page()
+        for k, paragraph in enumerate(page):
+            pdf.set_font("Helvetica", size=16 if k == 0 and page is POLICY_PAGES[0] else 11)
+            pdf.multi_cell(0, 8, paragraph, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    return bytes(pdf.output())

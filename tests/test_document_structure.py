@@ -1631,3 +1631,109 @@ def test_two_columns_of_prose_under_two_bold_labels_are_no_table():
         "# The town",
         " ".join(right for _, right in pdfs.COLUMNS_PROSE),
     ]
+
+
+def test_a_bills_amounts_totals_and_contacts_read_as_rows(runtime):
+    """An energy bill as a word processor prints it: amounts set flush right beside long
+    descriptions under a lone "Amount", totals that leave a column of the charges empty, and
+    labels in bold beside their wrapped details, one of them a question ("Power cut?")."""
+    from tests import pdfs
+
+    text = page_text(pdfs.energy_bill_pdf(), "bill.pdf")
+    parts = text.split("\n\n")
+    assert parts[1:5] == [
+        "Balance brought forward on 1 March 2026: £42.15 in credit.",
+        "Payments received - Direct Debit, 15 March 2026: £95.00.",
+        "Electricity charges this period (including VAT): £97.38.",
+        "Balance on 31 March 2026: £39.77 in credit.",
+    ], text
+    assert parts[8:11] == [
+        "Charge: Total before VAT; Amount: £92.74.",
+        "Charge: VAT; Calculation: 5% of £92.74; Amount: £4.64.",
+        "Charge: Total charges for this period; Amount: £97.38.",
+    ], text
+    assert parts[12] == (
+        "Call us: 0345 072 4419. Monday to Friday 8am to 8pm, Saturday 9am to 1pm."
+    ), text
+    assert parts[14].startswith("Power cut? Call 105 free of charge"), text
+    paid = ask(runtime, text, "How much did my Direct Debit take in March?")
+    assert "£95.00" in paid.text, paid.text
+    total = ask(runtime, text, "What did this period's charges come to altogether?")
+    assert "£97.38" in total.text, total.text
+    power = ask(runtime, text, "What number do I call if there is a power cut?")
+    assert "Call 105" in power.text, power.text
+
+
+def test_a_slides_table_named_above_all_but_its_first_column_reads_by_those_names(runtime):
+    """A slide's results under labels over every column but the first ("Q1 target", "Q1
+    actual", "Variance"), each variance's sign printed as a piece of its own."""
+    from tests import pdfs
+
+    text = page_text(pdfs.results_slide_pdf(), "slides.pdf")
+    assert text.split("\n\n")[1:] == [
+        "Revenue; Q1 target: £4.60m; Q1 actual: £4.82m; Variance: +4.8%.",
+        "Operating costs; Q1 target: £2.31m; Q1 actual: £2.27m; Variance: -1.7%.",
+        "EBITDA; Q1 target: £0.58m; Q1 actual: £0.71m; Variance: +22%.",
+    ], text
+    costs = ask(runtime, text, "How far off target were operating costs?")
+    assert "-1.7%" in costs.text, costs.text
+
+
+HELP_PAGE = b"""<html><body><main><h1>Resetting your password</h1>
+<p>Go to the sign-in page and click Forgotten your password? to get a reset link.</p>
+<h2>Frequently asked questions</h2>
+<details><summary>I didn't get the reset email</summary>
+<p>Reset emails usually arrive within two minutes. Check your spam or junk folder.</p></details>
+<details><summary>The reset link says it has expired</summary>
+<p>Links expire after 30 minutes, or as soon as they have been used.</p></details>
+</main></body></html>"""
+
+
+def test_a_disclosures_summary_heads_the_answer_it_opens():
+    """An FAQ of <details> disclosures: each <summary> titles its answer a level below the
+    heading over them, so the answer is read as that question's."""
+    text = page_text(HELP_PAGE, "help.html")
+    assert "## Frequently asked questions\n\n### I didn't get the reset email\n\n" in text, text
+    answer = "Links expire after 30 minutes"
+    assert headings_above(text, answer)[-1] == "### The reset link says it has expired"
+
+
+def test_a_running_line_that_names_the_version_is_read_once(runtime):
+    """A policy's running header and footer say what its pages do not (the handbook, the
+    version): read once, after the first page's text, without the page's number; the
+    version is then found."""
+    from tests import pdfs
+
+    pages = [page.text for page in extract(pdfs.versioned_policy_pdf(), "policy.pdf").pages]
+    assert pages[0].split("\n\n")[-2:] == [
+        "Thornbury Fielding Ltd - Staff Handbook",
+        "Version 4.2 - effective 1 April 2026",
+    ], pages[0]
+    assert [text for text in pages[1:] if "Version" in text or "Handbook" in text] == []
+    version = ask(runtime, "\n\n".join(pages), "Which version of the policy is this?")
+    assert "Version 4.2" in version.text, version.text
+
+
+HELP_WITH_CONTACTS = b"""<html><body><div class="layout"><main><h1>Two-factor authentication</h1>
+<p>Two-factor authentication adds a second step when you sign in: a six-digit code from your
+phone as well as your password.</p></main>
+<aside class="sidebar"><h2>Related articles</h2><ul><li><a href="/a">Closing your account</a></li>
+</ul><div class="contact-card"><h2>Still need help?</h2>
+<p>Live chat: Monday to Friday, 8am to 6pm (UK time)</p>
+<p>Enterprise customers: priority phone line 0161 496 0275</p></div></aside></div>
+<footer><p>&copy; 2026 Tallyloom Ltd</p></footer></body></html>"""
+
+
+def test_a_sidebars_box_for_contacting_the_business_is_read_after_the_text(runtime):
+    """A help page's sidebar is the site's, but its box for contacting the business (class
+    "contact-card") says when live chat is open: read after the page's text, under its
+    heading, without the sidebar's links."""
+    text = page_text(HELP_WITH_CONTACTS, "help.html")
+    assert text.split("\n\n")[-2:] == [
+        "## Still need help?",
+        "Live chat: Monday to Friday, 8am to 6pm (UK time)\n"
+        "Enterprise customers: priority phone line 0161 496 0275",
+    ], text
+    assert "Closing your account" not in text
+    chat = ask(runtime, text, "What hours is live chat open?")
+    assert "8am to 6pm" in chat.text, chat.text

@@ -521,6 +521,17 @@ def test_clean_text_joins_pdf_lines_and_keeps_paragraphs() -> None:
     )
 
 
+def test_a_line_of_names_that_leaves_a_bracket_open_runs_on() -> None:
+    """A wrapped line of capitalised words that looks like a heading but leaves a bracket
+    open ("… Northmoor (reference") goes on into the next line, in one paragraph."""
+    wrapped = (
+        "The study was approved by the School of Psychology Research\n"
+        "Ethics Committee at the University of Northmoor (reference\n"
+        "PSY-2024-117), and all participants gave written informed consent."
+    )
+    assert clean_text(wrapped) == " ".join(wrapped.split("\n"))
+
+
 def test_a_fraction_after_a_whole_number_keeps_its_value() -> None:
     # Unicode's compatibility form spells "2½" as "21⁄2": twenty-one halves.
     cleaned = clean_text("Cook the filling for 2½ hours with ¾ tsp of salt in a ｗｉｄｅ pan.")

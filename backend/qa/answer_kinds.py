@@ -68,8 +68,9 @@ _PHONE_ASKS = re.compile(
     r"(?:call|ring|phone|telephone|dial|text)\b"
 )
 # A telephone number: six digits or more, apart only by spaces, dashes, dots or brackets
-# ("01668 000 310", "(828) 555-0193", "+44 20 7946 0958"), or an emergency line's three.
-_PHONE = re.compile(r"\+?\(?\d(?:[\s().-]{0,2}\d){5,}|\b(?:999|911|112|111|101)\b")
+# ("01668 000 310", "(828) 555-0193", "+44 20 7946 0958"), or a national line's three ("999",
+# "105" for a power cut).
+_PHONE = re.compile(r"\+?\(?\d(?:[\s().-]{0,2}\d){5,}|\b(?:999|911|112|111|101|105)\b")
 # A figure asked for may be a span of time in words ("How long …?": "since the war", "How
 # much notice …?": "a week"); "How many …?" asks for a count.
 _HOW_MANY = re.compile(r"\bhow many\b")

@@ -73,8 +73,13 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "circa": a law case's "v.", "c." before a year and an ellipsis spaced out (". . .") end no
 # sentence. "header-years": a header's label opening with a word heads its column however many
 # figures follow ("Charge 2026/27 (£)"). "page-heading": a PDF page opening with a heading
-# is not run into the page before, however that page ends.
-CHUNKING_VERSION = "page-heading"
+# is not run into the page before, however that page ends. "bill-rows": a PDF's descriptions
+# beside amounts set flush right, a table's rows that leave columns empty (totals), labels
+# that ask ("Power cut?") beside their details, labels over every column but the first, a
+# sign printed apart from its figure; an HTML <summary> heads its answer; a PDF's running
+# line that says what its pages do not (the version, the journal) is read once; a wrapped
+# line that leaves a bracket open is no heading.
+CHUNKING_VERSION = "bill-rows"
 
 
 @dataclass(frozen=True)

@@ -101,9 +101,7 @@ def _join_lines(block: str) -> str:
         elif HEADING_MARK.match(previous) or not _keeps_break(previous, line, width):
             # A marked heading's lines are one heading ("## Returns" wrapped by a <br>).
             parts.append(" " + line)
-        elif (_looks_like_heading(previous) or lone_question(previous)) and not _BULLET.match(
-            line
-        ):
+        elif (_heads(previous) or lone_question(previous)) and not _BULLET.match(line):
             # A heading above its text ("Habitat", then the section's first line) or an FAQ's
             # question above its answer is a paragraph of its own, as when a blank line
             # follows it.
@@ -111,6 +109,8 @@ def _join_lines(block: str) -> str:
         else:
             parts.append("\n" + line)
     return "".join(parts)
+
+
 
 
 def _is_hyphenated(previous: str, line: str) -> bool:
@@ -127,13 +127,20 @@ def _keeps_break(previous: str, line: str, width: int) -> bool:
         # A list's item ends at its line's end, unless it leaves a bracket open or ends on a
         # joining word ("• Book bag with the school logo (Reception to", then "Year 4)").
         (bool(_BULLET.match(previous)) and not _item_runs_on(previous))
-        or _looks_like_heading(previous)
+        or _heads(previous)
         # "Nearest GP: Glendale Surgery, Wooler - 01668 000 310", then "The stopcock is …":
         # a labelled line ends where its value does, unless it runs on ("Address: 4 Mill
         # Lane,").
         or (bool(LABELLED.match(previous)) and not _RUNS_ON.search(previous))
         or len(previous) < _SHORT_LINE * width
     )
+
+
+def _heads(line: str) -> bool:
+    """Whether a line of a paragraph looks like a heading over the next
+    (`_looks_like_heading`) and may be one: it leaves no bracket open ("Ethics Committee at
+    the University of Northmoor (reference", then "PSY-2024-117), and all …")."""
+    return _looks_like_heading(line) and line.count("(") <= line.count(")")
 
 
 def _item_runs_on(item: str) -> bool:

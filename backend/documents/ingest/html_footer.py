@@ -2,11 +2,13 @@
 telephone, opening hours ("Hours: Dinner: Tue–Thu 5–9 pm … Closed Mondays"), not its links,
 forms, copyright or the site's small print. A page's footer is left out with the site's other
 parts (`html_text`); these facts are read after the page's own text, under the footer's own
-headings."""
+headings, as are those of a box named for contacting the business wherever it stands (a
+sidebar's "contact-card": "Live chat: Monday to Friday, 8am to 6pm")."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 from backend.documents.ingest.headings import escape_marks
@@ -33,8 +35,9 @@ class _FooterFacts(HTMLParser):
     """Collects the text of a page's footers (<footer>, role="contentinfo", or an element
     whose id or class names it a footer), leaving out what `_SKIPPED` names."""
 
-    def __init__(self) -> None:
+    def __init__(self, opens: Callable[[str, list[tuple[str, str | None]]], bool]) -> None:
         super().__init__(convert_charrefs=True)
+        self._opens = opens  # whether an element is one whose facts are read
         self.parts: list[str] = []
         self._footer_depth = 0  # elements open inside the outermost footer (0: none open)
         self._skip_depth = 0
@@ -45,7 +48,7 @@ class _FooterFacts(HTMLParser):
                 self.parts.append("\n")
             return
         if self._footer_depth == 0:
-            if _is_footer(tag, attrs):
+            if self._opens(tag, attrs):
                 self._footer_depth = 1
                 self.parts.append("\n\n")
             return
@@ -82,10 +85,19 @@ def _is_footer(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
     return tag == "footer" or role == "contentinfo" or "footer" in named(attrs)[1]
 
 
-def footer_facts(html: str) -> str:
-    """The facts a page's footers give, a line each, under their own headings ("## Hours"),
-    or "" when they give none."""
-    parser = _FooterFacts()
+def _is_contact(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """A box named for contacting the business ("contact-card", "contact-details")."""
+    return tag not in ("html", "body", "main", "article", "form") and "contact" in named(
+        attrs
+    )[1]
+
+
+def footer_facts(
+    html: str, opens: Callable[[str, list[tuple[str, str | None]]], bool] = _is_footer
+) -> str:
+    """The facts a page's footers (or the elements `opens` names) give, a line each, under
+    their own headings ("## Hours"), or "" when they give none."""
+    parser = _FooterFacts(opens)
     try:
         parser.feed(html)
         parser.close()
@@ -116,9 +128,10 @@ def footer_facts(html: str) -> str:
 
 
 def with_footer(text: str, html: str) -> str:
-    """The page's text, then what its footer says of the place (`footer_facts`), unless the
-    text holds it already (a footer read as the page's own)."""
-    facts = footer_facts(html)
-    if not facts or facts.split("\n", 1)[0].lstrip("#").strip() in text:
-        return text
-    return f"{text.rstrip()}\n\n{facts}"
+    """The page's text, then what its footer and its boxes for contacting the business say
+    of the place (`footer_facts`), each unless the text holds it already (read as the page's
+    own)."""
+    for facts in (footer_facts(html), footer_facts(html, _is_contact)):
+        if facts and facts.split("\n", 1)[0].lstrip("#").strip() not in text:
+            text = f"{text.rstrip()}\n\n{facts}"
+    return text

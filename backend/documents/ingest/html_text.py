@@ -65,8 +65,10 @@ class _VisibleText(HTMLParser):
         self._term = False
         # The open lists, innermost last: the last number given (ordered) or None (bullets).
         self._lists: list[int | None] = []
-        # The level of a heading opened whose words have not come yet.
+        # The level of a heading opened whose words have not come yet, and of the last one
+        # opened (a disclosure's <summary> heads its answer a level below it).
         self._heading: int | None = None
+        self._level = 1
         # Where the bold text being read began in `parts`, and where a bold text that just
         # closed began and ended: a label, when another element follows it at once.
         self._bold_at: int | None = None
@@ -100,7 +102,10 @@ class _VisibleText(HTMLParser):
                 self._bold_at = len(self.parts)
             if tag in _HEADING_LEVELS:
                 # Marked where its first words come (a heading may wrap them in a block).
-                self._heading = _HEADING_LEVELS[tag]
+                self._heading = self._level = _HEADING_LEVELS[tag]
+            elif tag == "summary":
+                # An FAQ's question in a <details> disclosure titles the answer it opens.
+                self._heading = min(self._level + 1, 6)
 
     def _list_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An item opens with its number or a bullet: it tells a list's items from prose."""
@@ -159,7 +164,7 @@ class _VisibleText(HTMLParser):
         if tag in BOLD_TAGS and self._bold_at is not None:
             self._bold_read, self._bold_at = (self._bold_at, len(self.parts)), None
             return
-        if tag in _HEADING_LEVELS:
+        if tag in _HEADING_LEVELS or tag == "summary":
             self._heading = None  # an empty heading leaves no mark
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1

@@ -29,7 +29,13 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
-from backend.documents.ingest.page_furniture import page_counters, running_keys, without_running
+from backend.documents.ingest.page_furniture import (
+    first_running,
+    known_words,
+    page_counters,
+    running_keys,
+    without_running,
+)
 from backend.documents.ingest.pdf_columns import in_reading_order
 from backend.documents.ingest.pdf_lines import Line, PageLines, type_size
 
@@ -58,7 +64,8 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
     """Each page's text, paragraphs apart (blank lines), running lines dropped, a paragraph
     across pages whole on its first page."""
     levels = _heading_levels(pages)
-    running = running_keys(pages) | page_counters(
+    repeated = running_keys(pages)
+    running = repeated | page_counters(
         pages, lambda line: type_size(line) in levels or bool(line.bold)
     )
     laid = [_lay_out(in_reading_order(without_running(lines, running))) for lines in pages]
@@ -74,6 +81,11 @@ def page_texts(pages: list[list[Line]]) -> list[str]:
         _, opens_with_heading = read[k + 1][0]
         if not opens_with_heading and _continues(laid[k], laid[k + 1]):
             texts[k][-1] = f"{texts[k][-1]}\n{texts[k + 1].pop(0)}"
+    # A running line that says more than the page's number is read once, after the text of
+    # the page it first stands on (a line counting the pages of a shorter document is not).
+    known = known_words([paragraph for page in texts for paragraph in page])
+    for k, lines in first_running(pages, repeated, known).items():
+        texts[k].extend(lines)
     return ["\n\n".join(paragraphs) for paragraphs in texts]
 
 

@@ -2,7 +2,9 @@
 prints for the reader's bearings, not as its text. Short lines that open or close most pages
 (a running title, "Page 3 of 12"), figures aside, and a PDF's lines that count the pages (the
 first or last line of two pages or more, a number going up with the page: "Annual Report
-2025 - page 1") are dropped."""
+2025 - page 1") are dropped; a running line that says more than the page's number is read
+once, where it first stands (`first_running`): it may name the journal, the version or the
+account ("Version 4.2 – effective 1 April 2026")."""
 
 from __future__ import annotations
 
@@ -81,6 +83,42 @@ def page_counters(pages: list[list[Line]], heading: Callable[[Line], bool]) -> s
             if later > number
         )
     }
+
+
+# "Page 3 of 12", "3 / 13": where a running line counts the pages.
+_PAGE_OF = re.compile(
+    r"\bpage\s+\d+(?:\s*(?:of|/)\s*\d+)?\b|\b\d+\s*(?:of|/)\s*\d+\b", re.IGNORECASE
+)
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_SEPARATORS = " -\u2013\u2014|\u00b7\u2022,"
+MIN_RUNNING_WORDS = 2
+
+
+def known_words(texts: list[str]) -> set[str]:
+    """The words of three letters or more the texts hold, in lower case."""
+    return {word.lower() for text in texts for word in _WORD.findall(text)}
+
+
+def first_running(
+    pages: list[list[Line]], running: set[str], known: set[str]
+) -> dict[int, list[str]]:
+    """Each running line that says more than where the page stands (two words or more, a
+    page's number and "page" aside) and than the text (a word not among `known`, the text's
+    own in lower case: not the title again), as it first stands, by the page it stands on,
+    without the words that count the pages."""
+    found: dict[int, list[str]] = {}
+    seen: set[str] = set()
+    for number, lines in enumerate(pages):
+        for line in _edge_lines(lines):
+            key = _key(line)
+            if key not in running or key in seen or len(line.text) > RUNNING_MAX_CHARS:
+                continue
+            seen.add(key)
+            text = " ".join(_PAGE_OF.sub(" ", line.text).split()).strip(_SEPARATORS)
+            words = [w for w in _WORD.findall(text) if w.lower() != "page"]
+            if len(words) >= MIN_RUNNING_WORDS and any(w.lower() not in known for w in words):
+                found.setdefault(number, []).append(text)
+    return found
 
 
 def without_running(lines: list[Line], running: set[str]) -> list[Line]:

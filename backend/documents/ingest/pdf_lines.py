@@ -77,6 +77,10 @@ class PageLines:
                     x, text = line.cells[-1]
                     line.cells[-1] = (x, f"{text} {piece.strip()}")
                     continue
+                if self._signs_next(line, place):
+                    x, sign = line.cells[-1]
+                    line.cells[-1] = (x, f"{sign}{piece.strip()}")
+                    continue
                 line.cells.append((place[0], piece.strip()))
                 if line.x is None:
                     line.x = place[0]
@@ -85,6 +89,15 @@ class PageLines:
                 if len(piece.strip()) > line.chars:
                     line.y, line.size, line.chars = place[1], place[2], len(piece.strip())
 
+
+    def _signs_next(self, line: Line, place: tuple[float, float, float]) -> bool:
+        """Whether the line's last piece is a sign printed on its own just before this one,
+        on the same line ("−" then "1.7%", a minus sign taken from another font)."""
+        if not line.cells or line.cells[-1][1] not in _SIGNS:
+            return False
+        x, y, size = place
+        last_x = line.cells[-1][0]
+        return line.y is not None and abs(y - line.y) <= 0.5 and 0 < x - last_x <= size
 
     def _wraps_last(self, line: Line, place: tuple[float, float, float], piece: str) -> bool:
         """Whether a piece goes on with the line's last one as the next line of one table
@@ -100,6 +113,10 @@ class PageLines:
             return False
         last_end = last_x + piece_width(line.cells[-1][1], last_size)
         return x <= last_end and last_x <= x + piece_width(piece, size)
+
+
+# A sign a figure opens with, which a word processor may print as a piece of its own.
+_SIGNS = frozenset("\u2212-+\u2013\u00b1£$€")
 
 
 def piece_width(text: str, size: float) -> float:

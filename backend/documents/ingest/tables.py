@@ -143,8 +143,8 @@ def table_row(cells: list[str], header: list[str] | None) -> str:
 
 
 def _named(label: str) -> str:
-    """A label with its colon ("How to pay:" keeps its own)."""
-    return label if label.endswith(":") else f"{label}:"
+    """A label with its colon ("How to pay:" keeps its own, "Power cut?" asks)."""
+    return label if label.endswith((":", "?")) else f"{label}:"
 
 
 @dataclass
