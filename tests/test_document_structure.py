@@ -1737,3 +1737,12 @@ def test_a_sidebars_box_for_contacting_the_business_is_read_after_the_text(runti
     assert "Closing your account" not in text
     chat = ask(runtime, text, "What hours is live chat open?")
     assert "8am to 6pm" in chat.text, chat.text
+
+
+def test_a_title_set_large_over_two_lines_is_one_heading():
+    """A paper's title in large type wrapped onto a second line, its lines further apart than
+    the body's: one heading, not two (the second titling the whole paper)."""
+    from tests import pdfs
+
+    parts = paragraphs(pdfs.paper_title_pdf(), "paper.pdf")
+    assert parts == [f"# {pdfs.PAPER_TITLE}", *pdfs.PAPER_BODY]

@@ -78,8 +78,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # that ask ("Power cut?") beside their details, labels over every column but the first, a
 # sign printed apart from its figure; an HTML <summary> heads its answer; a PDF's running
 # line that says what its pages do not (the version, the journal) is read once; a wrapped
-# line that leaves a bracket open is no heading.
-CHUNKING_VERSION = "bill-rows"
+# line that leaves a bracket open is no heading. "leading": a PDF's lines of large type, set
+# further apart, are one paragraph, and a title wrapped onto two lines one heading.
+CHUNKING_VERSION = "leading"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from backend.documents.ingest.pdf_lines import Line, PageLines, type_size
 __all__ = ["Line", "PageLines", "page_texts"]
 
 PARAGRAPH_GAP = 1.3  # times the page's usual distance from one line to the next
+LEADING = 1.2  # times the type size: the distance from a line to the next of a paragraph
 SIZE_CHANGE = 1.5  # points of type size
 INDENT = 0.8  # times the type size, against the page's usual left edge
 FULL_LINE = 0.8  # of the page's usual line length: a last line this long may run on
@@ -139,7 +140,10 @@ def _starts(previous: Line, line: Line, spacing: float | None, left: float | Non
     assert previous.y is not None and line.y is not None and line.x is not None
     if previous.row or line.row:
         return True
-    if spacing is not None and previous.y - line.y > PARAGRAPH_GAP * spacing:
+    # Type larger than the page's usual stands its lines further apart ("a 14-night
+    # actigraphy study" under the first line of a title set in 17 points).
+    leading = LEADING * min(previous.size, line.size)
+    if spacing is not None and previous.y - line.y > PARAGRAPH_GAP * max(spacing, leading):
         return True
     if abs(previous.size - line.size) >= SIZE_CHANGE:
         return True
@@ -213,13 +217,13 @@ def _heading_levels(pages: list[list[Line]]) -> dict[float, int]:
 
 def _heading_level(lines: list[Line], text: str, levels: dict[float, int]) -> int:
     """The heading level of a paragraph (0: none): one or two lines of a heading's size, of
-    few words, not ending as a sentence or clause does ("Fares", "How do I pay?")."""
+    few words a line, not ending as a sentence or clause does ("Fares", "How do I pay?")."""
     placed = [line for line in lines if line.placed and line.text.strip()]
     if not placed or len(placed) > HEADING_MAX_LINES:
         return 0
     sizes = {type_size(line) for line in placed}
     if len(sizes) != 1 or not _LETTER.search(text) or _HEADING_END.search(text):
         return 0
-    if len(text.split()) > HEADING_MAX_WORDS:
-        return 0
+    if len(text.split()) > HEADING_MAX_WORDS * len(placed):
+        return 0  # a title wrapped onto a second line may be longer
     return levels.get(sizes.pop(), 0)
