@@ -267,7 +267,7 @@ def test_a_sign_off_tells_who_holds_the_role_asked_about(runtime):
     title: a letter signed "Bernadette Quinlan, Chair" says who the chair is, as "Weight:
     8.2 kg." says the weight. The role asked about is the noun before what says which one
 ("of …", "that …", "for …") when the whole is long."""
-    from backend.qa.sentence_roles import asked_term, defines
+    from backend.qa.asked_terms import asked_term, defines
 
     assert asked_term("Who is the chair of the residents' association?") == "chair"
     assert asked_term("Who was the engineer that did the boiler service?") == "engineer"
@@ -279,6 +279,41 @@ def test_a_sign_off_tells_who_holds_the_role_asked_about(runtime):
     passage = page_passage(NEWSLETTER, "newsletter.md")
     answer = ask_one(runtime, passage, "Who is the chair of the residents' association?")
     assert "Bernadette Quinlan" in answer.text, answer.text
+
+
+SURGERY_LETTER = """MILLBROOK MEDICAL PRACTICE
+Telephone: 01632 960418
+
+Date: 12 March 2026
+Our reference: MMP/RM/BT/0312/JH
+NHS number: 485 201 7763
+
+Dear Mrs Holloway,
+
+Thank you for attending the surgery for your routine blood test. Your next appointment is
+with our practice nurse.
+
+- Next appointment: Tuesday 24 March 2026, 10:40am, Room 4.
+"""
+
+
+def test_a_line_labelled_with_some_of_the_words_asked_about_gives_it(runtime):
+    """"What's the reference number on the letter?" got the NHS number: "Our reference:" is
+    the line labelled with the words asked about (some of them, and no other), as "Next
+    appointment:" tells "When is the next appointment with the nurse?"."""
+    from backend.qa.asked_terms import asked_term, defines
+
+    assert asked_term("When's the next appointment with the nurse?") == "next appointment"
+    assert defines("Our reference: MMP/RM/BT/0312/JH", "reference number")
+    assert not defines("NHS number: 485 201 7763", "reference number")
+    # A table's row gives each cell under its label.
+    assert defines("Role: Instructor; Office hours: Mondays 2:00-4:00 p.m.", "office hours")
+    assert defines("Role: Tutor; Office hours: Mondays 2:00-4:00 p.m.", "tutor's office hours")
+    passage = page_passage(SURGERY_LETTER.encode(), "letter.txt")
+    reference = ask_one(runtime, passage, "What's the reference number on the letter?")
+    assert "MMP/RM/BT/0312/JH" in reference.text, reference.text
+    when = ask_one(runtime, passage, "When's the next appointment with the nurse?")
+    assert "Tuesday 24 March 2026" in when.text, when.text
 
 
 FLIGHTS = """# Booking confirmation

@@ -4,16 +4,16 @@ Every sentence of the retrieved passages is scored against the question (`senten
 meaning, distinctive shared words, passage similarity) and by its token match with the
 question (`token_match`, from the passage's stored token states).
 The best sentence (never a question or heading of the text: `sentence_roles`; the one that
-defines the term a "Who is the contractor?" asks about, first; a table's row whose band holds
-the question's figure, `number_ranges`, or that the question names by its first cell,
-`row_keys`, before the rows beside it; a close one that gives what is asked before one that
-does not: `answer_gives`) is the answer, with its neighbours when they help, the heading that
-tells when or which version, or the opening of the section the question asks about, an FAQ's
-answer or a list (`answer_sentences`); passages are re-ordered by their best sentence, and a
-weak best score means "not found", each name the question uses that the answer's document
-does not hold in any retrieved passage of it ("Who painted the Mona Lisa?" over documents
-about Tesla; "What's the climate like in Newcastle?" answered from a passage about
-Jacksonville) lowering that score first.
+defines the term a "Who is the contractor?" asks about, first: `asked_terms`; a table's row
+whose band holds the question's figure, `number_ranges`, or that the question names by its
+first cell, `row_keys`, before the rows beside it; a close one that gives what is asked
+before one that does not: `answer_gives`) is the answer, with its neighbours when they help,
+the heading that tells when or which version, or the opening of the section the question
+asks about, an FAQ's answer or a list (`answer_sentences`); passages are re-ordered by their
+best sentence, and a weak best score means "not found", each name the question uses that the
+answer's document does not hold in any retrieved passage of it ("Who painted the Mona Lisa?"
+over documents about Tesla; "What's the climate like in Newcastle?" answered from a passage
+about Jacksonville) lowering that score first.
 """
 
 from __future__ import annotations
@@ -33,13 +33,12 @@ from backend.qa.answer_sentences import (
     asked_section,
 )
 from backend.qa.answer_steps import numbered_steps
+from backend.qa.asked_terms import asked_term, defines
 from backend.qa.number_ranges import narrowest_bands
 from backend.qa.question_words import is_key, missing_names, name_phrases
 from backend.qa.row_keys import named_rows
 from backend.qa.sentence_roles import (
     ITEM_MARK,
-    asked_term,
-    defines,
     introduces,
     is_record,
     mail_header,

@@ -93,31 +93,6 @@ def row_labels(sentence: str) -> tuple[str, ...] | None:
 
 
 # "Who is the contractor?", "What is the Agreement?": a question asking what a term stands for.
-ASKED_TERM = re.compile(
-    r"^\s*(?:who|what)(?:\s+(?:is|are|was|were)\s+|['\u2019]s\s+)"
-    r"(?:the\s+|an?\s+|our\s+|my\s+|your\s+)?(?P<term>[^?]{1,60}?)\s*\?*\s*$",
-    re.IGNORECASE,
-)
-_QUOTE = "[\"'\u201c\u201d\u2018\u2019]?"
-
-
-# Where the noun a question asks about ends and what says which one begins.
-_NOUN_ENDS = re.compile(r"\s+(?:of|that|who|which|whose|for|in|at|on)\s+", re.IGNORECASE)
-
-
-def asked_term(question: str) -> str | None:
-    """The term a question asks to be told ("Who is the contractor?" -> "contractor"), or
-    None; a term of one to four words, or of a longer one the words before what says which
-    ("Who is the chair of the residents' association?" -> "chair")."""
-    match = ASKED_TERM.match(question)
-    term = match.group("term").strip() if match else ""
-    if len(term.split()) > 4:
-        # "Who is the chair of the residents' association?" asks for the chair, "Who was the
-        # engineer that did the service?" for the engineer.
-        term = _NOUN_ENDS.split(term, maxsplit=1)[0]
-    return term if term and len(term.split()) <= 4 else None
-
-
 # "What are the limitations of the study?", "Describe the warranty.": a question asking for what
 # a section says as a whole, rather than for one fact of it.
 ASKS_WHOLE = re.compile(
@@ -151,41 +126,6 @@ def names_section(question: str, heading: str) -> bool:
     unasked = len(words - set(content_terms(question)))
     allowed = 1 if len(words) >= NAMED_SECTION_WORDS else 0
     return bool(words) and unasked <= allowed
-
-
-def defines(sentence: str, term: str) -> bool:
-    """Whether the sentence defines the term as contracts and reports do: a name followed by
-    it in brackets ("Brightwater Cleaning Ltd (the "Contractor")", "Maria Jensen (the
-    Tenant)", "(hereinafter "the Client")"), or the term said to mean something ("
-    "Contractor" means Brightwater Cleaning Ltd."), or as a form, a booking or a table's row
-    gives it: the term as a label, its value after the colon ("Booking reference: K7QZ4M;
-    Booking date: …", "Weight: 8.2 kg."), or as a letter signs off: a name, then the term as
-    its role ("– Bernadette Quinlan, Chair")."""
-    name = re.escape(term)
-    bracketed = re.compile(
-        rf"\(\s*(?:hereinafter\s+|hereafter\s+|together\s+)?(?:(?:called|referred\s+to\s+as)\s+)?"
-        rf"{_QUOTE}(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s*\)",
-        re.IGNORECASE,
-    )
-    meaning = re.compile(
-        rf"^\W*(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s+(?:means|refers\s+to|is\s+defined\s+as)\b",
-        re.IGNORECASE,
-    )
-    label = re.compile(rf"(?:^|;\s)\W*(?:the\s+)?{name}:\s+\S", re.IGNORECASE)
-    return bool(
-        bracketed.search(sentence)
-        or meaning.search(sentence)
-        or label.search(sentence)
-        or re.match(rf"{_SIGNED}(?i:(?:the\s+)?{name})\W*$", sentence)
-    )
-
-
-# A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,
-# Head of Science"): one to four capitalised words, a title before them or not.
-_SIGNED = (
-    r"\W*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?"
-    r"[A-Z][\w'\u2019.-]*(?:\s+[A-Z][\w'\u2019.-]*){0,3},\s+"
-)
 
 
 # A figure standing as one ("3.1.0", "2026"), not a letter's part of a name ("Q2", "A4").

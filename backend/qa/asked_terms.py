@@ -1,0 +1,92 @@
+"""The term a question asks to be told ("Who is the contractor?" -> "contractor", "When is the
+next meeting?" -> "next meeting") and the sentences that define it as contracts, forms and
+letters do: a name with the term in brackets, the term said to mean something, the term as a
+line's label, or a name signing with it as its role (`answering` weighs them up)."""
+
+from __future__ import annotations
+
+import re
+
+from backend.retrieval.lexical import content_terms
+
+ASKED_TERM = re.compile(
+    r"^\s*(?:(?:who|what)(?:\s+(?:is|are|was|were)\s+|['\u2019]s\s+)"
+    # "When is the next meeting?": when a thing is, told by its label ("Next meeting: …").
+    r"|when(?:\s+(?:is|are)\s+|['\u2019]s\s+))"
+    r"(?:the\s+|an?\s+|our\s+|my\s+|your\s+)?(?P<term>[^?]{1,60}?)\s*\?*\s*$",
+    re.IGNORECASE,
+)
+_QUOTE = "[\"'\u201c\u201d\u2018\u2019]?"
+
+
+# Where the noun a question asks about ends and what says which one begins.
+_NOUN_ENDS = re.compile(r"\s+(?:of|that|who|which|whose|for|in|at|on|with)\s+", re.IGNORECASE)
+
+
+def asked_term(question: str) -> str | None:
+    """The term a question asks to be told ("Who is the contractor?" -> "contractor"), or
+    None; a term of one to four words, or of a longer one the words before what says which
+    ("Who is the chair of the residents' association?" -> "chair")."""
+    match = ASKED_TERM.match(question)
+    term = match.group("term").strip() if match else ""
+    if len(term.split()) > 4:
+        # "Who is the chair of the residents' association?" asks for the chair, "Who was the
+        # engineer that did the service?" for the engineer.
+        term = _NOUN_ENDS.split(term, maxsplit=1)[0]
+    return term if term and len(term.split()) <= 4 else None
+
+
+def defines(sentence: str, term: str) -> bool:
+    """Whether the sentence defines the term as contracts and reports do: a name followed by
+    it in brackets ("Brightwater Cleaning Ltd (the "Contractor")", "Maria Jensen (the
+    Tenant)", "(hereinafter "the Client")"), or the term said to mean something ("
+    "Contractor" means Brightwater Cleaning Ltd."), or as a form, a booking or a table's row
+    gives it: the term as a label, its value after the colon ("Booking reference: K7QZ4M;
+    Booking date: …", "Weight: 8.2 kg."), or as a letter signs off: a name, then the term as
+    its role ("– Bernadette Quinlan, Chair")."""
+    name = re.escape(term)
+    bracketed = re.compile(
+        rf"\(\s*(?:hereinafter\s+|hereafter\s+|together\s+)?(?:(?:called|referred\s+to\s+as)\s+)?"
+        rf"{_QUOTE}(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s*\)",
+        re.IGNORECASE,
+    )
+    meaning = re.compile(
+        rf"^\W*(?:the\s+)?{_QUOTE}{name}{_QUOTE}\s+(?:means|refers\s+to|is\s+defined\s+as)\b",
+        re.IGNORECASE,
+    )
+    label = re.compile(rf"(?:^|;\s)\W*(?:the\s+)?{name}:\s+\S", re.IGNORECASE)
+    return bool(
+        bracketed.search(sentence)
+        or meaning.search(sentence)
+        or label.search(sentence)
+        or _labelled_within(sentence, term)
+        or re.match(rf"{_SIGNED}(?i:(?:the\s+)?{name})\W*$", sentence)
+    )
+
+
+# A line's label, or a table row's cell's ("Our reference: MMP/RM/0312", "- Next meeting:
+# Thursday …", "Role: Instructor; …; Office hours: Mondays 2:00–4:00 p.m.").
+_LABELS = re.compile(r"(?:^|;\s)\W*([^:;.?!]{1,40}):\s+\S")
+
+
+def _labelled_within(sentence: str, term: str) -> bool:
+    """Whether the sentence gives a value under a label of some of the words of a term of two
+    words or more and no other: "Our reference: …" gives the "reference number", "Next
+    meeting: …" the "next book club meeting", "Office hours: …" the "instructor's Monday
+    office hours"."""
+    asked = set(content_terms(term))
+    if len(asked) < 2:
+        return False
+    for label in _LABELS.findall(sentence):
+        words = set(content_terms(label))
+        if words and words <= asked:
+            return True
+    return False
+
+
+# A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,
+# Head of Science"): one to four capitalised words, a title before them or not.
+_SIGNED = (
+    r"\W*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?"
+    r"[A-Z][\w'\u2019.-]*(?:\s+[A-Z][\w'\u2019.-]*){0,3},\s+"
+)
