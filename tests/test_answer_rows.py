@@ -309,6 +309,9 @@ def test_a_line_labelled_with_some_of_the_words_asked_about_gives_it(runtime):
     # A table's row gives each cell under its label.
     assert defines("Role: Instructor; Office hours: Mondays 2:00-4:00 p.m.", "office hours")
     assert defines("Role: Tutor; Office hours: Mondays 2:00-4:00 p.m.", "tutor's office hours")
+    # Labels inside a sentence's brackets are no line's: "Latin name" is not given here.
+    normans = "The Normans (Norman: Nourmands; Latin: Normanni) were a people."
+    assert not defines(normans, "latin name")
     passage = page_passage(SURGERY_LETTER.encode(), "letter.txt")
     reference = ask_one(runtime, passage, "What's the reference number on the letter?")
     assert "MMP/RM/BT/0312/JH" in reference.text, reference.text

@@ -70,18 +70,22 @@ _LABELS = re.compile(r"(?:^|;\s)\W*([^:;.?!]{1,40}):\s+\S")
 
 
 def _labelled_within(sentence: str, term: str) -> bool:
-    """Whether the sentence gives a value under a label of some of the words of a term of two
-    words or more and no other: "Our reference: …" gives the "reference number", "Next
-    meeting: …" the "next book club meeting", "Office hours: …" the "instructor's Monday
-    office hours"."""
+    """Whether the sentence, a labelled line or a table's row, gives a value under a label of
+    some of the words of a term of two words or more and no other: "Our reference: …" gives
+    the "reference number", "Next meeting: …" the "next book club meeting", "Office hours: …"
+    the "instructor's Monday office hours"."""
     asked = set(content_terms(term))
-    if len(asked) < 2:
-        return False
-    for label in _LABELS.findall(sentence):
-        words = set(content_terms(label))
-        if words and words <= asked:
-            return True
-    return False
+    labels = [label for label in _LABELS.findall(sentence) if _closed(label)]
+    opening = _LABELS.match(sentence)
+    if len(asked) < 2 or opening is None or not _closed(opening.group(1)):
+        return False  # a sentence that opens with no label ("The Normans (Norman: …; Latin: …)")
+    return any((words := set(content_terms(label))) and words <= asked for label in labels)
+
+
+def _closed(label: str) -> bool:
+    """Whether a label closes the brackets it opens ("Your charge (£)", not "The Normans
+    (Norman")."""
+    return label.count("(") == label.count(")")
 
 
 # A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,
