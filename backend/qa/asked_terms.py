@@ -79,7 +79,12 @@ def _labelled_within(sentence: str, term: str) -> bool:
     opening = _LABELS.match(sentence)
     if len(asked) < 2 or opening is None or not _closed(opening.group(1)):
         return False  # a sentence that opens with no label ("The Normans (Norman: …; Latin: …)")
-    return any((words := set(content_terms(label))) and words <= asked for label in labels)
+    # A table's row names its every cell by its column ("Pos: 3; Rider: …; Time: 23:08."): a
+    # column's label of one word names every row alike, and gives nothing.
+    least = 1 if len(labels) == 1 else 2
+    return any(
+        len(words := set(content_terms(label))) >= least and words <= asked for label in labels
+    )
 
 
 def _closed(label: str) -> bool:

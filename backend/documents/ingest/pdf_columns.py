@@ -19,10 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from itertools import pairwise
 
-from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.pdf_bold_tables import bold_headed
+from backend.documents.ingest.pdf_cells import (
+    heads_all_but_first,
+    heads_last,
+    in_columns,
+    labelled,
+    leaving_empty,
+)
 from backend.documents.ingest.pdf_headers import (
     DEFAULT_SIZE,
     grouped_row,
@@ -31,11 +36,9 @@ from backend.documents.ingest.pdf_headers import (
     stacked_header,
 )
 from backend.documents.ingest.pdf_lines import (
-    COLUMN_SLACK,
     Cells,
     Line,
     continued,
-    labels_only,
     short_cells,
 )
 from backend.documents.ingest.pdf_prose_columns import by_column
@@ -106,7 +109,7 @@ def _table(
         len(rows) >= 2
         and above >= 0
         and free_above
-        and _in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
+        and in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
         and not any(_DIGIT.search(text) for _, text in lines[above])
     )
     # Labels over every column but the first, which the rows' names fill ("Q1 target",
@@ -116,19 +119,19 @@ def _table(
         and len(rows) >= 2
         and above >= 0
         and free_above
-        and _heads_all_but_first(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
+        and heads_all_but_first(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
     )
     header_above = header_above or stub_above
     # A cell wrapped onto lines of its own is as short as a table's cell line by line.
     pieces = [[text for _, text in lines[k]] for k in range(at, end)]
     # A box of label and value pairs is one however few its rows.
     least = MIN_PAIRED_ROWS if not header_above and label_pairs(rows) else MIN_ROWS
-    if len(rows) + header_above < least or not (short_cells(pieces) or _labelled(rows)):
+    if len(rows) + header_above < least or not (short_cells(pieces) or labelled(rows)):
         return None
     if _listed(lines[at]):
         return None  # a list: its marks or numbers beside its items ("•", "2.")
     read: dict[int, str | None] = dict.fromkeys(range(at, end))
-    if not header_above and free_above and _heads_last(lines, above, at):
+    if not header_above and free_above and heads_last(lines, above, at):
         read[above] = None  # "Amount" over the amounts beside their descriptions
     if header_above:
         header: list[str] | None = [text for _, text in sorted(lines[above])]
@@ -155,35 +158,6 @@ def _table(
     return read
 
 
-def _heads_all_but_first(cells: Cells, opens: list[float]) -> bool:
-    """Whether the line's pieces are labels (more letters than figures: "Q1 target") each
-    standing in one of the columns after the first, one to a column."""
-    return (
-        len(opens) >= 3
-        and _in_columns(cells, opens[1:])
-        and all(
-            sum(c.isalpha() for c in text) > sum(c.isdigit() for c in text)
-            and short_cells([[text]])
-            for _, text in cells
-        )
-    )
-
-
-def _heads_last(lines: Sequence[Cells], above: int, at: int) -> bool:
-    """Whether the line at `above` is a label alone over the last column of the table whose
-    first row is at `at` ("Amount" over the amounts, the descriptions' column unnamed)."""
-    if above < 0 or len(lines[above]) != 1:
-        return False
-    opens = [x for x, _ in sorted(lines[at])]
-    ((x, text),) = lines[above]
-    return (
-        len(opens) >= 2
-        and x >= (opens[-2] + opens[-1]) / 2
-        and labels_only([text])
-        and short_cells([[text]])
-    )
-
-
 def _rows(
     lines: Sequence[Cells], start: int, end: int, wraps: Collection[int] = ()
 ) -> tuple[list[int], list[list[str]]]:
@@ -199,14 +173,14 @@ def _rows(
         columns = (
             continued(line, opens, first=k in wraps)
             or _goes_on_whole(line, opens)
-            or (list(range(len(opens))) if k in wraps and _in_columns(line, opens) else [])
+            or (list(range(len(opens))) if k in wraps and in_columns(line, opens) else [])
         )
         if rows and columns and len(rows[-1]) == len(opens):
             for j, (_, text) in zip(columns, line, strict=True):
                 rows[-1][j] = f"{rows[-1][j]} {text}"
         else:
             starts.append(k)
-            placed = _leaving_empty(line, opens)
+            placed = leaving_empty(line, opens)
             row = [text for _, text in line] if not placed else [""] * len(opens)
             for j, (_, text) in zip(placed, line, strict=False):
                 row[j] = text
@@ -218,44 +192,10 @@ def _goes_on_whole(cells: Cells, opens: list[float]) -> list[int]:
     """Every column, when each of the line's pieces goes on with a cell above it: a piece in
     each column, each opening as no cell does, in lower case or a bracket ("(surrender)",
     "rent until a new tenant moves in", "of the fixed term")."""
-    if len(cells) != len(opens) or not _in_columns(cells, opens):
+    if len(cells) != len(opens) or not in_columns(cells, opens):
         return []
     going_on = all(text[:1].islower() or text[:1] in "([" for _, text in cells)
     return list(range(len(opens))) if going_on else []
-
-
-_LETTERS = re.compile(r"[^\W\d_]{2}")
-
-
-def _labelled(rows: list[list[str]]) -> bool:
-    """Every cell but the last column's a label, as short as a table's cells (`_short`), of
-    words (a list's numbers are no labels: "1." beside an item) that end no sentence, though
-    one may ask ("Power cut?" beside "Call 105 free of charge …"); the last column's cells are
-    their values, of any length. Labels beside amounts may run longer (`_described_figures`)."""
-    labels = [cell for row in rows for cell in row[:-1]]
-    return (short_cells([labels]) or _described_figures(rows)) and all(
-        _LETTERS.search(cell) and not closes(cell, _LABEL_ENDS) for cell in labels
-    )
-
-
-_LABEL_ENDS = "".join(mark for mark in SENTENCE_END if mark not in "?\uff1f") + ",;"
-# A statement's lines: a description of a few words beside an amount ("Payments received –
-# Direct Debit, 15 March 2026" beside "£95.00", "Balance on 31 March 2026" beside "£39.77 in
-# credit").
-MAX_DESCRIPTION_CHARS = 60
-MAX_FIGURE_WORDS = 3
-
-
-def _described_figures(rows: list[list[str]]) -> bool:
-    """Two columns: descriptions no longer than a line of a narrow column beside values of a
-    few words, each with a figure."""
-    return all(
-        len(row) == 2
-        and len(row[0]) <= MAX_DESCRIPTION_CHARS
-        and _DIGIT.search(row[1]) is not None
-        and len(row[1].split()) <= MAX_FIGURE_WORDS
-        for row in rows
-    )
 
 
 def _run_end(
@@ -269,54 +209,17 @@ def _run_end(
     listed = _listed(first)
     end = start + 1
     while end < len(lines) and (
-        (_in_columns(sorted(lines[end]), opens) and _listed(sorted(lines[end])) == listed)
+        (in_columns(sorted(lines[end]), opens) and _listed(sorted(lines[end])) == listed)
         or (going_on and bool(continued(sorted(lines[end]), opens, first=end in wraps)))
-        or bool(_leaving_empty(sorted(lines[end]), opens))
+        or bool(leaving_empty(sorted(lines[end]), opens))
     ):
         end += 1
     return end
 
 
-def _leaving_empty(cells: Cells, opens: list[float]) -> list[int]:
-    """The columns of a row that leaves some of three or more empty: two pieces or more, the
-    first where the first column opens, each in a column after the one before ("Total before
-    VAT" and "£92.74" under "Charge", "Calculation" and "Amount"); [] when the line is none."""
-    if not 2 <= len(cells) < len(opens) or abs(cells[0][0] - opens[0]) > COLUMN_SLACK:
-        return []
-    bounds = [*opens[1:], float("inf")]
-    middles = [-float("inf"), *((a + b) / 2 for a, b in pairwise(opens)), float("inf")]
-    columns: list[int] = []
-    for x, _ in cells:
-        column = next(
-            (j for j, (a, b) in enumerate(zip(opens, bounds, strict=True))
-             if a - COLUMN_SLACK <= x < b - COLUMN_SLACK
-             or (j > 0 and middles[j] <= x < middles[j + 1])),
-            None,
-        )  # fmt: skip
-        if column is None or (columns and column <= columns[-1]):
-            return []
-        columns.append(column)
-    return columns
-
-
 def _listed(cells: Cells) -> bool:
     """Whether the line opens with a list's mark or number set apart from its item."""
     return bool(cells) and _LIST_MARK.fullmatch(cells[0][1]) is not None
-
-
-def _in_columns(cells: Cells, opens: list[float]) -> bool:
-    """Whether each piece stands in its column: from the column's opening to the next's, or
-    nearer its opening than any other's (a figure centred or set flush right starts a little
-    before or after where the first row's did: "15:35" under a centred "—")."""
-    if len(cells) != len(opens):
-        return False
-    bounds = [*opens[1:], float("inf")]
-    middles = [-float("inf"), *((a + b) / 2 for a, b in pairwise(opens)), float("inf")]
-    return all(
-        opens[j] - COLUMN_SLACK <= x < bounds[j] - COLUMN_SLACK
-        or (j > 0 and middles[j] <= x < middles[j + 1])
-        for j, (x, _) in enumerate(cells)
-    )
 
 
 def in_reading_order(lines: list[Line]) -> list[Line]:
