@@ -75,10 +75,10 @@ def _labelled_within(sentence: str, term: str) -> bool:
     the "reference number", "Next meeting: …" the "next book club meeting", "Office hours: …"
     the "instructor's Monday office hours"."""
     asked = set(content_terms(term))
-    labels = [label for label in _LABELS.findall(sentence) if _closed(label)]
     opening = _LABELS.match(sentence)
     if len(asked) < 2 or opening is None or not _closed(opening.group(1)):
         return False  # a sentence that opens with no label ("The Normans (Norman: …; Latin: …)")
+    labels = [label for label in _LABELS.findall(sentence) if _closed(label)]
     # A table's row names its every cell by its column ("Pos: 3; Rider: …; Time: 23:08."): a
     # column's label of one word names every row alike, and gives nothing.
     least = 1 if len(labels) == 1 else 2

@@ -111,8 +111,6 @@ def _join_lines(block: str) -> str:
     return "".join(parts)
 
 
-
-
 def _is_hyphenated(previous: str, line: str) -> bool:
     """A word split across lines with a hyphen: 'infor-' + 'mation'."""
     return bool(_HYPHENATED.search(previous)) and line[0].islower() and not _BULLET.match(line)

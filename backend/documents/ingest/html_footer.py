@@ -87,9 +87,8 @@ def _is_footer(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
 
 def _is_contact(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
     """A box named for contacting the business ("contact-card", "contact-details")."""
-    return tag not in ("html", "body", "main", "article", "form") and "contact" in named(
-        attrs
-    )[1]
+    _, words = named(attrs)
+    return tag not in ("html", "body", "main", "article", "form") and "contact" in words
 
 
 def footer_facts(

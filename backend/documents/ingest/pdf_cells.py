@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.pdf_lines import COLUMN_SLACK, Cells, labels_only, short_cells
+from backend.documents.ingest.tables import wordy
 
 _DIGIT = re.compile(r"\d")
 
@@ -55,11 +56,7 @@ def heads_all_but_first(cells: Cells, opens: list[float]) -> bool:
     return (
         len(opens) >= 3
         and in_columns(cells, opens[1:])
-        and all(
-            sum(c.isalpha() for c in text) > sum(c.isdigit() for c in text)
-            and short_cells([[text]])
-            for _, text in cells
-        )
+        and all(wordy(text) and short_cells([[text]]) for _, text in cells)
     )
 
 

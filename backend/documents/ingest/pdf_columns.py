@@ -105,21 +105,17 @@ def _table(
     """The run `lines[at:end]` read as a table (`table_rows`), or None when it is none."""
     starts, rows = _rows(lines, at, end, wraps)
     above = at - 1
+    opens = [x for x, _ in sorted(lines[at])]
+    labels_above = len(rows) >= 2 and above >= 0 and free_above
     header_above = (
-        len(rows) >= 2
-        and above >= 0
-        and free_above
-        and in_columns(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
+        labels_above
+        and in_columns(sorted(lines[above]), opens)
         and not any(_DIGIT.search(text) for _, text in lines[above])
     )
     # Labels over every column but the first, which the rows' names fill ("Q1 target",
     # "Q1 actual", "Variance" over "Revenue", "£4.60m", …).
     stub_above = (
-        not header_above
-        and len(rows) >= 2
-        and above >= 0
-        and free_above
-        and heads_all_but_first(sorted(lines[above]), [x for x, _ in sorted(lines[at])])
+        labels_above and not header_above and heads_all_but_first(sorted(lines[above]), opens)
     )
     header_above = header_above or stub_above
     # A cell wrapped onto lines of its own is as short as a table's cell line by line.
@@ -180,12 +176,20 @@ def _rows(
                 rows[-1][j] = f"{rows[-1][j]} {text}"
         else:
             starts.append(k)
-            placed = leaving_empty(line, opens)
-            row = [text for _, text in line] if not placed else [""] * len(opens)
-            for j, (_, text) in zip(placed, line, strict=False):
-                row[j] = text
-            rows.append(row)
+            rows.append(_row(line, opens))
     return starts, rows
+
+
+def _row(cells: Cells, opens: list[float]) -> list[str]:
+    """A line's cells as a row: each piece in its column when the row leaves some empty
+    (`leaving_empty`), else the pieces in order."""
+    placed = leaving_empty(cells, opens)
+    if not placed:
+        return [text for _, text in cells]
+    row = [""] * len(opens)
+    for j, (_, text) in zip(placed, cells, strict=True):
+        row[j] = text
+    return row
 
 
 def _goes_on_whole(cells: Cells, opens: list[float]) -> list[int]:

@@ -16,7 +16,7 @@ from backend.documents.ingest.pdf_lines import (
     labels_only,
     short_cells,
 )
-from backend.documents.ingest.tables import table_row
+from backend.documents.ingest.tables import table_row, wordy
 
 # A header of this many labels or more names the columns of rows that leave some empty; their
 # cells may run longer ("BANK GIRO CREDIT KESTREL ANALYTICS SALARY").
@@ -33,13 +33,6 @@ MARK_CHARS = 2
 MIN_HEADED_ROWS = 2
 
 
-def _wordy(texts: Sequence[str]) -> bool:
-    """More letters than figures in each, as labels are ("Junior (4–16)", "Q3 2024")."""
-    return all(
-        sum(c.isalpha() for c in text) > sum(c.isdigit() for c in text) for text in texts
-    )
-
-
 def headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str | None]:
     """A header of three labels or more over rows that leave some of its columns empty, their
     figures set flush right (a bank statement's "Date  Description  Paid out  Paid in  Balance"
@@ -51,7 +44,7 @@ def headed_table(lines: Sequence[Cells], at: int, size: float) -> dict[int, str 
     row in one column; each row's first piece under the first label)."""
     header = sorted(lines[at])
     labels = [text for _, text in header]
-    if len(header) < MIN_HEADED_COLUMNS or not short_cells([labels]) or not _wordy(labels):
+    if len(header) < MIN_HEADED_COLUMNS or not short_cells([labels]) or not all(map(wordy, labels)):
         return {}
     # Labels with figures ("Junior (4–16)") head rows only where their pieces line up.
     rows = _under_openings(lines, at, size) or (

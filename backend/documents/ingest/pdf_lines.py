@@ -89,7 +89,6 @@ class PageLines:
                 if len(piece.strip()) > line.chars:
                     line.y, line.size, line.chars = place[1], place[2], len(piece.strip())
 
-
     def _signs_next(self, line: Line, place: tuple[float, float, float]) -> bool:
         """Whether the line's last piece is a sign printed on its own just before this one,
         on the same line ("−" then "1.7%", a minus sign taken from another font)."""

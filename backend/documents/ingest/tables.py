@@ -43,7 +43,7 @@ def _values_of_labels(rows: Sequence[list[str]]) -> bool:
     """Two columns, the first of words, the second of values running long: a box of labels
     and their values ("Instructor" beside "Dr. Marisol Echeverría-Hunt"), headed by none of
     its rows (a numbered list of parts under "No." and "Part" is headed)."""
-    if any(len(row) != 2 or not _wordy(row[0]) for row in rows):
+    if any(len(row) != 2 or not wordy(row[0]) for row in rows):
         return False
     return sum(len(row[1].split()) for row in rows) > _HEADER_WORDS * len(rows)
 
@@ -51,7 +51,7 @@ def _values_of_labels(rows: Sequence[list[str]]) -> bool:
 def _pairs_of_labels(rows: Sequence[list[str]]) -> bool:
     """Two columns, the first of words down to the last row: a box of labels and their
     values ("Account name" beside "MR M J BELL", "Sort code" beside "40-17-62")."""
-    return len(rows) >= 3 and all(len(row) == 2 and _wordy(row[0]) for row in rows)
+    return len(rows) >= 3 and all(len(row) == 2 and wordy(row[0]) for row in rows)
 
 
 def _labels(rows: Sequence[list[str]], *, figures_only: bool = False) -> bool:
@@ -62,7 +62,7 @@ def _labels(rows: Sequence[list[str]], *, figures_only: bool = False) -> bool:
     if len(body) < 2 or not all(_labelling(cell) for cell in first if cell):
         return False
     return any(
-        _wordy(label) and all(len(row) > k and _under(label, row[k], figures_only) for row in body)
+        wordy(label) and all(len(row) > k and _under(label, row[k], figures_only) for row in body)
         for k, label in enumerate(first)
     )
 
@@ -77,10 +77,11 @@ def _under(label: str, cell: str, figures_only: bool) -> bool:
 
 def _figure(cell: str) -> bool:
     """A value more figures than letters ("0x48", "6.1 L", "12%")."""
-    return bool(_DIGIT.search(cell)) and not _wordy(cell)
+    return bool(_DIGIT.search(cell)) and not wordy(cell)
 
 
-def _wordy(cell: str) -> bool:
+def wordy(cell: str) -> bool:
+    """More letters than figures, as labels have ("Junior (4–16)", "Q3 2024")."""
     return sum(c.isalpha() for c in cell) > sum(c.isdigit() for c in cell)
 
 
@@ -90,7 +91,7 @@ _LABEL_WORD = re.compile(r"[^\W\d_]{3}")
 
 def _labelling(cell: str) -> bool:
     """Whether a cell may be a header's label: words, or a word with figures after it."""
-    return _wordy(cell) or bool(_LABEL_WORD.match(cell))
+    return wordy(cell) or bool(_LABEL_WORD.match(cell))
 
 
 _PAIR_LETTERS = re.compile(r"[^\W\d_]{2}")
