@@ -283,9 +283,7 @@ def test_tied_fusion_scores_come_back_in_one_order(store):
     # reciprocal rank fusion gives them the same score. Ties go to the closer meaning.
     query = unit(7)
     a = ChunkPoint(30, 4, 0, 1, "zebra crossing", query, document_vector("zebra crossing"))
-    b = ChunkPoint(
-        31, 4, 0, 1, "zebra zebra herd", unit(8), document_vector("zebra zebra herd")
-    )
+    b = ChunkPoint(31, 4, 0, 1, "zebra zebra herd", unit(8), document_vector("zebra zebra herd"))
     store.replace_document(30, [a])
     store.replace_document(31, [b])
     orders = set()
@@ -294,3 +292,33 @@ def test_tied_fusion_scores_come_back_in_one_order(store):
         assert hits[0].score == hits[1].score
         orders.add(tuple(h.document_id for h in hits))
     assert orders == {(30, 31)}
+
+
+def test_points_tied_past_the_cut_off_are_ranked_alike_whatever_their_writing_order(tmp_path):
+    # Sixty passages hold the question's one word as often, at the same length: their word
+    # scores tie far past the candidates kept. None of them may be left out by the engine's
+    # own order of equal scores: the tie is kept whole, ranked alike, and meaning decides.
+    query = unit(99)
+    texts = "a zebra grazing in the field"
+    points = [
+        ChunkPoint(40 + i, 5, 0, 1, texts, unit(200 + i), document_vector(texts)) for i in range(60)
+    ]
+    results = []
+    for name, order in (("forward", points), ("backward", points[::-1])):
+        made = EdgeStore.open(tmp_path / name)
+        try:
+            for point in order:
+                made.replace_document(point.document_id, [point])
+            results.append(
+                [
+                    h.document_id
+                    for h in made.search(
+                        query, user_id=5, query_text="zebra", mode="hybrid", limit=5, candidates=10
+                    )
+                ]
+            )
+            dense = made.search(query, user_id=5, mode="dense", limit=5)
+        finally:
+            made.close()
+        assert results[-1] == [h.document_id for h in dense]
+    assert results[0] == results[1]

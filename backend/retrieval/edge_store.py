@@ -25,7 +25,6 @@ from backend.retrieval.vector_store import (
     DENSE,
     DIMENSIONS,
     LEXICAL,
-    RRF_K,
     Found,
     VectorStore,
     VectorStoreUnavailable,
@@ -203,7 +202,7 @@ class EdgeStore(VectorStore):
                 if offset is None:
                     return found
 
-    def _query(
+    def _nearest(
         self,
         *,
         user_id: int,
@@ -211,32 +210,19 @@ class EdgeStore(VectorStore):
         dense: np.ndarray | None,
         sparse: Sparse | None,
         limit: int,
-        candidates: int,
     ) -> list[Found]:
-        flt = _tenant_filter(user_id, document_ids)
-        signals: list[qe.Query] = []
         if dense is not None:
-            signals.append(qe.Query.Nearest(dense.astype(float).tolist(), using=DENSE))
-        if sparse is not None:
-            signals.append(
-                qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=LEXICAL)
-            )
-        if len(signals) == 1:
-            request = qe.QueryRequest(
-                limit=limit,
-                query=signals[0],
-                filter=flt,
-                with_payload=True,
-                with_vector=[DENSE],
-            )
+            query = qe.Query.Nearest(dense.astype(float).tolist(), using=DENSE)
         else:
-            request = qe.QueryRequest(
-                limit=limit,
-                query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
-                prefetches=[qe.Prefetch(limit=candidates, query=q, filter=flt) for q in signals],
-                with_payload=True,
-                with_vector=[DENSE],
-            )
+            assert sparse is not None
+            query = qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=LEXICAL)
+        request = qe.QueryRequest(
+            limit=limit,
+            query=query,
+            filter=_tenant_filter(user_id, document_ids),
+            with_payload=True,
+            with_vector=[DENSE],
+        )
         with self._guard():
             points = self.shard.query(request)
         return [Found(p.payload or {}, float(p.score), _dense_of(p.vector)) for p in points]

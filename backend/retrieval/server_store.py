@@ -20,7 +20,6 @@ from backend.retrieval.vector_store import (
     DENSE,
     DIMENSIONS,
     LEXICAL,
-    RRF_K,
     Found,
     VectorStore,
     chunk_payload,
@@ -164,7 +163,7 @@ class ServerStore(VectorStore):
             if offset is None:
                 return found
 
-    def _query(
+    def _nearest(
         self,
         *,
         user_id: int,
@@ -172,39 +171,23 @@ class ServerStore(VectorStore):
         dense: np.ndarray | None,
         sparse: Sparse | None,
         limit: int,
-        candidates: int,
     ) -> list[Found]:
-        flt = _tenant_filter(user_id, document_ids)
-        signals: list[tuple[Any, str]] = []
+        query: Any
         if dense is not None:
-            signals.append((dense.astype(float).tolist(), DENSE))
-        if sparse is not None:
-            signals.append(
-                (models.SparseVector(indices=sparse.indices, values=sparse.values), LEXICAL)
-            )
-        if len(signals) == 1:
-            query, using = signals[0]
-            points = self.client.query_points(
-                self.collection,
-                query=query,
-                using=using,
-                query_filter=flt,
-                limit=limit,
-                with_payload=True,
-                with_vectors=[DENSE],
-            ).points
+            query, using = dense.astype(float).tolist(), DENSE
         else:
-            points = self.client.query_points(
-                self.collection,
-                prefetch=[
-                    models.Prefetch(query=q, using=u, filter=flt, limit=candidates)
-                    for q, u in signals
-                ],
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
-                limit=limit,
-                with_payload=True,
-                with_vectors=[DENSE],
-            ).points
+            assert sparse is not None
+            query = models.SparseVector(indices=sparse.indices, values=sparse.values)
+            using = LEXICAL
+        points = self.client.query_points(
+            self.collection,
+            query=query,
+            using=using,
+            query_filter=_tenant_filter(user_id, document_ids),
+            limit=limit,
+            with_payload=True,
+            with_vectors=[DENSE],
+        ).points
         return [Found(p.payload or {}, float(p.score), _dense_of(p.vector)) for p in points]
 
     def close(self) -> None:

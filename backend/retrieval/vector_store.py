@@ -5,8 +5,12 @@ Two adapters keep it: `EdgeStore` (the embedded default: a Qdrant Edge shard in 
 process) and `ServerStore` (a Qdrant server at `QDRANT_URL`). Both hold the same named vectors
 (`dense`: cosine, 384 dimensions; `lexical`: sparse BM25 term-frequency weights scored by dot
 product), the same point ids, the same payload indexes (`user_id`, `document_id`) and run the
-same query: a dense and a lexical prefetch, each filtered to the tenant, fused by reciprocal
-rank in the engine. The question's lexical weights are the terms' IDF over the asking
+same query: a dense and a lexical search, each filtered to the tenant, fused here by reciprocal
+rank. Fusing here, not in the engine, keeps the answers the same from one ingestion of the same
+text to the next: the engine orders points of equal score in hash-map order, so a list cut at
+a tie (common for BM25: chunks holding the same question word as often, at the same length)
+kept different points each time. Here a tie at the cut-off is kept whole and tied points share
+their rank. The question's lexical weights are the terms' IDF over the asking
 account's own chunks (`term_stats`), so no account's answers depend on another's documents.
 """
 
@@ -26,6 +30,7 @@ from backend.retrieval.points import ChunkPoint, Hit
 DENSE = "dense"
 LEXICAL = "lexical"
 RRF_K = 60
+# Points asked of the engine beyond a list's cut-off, to see whether a tie runs past it.
 TIE_MARGIN = 8
 DIMENSIONS = 384
 SearchMode = Literal["dense", "sparse", "hybrid"]
@@ -48,6 +53,11 @@ class Found:
     payload: dict[str, Any]
     score: float
     dense: Sequence[float] | None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """The chunk the point stands for: (document id, ordinal)."""
+        return int(self.payload["document_id"]), int(self.payload["ordinal"])
 
 
 class VectorStore(ABC):
@@ -88,7 +98,7 @@ class VectorStore(ABC):
         """Every document id that has points (for the orphaned-vector clean-up)."""
 
     @abstractmethod
-    def _query(
+    def _nearest(
         self,
         *,
         user_id: int,
@@ -96,9 +106,9 @@ class VectorStore(ABC):
         dense: np.ndarray | None,
         sparse: Sparse | None,
         limit: int,
-        candidates: int,
     ) -> list[Found]:
-        """The engine's query: one signal, or both prefetched and fused (RRF)."""
+        """The engine's best `limit` points for one signal (`dense` or `sparse`, the other
+        None), each with its payload and stored dense vector, best first."""
 
     def search(
         self,
@@ -120,21 +130,45 @@ class VectorStore(ABC):
         if mode == "sparse" and sparse is None:
             return []
         dense = None if mode == "sparse" else np.asarray(vector, dtype=np.float32)
-        # A few more than asked, so points tied at the cut-off are ordered here, not by the
-        # engine (its fusion breaks ties in hash-map order, which differs from run to run).
-        found = self._query(
-            user_id=user_id,
-            document_ids=document_ids,
-            dense=dense,
-            sparse=sparse,
-            limit=limit + TIE_MARGIN,
-            candidates=max(candidates, limit + TIE_MARGIN),
-        )
+        lists = [
+            self._ranked(user_id, document_ids, signal, max(candidates, limit))
+            for signal in ((dense, None), (None, sparse))
+            if signal[0] is not None or signal[1] is not None
+        ]
         query = np.asarray(vector, dtype=np.float32)
-        hits = [_hit(f, query) for f in found]
+        hits = [_hit(found, score, query) for found, score in fuse(lists)]
         # Same question, same documents, same order: ties go to the closer meaning, then ids.
         hits.sort(key=lambda h: (-h.score, -h.similarity, h.document_id, h.ordinal))
         return hits[:limit]
+
+    def _ranked(
+        self,
+        user_id: int,
+        document_ids: Sequence[int] | None,
+        signal: tuple[np.ndarray | None, Sparse | None],
+        keep: int,
+    ) -> list[tuple[Found, int]]:
+        """One signal's best `keep` points and every point tied with the last of them, each
+        with its rank (0 first; tied points share the better rank)."""
+        dense, sparse = signal
+        ask = keep + TIE_MARGIN
+        while True:
+            found = self._nearest(
+                user_id=user_id, document_ids=document_ids, dense=dense, sparse=sparse, limit=ask
+            )
+            # Asked again for more while the points at the cut-off and at the list's end tie:
+            # which of them the engine left out is its own choice.
+            if len(found) < ask or found[-1].score < found[keep - 1].score:
+                break
+            ask *= 2
+        found.sort(key=lambda f: (-f.score, f.key))
+        if len(found) > keep:
+            found = [f for f in found if f.score >= found[keep - 1].score]
+        ranked: list[tuple[Found, int]] = []
+        for position, point in enumerate(found):
+            tied = position > 0 and point.score == found[position - 1].score
+            ranked.append((point, ranked[-1][1] if tied else position))
+        return ranked
 
     # --- upkeep
     def flush(self) -> None:  # noqa: B027 - a no-op where the engine persists by itself
@@ -159,7 +193,20 @@ def lexical_query(text: str, term_weights: Mapping[int, float] | None) -> Sparse
     return terms if terms.indices else None
 
 
-def _hit(found: Found, query: np.ndarray) -> Hit:
+def fuse(lists: Sequence[Sequence[tuple[Found, int]]]) -> list[tuple[Found, float]]:
+    """Reciprocal rank fusion of ranked lists: each point scores the sum over the lists that
+    hold it of 1 / (RRF_K + rank), rank 0 first. One list keeps its own scores."""
+    if len(lists) == 1:
+        return [(found, found.score) for found, _ in lists[0]]
+    fused: dict[tuple[int, int], tuple[Found, float]] = {}
+    for ranked in lists:
+        for found, rank in ranked:
+            held, score = fused.get(found.key, (found, 0.0))
+            fused[found.key] = (held, score + 1.0 / (RRF_K + rank))
+    return list(fused.values())
+
+
+def _hit(found: Found, score: float, query: np.ndarray) -> Hit:
     payload = found.payload
     similarity = 0.0
     if found.dense is not None and len(found.dense) == len(query):
@@ -169,7 +216,7 @@ def _hit(found: Found, query: np.ndarray) -> Hit:
         ordinal=int(payload["ordinal"]),
         page=payload.get("page"),
         text=str(payload.get("text", "")),
-        score=float(found.score),
+        score=float(score),
         similarity=similarity,
     )
 
