@@ -34,6 +34,7 @@ from backend.qa.answer_sentences import (
 )
 from backend.qa.answer_steps import numbered_steps
 from backend.qa.asked_terms import asked_term, defines
+from backend.qa.citation_order import in_context_first
 from backend.qa.number_ranges import narrowest_bands
 from backend.qa.question_words import is_key, missing_names, name_phrases
 from backend.qa.row_keys import named_rows
@@ -225,6 +226,7 @@ def extractive_answer(
     began = earlier[candidates[order[0]].passage]
     if began is not None and all(c.passage == began for c in chosen):
         ranking = [began] + [i for i in ranking if i != began]
+    chosen, ranking = in_context_first(chosen, candidates, passages, ranking)
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     text = answer_text(chosen)
     # An answer that gives nothing of what the question asks for (no amount of money for "How

@@ -1,0 +1,58 @@
+"""Which passage is cited first when the answer's sentences stand in more than one.
+
+Passages overlap by a sentence or two (`documents.ingest.chunk`), so a sentence near a cut
+stands at the end of one passage and near the start of the next. The passage that holds the
+answer with a sentence of its own on either side shows it in its context: that one is cited
+first, and the answer is marked there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from backend.qa.answer_sentences import Candidate
+from backend.qa.sentence_scores import Passage
+
+
+def in_context_first(
+    chosen: list[Candidate],
+    candidates: Sequence[Candidate],
+    passages: Sequence[Passage],
+    ranking: list[int],
+) -> tuple[list[Candidate], list[int]]:
+    """The answer's sentences and the passages' order, with the passage that holds them
+    between sentences of its own put before the one they were taken from, when that one
+    holds them at its start or end. Unchanged otherwise."""
+    held = {c.passage for c in chosen}
+    if len(held) != 1:
+        return chosen, ranking
+    taken = held.pop()
+    if _surrounded(chosen, candidates, taken):
+        return chosen, ranking
+    texts = [c.text for c in chosen]
+    for other in ranking:
+        if other == taken or passages[other].document_id != passages[taken].document_id:
+            continue
+        mine = [c for c in candidates if c.passage == other]
+        found = _same_run(mine, texts)
+        if found is not None and _surrounded(found, candidates, other):
+            rest = [i for i in ranking if i != other]
+            at = rest.index(taken)
+            return found, [*rest[:at], other, *rest[at:]]
+    return chosen, ranking
+
+
+def _same_run(mine: list[Candidate], texts: list[str]) -> list[Candidate] | None:
+    """The passage's consecutive sentences that read as `texts`, if it holds them."""
+    for first in range(len(mine) - len(texts) + 1):
+        run = mine[first : first + len(texts)]
+        if [c.text for c in run] == texts:
+            return run
+    return None
+
+
+def _surrounded(run: list[Candidate], candidates: Sequence[Candidate], passage: int) -> bool:
+    """Whether a sentence of the passage that is no heading stands before the run and one
+    after it."""
+    start, end = min(c.start for c in run), max(c.end for c in run)
+    mine = [c for c in candidates if c.passage == passage and c.stands]
+    return any(c.end <= start for c in mine) and any(c.start >= end for c in mine)
