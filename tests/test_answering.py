@@ -661,3 +661,33 @@ def test_the_step_a_question_asks_for():
     assert asked_step("What should I do first?", 3) is None
     assert asked_step("What is the fifth step?", 3) is None
     assert asked_step("What comes after the last step?", 3) is None
+
+
+def test_the_passage_holding_the_answer_between_its_own_sentences_is_cited_first(runtime):
+    # Passages overlap by a sentence or two: the answer's sentence ends one and stands
+    # inside the next. Cited first is the one that shows it in its context, answer marked.
+    sentences = [
+        "The Brenner Pass links Austria and Italy through the Alps.",
+        "Traffic over it has grown every decade since the motorway opened.",
+        "A base tunnel under the pass is being built to carry freight by rail.",
+        "The Brenner Base Tunnel will be 55 kilometres long when it opens.",
+        "Its construction began in 2007 after years of planning.",
+        "Freight trains will cross the Alps far faster than today.",
+    ]
+    ending = " ".join(sentences[:4])
+    inside = " ".join(sentences[1:])
+    passages = [
+        Passage(1, 7, "brenner.txt", None, ending, score=1.0, similarity=0.6, ordinal=0),
+        Passage(2, 7, "brenner.txt", None, inside, score=0.9, similarity=0.5, ordinal=1),
+    ]
+    question = "How long will the tunnel under the Brenner Pass be?"
+    vector = runtime.embedder.embed([question])[0]
+    answer = answering.extractive_answer(
+        question, vector, passages, embedder=runtime.sentence_vectors, min_score=0.0
+    )
+    assert answer.found and "55 kilometres" in answer.text
+    first = answer.sources[0]
+    assert first["text"] == inside
+    start, end = first["highlight"]
+    assert "55 kilometres" in inside[start:end]
+    assert answer.sources[1]["text"] == ending and answer.sources[1]["highlight"] is None

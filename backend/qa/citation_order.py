@@ -19,26 +19,29 @@ def in_context_first(
     passages: Sequence[Passage],
     ranking: list[int],
 ) -> tuple[list[Candidate], list[int]]:
-    """The answer's sentences and the passages' order, with the passage that holds them
-    between sentences of its own put before the one they were taken from, when that one
-    holds them at its start or end. Unchanged otherwise."""
+    """The answer's sentences and the passages' order, with the passage of the answer's
+    document that holds them between sentences of its own put first of those that hold them,
+    the answer marked there. Unchanged when none does, or the answer spans passages."""
     held = {c.passage for c in chosen}
     if len(held) != 1:
         return chosen, ranking
     taken = held.pop()
-    if _surrounded(chosen, candidates, taken):
-        return chosen, ranking
     texts = [c.text for c in chosen]
-    for other in ranking:
-        if other == taken or passages[other].document_id != passages[taken].document_id:
-            continue
-        mine = [c for c in candidates if c.passage == other]
-        found = _same_run(mine, texts)
-        if found is not None and _surrounded(found, candidates, other):
-            rest = [i for i in ranking if i != other]
-            at = rest.index(taken)
-            return found, [*rest[:at], other, *rest[at:]]
-    return chosen, ranking
+    holders: list[tuple[int, list[Candidate]]] = []
+    for index in ranking:
+        if index == taken:
+            holders.append((index, chosen))
+        elif passages[index].document_id == passages[taken].document_id:
+            run = _same_run([c for c in candidates if c.passage == index], texts)
+            if run is not None:
+                holders.append((index, run))
+    best = next(((i, run) for i, run in holders if _surrounded(run, candidates, i)), None)
+    if best is None:
+        return chosen, ranking
+    first = holders[0][0]
+    rest = [i for i in ranking if i != best[0]]
+    at = rest.index(first) if first != best[0] else ranking.index(first)
+    return best[1], [*rest[:at], best[0], *rest[at:]]
 
 
 def _same_run(mine: list[Candidate], texts: list[str]) -> list[Candidate] | None:
