@@ -26,6 +26,7 @@ from backend.retrieval.vector_store import (
     DIMENSIONS,
     LEXICAL,
     Found,
+    Scored,
     VectorStore,
     VectorStoreUnavailable,
     chunk_payload,
@@ -210,7 +211,7 @@ class EdgeStore(VectorStore):
         dense: np.ndarray | None,
         sparse: Sparse | None,
         limit: int,
-    ) -> list[Found]:
+    ) -> Scored:
         if dense is not None:
             query = qe.Query.Nearest(dense.astype(float).tolist(), using=DENSE)
         else:
@@ -220,12 +221,19 @@ class EdgeStore(VectorStore):
             limit=limit,
             query=query,
             filter=_tenant_filter(user_id, document_ids),
-            with_payload=True,
-            with_vector=[DENSE],
+            with_payload=False,
+            with_vector=False,
         )
         with self._guard():
             points = self.shard.query(request)
-        return [Found(p.payload or {}, float(p.score), _dense_of(p.vector)) for p in points]
+        return [(str(p.id), float(p.score)) for p in points]
+
+    def _points(self, ids: Sequence[str]) -> dict[str, Found]:
+        if not ids:
+            return {}
+        with self._guard():
+            records = self.shard.retrieve(list(ids), True, [DENSE])
+        return {str(r.id): Found(r.payload or {}, _dense_of(r.vector)) for r in records}
 
     # --- upkeep
     def flush(self) -> None:

@@ -21,6 +21,7 @@ from backend.retrieval.vector_store import (
     DIMENSIONS,
     LEXICAL,
     Found,
+    Scored,
     VectorStore,
     chunk_payload,
 )
@@ -171,7 +172,7 @@ class ServerStore(VectorStore):
         dense: np.ndarray | None,
         sparse: Sparse | None,
         limit: int,
-    ) -> list[Found]:
+    ) -> Scored:
         query: Any
         if dense is not None:
             query, using = dense.astype(float).tolist(), DENSE
@@ -185,10 +186,18 @@ class ServerStore(VectorStore):
             using=using,
             query_filter=_tenant_filter(user_id, document_ids),
             limit=limit,
-            with_payload=True,
-            with_vectors=[DENSE],
+            with_payload=False,
+            with_vectors=False,
         ).points
-        return [Found(p.payload or {}, float(p.score), _dense_of(p.vector)) for p in points]
+        return [(str(p.id), float(p.score)) for p in points]
+
+    def _points(self, ids: Sequence[str]) -> dict[str, Found]:
+        if not ids:
+            return {}
+        records = self.client.retrieve(
+            self.collection, list(ids), with_payload=True, with_vectors=[DENSE]
+        )
+        return {str(r.id): Found(r.payload or {}, _dense_of(r.vector)) for r in records}
 
     def close(self) -> None:
         self.client.close()

@@ -48,16 +48,14 @@ class VectorStoreBusy(VectorStoreUnavailable):
 
 @dataclass(frozen=True)
 class Found:
-    """One point as an adapter returns it: payload, engine score, stored dense vector."""
+    """One point as an adapter returns it: payload and stored dense vector."""
 
     payload: dict[str, Any]
-    score: float
     dense: Sequence[float] | None
 
-    @property
-    def key(self) -> tuple[int, int]:
-        """The chunk the point stands for: (document id, ordinal)."""
-        return int(self.payload["document_id"]), int(self.payload["ordinal"])
+
+# One signal's list: (point id, engine score), best first.
+Scored = list[tuple[str, float]]
 
 
 class VectorStore(ABC):
@@ -106,9 +104,13 @@ class VectorStore(ABC):
         dense: np.ndarray | None,
         sparse: Sparse | None,
         limit: int,
-    ) -> list[Found]:
+    ) -> Scored:
         """The engine's best `limit` points for one signal (`dense` or `sparse`, the other
-        None), each with its payload and stored dense vector, best first."""
+        None): ids and scores only, best first."""
+
+    @abstractmethod
+    def _points(self, ids: Sequence[str]) -> dict[str, Found]:
+        """The points of these ids with their payloads and stored dense vectors."""
 
     def search(
         self,
@@ -135,8 +137,13 @@ class VectorStore(ABC):
             for signal in ((dense, None), (None, sparse))
             if signal[0] is not None or signal[1] is not None
         ]
+        fused = fuse(lists)
+        # Only the points that can be among the `limit` best are read whole: those up to the
+        # cut-off and every one tied with the last of them.
+        kept = _tie_kept(fused, limit)
+        found = self._points([pid for pid, _ in kept])
         query = np.asarray(vector, dtype=np.float32)
-        hits = [_hit(found, score, query) for found, score in fuse(lists)]
+        hits = [_hit(found[pid], score, query) for pid, score in kept if pid in found]
         # Same question, same documents, same order: ties go to the closer meaning, then ids.
         hits.sort(key=lambda h: (-h.score, -h.similarity, h.document_id, h.ordinal))
         return hits[:limit]
@@ -147,27 +154,24 @@ class VectorStore(ABC):
         document_ids: Sequence[int] | None,
         signal: tuple[np.ndarray | None, Sparse | None],
         keep: int,
-    ) -> list[tuple[Found, int]]:
+    ) -> list[tuple[str, float, int]]:
         """One signal's best `keep` points and every point tied with the last of them, each
-        with its rank (0 first; tied points share the better rank)."""
+        as (id, score, rank): rank 0 first, tied points sharing the better rank."""
         dense, sparse = signal
         ask = keep + TIE_MARGIN
         while True:
-            found = self._nearest(
+            scored = self._nearest(
                 user_id=user_id, document_ids=document_ids, dense=dense, sparse=sparse, limit=ask
             )
             # Asked again for more while the points at the cut-off and at the list's end tie:
             # which of them the engine left out is its own choice.
-            if len(found) < ask or found[-1].score < found[keep - 1].score:
+            if len(scored) < ask or scored[-1][1] < scored[keep - 1][1]:
                 break
             ask *= 2
-        found.sort(key=lambda f: (-f.score, f.key))
-        if len(found) > keep:
-            found = [f for f in found if f.score >= found[keep - 1].score]
-        ranked: list[tuple[Found, int]] = []
-        for position, point in enumerate(found):
-            tied = position > 0 and point.score == found[position - 1].score
-            ranked.append((point, ranked[-1][1] if tied else position))
+        ranked: list[tuple[str, float, int]] = []
+        for position, (pid, score) in enumerate(_tie_kept(scored, keep)):
+            tied = position > 0 and score == ranked[-1][1]
+            ranked.append((pid, score, ranked[-1][2] if tied else position))
         return ranked
 
     # --- upkeep
@@ -193,17 +197,24 @@ def lexical_query(text: str, term_weights: Mapping[int, float] | None) -> Sparse
     return terms if terms.indices else None
 
 
-def fuse(lists: Sequence[Sequence[tuple[Found, int]]]) -> list[tuple[Found, float]]:
+def fuse(lists: Sequence[Sequence[tuple[str, float, int]]]) -> Scored:
     """Reciprocal rank fusion of ranked lists: each point scores the sum over the lists that
     hold it of 1 / (RRF_K + rank), rank 0 first. One list keeps its own scores."""
     if len(lists) == 1:
-        return [(found, found.score) for found, _ in lists[0]]
-    fused: dict[tuple[int, int], tuple[Found, float]] = {}
+        return [(pid, score) for pid, score, _ in lists[0]]
+    fused: dict[str, float] = {}
     for ranked in lists:
-        for found, rank in ranked:
-            held, score = fused.get(found.key, (found, 0.0))
-            fused[found.key] = (held, score + 1.0 / (RRF_K + rank))
-    return list(fused.values())
+        for pid, _, rank in ranked:
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+    return list(fused.items())
+
+
+def _tie_kept(scored: Scored, keep: int) -> Scored:
+    """The best `keep` by score, ties ordered by id, and every point tied with the last."""
+    ordered = sorted(scored, key=lambda item: (-item[1], item[0]))
+    if len(ordered) <= keep:
+        return ordered
+    return [item for item in ordered if item[1] >= ordered[keep - 1][1]]
 
 
 def _hit(found: Found, score: float, query: np.ndarray) -> Hit:
