@@ -294,7 +294,10 @@ def test_tied_fusion_scores_come_back_in_one_order(store):
     assert orders == {(30, 31)}
 
 
-def test_points_tied_past_the_cut_off_are_ranked_alike_whatever_their_writing_order(tmp_path):
+@pytest.mark.parametrize("adapter", ["edge", "server"])
+def test_points_tied_past_the_cut_off_are_ranked_alike_whatever_their_writing_order(
+    tmp_path, adapter
+):
     # Sixty passages hold the question's one word as often, at the same length: their word
     # scores tie far past the candidates kept. None of them may be left out by the engine's
     # own order of equal scores: the tie is kept whole, ranked alike, and meaning decides.
@@ -305,7 +308,11 @@ def test_points_tied_past_the_cut_off_are_ranked_alike_whatever_their_writing_or
     ]
     results = []
     for name, order in (("forward", points), ("backward", points[::-1])):
-        made = EdgeStore.open(tmp_path / name)
+        made: VectorStore = (
+            EdgeStore.open(tmp_path / name)
+            if adapter == "edge"
+            else ServerStore(QdrantClient(path=str(tmp_path / name)), collection="chunks")
+        )
         try:
             for point in order:
                 made.replace_document(point.document_id, [point])
