@@ -29,7 +29,11 @@ from backend.retrieval.points import ChunkPoint, Hit
 
 DENSE = "dense"
 LEXICAL = "lexical"
-RRF_K = 60
+# Reciprocal rank fusion's constant: 10, not the usual 60, so the top of each list counts
+# for more against its tail. On squad-dev the pool of 20 passages the answer is read from
+# held the gold passage for 99.41 % of questions (60: 99.18 %), and squad-val, not used to
+# choose it, agrees (98.11 % against 97.63 %).
+RRF_K = 10
 # Points asked of the engine beyond a list's cut-off, to see whether a tie runs past it.
 TIE_MARGIN = 8
 DIMENSIONS = 384
