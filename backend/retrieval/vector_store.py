@@ -7,11 +7,12 @@ process) and `ServerStore` (a Qdrant server at `QDRANT_URL`). Both hold the same
 product), the same point ids, the same payload indexes (`user_id`, `document_id`) and run the
 same query: a dense and a lexical search, each filtered to the tenant, fused here by reciprocal
 rank. Fusing here, not in the engine, keeps the answers the same from one ingestion of the same
-text to the next: the engine orders points of equal score in hash-map order, so a list cut at
-a tie (common for BM25: chunks holding the same question word as often, at the same length)
-kept different points each time. Here a tie at the cut-off is kept whole and tied points share
-their rank. The question's lexical weights are the terms' IDF over the asking
-account's own chunks (`term_stats`), so no account's answers depend on another's documents.
+text to the next: the engine orders points of equal score in an order of its own (it follows
+the order the points were written), so a list cut inside a tie (common for BM25: chunks
+holding the same question word as often, at the same length) could keep other points. Here
+a tie at the cut-off is kept whole and tied points share their rank. The question's lexical
+weights are the terms' IDF over the asking account's own chunks (`term_stats`), so no
+account's answers depend on another's documents.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Found:
     dense: Sequence[float] | None
 
 
-# One signal's list: (point id, engine score), best first.
+# Points as (point id, score): a signal's list from the engine, or the lists fused.
 Scored = list[tuple[str, float]]
 
 
