@@ -34,7 +34,7 @@ from backend.qa.answer_sentences import (
 )
 from backend.qa.answer_steps import numbered_steps
 from backend.qa.asked_terms import asked_term, defines
-from backend.qa.citation_order import in_context_first
+from backend.qa.citation_order import cited_first
 from backend.qa.number_ranges import narrowest_bands
 from backend.qa.question_words import is_key, missing_names, name_phrases
 from backend.qa.row_keys import named_rows
@@ -221,12 +221,9 @@ def extractive_answer(
     )
     if heading is not None:
         chosen.append(heading)
-    # A section asked for that began in the chunk before the best sentence's is answered from
-    # there (`asked_section`): that passage is cited first.
-    began = earlier[candidates[order[0]].passage]
-    if began is not None and all(c.passage == began for c in chosen):
-        ranking = [began] + [i for i in ranking if i != began]
-    chosen, ranking = in_context_first(chosen, candidates, passages, ranking)
+    chosen, ranking = cited_first(
+        chosen, candidates, passages, ranking, began=earlier[candidates[order[0]].passage]
+    )
     chosen.sort(key=lambda c: (ranking.index(c.passage), c.start))
     text = answer_text(chosen)
     # An answer that gives nothing of what the question asks for (no amount of money for "How

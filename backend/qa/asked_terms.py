@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from backend.documents.ingest.sentences import brackets_closed
 from backend.retrieval.lexical import content_terms
 
 ASKED_TERM = re.compile(
@@ -76,21 +77,15 @@ def _labelled_within(sentence: str, term: str) -> bool:
     the "instructor's Monday office hours"."""
     asked = set(content_terms(term))
     opening = _LABELS.match(sentence)
-    if len(asked) < 2 or opening is None or not _closed(opening.group(1)):
+    if len(asked) < 2 or opening is None or not brackets_closed(opening.group(1)):
         return False  # a sentence that opens with no label ("The Normans (Norman: …; Latin: …)")
-    labels = [label for label in _LABELS.findall(sentence) if _closed(label)]
+    labels = [label for label in _LABELS.findall(sentence) if brackets_closed(label)]
     # A table's row names its every cell by its column ("Pos: 3; Rider: …; Time: 23:08."): a
     # column's label of one word names every row alike, and gives nothing.
     least = 1 if len(labels) == 1 else 2
     return any(
         len(words := set(content_terms(label))) >= least and words <= asked for label in labels
     )
-
-
-def _closed(label: str) -> bool:
-    """Whether a label closes the brackets it opens ("Your charge (£)", not "The Normans
-    (Norman")."""
-    return label.count("(") == label.count(")")
 
 
 # A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,

@@ -1,9 +1,11 @@
-"""Which passage is cited first when the answer's sentences stand in more than one.
+"""Which passage is cited first.
 
-Passages overlap by a sentence or two (`documents.ingest.chunk`), so a sentence near a cut
-stands at the end of one passage and near the start of the next. The passage that holds the
-answer with a sentence of its own on either side shows it in its context: that one is cited
-first, and the answer is marked there."""
+A section asked for that began in the chunk before the best sentence's is answered from there
+(`answer_sentences.asked_section`): that chunk is cited first. Otherwise: passages overlap by a
+sentence or two (`documents.ingest.chunk`), so a sentence near a cut stands at the end of one
+passage and near the start of the next. The passage that holds the answer with a sentence of
+its own on either side shows it in its context: that one is cited first, and the answer is
+marked there."""
 
 from __future__ import annotations
 
@@ -13,7 +15,23 @@ from backend.qa.answer_sentences import Candidate
 from backend.qa.sentence_scores import Passage
 
 
-def in_context_first(
+def cited_first(
+    chosen: list[Candidate],
+    candidates: Sequence[Candidate],
+    passages: Sequence[Passage],
+    ranking: list[int],
+    *,
+    began: int | None,
+) -> tuple[list[Candidate], list[int]]:
+    """The answer's sentences and the passages' order of citation: the chunk before the best
+    sentence's first when the answer is read from there (`began`, the chunk a section begins
+    in), then the passage that shows the answer in its context (`_in_context_first`)."""
+    if began is not None and all(c.passage == began for c in chosen):
+        ranking = [began] + [i for i in ranking if i != began]
+    return _in_context_first(chosen, candidates, passages, ranking)
+
+
+def _in_context_first(
     chosen: list[Candidate],
     candidates: Sequence[Candidate],
     passages: Sequence[Passage],

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import qdrant_edge as qe
 
 from backend.retrieval.lexical import Sparse
@@ -27,9 +26,11 @@ from backend.retrieval.vector_store import (
     LEXICAL,
     Found,
     Scored,
+    Signal,
     VectorStore,
     VectorStoreUnavailable,
     chunk_payload,
+    dense_of,
 )
 
 BATCH = 512
@@ -204,19 +205,12 @@ class EdgeStore(VectorStore):
                     return found
 
     def _nearest(
-        self,
-        *,
-        user_id: int,
-        document_ids: Sequence[int] | None,
-        dense: np.ndarray | None,
-        sparse: Sparse | None,
-        limit: int,
+        self, *, user_id: int, document_ids: Sequence[int] | None, signal: Signal, limit: int
     ) -> Scored:
-        if dense is not None:
-            query = qe.Query.Nearest(dense.astype(float).tolist(), using=DENSE)
+        if isinstance(signal, Sparse):
+            query = qe.Query.Nearest(qe.SparseVector(signal.indices, signal.values), using=LEXICAL)
         else:
-            assert sparse is not None
-            query = qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=LEXICAL)
+            query = qe.Query.Nearest(signal.astype(float).tolist(), using=DENSE)
         request = qe.QueryRequest(
             limit=limit,
             query=query,
@@ -233,7 +227,7 @@ class EdgeStore(VectorStore):
             return {}
         with self._guard():
             records = self.shard.retrieve(list(ids), True, [DENSE])
-        return {str(r.id): Found(r.payload or {}, _dense_of(r.vector)) for r in records}
+        return {str(r.id): Found(r.payload or {}, dense_of(r.vector)) for r in records}
 
     # --- upkeep
     def flush(self) -> None:
@@ -266,13 +260,6 @@ class EdgeStore(VectorStore):
             finally:
                 self.shard.close()
                 release(self._owner_fd)
-
-
-def _dense_of(vector: Any) -> Sequence[float] | None:
-    if isinstance(vector, dict):
-        value = vector.get(DENSE)
-        return value if isinstance(value, list) else None
-    return None
 
 
 def _open_error(folder: Path, exc: Exception, existed: bool) -> VectorStoreUnavailable:

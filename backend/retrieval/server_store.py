@@ -10,7 +10,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from qdrant_client import QdrantClient, models
 
 from backend.config import Settings
@@ -22,8 +21,10 @@ from backend.retrieval.vector_store import (
     LEXICAL,
     Found,
     Scored,
+    Signal,
     VectorStore,
     chunk_payload,
+    dense_of,
 )
 
 BATCH = 256
@@ -165,21 +166,14 @@ class ServerStore(VectorStore):
                 return found
 
     def _nearest(
-        self,
-        *,
-        user_id: int,
-        document_ids: Sequence[int] | None,
-        dense: np.ndarray | None,
-        sparse: Sparse | None,
-        limit: int,
+        self, *, user_id: int, document_ids: Sequence[int] | None, signal: Signal, limit: int
     ) -> Scored:
         query: Any
-        if dense is not None:
-            query, using = dense.astype(float).tolist(), DENSE
-        else:
-            assert sparse is not None
-            query = models.SparseVector(indices=sparse.indices, values=sparse.values)
+        if isinstance(signal, Sparse):
+            query = models.SparseVector(indices=signal.indices, values=signal.values)
             using = LEXICAL
+        else:
+            query, using = signal.astype(float).tolist(), DENSE
         points = self.client.query_points(
             self.collection,
             query=query,
@@ -197,14 +191,7 @@ class ServerStore(VectorStore):
         records = self.client.retrieve(
             self.collection, list(ids), with_payload=True, with_vectors=[DENSE]
         )
-        return {str(r.id): Found(r.payload or {}, _dense_of(r.vector)) for r in records}
+        return {str(r.id): Found(r.payload or {}, dense_of(r.vector)) for r in records}
 
     def close(self) -> None:
         self.client.close()
-
-
-def _dense_of(vector: Any) -> Sequence[float] | None:
-    if isinstance(vector, dict):
-        value = vector.get(DENSE)
-        return value if isinstance(value, list) else None
-    return None

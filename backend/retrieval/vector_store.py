@@ -61,6 +61,8 @@ class Found:
 
 # Points as (point id, score): a signal's list from the engine, or the lists fused.
 Scored = list[tuple[str, float]]
+# What a question is searched by: its dense vector, or its BM25 terms.
+Signal = np.ndarray | Sparse
 
 
 class VectorStore(ABC):
@@ -102,16 +104,10 @@ class VectorStore(ABC):
 
     @abstractmethod
     def _nearest(
-        self,
-        *,
-        user_id: int,
-        document_ids: Sequence[int] | None,
-        dense: np.ndarray | None,
-        sparse: Sparse | None,
-        limit: int,
+        self, *, user_id: int, document_ids: Sequence[int] | None, signal: Signal, limit: int
     ) -> Scored:
-        """The engine's best `limit` points for one signal (`dense` or `sparse`, the other
-        None): ids and scores only, best first."""
+        """The engine's best `limit` points for one signal (a dense vector, or the question's
+        BM25 terms): ids and scores only, best first."""
 
     @abstractmethod
     def _points(self, ids: Sequence[str]) -> dict[str, Found]:
@@ -136,18 +132,18 @@ class VectorStore(ABC):
         sparse = lexical_query(query_text, weights) if mode != "dense" else None
         if mode == "sparse" and sparse is None:
             return []
-        dense = None if mode == "sparse" else np.asarray(vector, dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        signals: list[Signal] = [query] if mode != "sparse" else []
+        if sparse is not None:
+            signals.append(sparse)
         lists = [
             self._ranked(user_id, document_ids, signal, max(candidates, limit))
-            for signal in ((dense, None), (None, sparse))
-            if signal[0] is not None or signal[1] is not None
+            for signal in signals
         ]
-        fused = fuse(lists)
         # Only the points that can be among the `limit` best are read whole: those up to the
         # cut-off and every one tied with the last of them.
-        kept = _tie_kept(fused, limit)
+        kept = _tie_kept(fuse(lists), limit)
         found = self._points([pid for pid, _ in kept])
-        query = np.asarray(vector, dtype=np.float32)
         hits = [_hit(found[pid], score, query) for pid, score in kept if pid in found]
         # Same question, same documents, same order: ties go to the closer meaning, then ids.
         hits.sort(key=lambda h: (-h.score, -h.similarity, h.document_id, h.ordinal))
@@ -157,16 +153,15 @@ class VectorStore(ABC):
         self,
         user_id: int,
         document_ids: Sequence[int] | None,
-        signal: tuple[np.ndarray | None, Sparse | None],
+        signal: Signal,
         keep: int,
     ) -> list[tuple[str, float, int]]:
         """One signal's best `keep` points and every point tied with the last of them, each
         as (id, score, rank): rank 0 first, tied points sharing the better rank."""
-        dense, sparse = signal
         ask = keep + TIE_MARGIN
         while True:
             scored = self._nearest(
-                user_id=user_id, document_ids=document_ids, dense=dense, sparse=sparse, limit=ask
+                user_id=user_id, document_ids=document_ids, signal=signal, limit=ask
             )
             # Asked again for more while the points at the cut-off and at the list's end tie:
             # which of them the engine left out is its own choice.
@@ -220,6 +215,14 @@ def _tie_kept(scored: Scored, keep: int) -> Scored:
     if len(ordered) <= keep:
         return ordered
     return [item for item in ordered if item[1] >= ordered[keep - 1][1]]
+
+
+def dense_of(vector: Any) -> Sequence[float] | None:
+    """The dense vector of a point's named vectors as an engine returns them."""
+    if isinstance(vector, dict):
+        value = vector.get(DENSE)
+        return value if isinstance(value, list) else None
+    return None
 
 
 def _hit(found: Found, score: float, query: np.ndarray) -> Hit:

@@ -7,7 +7,6 @@ labels, labels that ask, or descriptions beside amounts)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from backend.documents.ingest.headings import SENTENCE_END, closes
 from backend.documents.ingest.pdf_lines import COLUMN_SLACK, Cells, labels_only, short_cells
@@ -60,13 +59,12 @@ def heads_all_but_first(cells: Cells, opens: list[float]) -> bool:
     )
 
 
-def heads_last(lines: Sequence[Cells], above: int, at: int) -> bool:
-    """Whether the line at `above` is a label alone over the last column of the table whose
-    first row is at `at` ("Amount" over the amounts, the descriptions' column unnamed)."""
-    if above < 0 or len(lines[above]) != 1:
+def heads_last(cells: Cells, opens: list[float]) -> bool:
+    """Whether the line is a label alone over the last of the columns opening at `opens`
+    ("Amount" over the amounts, the descriptions' column unnamed)."""
+    if len(cells) != 1:
         return False
-    opens = [x for x, _ in sorted(lines[at])]
-    ((x, text),) = lines[above]
+    ((x, text),) = cells
     return (
         len(opens) >= 2
         and x >= (opens[-2] + opens[-1]) / 2

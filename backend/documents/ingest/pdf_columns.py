@@ -127,7 +127,7 @@ def _table(
     if _listed(lines[at]):
         return None  # a list: its marks or numbers beside its items ("•", "2.")
     read: dict[int, str | None] = dict.fromkeys(range(at, end))
-    if not header_above and free_above and heads_last(lines, above, at):
+    if not header_above and free_above and above >= 0 and heads_last(lines[above], opens):
         read[above] = None  # "Amount" over the amounts beside their descriptions
     if header_above:
         header: list[str] | None = [text for _, text in sorted(lines[above])]

@@ -76,9 +76,13 @@ def _is_row(line: str) -> bool:
     if len(cells) < 2:
         return False
     labels = [_ROW_CELL.match(cell) for cell in cells]
-    return all(
-        label and label.group(1).count("(") == label.group(1).count(")") for label in labels
-    )
+    return all(label and brackets_closed(label.group(1)) for label in labels)
+
+
+def brackets_closed(text: str) -> bool:
+    """Whether a text closes the brackets it opens ("Your charge (£)", not "The Normans
+    (Norman")."""
+    return text.count("(") == text.count(")")
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:
