@@ -20,6 +20,9 @@ SENTENCE = "In June 1884, he relocated to New York City where he worked for Edis
         (SENTENCE.replace("1884,", "1884,[note 3]").replace("City", "City[a]"), None),
         (SENTENCE.replace("1884,", "1884,[when?]") + "[vague]", None),
         ("Tesla said:12, 14–15 nothing.", "Tesla said nothing."),
+        # Page references after the sentence's full stop, one after another.
+        ("Calvinist parties.:1–4 When he died.", "Calvinist parties. When he died."),
+        ("(defined as Unitarian ideas).:4–5:24", "(defined as Unitarian ideas)."),
         ("Early life[edit]", "Early life"),  # a saved Wikipedia page's section link
         # A call set apart from the sentence it follows, as a PDF's raised call reads joined.
         (SENTENCE.replace("1884, he", "1884, [12] he"), None),
@@ -34,6 +37,8 @@ def test_markers_go(raw, clean):
     [
         "a ratio of 3:2 at 10:30 am, John 3:16",
         "the server listens on localhost:8080 and db:5432",
+        "Ratio 1.:2 is written so.",  # no space or end after the figures: not a page
+        "It ended at 5 p.m.: 12 stayed",
         "see http://example.com:8080/path",
         "he wrote [sic] and was [less than three years] old",
         "Martin Luther [ˈmaɐ̯tiːn ˈlʊtɐ] was born",

@@ -60,10 +60,18 @@ _PAGE_REFERENCE = re.compile(  # a lone 4-digit number is a port or a year, not 
 )
 
 
+# Page references after a sentence's end ("parties.:1–4 When", "ideas).:4–5:24"): a colon
+# straight after a word's full stop opens no list, so every page group there goes.
+_PAGES_AFTER_END = re.compile(
+    r"(?:(?<=[^\W\d_][.!?])|(?<=[)\]\"”’][.!?])|(?<=[^\W\d_][.!?][)\"”’]))"
+    r"(?::\d{1,4}(?:[–-]\d{1,4})?(?:, ?\d{1,4}(?:[–-]\d{1,4})?)*)+(?=\s|$)"
+)
+
+
 def strip_reference_markers(text: str) -> str:
     """Remove footnote calls, editors' tags and citation page references (see above)."""
     text = _EDITOR_TAG.sub("", _FOOTNOTE_CALL.sub("", _LOOSE_CALL.sub("", text)))
-    return _PAGE_REFERENCE.sub(r"\1", text)
+    return _PAGE_REFERENCE.sub(r"\1", _PAGES_AFTER_END.sub("", text))
 
 
 def clean_text(text: str) -> str:
