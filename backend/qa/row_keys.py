@@ -5,7 +5,7 @@ Student; Access: As Standard; …"; "… if I go for Premium?" the Premium row, 
 row "As Premium, off-peak hours only". A row is named, too, by a cell's column name and
 value read together in the question: "… our flight out to Malaga?" means the row whose "To"
 is "Málaga (AGP)", not the return flight's, whose "From" is; "Band A" the row whose "Band" is
-"A"."""
+"A"; "the Developer plan" the row whose "Plan" is "Developer"."""
 
 from __future__ import annotations
 
@@ -38,11 +38,14 @@ def _words(text: str) -> list[str]:
 
 def _column_and_value(sentence: str, asked: str) -> bool:
     """Whether the question (`asked`: its words, folded, between spaces) says a cell's column
-    name and the first word of its value together ("to malaga" for "To: Málaga (AGP)")."""
+    name and the first word of its value together ("to malaga" for "To: Málaga (AGP)"), or
+    a one-word value before its column's name ("the developer plan" for "Plan: Developer")."""
     for cell in sentence.rstrip(".").split("; "):
         label, _, value = cell.partition(": ")
         named, told = _words(label), _words(_BRACKETED.sub(" ", value))
         if named and told and f" {named[-1]} {told[0]} " in asked:
+            return True
+        if len(named) == 1 and len(told) == 1 and f" {told[0]} {named[0]} " in asked:
             return True
     return False
 
