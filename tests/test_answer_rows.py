@@ -197,7 +197,9 @@ def test_a_row_is_named_by_its_first_cell_without_its_brackets():
     ]
     assert named_rows("How much is the standard membership?", members) == [True, False]
     # A word no other row holds names nothing: the scores tell those rows apart.
-    assert named_rows("How much is the student membership?", members) == [False, False]
+    assert named_rows("How much is it for students?", members) == [False, False]
+    # But the row's value said before its column's name does.
+    assert named_rows("How much is the student membership?", members) == [False, True]
 
 
 def test_when_is_answered_by_the_close_sentence_that_says_when():
@@ -332,7 +334,8 @@ FLIGHTS = """# Booking confirmation
 
 def test_a_row_is_named_by_a_column_and_its_value_said_together(runtime):
     """"Our flight out to Malaga" is the flight whose "To" is Málaga, not the return flight
-    whose "From" is; "Band A" the row whose "Band" is A."""
+    whose "From" is; "Band A" the row whose "Band" is A; "the Developer plan" the row whose
+    "Plan" is Developer."""
     passage = page_passage(FLIGHTS.encode(), "booking.md")
     out = ask_one(runtime, passage, "What time is our flight out to Malaga?")
     assert out.text.startswith("Flight: WL 2214;"), out.text
@@ -343,3 +346,10 @@ def test_a_row_is_named_by_a_column_and_its_value_said_together(runtime):
     assert named_rows("How much would a band B house pay?", bands) == [False, True]
     # A column's name and value said apart name nothing: "to" here goes with "pay".
     assert named_rows("How much is Band C going to cost?", bands) == [False, False]
+    # A one-word value said before its column's name: "the Developer plan".
+    plans = [
+        "Plan: Free; Price: £0; Calls per day: 1,000.",
+        "Plan: Developer; Price: £29 per month; Calls per day: 50,000.",
+    ]
+    assert named_rows("How much does the Developer plan cost?", plans) == [False, True]
+    assert named_rows("Which plan is free?", plans) == [False, False]

@@ -45,7 +45,13 @@ def _column_and_value(sentence: str, asked: str) -> bool:
         named, told = _words(label), _words(_BRACKETED.sub(" ", value))
         if named and told and f" {named[-1]} {told[0]} " in asked:
             return True
-        if len(named) == 1 and len(told) == 1 and f" {told[0]} {named[0]} " in asked:
+        # A word the question would say anyway ("a band B house") names nothing.
+        if (
+            len(named) == 1
+            and len(told) == 1
+            and content_terms(told[0])
+            and f" {told[0]} {named[0]} " in asked
+        ):
             return True
     return False
 
