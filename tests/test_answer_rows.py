@@ -188,8 +188,10 @@ def test_a_row_is_named_by_its_first_cell_without_its_brackets():
         "Session: Family Swim (2 adults + 2 children); Adult: £15.00.",
         "Session: Parent & Baby; Adult: £4.60 per adult, child free.",
     ]
+    # "a public swim" names the first row whole (the family swim's name holds "swim" among
+    # other words); the family swim's "adults", in brackets, names nothing.
     assert named_rows("How much does an adult pay for a public swim?", rows) == [
-        False, False, False,
+        True, False, False,
     ]  # fmt: skip
     members = [
         "Membership: Standard; Access: Gym and classes; Monthly: £36.99.",
@@ -330,6 +332,29 @@ FLIGHTS = """# Booking confirmation
 | WL 2214 | London Gatwick (LGW) North Terminal | 06:45 | Málaga (AGP) Terminal 2 | 10:35 |
 | WL 2215 | Málaga (AGP) Terminal 2 | 11:20 | London Gatwick (LGW) North Terminal | 13:05 |
 """
+
+
+def test_of_rows_sharing_a_word_the_one_the_question_names_whole_is_named():
+    """"The buildings" are section A, not "B. Buildings accidental damage"; a contents claim
+    section C, not D; accidentally damaged contents section D (its name said whole too)."""
+    sections = [
+        "Section: A. Buildings; Sum insured / limit: £450,000; Standard excess: £250.",
+        "Section: B. Buildings accidental damage; Sum insured / limit: Included in A; "
+        "Standard excess: £250.",
+        "Section: C. Contents; Sum insured / limit: £75,000; Standard excess: £100.",
+        "Section: D. Contents accidental damage; Sum insured / limit: Not covered; "
+        "Standard excess: –.",
+    ]
+    assert named_rows("How much are the buildings insured for?", sections) == [
+        True, False, False, False,
+    ]  # fmt: skip
+    assert named_rows("What excess do I pay on a contents claim?", sections) == [
+        False, False, True, False,
+    ]  # fmt: skip
+    assert named_rows("Am I covered for accidentally damaging my contents?", sections) == [
+        False, False, False, True,
+    ]  # fmt: skip
+    assert named_rows("What was the premium last year?", sections) == [False] * 4
 
 
 def test_a_row_is_named_by_a_column_and_its_value_said_together(runtime):

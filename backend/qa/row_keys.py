@@ -5,7 +5,8 @@ Student; Access: As Standard; …"; "… if I go for Premium?" the Premium row, 
 row "As Premium, off-peak hours only". A row is named, too, by a cell's column name and
 value read together in the question: "… our flight out to Malaga?" means the row whose "To"
 is "Málaga (AGP)", not the return flight's, whose "From" is; "Band A" the row whose "Band" is
-"A"; "the Developer plan" the row whose "Plan" is "Developer"."""
+"A"; "the Developer plan" the row whose "Plan" is "Developer". Of rows whose names share
+the question's word, the one it names whole is named."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from backend.retrieval.lexical import content_terms, fold_accents
 # What a row's name says in brackets qualifies it ("Family Swim (2 adults + 2 children)"):
 # the row is named by the rest.
 _BRACKETED = re.compile(r"\([^()]*\)")
+# Nor does a letter or number counting the rows ("C. Contents", "3) Parking").
+_COUNTED = re.compile(r"^(?:[A-Za-z]|\d{1,3})[.)] ")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -28,7 +31,7 @@ def _cells(sentence: str) -> tuple[tuple[str, ...], set[str], set[str]] | None:
     if labels is None:
         return None
     values = [cell.split(": ", 1)[1] for cell in sentence.rstrip(".").split("; ")]
-    name = set(content_terms(_BRACKETED.sub(" ", values[0])))
+    name = set(content_terms(_COUNTED.sub("", _BRACKETED.sub(" ", values[0]))))
     return labels, name, {t for value in values[1:] for t in content_terms(value)}
 
 
@@ -58,8 +61,9 @@ def _column_and_value(sentence: str, asked: str) -> bool:
 
 def named_rows(question: str, sentences: list[str]) -> list[bool]:
     """Which sentences are rows the question names by their first cell, where another row of
-    the same table (the same column names) holds that word only in another cell; or by a
-    column's name and value said together, where another row of the table is not named so."""
+    the same table (the same column names) holds that word only in another cell or in a
+    longer name; or by a column's name and value said together, where another row of the
+    table is not named so."""
     asked = set(content_terms(question))
     said = f" {' '.join(_words(question))} "
     tables: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -77,6 +81,12 @@ def named_rows(question: str, sentences: list[str]) -> list[bool]:
             elsewhere = [i for i in rows if term in cells[i][1] and term not in cells[i][0]]
             if keyed and elsewhere:
                 for i in keyed:
+                    named[i] = True
+            # Of the rows whose names hold the word, the ones the question names whole: "the
+            # buildings" is "A. Buildings", not "B. Buildings accidental damage".
+            whole = [i for i in keyed if cells[i][0] <= asked]
+            if whole and len(whole) < len(keyed):
+                for i in whole:
                     named[i] = True
         told = [i for i in rows if _column_and_value(sentences[i], said)]
         if told and len(told) < len(rows):
