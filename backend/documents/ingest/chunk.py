@@ -80,7 +80,8 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # line that says what its pages do not (the version, the journal) is read once; a wrapped
 # line that leaves a bracket open is no heading. "leading": a PDF's lines of large type, set
 # further apart, are one paragraph, and a title wrapped onto two lines one heading.
-CHUNKING_VERSION = "leading"
+# "page-references": page references after a sentence's full stop (".:1–4 When") go.
+CHUNKING_VERSION = "page-references"
 
 
 @dataclass(frozen=True)
