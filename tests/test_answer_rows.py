@@ -10,7 +10,7 @@ from backend.qa.number_ranges import asked_figures, band_width
 from backend.qa.question_words import is_key, legend, legend_terms
 from backend.qa.row_keys import named_rows
 from backend.qa.sentence_roles import mail_header
-from tests.test_answering import ask_one, page_passage
+from tests.test_answering import ask_one, ask_with_tokens, page_passage
 
 DELAYS = b"""<html><head><title>Delays and refunds</title></head><body><main>
 <h1>Delays and refunds</h1>
@@ -321,6 +321,45 @@ def test_a_line_labelled_with_some_of_the_words_asked_about_gives_it(runtime):
     assert "MMP/RM/BT/0312/JH" in reference.text, reference.text
     when = ask_one(runtime, passage, "When's the next appointment with the nurse?")
     assert "Tuesday 24 March 2026" in when.text, when.text
+
+
+JOB = """# Job Description
+
+Job title: Senior Environmental Health Officer (Food Safety).
+
+Directorate: Communities and Regulatory Services.
+
+Reports to: Environmental Health Team Leader.
+
+Responsible for: 2 Environmental Health Officers and 1 Food Safety Technician.
+
+Hours: 37 hours per week, flexible working scheme available.
+
+## Purpose of the job
+
+To lead the delivery of the council's food safety service, carrying out inspections,
+investigations and enforcement, and to supervise and mentor officers within the food team.
+"""
+
+
+def test_a_line_whose_label_the_question_says_answers_it(settings, runtime):
+    """"Who does this post report to?" was refused though "Reports to: …" says it: the
+    question says the line's label word for word, so the line answers, and above the "not
+    found" line. A label said as a name (a transcript's speaker) or as a word qualifying the
+    next ("Which textbook chapter …?") is not what is asked."""
+    from backend.qa.asked_terms import says_label
+
+    assert says_label("Reports to: Team Leader.", "Who does this post report to?")
+    assert says_label("VAT: £677.20.", "How much VAT is being charged in total?")
+    assert not says_label("GWEN: Don't buy bees.", "How long has Gwen been keeping bees?")
+    assert not says_label("Textbook: Goldstein (2023).", "Which textbook chapter is it?")
+    assert not says_label("Rent: £1,150 per month.", "What day of the month is the rent due?")
+    # A table's row: its columns name every row alike.
+    assert not says_label("Plan: Free; Price: £0.", "Which plan is the cheapest?")
+    passage = page_passage(JOB.encode(), "job.md")
+    answer = ask_with_tokens(runtime, passage, "Who does this post report to?")
+    assert answer.text.startswith("Reports to: Environmental Health Team Leader"), answer.text
+    assert answer.score >= settings.answer_min_score, answer.score
 
 
 FLIGHTS = """# Booking confirmation

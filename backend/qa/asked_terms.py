@@ -88,6 +88,44 @@ def _labelled_within(sentence: str, term: str) -> bool:
     )
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _stems(text: str) -> list[str]:
+    """The text's words as terms, a stop word as itself ("Reports to" -> ["report", "to"])."""
+    return [(content_terms(word) or [word])[0] for word in _WORD.findall(text.lower())]
+
+
+def says_label(sentence: str, question: str) -> bool:
+    """Whether the sentence is a labelled line (one label, not a table's row, whose columns
+    name every row alike) whose label the question says word for word: "Reports to: …" for
+    "Who does this post report to?", "Hours: …" for "How many hours a week is the job?"."""
+    opening = _LABELS.match(sentence)
+    if opening is None or not brackets_closed(label := opening.group(1)):
+        return False
+    if len(_LABELS.findall(sentence)) > 1 or not content_terms(label):
+        return False
+    # A label the question says as a name ("GWEN:" for "How long has Gwen been keeping
+    # bees?", a book's title before its subtitle) is who speaks or what is named, not what
+    # is asked; an acronym written in capitals ("VAT") is no name.
+    named = {
+        word.lower()
+        for word in _WORD.findall(question)[1:]
+        if word[0].isupper() and not word.isupper()
+    }
+    if any(word.lower() in named for word in _WORD.findall(label)):
+        return False
+    # Said whole, not as a word qualifying the next ("textbook" in "Which textbook chapter
+    # …?", "rent" in "… is the rent due?"): what follows it in the question is a small word.
+    said, words = _stems(label), _WORD.findall(question.lower())
+    asked = _stems(question)
+    return any(
+        asked[i : i + len(said)] == said
+        and (i + len(said) == len(words) or not content_terms(words[i + len(said)]))
+        for i in range(len(asked) - len(said) + 1)
+    )
+
+
 # A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,
 # Head of Science"): one to four capitalised words, a title before them or not.
 _SIGNED = (
