@@ -347,6 +347,7 @@ def test_a_line_whose_label_the_question_says_answers_it(settings, runtime):
     question says the line's label word for word, so the line answers, and above the "not
     found" line. A label said as a name (a transcript's speaker) or as a word qualifying the
     next ("Which textbook chapter …?") is not what is asked."""
+    from backend.qa.answer_gives import tells_when
     from backend.qa.asked_terms import says_label
 
     assert says_label("Reports to: Team Leader.", "Who does this post report to?")
@@ -356,6 +357,11 @@ def test_a_line_whose_label_the_question_says_answers_it(settings, runtime):
     assert not says_label("Rent: £1,150 per month.", "What day of the month is the rent due?")
     # A table's row: its columns name every row alike.
     assert not says_label("Plan: Free; Price: £0.", "Which plan is the cheapest?")
+    # Asked when, the line answers only by saying when.
+    pool = "Learner pool: 12 m x 7 m, depth 0.9 m."
+    assert says_label(pool, "When can I take my baby to the learner pool?")
+    assert not tells_when(pool, "When can I take my baby to the learner pool?")
+    assert tells_when("Next swim: Monday 6 January, 09:30.", "When can I take my baby?")
     passage = page_passage(JOB.encode(), "job.md")
     answer = ask_with_tokens(runtime, passage, "Who does this post report to?")
     assert answer.text.startswith("Reports to: Environmental Health Team Leader"), answer.text

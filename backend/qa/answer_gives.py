@@ -60,6 +60,14 @@ def heading_tells(candidate: Candidate, text: str, question: str) -> bool:
     )
 
 
+def tells_when(text: str, question: str) -> bool:
+    """Whether the text says when, if the question asks it: a date, a year or a time ("Learner
+    pool: 12 m x 7 m" does not tell "When can I take my baby to the learner pool?")."""
+    if not _WHEN.match(question):
+        return True
+    return any(gives(text, kind, question) for kind in (Kind.DATE, Kind.YEAR, Kind.TIME))
+
+
 # A reply's subject ("Re: Spring term 2026 – rehearsals …"), a forum post's or a mail's
 # heading: it names the thread, it tells nothing.
 _REPLY = re.compile(r"(?:re|fwd?|aw)\s*:", re.IGNORECASE)

@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest.headings import unmarked
-from backend.qa.answer_gives import gives_asked, giving_first, heading_telling, heading_tells
+from backend.qa.answer_gives import (
+    gives_asked,
+    giving_first,
+    heading_telling,
+    heading_tells,
+    tells_when,
+)
 from backend.qa.answer_kinds import asked_kind, gives
 from backend.qa.answer_sentences import (
     Candidate,
@@ -165,8 +171,11 @@ def extractive_answer(
     defined = np.array([term is not None and defines(c.text, term) for c in candidates])
     scores = scores + DEFINITION_WEIGHT * defined
     if not defined.any():
-        # A line whose label the question says, where no sentence defines what it asks.
-        said = np.array([says_label(c.text, question) for c in candidates])
+        # A line whose label the question says, where no sentence defines what it asks (and
+        # saying when, if the question asks when).
+        said = np.array(
+            [says_label(c.text, question) and tells_when(c.text, question) for c in candidates]
+        )
         scores = scores + SAID_LABEL_WEIGHT * said
     texts_of = [c.text for c in candidates]
     scores = scores + BAND_WEIGHT * np.array(narrowest_bands(question, texts_of), dtype=float)
