@@ -357,6 +357,8 @@ def test_a_line_whose_label_the_question_says_answers_it(settings, runtime):
     assert not says_label("Rent: £1,150 per month.", "What day of the month is the rent due?")
     # A table's row: its columns name every row alike.
     assert not says_label("Plan: Free; Price: £0.", "Which plan is the cheapest?")
+    # A key in code's data is no label.
+    assert not says_label('"name": "Bristol",', "What error comes if the place name is misspelt?")
     # Asked when, the line answers only by saying when.
     pool = "Learner pool: 12 m x 7 m, depth 0.9 m."
     assert says_label(pool, "When can I take my baby to the learner pool?")

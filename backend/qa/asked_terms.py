@@ -89,6 +89,7 @@ def _labelled_within(sentence: str, term: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W_]+")
+_QUOTED_KEY = re.compile(r"[\"\u201c\u201d]\s*:")
 
 
 def _stems(text: str) -> list[str]:
@@ -105,6 +106,8 @@ def says_label(sentence: str, question: str) -> bool:
         return False
     if len(_LABELS.findall(sentence)) > 1 or not content_terms(label):
         return False
+    if _QUOTED_KEY.search(opening.group()):
+        return False  # a key of code's data ('"name": "Bristol",'), not a line's label
     # A label the question says as a name ("GWEN:" for "How long has Gwen been keeping
     # bees?", a book's title before its subtitle) is who speaks or what is named, not what
     # is asked; an acronym written in capitals ("VAT") is no name.
