@@ -25,13 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from backend.documents.ingest.headings import unmarked
-from backend.qa.answer_gives import (
-    gives_asked,
-    giving_first,
-    heading_telling,
-    heading_tells,
-    tells_when,
-)
+from backend.qa.answer_gives import gives_asked, giving_first, heading_telling, heading_tells
 from backend.qa.answer_kinds import asked_kind, gives
 from backend.qa.answer_sentences import (
     Candidate,
@@ -39,7 +33,7 @@ from backend.qa.answer_sentences import (
     asked_section,
 )
 from backend.qa.answer_steps import numbered_steps
-from backend.qa.asked_terms import asked_term, defines, says_label
+from backend.qa.asked_terms import asked_for
 from backend.qa.citation_order import cited_first
 from backend.qa.number_ranges import narrowest_bands
 from backend.qa.question_words import is_key, missing_names, name_phrases
@@ -79,13 +73,6 @@ MISSING_NAME_PENALTY = 0.3
 # An answer that gives no answer of the kind the question asks for (`answer_kinds`: an amount
 # of money, a figure, a year, a time of day) lowers the evidence by this much.
 UNGIVEN_KIND_PENALTY = 2.0
-# A sentence that defines the term the question asks about ("Who is the contractor?" over
-# "... Brightwater Cleaning Ltd (the "Contractor") ...") gains this much: the other sentences
-# that use the term only name it.
-DEFINITION_WEIGHT = 1.0
-# A labelled line whose label the question says ("Reports to: …" for "Who does this post
-# report to?") gains this much, where no sentence defines the term asked about.
-SAID_LABEL_WEIGHT = 1.0
 # A sentence whose band holds the figure the question gives ("30 to 59 minutes" for "40
 # minutes late") gains this much over the rows beside it (`number_ranges`).
 BAND_WEIGHT = 0.5
@@ -167,17 +154,8 @@ def extractive_answer(
         scores = scores + TOKEN_MATCH_WEIGHT * matched
         # What the headings' tokens lent, as their words: it chooses the section only.
         from_heading = from_heading + TOKEN_MATCH_WEIGHT * (matched - alone)
-    term = asked_term(question)
-    defined = np.array([term is not None and defines(c.text, term) for c in candidates])
-    scores = scores + DEFINITION_WEIGHT * defined
-    if not defined.any():
-        # A line whose label the question says, where no sentence defines what it asks (and
-        # saying when, if the question asks when).
-        said = np.array(
-            [says_label(c.text, question) and tells_when(c.text, question) for c in candidates]
-        )
-        scores = scores + SAID_LABEL_WEIGHT * said
     texts_of = [c.text for c in candidates]
+    scores = scores + np.array(asked_for(question, texts_of))
     scores = scores + BAND_WEIGHT * np.array(narrowest_bands(question, texts_of), dtype=float)
     scores = scores + NAMED_ROW_WEIGHT * np.array(named_rows(question, texts_of), dtype=float)
     # Questions and headings the passages hold still lend their words to the next sentence

@@ -6,8 +6,10 @@ line's label, or a name signing with it as its role (`answering` weighs them up)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from backend.documents.ingest.sentences import brackets_closed
+from backend.qa.answer_gives import tells_when
 from backend.retrieval.lexical import content_terms
 
 ASKED_TERM = re.compile(
@@ -91,23 +93,44 @@ def _labelled_within(sentence: str, term: str) -> bool:
 _WORD = re.compile(r"[^\W_]+")
 _QUOTED_KEY = re.compile(r"[\"\u201c\u201d]\s*:")
 
+# A sentence that defines the term the question asks about ("Who is the contractor?" over
+# "... Brightwater Cleaning Ltd (the "Contractor") ...") gains this much: the other sentences
+# that use the term only name it.
+DEFINITION_WEIGHT = 1.0
+# A labelled line whose label the question says ("Reports to: …" for "Who does this post
+# report to?") gains this much, where no sentence defines the term asked about.
+SAID_LABEL_WEIGHT = 1.0
 
-def _stems(text: str) -> list[str]:
-    """The text's words as terms, a stop word as itself ("Reports to" -> ["report", "to"])."""
-    return [(content_terms(word) or [word])[0] for word in _WORD.findall(text.lower())]
+
+def asked_for(question: str, sentences: Sequence[str]) -> list[float]:
+    """What each sentence gains for telling what the question asks to be told: defining its
+    term (`defines`), or, where none does, being a line whose label the question says
+    (`says_label`) and, asked when, saying when."""
+    term = asked_term(question)
+    defined = [term is not None and defines(sentence, term) for sentence in sentences]
+    if any(defined):
+        return [DEFINITION_WEIGHT * d for d in defined]
+    says = _label_said(question)
+    return [
+        SAID_LABEL_WEIGHT * (says(sentence) and tells_when(sentence, question))
+        for sentence in sentences
+    ]
+
+
+def _stems(words: list[str]) -> list[str]:
+    """The words as terms, a stop word as itself ("reports to" -> ["report", "to"])."""
+    return [(content_terms(word) or [word])[0] for word in words]
 
 
 def says_label(sentence: str, question: str) -> bool:
-    """Whether the sentence is a labelled line (one label, not a table's row, whose columns
-    name every row alike) whose label the question says word for word: "Reports to: …" for
-    "Who does this post report to?", "Hours: …" for "How many hours a week is the job?"."""
-    opening = _LABELS.match(sentence)
-    if opening is None or not brackets_closed(label := opening.group(1)):
-        return False
-    if len(_LABELS.findall(sentence)) > 1 or not content_terms(label):
-        return False
-    if _QUOTED_KEY.search(opening.group()):
-        return False  # a key of code's data ('"name": "Bristol",'), not a line's label
+    """Whether the sentence is a labelled line whose label the question says (`_label_said`)."""
+    return _label_said(question)(sentence)
+
+
+def _label_said(question: str) -> Callable[[str], bool]:
+    """Whether a sentence is a labelled line (one label, not a table's row, whose columns name
+    every row alike) whose label the question says word for word: "Reports to: …" for "Who
+    does this post report to?", "Hours: …" for "How many hours a week is the job?"."""
     # A label the question says as a name ("GWEN:" for "How long has Gwen been keeping
     # bees?", a book's title before its subtitle) is who speaks or what is named, not what
     # is asked; an acronym written in capitals ("VAT") is no name.
@@ -116,17 +139,29 @@ def says_label(sentence: str, question: str) -> bool:
         for word in _WORD.findall(question)[1:]
         if word[0].isupper() and not word.isupper()
     }
-    if any(word.lower() in named for word in _WORD.findall(label)):
-        return False
-    # Said whole, not as a word qualifying the next ("textbook" in "Which textbook chapter
-    # …?", "rent" in "… is the rent due?"): what follows it in the question is a small word.
-    said, words = _stems(label), _WORD.findall(question.lower())
-    asked = _stems(question)
-    return any(
-        asked[i : i + len(said)] == said
-        and (i + len(said) == len(words) or not content_terms(words[i + len(said)]))
-        for i in range(len(asked) - len(said) + 1)
-    )
+    words = _WORD.findall(question.lower())
+    asked = _stems(words)
+
+    def says(sentence: str) -> bool:
+        opening = _LABELS.match(sentence)
+        if opening is None or not brackets_closed(label := opening.group(1)):
+            return False
+        if len(_LABELS.findall(sentence)) > 1 or not content_terms(label):
+            return False
+        if _QUOTED_KEY.search(opening.group()):
+            return False  # a key of code's data ('"name": "Bristol",'), not a line's label
+        if any(word.lower() in named for word in _WORD.findall(label)):
+            return False
+        # Said whole, not as a word qualifying the next ("textbook" in "Which textbook
+        # chapter …?", "rent" in "… is the rent due?"): what follows it is a small word.
+        said = _stems(_WORD.findall(label.lower()))
+        return any(
+            asked[i : i + len(said)] == said
+            and (i + len(said) == len(words) or not content_terms(words[i + len(said)]))
+            for i in range(len(asked) - len(said) + 1)
+        )
+
+    return says
 
 
 # A name signing with its role after a comma ("– Bernadette Quinlan, Chair", "Dr Amal Reid,
