@@ -84,22 +84,54 @@ GIVING_MARGIN = 0.5
 
 
 def giving_first(
-    order: np.ndarray, candidates: list[Candidate], scores: np.ndarray, question: str
+    order: np.ndarray,
+    candidates: list[Candidate],
+    scores: np.ndarray,
+    question: str,
+    texts: list[str] | None = None,
 ) -> np.ndarray:
     """`order` with the best sentence that gives what is asked first, when the best one
     gives none of it and that one scored within GIVING_MARGIN: "How much does the course
     cost?" is answered by "… it costs eighty-five pounds …", not by the sentence naming the
-    course's start; "Who is the building manager?" by a sentence naming someone."""
+    course's start; "Who is the building manager?" by a sentence naming someone. Of those,
+    the best one's neighbour in its paragraph (`texts`: the passages' texts) first."""
     kind = asked_kind(question)
     best = int(order[0])
     if gives_asked(candidates[best].text, kind, question):
         return order
+    close = []
     for rank, index in enumerate(order[1:], 1):
         if float(scores[best]) - float(scores[index]) > GIVING_MARGIN:
             break
         if gives_asked(candidates[int(index)].text, kind, question):
-            return np.concatenate([[index], order[:rank], order[rank + 1 :]])
-    return order
+            close.append(rank)
+    if not close:
+        return order
+    # The best sentence's own neighbour, in its paragraph, tells about what it names ("Sunday
+    # 19 April 2026. Thank you for entering the Tyneford 10K!"): it goes before a sentence
+    # elsewhere that gives something of the kind.
+    beside = _neighbours(best, candidates, texts)
+    rank = next((r for r in close if int(order[r]) in beside), close[0])
+    return np.concatenate([[order[rank]], order[:rank], order[rank + 1 :]])
+
+
+def _neighbours(at: int, candidates: list[Candidate], texts: list[str] | None) -> set[int]:
+    """The candidates right before and after candidate `at` in its passage, with no paragraph
+    break (nor anything the candidates leave out) between."""
+    if texts is None:
+        return set()
+    out = set()
+    for before, after in ((at - 1, at), (at, at + 1)):
+        if before < 0 or after >= len(candidates):
+            continue
+        first, second = candidates[before], candidates[after]
+        if (
+            first.passage == second.passage
+            and second.follows
+            and "\n" not in texts[first.passage][first.end : second.start]
+        ):
+            out.add(before if after == at else after)
+    return out
 
 
 def heading_telling(

@@ -184,7 +184,7 @@ def extractive_answer(
     every = scores
     if stands.any():
         scores = np.where(stands, scores, -np.inf)
-    order = giving_first(np.argsort(-scores), candidates, scores, question)
+    order = giving_first(np.argsort(-scores), candidates, scores, question, texts)
     # The evidence: the best sentence's score, less a share for each name its document does not
     # hold in what was retrieved of it (the names nothing retrieved holds are among them, and
     # are the ones the user is told of).

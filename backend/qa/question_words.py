@@ -14,6 +14,8 @@ from backend.retrieval.lexical import content_terms, fold_accents
 SPELLING_CUTOFF = 0.85
 SPELLING_MIN_CHARS = 5
 MIN_NAME_CHARS = 3
+# A code names a thing however short it is: a word of letters and figures ("E7", "B12").
+CODE_RE = re.compile(r"[^\W\d_]+\d[^\W_]*")
 NAME_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)?")
 
 
@@ -61,7 +63,8 @@ def _one_slip(a: str, b: str) -> bool:
 
 def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
     """The names the question uses (capitalised words of three letters or more, the first
-    word aside) that no retrieved passage holds, compared as stemmed terms ("Huguenots'" holds
+    word aside, and codes of a capital and a figure, "E7") that no retrieved passage holds,
+    compared as stemmed terms ("Huguenots'" holds
     "Huguenot") and forgiving a misspelling ("Ghandi" for "Gandhi"): "Who painted the Mona
     Lisa?" over passages about Tesla gives ["Mona", "Lisa"]. A question written in capitals or
     title case ("WHO PAINTED THE MONA LISA?") names nothing: its capitals tell no names."""
@@ -71,7 +74,9 @@ def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
     names = {
         w: terms
         for w in words
-        if w[0].isupper() and len(w) >= MIN_NAME_CHARS and (terms := set(content_terms(w)))
+        if w[0].isupper()
+        and (len(w) >= MIN_NAME_CHARS or CODE_RE.fullmatch(w))
+        and (terms := set(content_terms(w)))
     }
     if not names:
         return []

@@ -6,12 +6,15 @@ row "As Premium, off-peak hours only". A row is named, too, by a cell's column n
 value read together in the question: "… our flight out to Malaga?" means the row whose "To"
 is "Málaga (AGP)", not the return flight's, whose "From" is; "Band A" the row whose "Band" is
 "A"; "the Developer plan" the row whose "Plan" is "Developer". Of rows whose names share
-the question's word, the one it names whole is named."""
+the question's word, the one it names whole is named; and a row whose name opens with a figure
+and its unit ("8 weeks old", "Wave 3") is named by the question saying them together ("What
+does my baby get at 8 weeks?"), where no other row's name opens so."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from backend.qa.sentence_roles import row_labels
 from backend.retrieval.lexical import content_terms, fold_accents
@@ -24,15 +27,25 @@ _COUNTED = re.compile(r"^(?:[A-Za-z]|\d{1,3})[.)] ")
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _cells(sentence: str) -> tuple[tuple[str, ...], set[str], set[str]] | None:
-    """A row's column names, its name (its first cell, without what it says in brackets) as
-    terms, and its other cells' terms (values only), or None for a sentence that is no row."""
+class _Row(NamedTuple):
+    labels: tuple[str, ...]  # its column names
+    name: set[str]  # its first cell's terms, without what it says in brackets
+    rest: set[str]  # its other cells' terms (values only)
+    opening: str  # its name's first two words, when one of them is a figure ("8 weeks")
+
+
+def _cells(sentence: str) -> _Row | None:
+    """A table's row as read for naming, or None for a sentence that is no row."""
     labels = row_labels(sentence)
     if labels is None:
         return None
     values = [cell.split(": ", 1)[1] for cell in sentence.rstrip(".").split("; ")]
-    name = set(content_terms(_COUNTED.sub("", _BRACKETED.sub(" ", values[0]))))
-    return labels, name, {t for value in values[1:] for t in content_terms(value)}
+    first = _COUNTED.sub("", _BRACKETED.sub(" ", values[0]))
+    name = set(content_terms(first))
+    words = _words(first)[:2]
+    opening = " ".join(words) if len(words) == 2 and any(w.isdigit() for w in words) else ""
+    rest = {t for value in values[1:] for t in content_terms(value)}
+    return _Row(labels, name, rest, opening)
 
 
 def _words(text: str) -> list[str]:
@@ -67,27 +80,33 @@ def named_rows(question: str, sentences: list[str]) -> list[bool]:
     asked = set(content_terms(question))
     said = f" {' '.join(_words(question))} "
     tables: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    cells: dict[int, tuple[set[str], set[str]]] = {}
+    cells: dict[int, _Row] = {}
     for i, sentence in enumerate(sentences):
         read = _cells(sentence)
         if read is not None:
-            labels, name, rest = read
-            cells[i] = (name, rest)
-            tables[labels].append(i)
+            cells[i] = read
+            tables[read.labels].append(i)
     named = [False] * len(sentences)
     for rows in tables.values():
         for term in asked:
-            keyed = [i for i in rows if term in cells[i][0]]
-            elsewhere = [i for i in rows if term in cells[i][1] and term not in cells[i][0]]
+            keyed = [i for i in rows if term in cells[i].name]
+            elsewhere = [i for i in rows if term in cells[i].rest and term not in cells[i].name]
             if keyed and elsewhere:
                 for i in keyed:
                     named[i] = True
             # Of the rows whose names hold the word, the ones the question names whole: "the
             # buildings" is "A. Buildings", not "B. Buildings accidental damage".
-            whole = [i for i in keyed if cells[i][0] <= asked]
+            whole = [i for i in keyed if cells[i].name <= asked]
             if whole and len(whole) < len(keyed):
                 for i in whole:
                     named[i] = True
+        # A name opening with a figure and its unit, said together: "at 8 weeks" names "8 weeks
+        # old" (not "12 weeks old"), where that opening is the row's own in its table.
+        openings = Counter(cells[i].opening for i in rows)
+        for i in rows:
+            opening = cells[i].opening
+            if opening and openings[opening] == 1 and len(rows) > 1 and f" {opening} " in said:
+                named[i] = True
         told = [i for i in rows if _column_and_value(sentences[i], said)]
         if told and len(told) < len(rows):
             for i in told:

@@ -81,7 +81,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # line that leaves a bracket open is no heading. "leading": a PDF's lines of large type, set
 # further apart, are one paragraph, and a title wrapped onto two lines one heading.
 # "page-references": page references after a sentence's full stop (".:1–4 When") go.
-CHUNKING_VERSION = "page-references"
+# "cell-semicolons": a table cell's own semicolons are written as commas, so a row's "; "
+# parts only its cells ("Vaccine given: 6-in-1 vaccine, MenB, rotavirus; Where: Thigh.").
+CHUNKING_VERSION = "cell-semicolons"
 
 
 @dataclass(frozen=True)

@@ -122,10 +122,17 @@ def _pair_label(cell: str) -> bool:
     )
 
 
+def in_row(cell: str) -> str:
+    """A cell's text as a row writes it: its own semicolons become commas ("6-in-1 vaccine,
+    MenB, rotavirus"), so the row's "; " only ever parts its cells."""
+    return cell.replace("; ", ", ")
+
+
 def table_row(cells: list[str], header: list[str] | None) -> str:
     """A table's row as a sentence that stands alone, each cell named by its column:
     "Day: Saturday; Departure: 10:30; Return: 19:05." Without a header, a two-cell row reads
     as a name and its value ("Population: 7,845."), a longer one as its cells in order."""
+    cells = [in_row(cell) for cell in cells]
     if header:
         pairs = zip_longest(header, cells, fillvalue="")
         pieces = [f"{_named(name)} {cell}" if name else cell for name, cell in pairs if cell]
@@ -228,7 +235,8 @@ def _named_by_row(row: list[tuple[str, bool]]) -> str:
     mins</td><th>Cook Time</th><td>55 mins</td>"): "Prep Time: 20 mins; Cook Time: 55
     mins."."""
     pieces: list[list[str]] = []
-    for text, heads in row:
+    for cell, heads in row:
+        text = in_row(cell)
         if heads or not pieces:
             pieces.append([text, ""])
         elif text:
