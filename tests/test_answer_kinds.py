@@ -4,10 +4,13 @@ a page that never prices it is "not found", however many of its words the page s
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from backend.qa import answering
+from backend.qa.answer_gives import giving_first
 from backend.qa.answer_kinds import Kind, asked_kind, gives
+from backend.qa.answer_sentences import Candidate
 from backend.qa.sentence_scores import Passage
 
 PAGE = (
@@ -150,3 +153,30 @@ def test_a_sentence_giving_what_is_asked_is_preferred_to_a_close_one_that_does_n
     exam's row, close behind, does."""
     worth = _ask(runtime, SYLLABUS, "How much is the final exam worth towards the grade?")
     assert worth.found and "Weight: 25%" in worth.text, worth.text
+
+
+def test_of_close_sentences_giving_what_is_asked_the_best_ones_neighbour_comes_first():
+    """"When is the Tyneford 10K?": the sentence naming the race gives no date; of the close
+    sentences that do, the one beside it in its paragraph ("Sunday 19 April 2026.") tells when
+    the race is, not the one about the race number's post elsewhere in the page."""
+    text = (
+        "# Tyneford 10K\n\n"
+        "Sunday 19 April 2026. Thank you for entering the Tyneford 10K!\n\n"
+        "## Race number\n\n"
+        "If it has not arrived by 14 April, email entries@tyneford10k.org.uk."
+    )
+    date, race, post = (text.index(s) for s in ("Sunday", "Thank", "If it"))
+    candidates = [
+        Candidate(0, date, date + 21, "Sunday 19 April 2026."),
+        Candidate(0, race, race + 40, "Thank you for entering the Tyneford 10K!"),
+        Candidate(0, post, len(text), text[post:], follows=False),
+    ]
+    scores = np.array([4.27, 4.53, 4.48])
+    question = "When is the Tyneford 10K?"
+    order = giving_first(np.argsort(-scores), candidates, scores, question, [text])
+    assert int(order[0]) == 0
+    # Without the passages' texts, the best-scoring sentence that gives a date.
+    assert int(giving_first(np.argsort(-scores), candidates, scores, question)[0]) == 2
+    # A neighbour past the margin is not taken.
+    far = np.array([3.9, 4.53, 4.48])
+    assert int(giving_first(np.argsort(-far), candidates, far, question, [text])[0]) == 2

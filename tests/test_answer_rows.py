@@ -425,3 +425,51 @@ def test_a_row_is_named_by_a_column_and_its_value_said_together(runtime):
     ]
     assert named_rows("How much does the Developer plan cost?", plans) == [False, True]
     assert named_rows("Which plan is free?", plans) == [False, False]
+
+
+def test_a_row_is_named_by_its_opening_figure_and_unit():
+    """"At 8 weeks" names the row "8 weeks old", not "12 weeks old" or "16 weeks old", though
+    all three hold "weeks"; "Wave 3" the row of wave 3; a figure no row opens with names
+    none."""
+    rows = [
+        "Age due: 8 weeks old; Vaccine given: 6-in-1 vaccine, MenB, rotavirus.",
+        "Age due: 12 weeks old; Vaccine given: 6-in-1 vaccine (2nd dose), PCV.",
+        "Age due: 16 weeks old; Vaccine given: 6-in-1 vaccine (3rd dose), MenB.",
+        "Wave: Wave 2; Start time: 9:40am.",
+        "Wave: Wave 3; Start time: 9:50am.",
+    ]
+    assert named_rows("What vaccines does my baby get at 8 weeks?", rows) == [
+        True, False, False, False, False,
+    ]  # fmt: skip
+    assert named_rows("What time does Wave 3 start?", rows) == [
+        False, False, False, False, True,
+    ]  # fmt: skip
+    assert named_rows("What does my baby get at 18 weeks?", rows) == [False] * 5
+
+
+SCHEDULE = b"""<html><head><title>Childhood immunisations</title></head><body><main>
+<h1>Routine childhood immunisations</h1>
+<table>
+<tr><th>Age due</th><th>Vaccine given</th><th>Where it is given</th></tr>
+<tr><td>8 weeks old</td><td>6-in-1 vaccine; MenB; rotavirus</td><td>Thigh; by mouth</td></tr>
+<tr><td>12 weeks old</td><td>6-in-1 vaccine (2nd dose); pneumococcal (PCV)</td><td>Thigh</td></tr>
+<tr><td>16 weeks old</td><td>6-in-1 vaccine (3rd dose); MenB (2nd dose)</td><td>Thigh</td></tr>
+</table>
+<h2>After the vaccination</h2>
+<p>It is common for babies to have a high temperature after the MenB vaccine. We advise giving
+infant paracetamol after the 8-week and 16-week vaccinations: 2.5ml as soon as possible after
+the vaccination.</p>
+</main></body></html>"""
+
+
+def test_a_row_whose_cells_hold_semicolons_answers_for_its_age(runtime):
+    """A cell's own semicolons ("6-in-1 vaccine; MenB; rotavirus") are written as commas, so the
+    row still reads as a row, and the question's "8 weeks" names it over the advice about
+    the 8-week vaccinations."""
+    passage = page_passage(SCHEDULE, "immunisations.html")
+    assert (
+        "Age due: 8 weeks old; Vaccine given: 6-in-1 vaccine, MenB, rotavirus; "
+        "Where it is given: Thigh, by mouth." in passage.text.split("\n\n")
+    )
+    answer = ask_with_tokens(runtime, passage, "What vaccines does my baby get at 8 weeks?")
+    assert answer.text.startswith("Age due: 8 weeks old;"), answer.text

@@ -213,6 +213,25 @@ def test_names_the_passages_never_mention():
     # the spellings, is the passages' name; two are another name.
     assert question_words.missing_names("Who hired Tesla at Edisonn in Pairs?", passages) == []
     assert question_words.missing_names("Who hired Tesla at Edsino?", passages) == ["Edsino"]
+
+
+def test_a_code_no_passage_holds_is_a_missing_name_however_short():
+    """"What does error E7 mean?" over a table of E2, E9 and E24 names a code the manual does
+    not list: the nearest code's row is no answer."""
+    codes = (
+        "CODE: E2; WHAT IT MEANS: Water does not drain; WHAT TO DO: Clean the filter.\n\n"
+        "CODE: E9; WHAT IT MEANS: A button is stuck; WHAT TO DO: Press each button once.\n\n"
+        "CODE: E24; WHAT IT MEANS: Drain hose kinked; WHAT TO DO: Straighten the hose."
+    )
+    passages = [Passage(1, 1, "dishwasher.txt", None, codes, score=1.0, similarity=0.5)]
+    assert question_words.missing_names("What does error E7 mean?", passages) == ["E7"]
+    assert question_words.missing_names("What does error E24 mean?", passages) == []
+    assert question_words.missing_names("Is vitamin B12 listed?", passages) == ["B12"]
+    # Held however the text breaks it: "Trioxygen (O\n3)" holds "O3".
+    ozone = [Passage(2, 2, "oxygen.txt", None, "Trioxygen (O\n3) is ozone.", score=1.0)]
+    assert question_words.missing_names("What is the name for O3?", ozone) == []
+    # Two letters with no figure are still no name ("Jr", "OK").
+    assert question_words.missing_names("Is an E OK?", passages) == []
     # Capitals everywhere tell no names.
     assert question_words.missing_names("WHO PAINTED THE MONA LISA?", passages) == []
     assert question_words.missing_names("Who Painted The Mona Lisa?", passages) == []

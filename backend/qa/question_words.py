@@ -82,6 +82,8 @@ def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
         return []
     held = {term for passage in passages for term in content_terms(passage.text)}
     missing = [w for w, terms in names.items() if not with_spelling_matches(terms, held) & held]
+    # A code is held however the text spaces or breaks it ("O\n3" for "O3").
+    missing = [w for w in missing if not (CODE_RE.fullmatch(w) and _code_held(w, passages))]
     # An acronym is held where its words are ("EHO": "Environmental Health Officer").
     missing = [
         w
@@ -100,6 +102,13 @@ def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
         for w in missing
         if len(w) < SPELLING_MIN_CHARS or not _spelled_like(fold_accents(w.lower()), written)
     ]
+
+
+def _code_held(code: str, passages: Sequence[HasText]) -> bool:
+    spaced = re.compile(
+        r"(?<![^\W_])" + r"\s*".join(map(re.escape, code)) + r"(?![^\W_])", re.IGNORECASE
+    )
+    return any(spaced.search(passage.text) for passage in passages)
 
 
 def name_phrases(question: str, names: Collection[str]) -> list[str]:
