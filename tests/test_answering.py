@@ -169,6 +169,21 @@ def test_a_sentence_going_on_about_the_answer_is_part_of_it(runtime):
     assert "undone" not in kept.text
 
 
+def test_a_sentence_saying_what_to_do_if_the_answer_does_not_hold_is_part_of_it(runtime):
+    """"What should I do if my race number has not arrived?": the sentence about the number's
+    post scores best; the next one, "If it has not arrived by 14 April, email …", says what
+    to do, and joins it."""
+    text = (
+        "Your race number has been posted to you and should arrive by 10 April. If it has not "
+        "arrived by 14 April, email entries@tyneford10k.org.uk. The timing chip is attached to "
+        "the back of your race number."
+    )
+    passage = Passage(1, 1, "runners.html", None, text, score=1.0, similarity=0.5)
+    question = "What should I do if my race number has not arrived?"
+    answer = ask_with_tokens(runtime, passage, question)
+    assert "entries@tyneford10k.org.uk" in answer.text, answer.text
+
+
 def test_which_sentences_point_back_at_the_one_before():
     for sentence in (
         "It appoints the board.",
@@ -177,6 +192,10 @@ def test_which_sentences_point_back_at_the_one_before():
         "These were rebuilt.",
         '"This was the end," he said.',
         "its price rose",
+        # A condition or a time about what the sentence before named, or on what it said.
+        "If it has not arrived by 14 April, email entries@tyneford10k.org.uk.",
+        "When they return, the deposit is repaid.",
+        "If not, call the office.",
     ):
         assert sentence_roles.points_back(sentence), sentence
     for sentence in (
@@ -186,6 +205,8 @@ def test_which_sentences_point_back_at_the_one_before():
         "Items are listed below.",
         "Heather grows here.",
         "The council met.",
+        "When the war ended, the army left.",
+        "Iffy results were dropped.",
     ):
         assert not sentence_roles.points_back(sentence), sentence
 

@@ -33,9 +33,13 @@ QUESTION_END = ("?", "\uff1f")
 WORD_RE = re.compile(r"[a-z0-9]+")
 # A table's row as extraction writes it: "Day: Saturday; Departure: 10:30; Return: 19:05."
 ROW_CELL = re.compile(r"([^:;]{1,40}): \S")
-# A sentence opening with one of these words is about what the sentence before it named.
+# A sentence opening with one of these words is about what the sentence before it named, and
+# so is one opening with a condition or a time about it ("If it has not arrived by 14 April,
+# …", "When they return, …") or on what it said ("If not, …").
 POINTS_BACK = re.compile(
-    r"[\"'\u201c\u2018(]*(?:it|its|they|their|them|he|his|him|she|her|this|these|those)\b",
+    r"[\"'\u201c\u2018(]*(?:(?:if|when|once|unless|until|because|although|while)\s+)?"
+    r"(?:it|its|they|their|them|he|his|him|she|her|this|these|those)\b"
+    r"|if (?:so|not)\b",
     re.IGNORECASE,
 )
 
@@ -67,8 +71,9 @@ def mail_header(sentence: str, question: str) -> bool:
 
 
 def points_back(sentence: str) -> bool:
-    """A sentence that opens with a pronoun ("It", "They", "This", "His" ...): on its own it
-    does not say who or what it is about ("Who appoints the board?" -> "It appoints ...")."""
+    """A sentence that opens with a pronoun ("It", "They", "This", "His" ...), or with a
+    condition or a time about one ("If it …", "When they …", "If not, …"): on its own it does
+    not say who or what it is about ("Who appoints the board?" -> "It appoints ...")."""
     return POINTS_BACK.match(sentence.lstrip()) is not None
 
 
