@@ -473,3 +473,16 @@ def test_a_row_whose_cells_hold_semicolons_answers_for_its_age(runtime):
     )
     answer = ask_with_tokens(runtime, passage, "What vaccines does my baby get at 8 weeks?")
     assert answer.text.startswith("Age due: 8 weeks old;"), answer.text
+
+
+def test_a_code_the_question_names_names_the_row_it_keys():
+    """"What should I do if the display shows E24?" names the E24 row of a table of error
+    codes, not the E25 row beside it; a code no row holds names none."""
+    codes = [
+        "CODE: E2; WHAT IT MEANS: Water does not drain; WHAT TO DO: Clean the filter.",
+        "CODE: E24; WHAT IT MEANS: Drain hose kinked; WHAT TO DO: Straighten the hose.",
+        "CODE: E25; WHAT IT MEANS: Drain pump blocked; WHAT TO DO: Remove the pump cover.",
+    ]
+    question = "What should I do if the display shows E24?"
+    assert named_rows(question, codes) == [False, True, False]
+    assert named_rows("What does error E7 mean?", codes) == [False] * 3

@@ -15,7 +15,7 @@ SPELLING_CUTOFF = 0.85
 SPELLING_MIN_CHARS = 5
 MIN_NAME_CHARS = 3
 # A code names a thing however short it is: a word of letters and figures ("E7", "B12").
-CODE_RE = re.compile(r"[^\W\d_]+\d[^\W_]*")
+CODE_RE = re.compile(r"\b[^\W\d_]+\d[^\W_]*")
 NAME_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)?")
 
 

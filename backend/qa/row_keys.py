@@ -6,7 +6,8 @@ row "As Premium, off-peak hours only". A row is named, too, by a cell's column n
 value read together in the question: "… our flight out to Malaga?" means the row whose "To"
 is "Málaga (AGP)", not the return flight's, whose "From" is; "Band A" the row whose "Band" is
 "A"; "the Developer plan" the row whose "Plan" is "Developer". Of rows whose names share
-the question's word, the one it names whole is named; and a row whose name opens with a figure
+the question's word, the one it names whole is named; a code the question names ("What does
+E24 mean?") names the one row whose first cell holds it; and a row whose name opens with a figure
 and its unit ("8 weeks old", "Wave 3") is named by the question saying them together ("What
 does my baby get at 8 weeks?"), where no other row's name opens so."""
 
@@ -16,6 +17,7 @@ import re
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
+from backend.qa.question_words import CODE_RE
 from backend.qa.sentence_roles import row_labels
 from backend.retrieval.lexical import content_terms, fold_accents
 
@@ -79,6 +81,8 @@ def named_rows(question: str, sentences: list[str]) -> list[bool]:
     table is not named so."""
     asked = set(content_terms(question))
     said = f" {' '.join(_words(question))} "
+    # A code the question names ("E24") names the one row whose first cell holds it.
+    codes = {term for word in CODE_RE.findall(question) for term in content_terms(word)}
     tables: dict[tuple[str, ...], list[int]] = defaultdict(list)
     cells: dict[int, _Row] = {}
     for i, sentence in enumerate(sentences):
@@ -91,7 +95,7 @@ def named_rows(question: str, sentences: list[str]) -> list[bool]:
         for term in asked:
             keyed = [i for i in rows if term in cells[i].name]
             elsewhere = [i for i in rows if term in cells[i].rest and term not in cells[i].name]
-            if keyed and elsewhere:
+            if keyed and (elsewhere or (term in codes and len(keyed) == 1 < len(rows))):
                 for i in keyed:
                     named[i] = True
             # Of the rows whose names hold the word, the ones the question names whole: "the
