@@ -521,6 +521,15 @@ def test_clean_text_joins_pdf_lines_and_keeps_paragraphs() -> None:
     )
 
 
+def test_a_figures_compound_wrapped_after_its_hyphen_is_one_word() -> None:
+    """"A 34-" then "kilometre trail": the hyphen is the compound's own, so it stays and no
+    space comes in ("34- kilometre" was shown in answers); a word's hyphen still goes."""
+    wrapped = "A 34-\nkilometre trail, the Varrick Circuit, goes round the infor-\nmal loch."
+    assert clean_text(wrapped) == (
+        "A 34-kilometre trail, the Varrick Circuit, goes round the informal loch."
+    )
+
+
 def test_a_line_of_names_that_leaves_a_bracket_open_runs_on() -> None:
     """A wrapped line of capitalised words that looks like a heading but leaves a bracket
     open ("… Northmoor (reference") goes on into the next line, in one paragraph."""

@@ -77,3 +77,16 @@ def test_a_pdfs_raised_call_opening_a_line_goes():
     (page,) = extract(pdfs.raised_call_pdf(), "orvik.pdf").pages
     assert page.text == " ".join(pdfs.RAISED_CALL)
 
+
+
+def test_a_call_left_on_a_line_of_its_own_goes():
+    """A browser's PDF can set a paragraph's last call apart on a line, or a paragraph, of its
+    own ("megawatts." then "[6]"): alone it is no sentence, and it goes; a reference list's
+    entry that opens with its number stays."""
+    from backend.documents.ingest.clean import clean_text
+
+    text = "Its power station produces up to 24 megawatts.\n\n[6]\n\n## Wildlife"
+    assert clean_text(text) == "Its power station produces up to 24 megawatts.\n\n## Wildlife"
+    assert clean_text("It produces 24 megawatts. [6]") == "It produces 24 megawatts."
+    entry = "[6] Varrick power station. North of Scotland Hydro-Electric Board. 1956."
+    assert clean_text(entry) == entry

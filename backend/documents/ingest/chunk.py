@@ -83,7 +83,9 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # "page-references": page references after a sentence's full stop (".:1–4 When") go.
 # "cell-semicolons": a table cell's own semicolons are written as commas, so a row's "; "
 # parts only its cells ("Vaccine given: 6-in-1 vaccine, MenB, rotavirus; Where: Thigh.").
-CHUNKING_VERSION = "cell-semicolons"
+# "lone-calls": a footnote's call left on a line of its own ("[6]") goes, and a figure's
+# compound wrapped after its hyphen is one word ("34-kilometre").
+CHUNKING_VERSION = "lone-calls"
 
 
 @dataclass(frozen=True)

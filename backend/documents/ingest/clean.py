@@ -17,6 +17,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013\u2014]|\(?\d{1,3}[.)]|[a-z][.)])\s")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
+_FIGURE_HYPHEN = re.compile(r"\d-$")
 _SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
 _HEADING_MAX_WORDS = 8
 # A line shorter than this share of its paragraph's longest ends where its writer ended it,
@@ -36,7 +37,9 @@ _RUNS_ON = re.compile(rf"(?:[,&/(\u2013\u2014-]|{_JOINING})$")
 _FOOTNOTE_CALL = re.compile(r"(?<=\S)\[(?:\d{1,3}|[a-z]|(?:note|nb|n|lower-alpha) ?\d{1,3})\]")
 # A footnote's call set apart from the sentence it follows ("1200 BC. [3] The town"), as a
 # PDF's raised call reads once its line is joined.
-_LOOSE_CALL = re.compile(r"(?<=[.,;:!?]) \[\d{1,3}\](?= )")
+_LOOSE_CALL = re.compile(r"(?<=[.,;:!?]) \[\d{1,3}\](?= |$)")
+# Calls standing alone, as a PDF sets a raised call wrapped onto a line of its own ("[6]").
+_CALLS_ALONE = re.compile(r"(?:\[\d{1,3}\] ?)+")
 # Dots leading the eye from a menu's dish or a contents line to its price or page.
 _LEADER = re.compile(r"[ \u00a0]*(?:\.[ \u00a0]?){5,}[ \u00a0]*")
 
@@ -92,7 +95,8 @@ def _normalised(text: str) -> str:
 
 
 def _unmarked(paragraph: str) -> str:
-    return _SPACES.sub(" ", strip_reference_markers(paragraph)).strip()
+    text = _SPACES.sub(" ", strip_reference_markers(paragraph)).strip()
+    return "" if _CALLS_ALONE.fullmatch(text) else text
 
 
 def _join_lines(block: str) -> str:
@@ -105,6 +109,9 @@ def _join_lines(block: str) -> str:
     for previous, line in pairwise(lines):
         if _is_hyphenated(previous, line):
             parts[-1] = parts[-1][:-1]
+            parts.append(line)
+        elif _FIGURE_HYPHEN.search(previous) and line[0].islower():
+            # A figure's compound wrapped after its hyphen ("34-" + "kilometre trail").
             parts.append(line)
         elif HEADING_MARK.match(previous) or not _keeps_break(previous, line, width):
             # A marked heading's lines are one heading ("## Returns" wrapped by a <br>).
