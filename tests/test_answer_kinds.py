@@ -180,3 +180,7 @@ def test_of_close_sentences_giving_what_is_asked_the_best_ones_neighbour_comes_f
     # A neighbour past the margin is not taken.
     far = np.array([3.9, 4.53, 4.48])
     assert int(giving_first(np.argsort(-far), candidates, far, question, [text])[0]) == 2
+    # Nor, asked for a bare figure, one that holds a figure of any sort: "How many …?" is
+    # answered by the close sentence that scored best of those giving one.
+    many = "How many days before the Tyneford 10K must the number arrive?"
+    assert int(giving_first(np.argsort(-scores), candidates, scores, many, [text])[0]) == 2

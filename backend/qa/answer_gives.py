@@ -94,7 +94,8 @@ def giving_first(
     gives none of it and that one scored within GIVING_MARGIN: "How much does the course
     cost?" is answered by "… it costs eighty-five pounds …", not by the sentence naming the
     course's start; "Who is the building manager?" by a sentence naming someone. Of those,
-    the best one's neighbour in its paragraph (`texts`: the passages' texts) first."""
+    the best one's neighbour in its paragraph (`texts`: the passages' texts) first, unless
+    a bare figure is asked for."""
     kind = asked_kind(question)
     best = int(order[0])
     if gives_asked(candidates[best].text, kind, question):
@@ -109,8 +110,9 @@ def giving_first(
         return order
     # The best sentence's own neighbour, in its paragraph, tells about what it names ("Sunday
     # 19 April 2026. Thank you for entering the Tyneford 10K!"): it goes before a sentence
-    # elsewhere that gives something of the kind.
-    beside = _neighbours(best, candidates, texts)
+    # elsewhere that gives something of the kind. Not for a bare figure, which prose holds
+    # everywhere ("every two years" beside the sentence naming the regatta, on squad-val).
+    beside = _neighbours(best, candidates, texts) if kind is not Kind.FIGURE else set()
     rank = next((r for r in close if int(order[r]) in beside), close[0])
     return np.concatenate([[order[rank]], order[:rank], order[rank + 1 :]])
 
