@@ -1293,7 +1293,8 @@ def test_a_table_printed_cell_by_cell_with_wrapped_cells_reads_as_rows(runtime):
     assert page.text.split("\n\n")[1:3] == [
         "Role: Attendance Officer; Name: Mrs Joanne Pike; Contact about: Reporting absence, "
         "lateness, leave requests; How to reach them: 01632 960418 (option 1).",
-        "Role: Head teacher; Name: Mr Daniel Osei; Contact about: Exceptional leave requests; "
+        # The cell's own semicolon is written as a comma: the row's "; " parts cells only.
+        "Role: Head teacher; Name: Mr Daniel Osei; Contact about: Exceptional leave requests, "
         "appeals; How to reach them: Via the school office, 01632 960418 (option 3).",
     ]
     appeals = ask(runtime, page.text, "Who do I contact about an appeal?")
@@ -1314,7 +1315,7 @@ def test_a_table_whose_cells_are_centred_on_their_rows_reads_row_by_row():
     ), page.text
     assert rows[3].startswith("Membership: Senior (aged 65 and over); Access: As Premium")
     assert rows[4] == (
-        "Membership: Family (2 adults + up to 3 children aged 11-15); Access: As Premium; "
+        "Membership: Family (2 adults + up to 3 children aged 11-15); Access: As Premium, "
         "children must follow Junior Rules; Monthly: £94.00; Annual: £960; Joining fee: £35."
     ), page.text
     assert rows[5].startswith("Membership: Swim Only; Access: Pool during public swims;")
@@ -1746,3 +1747,24 @@ def test_a_title_set_large_over_two_lines_is_one_heading():
 
     parts = paragraphs(pdfs.paper_title_pdf(), "paper.pdf")
     assert parts == [f"# {pdfs.PAPER_TITLE}", *pdfs.PAPER_BODY]
+
+
+def test_a_browser_printed_page_that_is_mostly_a_table_keeps_its_paragraphs_apart():
+    """A surgery's page printed to PDF by a browser: a table of tall rows fills most of it,
+    and the steps between its rows made the page's usual line step look as wide as a
+    paragraph's, so the short paragraphs around the table ran into each other ("… for
+    parents Vaccines are offered …"). Rows and changes of type size no longer count."""
+    from pathlib import Path
+
+    from backend.documents.ingest import extract
+
+    path = (
+        Path(__file__).parent
+        / "data/question-sets/saved-and-printed/childhood_immunisation_schedule.pdf"
+    )
+    (page,) = extract(path.read_bytes(), path.name).pages
+    paragraphs = page.text.split("\n\n")
+    assert "Ashgrove Medical Practice – information for parents" in paragraphs, page.text
+    assert any(p.startswith("Vaccines are offered free of charge.") for p in paragraphs)
+    assert any(p.startswith("If your child misses an appointment") for p in paragraphs)
+    assert any(p.startswith("Immunisation clinics run on Tuesday") for p in paragraphs)

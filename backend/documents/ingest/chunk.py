@@ -81,11 +81,13 @@ _SAFE_JOIN = re.compile(r"[ \t\n\r]+")
 # line that leaves a bracket open is no heading. "leading": a PDF's lines of large type, set
 # further apart, are one paragraph, and a title wrapped onto two lines one heading.
 # "page-references": page references after a sentence's full stop (".:1–4 When") go.
-# "cell-semicolons": a table cell's own semicolons are written as commas, so a row's "; "
-# parts only its cells ("Vaccine given: 6-in-1 vaccine, MenB, rotavirus; Where: Thigh.").
-# "lone-calls": a footnote's call left on a line of its own ("[6]") goes, and a figure's
-# compound wrapped after its hyphen is one word ("34-kilometre").
-CHUNKING_VERSION = "lone-calls"
+# "browser-pdfs": a table cell's own semicolons are written as commas in a row of several
+# cells, so a row's "; " parts only its cells ("Vaccine given: 6-in-1 vaccine, MenB,
+# rotavirus; Where: Thigh."); a footnote's call left on a line of its own ("[6]") goes; a
+# figure's compound wrapped after its hyphen is one word ("34-kilometre"); a PDF's table rows
+# and changes of type size do not set the page's usual line step, so short paragraphs around
+# a tall table stay apart.
+CHUNKING_VERSION = "browser-pdfs"
 
 
 @dataclass(frozen=True)

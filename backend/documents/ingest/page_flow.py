@@ -95,10 +95,16 @@ def _lay_out(lines: list[Line]) -> _Page:
     steps = [
         above.y - below.y
         for above, below in zip(placed, placed[1:], strict=False)
-        if above.y is not None and below.y is not None and above.y > below.y
+        if above.y is not None
+        and below.y is not None
+        and above.y > below.y
+        and not (above.row or below.row)
+        and abs(above.size - below.size) < SIZE_CHANGE
     ]
     # The usual step from a line to the next in a paragraph: the lower quartile of the steps,
     # since on a page of short paragraphs most steps are the wider ones between paragraphs.
+    # A table's rows (each read as one line, as tall as its wrapped cells) and a change of type
+    # size say nothing of it: a page that is mostly a table has few prose lines to go by.
     spacing = sorted(steps)[len(steps) // 4] if len(steps) >= 3 else None
     lefts = [round(line.x) for line in placed if line.x is not None]
     left = Counter(lefts).most_common(1)[0][0] if lefts else None

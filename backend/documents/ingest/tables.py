@@ -123,23 +123,33 @@ def _pair_label(cell: str) -> bool:
 
 
 def in_row(cell: str) -> str:
-    """A cell's text as a row writes it: its own semicolons become commas ("6-in-1 vaccine,
-    MenB, rotavirus"), so the row's "; " only ever parts its cells."""
+    """A cell's text as a row of several cells writes it: its own semicolons become commas
+    ("6-in-1 vaccine, MenB, rotavirus"), so the row's "; " only ever parts its cells."""
     return cell.replace("; ", ", ")
+
+
+def _parted(pieces: list[str]) -> list[str]:
+    """A row's pieces as written: with more than one, their own semicolons as commas (a
+    lone name and value, "Fri 14 Feb: Non-uniform day; school closes at 3:15 pm", keeps its
+    text as it is)."""
+    return [in_row(piece) for piece in pieces] if len(pieces) > 1 else pieces
 
 
 def table_row(cells: list[str], header: list[str] | None) -> str:
     """A table's row as a sentence that stands alone, each cell named by its column:
     "Day: Saturday; Departure: 10:30; Return: 19:05." Without a header, a two-cell row reads
     as a name and its value ("Population: 7,845."), a longer one as its cells in order."""
-    cells = [in_row(cell) for cell in cells]
     if header:
-        pairs = zip_longest(header, cells, fillvalue="")
-        pieces = [f"{_named(name)} {cell}" if name else cell for name, cell in pairs if cell]
+        pairs = [(name, cell) for name, cell in zip_longest(header, cells, fillvalue="") if cell]
+        values = _parted([cell for _, cell in pairs])
+        pieces = [
+            f"{_named(name)} {value}" if name else value
+            for (name, _), value in zip(pairs, values, strict=True)
+        ]
     elif len(cells) == 2 and all(cells):
         pieces = [f"{_named(cells[0])} {cells[1]}"]
     else:
-        pieces = [cell for cell in cells if cell]
+        pieces = _parted([cell for cell in cells if cell])
     # A cell's closing full stop gives way to the semicolon after it ("Problem: Coffee is
     # too weak; Possible cause: …").
     line = "; ".join(
@@ -235,8 +245,9 @@ def _named_by_row(row: list[tuple[str, bool]]) -> str:
     mins</td><th>Cook Time</th><td>55 mins</td>"): "Prep Time: 20 mins; Cook Time: 55
     mins."."""
     pieces: list[list[str]] = []
+    several = sum(heads for _, heads in row) > 1
     for cell, heads in row:
-        text = in_row(cell)
+        text = in_row(cell) if several else cell
         if heads or not pieces:
             pieces.append([text, ""])
         elif text:
