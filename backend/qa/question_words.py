@@ -64,10 +64,10 @@ def _one_slip(a: str, b: str) -> bool:
 def missing_names(question: str, passages: Sequence[HasText]) -> list[str]:
     """The names the question uses (capitalised words of three letters or more, the first
     word aside, and codes of a capital and a figure, "E7") that no retrieved passage holds,
-    compared as stemmed terms ("Huguenots'" holds
-    "Huguenot") and forgiving a misspelling ("Ghandi" for "Gandhi"): "Who painted the Mona
-    Lisa?" over passages about Tesla gives ["Mona", "Lisa"]. A question written in capitals or
-    title case ("WHO PAINTED THE MONA LISA?") names nothing: its capitals tell no names."""
+    compared as stemmed terms ("Huguenots'" holds "Huguenot") and forgiving a misspelling
+    ("Ghandi" for "Gandhi"): "Who painted the Mona Lisa?" over passages about Tesla gives
+    ["Mona", "Lisa"]. A question written in capitals or title case ("WHO PAINTED THE MONA
+    LISA?") names nothing: its capitals tell no names."""
     words = NAME_RE.findall(question)[1:]
     if sum(w[0].isupper() for w in words) * 2 > len(words):
         return []
