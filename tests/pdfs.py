@@ -879,3 +879,28 @@ def paper_title_pdf() -> bytes:
         pdf.ln(4)
         pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def fact_box_two_columns_pdf() -> bytes:
+    """A fact box of labels and values as a browser prints one: a label wrapped onto two
+    lines with its value centred between them ("Primary" / "outflows" beside "River
+    Varrick"), a label whose value is empty ("Notes"), and a unit's superscript set smaller
+    and raised ("12.9 km" "2" "(5.0 sq mi)")."""
+    pdf = FPDF(unit="pt")
+    pdf.add_page()
+    pieces: list[tuple[float, float, str, float]] = [  # x, y (down the page), text, size
+        (374, 100.0, "Type", 9), (450, 100.0, "Freshwater loch", 9),
+        (374, 113.5, "Primary inflows", 9), (450, 113.5, "River Duich", 9),
+        (374, 127.0, "Primary", 9), (374, 137.5, "outflows", 9),
+        (450, 132.25, "River Varrick", 9),
+        (374, 151.0, "Max. length", 9), (450, 151.0, "11.4 km (7.1 mi)", 9),
+        (374, 164.5, "Max. width", 9), (450, 164.5, "1.6 km (1.0 mi)", 9),
+        (374, 178.0, "Surface area", 9), (450, 178.0, "12.9 km", 9),
+        (481.5, 174.5, "2", 6), (485.0, 178.0, " (5.0 sq mi)", 9),
+        (374, 191.5, "Notes", 9),
+        (374, 205.0, "Max. depth", 9), (450, 205.0, "148 m (486 ft)", 9),
+    ]  # fmt: skip
+    for x, y, text, size in pieces:
+        pdf.set_font("Helvetica", size=size)
+        pdf.text(x, y, text)
+    return bytes(pdf.output())

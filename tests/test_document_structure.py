@@ -1768,3 +1768,40 @@ def test_a_browser_printed_page_that_is_mostly_a_table_keeps_its_paragraphs_apar
     assert any(p.startswith("Vaccines are offered free of charge.") for p in paragraphs)
     assert any(p.startswith("If your child misses an appointment") for p in paragraphs)
     assert any(p.startswith("Immunisation clinics run on Tuesday") for p in paragraphs)
+
+
+def test_a_browser_printed_fact_box_reads_as_labels_and_values():
+    """An encyclopedia article's fact box printed by a browser: a label wrapped onto two lines
+    has its value centred between them, so the label's first line stood alone ("Primary",
+    read as a heading) and its second went into a row with the next label ("outflows: Max.
+    length; River Varrick: …"); a unit's raised "2" split its cell. The wrapped label is one,
+    the superscript reads on with its cell, and a label whose value is empty joins no row."""
+    from tests import pdfs
+
+    (page,) = extract(pdfs.fact_box_two_columns_pdf(), "loch.pdf").pages
+    paragraphs = page.text.split("\n\n")
+    assert paragraphs[:6] == [
+        "Type: Freshwater loch.",
+        "Primary inflows: River Duich.",
+        "Primary outflows: River Varrick.",
+        "Max. length: 11.4 km (7.1 mi).",
+        "Max. width: 1.6 km (1.0 mi).",
+        "Surface area: 12.9 km2 (5.0 sq mi).",
+    ], page.text
+    assert "Notes" in paragraphs, page.text
+
+
+def test_a_browser_printed_articles_fact_box_keeps_its_facts():
+    """The same on the article of the kept question sets, as Chromium printed it."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data/question-sets/saved-and-printed/loch_varrick.pdf"
+    (page, _) = extract(path.read_bytes(), path.name).pages
+    paragraphs = page.text.split("\n\n")
+    for fact in (
+        "Primary outflows: River Varrick.",
+        "Surface area: 12.9 km2 (5.0 sq mi).",
+        "Max. depth: 148 m (486 ft).",
+        "Surface elevation: 38 m (125 ft).",
+    ):
+        assert fact in paragraphs, page.text

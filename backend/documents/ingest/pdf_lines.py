@@ -55,6 +55,9 @@ class PageLines:
         self.lines = [Line()]
         # The last piece placed on the current line: where it starts, its height and size.
         self._last: tuple[float, float, float] | None = None
+        # Where the last piece set raised and smaller ("2" of "km²") read on with its cell
+        # ends, and the height of the text it is raised over.
+        self._raised_end: tuple[float, float] | None = None
 
     def visit(
         self, text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float
@@ -62,7 +65,7 @@ class PageLines:
         for k, piece in enumerate(text.split("\n")):
             if k:
                 self.lines.append(Line())
-                self._last = None
+                self._last = self._raised_end = None
             line = self.lines[-1]
             line.parts.append(piece)
             if not piece.strip():
@@ -71,7 +74,20 @@ class PageLines:
             place = _position(cm, tm, size)
             if place is not None:
                 wrapped = self._wraps_last(line, place, piece.strip())
-                self._last = place
+                raised, after = self._raised(line, place), self._after_raised(line, place)
+                last, self._last = self._last, place
+                self._raised_end = None
+                if raised and last is not None:
+                    # A superscript reads on with its cell ("12.9 km" "2" is "12.9 km2").
+                    x, text = line.cells[-1]
+                    line.cells[-1] = (x, f"{text}{piece.strip()}")
+                    ends = place[0] + piece_width(piece.strip(), place[2])
+                    self._raised_end = (ends, last[1])
+                    continue
+                if after:
+                    x, text = line.cells[-1]
+                    line.cells[-1] = (x, f"{text} {piece.strip()}")
+                    continue
                 if wrapped:
                     # Its height is its cell's first line's: the row stands where it began.
                     x, text = line.cells[-1]
@@ -88,6 +104,30 @@ class PageLines:
                 # opening a line is set smaller and higher than the line's text.
                 if len(piece.strip()) > line.chars:
                     line.y, line.size, line.chars = place[1], place[2], len(piece.strip())
+
+    def _raised(self, line: Line, place: tuple[float, float, float]) -> bool:
+        """Whether a piece is set smaller and raised right after the line's last piece, on
+        the same line (a superscript: "2" of "km²", "st" of "21st", a footnote's call)."""
+        if self._last is None or not line.cells or line.y is None:
+            return False
+        x, y, size = place
+        last_x, last_y, last_size = self._last
+        rise = y - last_y
+        ends = last_x + piece_width(line.cells[-1][1], last_size)
+        return (
+            size <= RAISED_SIZE * last_size
+            and 0 < rise <= RAISED_RISE * last_size
+            and last_x < x <= ends + 0.5 * last_size
+        )
+
+    def _after_raised(self, line: Line, place: tuple[float, float, float]) -> bool:
+        """Whether a piece goes on, on the line's own height, right after a superscript read
+        on with its cell ("(5.0 sq mi)" after "km²")."""
+        if self._raised_end is None or not line.cells:
+            return False
+        x, y, size = place
+        ends, base = self._raised_end
+        return abs(y - base) <= 0.5 and ends - size <= x <= ends + size
 
     def _signs_next(self, line: Line, place: tuple[float, float, float]) -> bool:
         """Whether the line's last piece is a sign printed on its own just before this one,
@@ -114,6 +154,10 @@ class PageLines:
         return x <= last_end and last_x <= x + piece_width(piece, size)
 
 
+# A superscript is set at most this share of its line's type size, raised at most this
+# share of it.
+RAISED_SIZE = 0.85
+RAISED_RISE = 0.6
 # A sign a figure opens with, which a word processor may print as a piece of its own.
 _SIGNS = frozenset("\u2212-+\u2013\u00b1£$€")
 

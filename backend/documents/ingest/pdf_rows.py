@@ -22,6 +22,8 @@ NARROW_WIDTH = 0.8
 # cell's: a line comes back up to where one within this many lines before it stood.
 GATHER_LINES = 8
 SAME_LINE = 0.5  # points
+# A value centred on its label's two lines stands about half a line below the first.
+WRAP_DROP = 0.4  # times the type size
 
 
 def gathered(lines: list[Line]) -> list[Line]:
@@ -131,18 +133,26 @@ def _first_cells_wrapped(lines: list[Line]) -> list[Line]:
 
 
 def _wrap_above(above: Line, alone: Line, row: Line) -> bool:
-    """Whether `alone` is the first line of `row`'s first cell (`_first_cells_wrapped`)."""
+    """Whether `alone` is the first line of `row`'s first cell (`_first_cells_wrapped`). In a
+    table of two columns (a fact box's labels and values, as a browser prints one: the value
+    centred on the label's two lines, "Primary" over "outflows" beside "River Varrick"), only
+    where the row stands less than half a row's step below it: a label whose value is empty
+    stands a whole step above the next row."""
     if any(line.wraps for line in (above, alone, row)):
         return False
-    if len(alone.cells) != 1 or len(row.cells) < 3 or len(above.cells) < 3:
+    columns = min(len(row.cells), len(above.cells))
+    if len(alone.cells) != 1 or columns < 2:
         return False
     x, text = alone.cells[0]
     drop = float(alone.y or 0) - float(row.y or 0)
+    step = float(above.y or 0) - float(alone.y or 0)
+    low = 0.6 * alone.size if columns >= 3 else WRAP_DROP * alone.size
     opens = [at for at, _ in above.cells]
     return (
         abs(x - row.cells[0][0]) <= COLUMN_SLACK
         and len(text) <= MAX_CELL_CHARS
-        and 0.6 * alone.size <= drop <= 1.6 * alone.size
+        and low <= drop <= 1.6 * alone.size
+        and (columns >= 3 or drop < 0.5 * step)
         and all(any(abs(at - o) <= COLUMN_SLACK for o in opens) for at, _ in row.cells)
     )
 
