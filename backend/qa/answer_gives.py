@@ -13,7 +13,7 @@ import numpy as np
 
 from backend.documents.ingest.headings import heading_spans, unmarked
 from backend.qa.answer_kinds import Kind, asked_kind, gives
-from backend.qa.answer_sentences import Candidate
+from backend.qa.answer_sentences import Candidate, adjacent
 from backend.qa.question_words import NAME_RE
 from backend.qa.sentence_roles import asks, new_figures
 
@@ -118,21 +118,16 @@ def giving_first(
 
 
 def _neighbours(at: int, candidates: list[Candidate], texts: list[str] | None) -> set[int]:
-    """The candidates right before and after candidate `at` in its passage, with no paragraph
-    break (nor anything the candidates leave out) between."""
+    """The candidates right before and after candidate `at`, adjacent in its passage
+    (`answer_sentences.adjacent`) and in its paragraph (no line break between)."""
     if texts is None:
         return set()
-    out = set()
-    for before, after in ((at - 1, at), (at, at + 1)):
-        if before < 0 or after >= len(candidates):
-            continue
-        first, second = candidates[before], candidates[after]
-        if (
-            first.passage == second.passage
-            and second.follows
-            and "\n" not in texts[first.passage][first.end : second.start]
-        ):
-            out.add(before if after == at else after)
+    first, out = candidates[at], set()
+    for k in (at - 1, at + 1):
+        if 0 <= k < len(candidates) and adjacent(first, candidates[k], candidates):
+            before, after = sorted((first, candidates[k]), key=lambda c: c.start)
+            if "\n" not in texts[first.passage][before.end : after.start]:
+                out.add(k)
     return out
 
 

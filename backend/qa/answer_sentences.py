@@ -221,7 +221,7 @@ def _runner_up(
         other = candidates[index]
         if other.text == best.text or _rows(best, other):
             continue
-        if not ADJACENT_ONLY or _adjacent(best, other, candidates):
+        if not ADJACENT_ONLY or adjacent(best, other, candidates):
             return other
     return None
 
@@ -243,7 +243,7 @@ def _antecedent(candidates: list[Candidate], chosen: list[Candidate]) -> list[Ca
         return []
     at = candidates.index(first)
     before = candidates[at - 1] if at else None
-    if before is None or not _adjacent(before, first, candidates):
+    if before is None or not adjacent(before, first, candidates):
         return []
     return [] if not before.stands or before in chosen else [before]
 
@@ -265,14 +265,14 @@ def _continuation(
     goes_on = (
         after.stands
         and (points_back(after.text) or tells)
-        and _adjacent(first, after, candidates)
+        and adjacent(first, after, candidates)
         and not _rows(first, after)
     )
     close = float(scores[best]) - float(scores[best + 1]) <= CONTINUATION_MARGIN
     return [after] if goes_on and close else []
 
 
-def _adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
+def adjacent(first: Candidate, second: Candidate, candidates: list[Candidate]) -> bool:
     """Next to each other in one passage, nothing left out between them (candidates keep each
     passage's text order)."""
     if first.passage != second.passage:

@@ -18,7 +18,7 @@ from backend.documents.ingest.html_landmarks import (
     site_part,
     without_repeated_title,
 )
-from backend.documents.ingest.tables import CELL_TAGS, HtmlTable, layout_tables
+from backend.documents.ingest.html_tables import CELL_TAGS, HtmlTable, layout_tables
 
 # Leaving out what the site's parts are named keeps at least this share of the page's letters.
 KEPT_SHARE = 0.2

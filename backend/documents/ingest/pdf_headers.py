@@ -16,7 +16,7 @@ from backend.documents.ingest.pdf_lines import (
     labels_only,
     short_cells,
 )
-from backend.documents.ingest.tables import in_row, table_row, wordy
+from backend.documents.ingest.tables import row_pieces, table_row, wordy
 
 # A header of this many labels or more names the columns of rows that leave some empty; their
 # cells may run longer ("BANK GIRO CREDIT KESTREL ANALYTICS SALARY").
@@ -209,11 +209,10 @@ def groups_above(
 def grouped_row(row: list[str], labels: list[str], stub: str | None) -> str:
     """A row under labels over groups of its columns (`groups_above`): "Stop: Kettlewell;
     Monday to Friday: 07:45, 10:25; Saturday: 09:40, 12:00."."""
-    row = [in_row(cell) for cell in row]
     pieces = [f"{stub}: {row[0]}" if stub else row[0]]
     for label in dict.fromkeys(labels):
         cells = [cell for cell, named in zip(row[1:], labels, strict=False) if named == label]
         if any(cells):
             pieces.append(f"{label}: {', '.join(cells)}")
-    line = "; ".join(pieces)
+    line = "; ".join(row_pieces(pieces))
     return line if line[-1] in ".!?" else f"{line}."
